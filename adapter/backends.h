@@ -1,0 +1,99 @@
+// The two legacy systems, each behind a small interface. Implementations return
+// values, never throw; the gSOAP implementations in adapter/soap/ are the only
+// code that sees generated types or soap->error codes. Fakes live in tests/.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace voip {
+
+enum class Backend { kWorkOrder, kMidas };
+
+// Per-call information passed to a backend.
+struct CallContext {
+  std::string correlation_id;  // sent in the body (correlationId) and as X-Correlation-ID
+};
+
+// How a backend call failed. The kind says what is known about the outcome.
+enum class BackendErrorKind {
+  kBusinessFault,      // SOAP fault with typed detail, category BUSINESS
+  kSystemFault,        // SOAP fault with typed detail, category SYSTEM
+  kUntypedFault,       // SOAP fault whose detail is missing or not the declared type
+  kConnectFailed,      // refused, DNS failure or connect time-out: nothing was sent
+  kTimeout,            // sent, but no (complete) answer within the receive/total time-out
+  kHttpError,          // an HTTP error status whose body is not a SOAP fault
+  kMalformedResponse,  // an answer that is not a valid SOAP response (bad XML, HTML with 200, wrong element)
+  kInternal,           // anything else (for example out of memory in the client)
+};
+
+struct BackendError {
+  BackendErrorKind kind = BackendErrorKind::kInternal;
+  std::string backend_code;     // the backend's own fault code (typed or read from unknown detail)
+  std::string backend_message;  // the backend's own fault string or message
+  int http_status = 0;          // for kHttpError
+  std::string diagnostic;       // for operators' logs only; never shown to consumers, no personal data
+
+  // True when the request is known not to have created anything on the backend.
+  bool NothingWasDone() const;
+};
+
+template <typename T>
+using BackendResult = std::variant<T, BackendError>;
+
+// ----- work-order system ------------------------------------------------------
+
+struct WorkOrderRequest {
+  std::string telephone_number;
+  std::string account_number;
+  std::int32_t site_reference = 0;
+};
+
+struct WorkOrderCreated {
+  std::string order_number;
+};
+
+class WorkOrderSystem {
+ public:
+  virtual ~WorkOrderSystem() = default;
+  // Creates one TDM to VoC migration work order. Not idempotent: an
+  // implementation never repeats a request that may have been sent.
+  // Thread-safe.
+  virtual BackendResult<WorkOrderCreated> CreateMigrationWorkOrder(const WorkOrderRequest& request,
+                                                                   const CallContext& context) = 0;
+};
+
+// ----- MIDAS -------------------------------------------------------------------
+
+enum class MigrationStatus {
+  kWorkOrderCreated,         // WORK_ORDER_CREATED, order_number set
+  kWorkOrderFailed,          // WORK_ORDER_FAILED, reason set
+  kWorkOrderOutcomeUnknown,  // WORK_ORDER_OUTCOME_UNKNOWN, reason set
+};
+const char* MigrationStatusName(MigrationStatus status);
+
+struct MigrationStatusUpdate {
+  std::string account_number;
+  std::int32_t site_reference = 0;
+  std::string telephone_number;
+  MigrationStatus status = MigrationStatus::kWorkOrderCreated;
+  std::optional<std::string> order_number;
+  std::optional<std::string> reason;  // at most 512 characters
+};
+
+struct MidasAcknowledged {
+  std::string update_reference;  // may be empty
+};
+
+class Midas {
+ public:
+  virtual ~Midas() = default;
+  // Sets the customer's migration status. Idempotent (absolute update).
+  // Thread-safe.
+  virtual BackendResult<MidasAcknowledged> UpdateCustomerMigrationStatus(
+      const MigrationStatusUpdate& update, const CallContext& context) = 0;
+};
+
+}  // namespace voip

@@ -1,0 +1,51 @@
+// The adapter's one immutable configuration, read once at start-up from an
+// optional file (--config FILE) and command-line flags; flags override the file.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace voip {
+
+// Where and how to call one legacy system.
+struct BackendEndpoint {
+  std::string url;              // http://host:port/path
+  int connect_timeout_ms = 2000;  // TCP connect
+  int timeout_ms = 10000;       // whole exchange once connected (send + receive), also per-read stall
+  int max_idle_connections = 64;  // keep-alive connections kept per backend
+};
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 8080;
+  bool simulate = false;  // start both simulators in-process and point the backends at them
+  BackendEndpoint work_order;
+  BackendEndpoint midas;
+  int threads = 64;                    // HTTP worker threads (one per concurrent connection)
+  std::size_t max_body_bytes = 64 * 1024;
+  int keep_alive_max_count = 10000;    // requests per client connection
+  int keep_alive_timeout_s = 30;       // idle client connection
+  int read_timeout_s = 10;             // slow client headers/body
+  std::string log_level = "info";      // debug | info | warn | error
+};
+
+// Either a valid configuration, or a message naming the offending key or flag.
+struct ConfigError {
+  std::string message;
+};
+using ConfigResult = std::variant<Config, ConfigError>;
+
+// Parses `args` (argv without argv[0]). Reads the file named by --config first,
+// then applies flags. Missing backend URLs are an error unless --simulate.
+// --help is not handled here (see UsageText).
+ConfigResult ParseConfig(const std::vector<std::string>& args);
+
+// Parses one file's text (key = value lines, # comments), over `base`.
+ConfigResult ParseConfigText(const std::string& text, Config base);
+
+// The --help text: every setting, its default and meaning.
+std::string UsageText();
+
+}  // namespace voip

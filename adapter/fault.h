@@ -1,0 +1,70 @@
+// The one fault vocabulary of the adapter, and the one translator from every
+// kind of failure to fault entries.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapter/backends.h"
+
+namespace voip {
+
+// The two published fault kinds. Everything else about a fault entry (code,
+// description, severity, source system) follows from the type.
+enum class FaultType { kBusiness, kSystem };
+
+// The backend fault an entry was translated from.
+struct FaultOrigin {
+  std::string system;   // "WorkOrderSystem" or "MIDAS"
+  std::string code;     // the backend's own code; empty when it gave none
+  std::string message;  // the backend's own message; empty when it gave none
+};
+
+struct Fault {
+  FaultType type = FaultType::kSystem;
+  std::string detail;                 // what went wrong, in words a consumer can act on
+  std::optional<FaultOrigin> origin;  // set when translated from a backend's SOAP fault
+
+  // The published fields, exactly as in the fault catalogue.
+  const char* TypeName() const;     // "BUSINESS" | "SYSTEM"
+  const char* Code() const;         // "10685" | "10686"
+  const char* Description() const;  // "Business Exception" | "System Exception"
+  const char* Severity() const;     // "ERROR" | "CRITICAL"
+  static constexpr const char* kSourceSystem = "Middleware";
+
+  friend bool operator==(const Fault& a, const Fault& b);
+};
+
+Fault BusinessFault(std::string detail);
+Fault SystemFault(std::string detail);
+
+// What a failure means for the consumer; the HTTP status is chosen from this in
+// exactly one place (http/status.h).
+enum class FailureClass {
+  kNone,                // success (possibly with success faults)
+  kInvalidRequest,      // validation: 400
+  kBodyTooLarge,        // 413
+  kUnsupportedMedia,    // 415
+  kBusinessRejected,    // the work-order system refused it for a business reason: 422
+  kBackendSystemFault,  // a backend answered with a system fault or an invalid response: 502
+  kBackendUnavailable,  // a backend could not be reached (nothing sent) or is known to be down: 503
+  kBackendTimeout,      // a backend did not answer in time: 504
+  kOverloaded,          // the adapter sheds load: 503
+  kInternal,            // anything unexpected: 500
+};
+
+// The single translator from a backend failure to a fault entry and its class.
+// `backend` names the system for the consumer-facing words and for `origin`.
+struct TranslatedFailure {
+  Fault fault;
+  FailureClass failure_class;
+};
+TranslatedFailure TranslateBackendError(Backend backend, const BackendError& error);
+
+// Consumer-facing name of a backend: "work-order system" / "MIDAS".
+const char* BackendDisplayName(Backend backend);
+// Name used in FaultOrigin.system: "WorkOrderSystem" / "MIDAS".
+const char* BackendOriginName(Backend backend);
+
+}  // namespace voip

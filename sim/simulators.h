@@ -1,0 +1,73 @@
+// Simulators of the legacy work-order system and MIDAS, built from the same
+// WSDLs (gSOAP service side), served on ONE loopback HTTP port:
+//   POST /workorder   the work-order system (CreateMigrationWorkOrder)
+//   POST /midas       MIDAS (UpdateCustomerMigrationStatus)
+//   GET  /__sim/received   what both have received so far (JSON), DELETE resets it
+// Used in-process by `voip-migration-adapter --simulate` and by tests, and as its
+// own process by `voip-migration-sim`. Outcomes are chosen by deterministic
+// triggers documented in docs/simulators.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace voip::sim {
+
+struct SimOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;          // 0: any free port
+  int slow_ms = 30000;   // how long the "slow answer" triggers wait before answering
+  int threads = 32;      // HTTP worker threads
+};
+
+// One CreateMigrationWorkOrder request as the work-order simulator received it.
+struct ReceivedWorkOrder {
+  std::string telephone_number;
+  std::string account_number;
+  std::int32_t site_reference = 0;
+  std::string migration_type;      // as on the wire, e.g. TDM_TO_VOC
+  std::string correlation_id;      // body element, empty when absent
+  std::string correlation_header;  // X-Correlation-ID HTTP header, empty when absent
+  std::string soap_action;         // SOAPAction HTTP header
+  std::string order_number;        // what the simulator answered; empty when it faulted
+  std::string raw_xml;             // the request body as received
+};
+
+// One UpdateCustomerMigrationStatus request as the MIDAS simulator received it.
+struct ReceivedStatusUpdate {
+  std::string account_number;
+  std::int32_t site_reference = 0;
+  std::string telephone_number;
+  std::string migration_status;    // as on the wire, e.g. WORK_ORDER_CREATED
+  std::optional<std::string> order_number;
+  std::optional<std::string> reason;
+  std::string correlation_id;
+  std::string correlation_header;
+  std::string soap_action;
+  bool faulted = false;            // the simulator answered with a fault
+  std::string raw_xml;
+};
+
+class Simulators {
+ public:
+  // Binds and starts serving on a background thread. Returns nullptr (and
+  // writes the reason to *error) when the address cannot be bound.
+  static std::unique_ptr<Simulators> Start(const SimOptions& options, std::string* error);
+  virtual ~Simulators() = default;  // stops and joins
+
+  virtual int port() const = 0;
+  virtual std::string WorkOrderUrl() const = 0;  // http://host:port/workorder
+  virtual std::string MidasUrl() const = 0;      // http://host:port/midas
+
+  // Snapshots of what was received, in arrival order. Thread-safe.
+  virtual std::vector<ReceivedWorkOrder> WorkOrderRequests() const = 0;
+  virtual std::vector<ReceivedStatusUpdate> MidasUpdates() const = 0;
+  virtual void Reset() = 0;
+
+  virtual void Stop() = 0;  // idempotent
+};
+
+}  // namespace voip::sim
