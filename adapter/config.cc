@@ -1,1 +1,250 @@
-// placeholder: being written
+#include "adapter/config.h"
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+
+namespace voip {
+namespace {
+
+using Apply = std::function<std::optional<std::string>(Config&, const std::string&)>;
+
+// One setting: the same name is the flag (--name) and the file key (name = ...).
+struct Setting {
+  const char* name;
+  const char* value_hint;  // empty for a switch
+  const char* help;
+  Apply apply;
+};
+
+std::optional<long> ParseLong(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const long value = std::strtol(text.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0') return std::nullopt;
+  return value;
+}
+
+Apply IntIn(long min, long max, std::function<void(Config&, long)> set) {
+  return [=](Config& config, const std::string& text) -> std::optional<std::string> {
+    const auto value = ParseLong(text);
+    if (!value || *value < min || *value > max) {
+      return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" + text +
+             "'";
+    }
+    set(config, *value);
+    return std::nullopt;
+  };
+}
+
+std::optional<bool> ParseBool(const std::string& text) {
+  if (text == "true" || text == "yes" || text == "1" || text.empty()) return true;
+  if (text == "false" || text == "no" || text == "0") return false;
+  return std::nullopt;
+}
+
+// Accepts http://host[:port][/path]; https is reserved for the TLS issue.
+std::optional<std::string> CheckUrl(const std::string& url) {
+  const std::string scheme = "http://";
+  if (url.compare(0, scheme.size(), scheme) != 0) return "must be an http:// URL, got '" + url + "'";
+  const std::size_t host_end = url.find_first_of(":/", scheme.size());
+  if (host_end == scheme.size() || url.size() == scheme.size()) return "has no host: '" + url + "'";
+  if (host_end != std::string::npos && url[host_end] == ':') {
+    const std::size_t port_end = url.find('/', host_end);
+    const auto port = ParseLong(url.substr(host_end + 1, port_end - host_end - 1));
+    if (!port || *port < 1 || *port > 65535) return "has an invalid port: '" + url + "'";
+  }
+  return std::nullopt;
+}
+
+Apply Url(BackendEndpoint Config::*endpoint) {
+  return [endpoint](Config& config, const std::string& text) -> std::optional<std::string> {
+    if (auto problem = CheckUrl(text)) return problem;
+    (config.*endpoint).url = text;
+    return std::nullopt;
+  };
+}
+
+std::optional<std::string> ApplyListen(Config& config, const std::string& text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return "must be HOST:PORT, got '" + text + "'";
+  const auto port = ParseLong(text.substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) return "has an invalid port (0 to 65535): '" + text + "'";
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  config.listen_host = host;
+  config.listen_port = static_cast<int>(*port);
+  return std::nullopt;
+}
+
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> settings = {
+      {"listen", "HOST:PORT", "Address to serve on; port 0 picks a free port. Default 127.0.0.1:8080.",
+       ApplyListen},
+      {"simulate", "", "Start the work-order and MIDAS simulators in-process on loopback and use them "
+                       "(ignores the backend URLs).",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         const auto b = ParseBool(v);
+         if (!b) return "must be true or false, got '" + v + "'";
+         c.simulate = *b;
+         return std::nullopt;
+       }},
+      {"workorder-url", "URL", "SOAP endpoint of the legacy work-order system (required unless --simulate).",
+       Url(&Config::work_order)},
+      {"workorder-connect-timeout-ms", "MS", "TCP connect time-out to the work-order system. Default 2000.",
+       IntIn(1, 600000, [](Config& c, long v) { c.work_order.connect_timeout_ms = static_cast<int>(v); })},
+      {"workorder-timeout-ms", "MS",
+       "Time-out for the whole work-order exchange once connected (send and answer). Default 10000.",
+       IntIn(1, 600000, [](Config& c, long v) { c.work_order.timeout_ms = static_cast<int>(v); })},
+      {"workorder-max-idle-connections", "N", "Keep-alive connections kept open to the work-order system. "
+                                              "Default 64.",
+       IntIn(0, 10000, [](Config& c, long v) { c.work_order.max_idle_connections = static_cast<int>(v); })},
+      {"midas-url", "URL", "SOAP endpoint of MIDAS (required unless --simulate).", Url(&Config::midas)},
+      {"midas-connect-timeout-ms", "MS", "TCP connect time-out to MIDAS. Default 2000.",
+       IntIn(1, 600000, [](Config& c, long v) { c.midas.connect_timeout_ms = static_cast<int>(v); })},
+      {"midas-timeout-ms", "MS", "Time-out for the whole MIDAS exchange once connected. Default 10000.",
+       IntIn(1, 600000, [](Config& c, long v) { c.midas.timeout_ms = static_cast<int>(v); })},
+      {"midas-max-idle-connections", "N", "Keep-alive connections kept open to MIDAS. Default 64.",
+       IntIn(0, 10000, [](Config& c, long v) { c.midas.max_idle_connections = static_cast<int>(v); })},
+      {"threads", "N", "HTTP worker threads; each serves one client connection at a time. Default 64.",
+       IntIn(1, 4096, [](Config& c, long v) { c.threads = static_cast<int>(v); })},
+      {"max-body-bytes", "N", "Largest request body accepted; larger ones get 413. Default 65536.",
+       IntIn(256, 16 * 1024 * 1024, [](Config& c, long v) { c.max_body_bytes = static_cast<std::size_t>(v); })},
+      {"keep-alive-max-count", "N", "Requests served on one client connection before it is closed. "
+                                    "Default 10000.",
+       IntIn(1, INT_MAX, [](Config& c, long v) { c.keep_alive_max_count = static_cast<int>(v); })},
+      {"keep-alive-timeout-s", "S", "Idle time before a client connection is closed. Default 30.",
+       IntIn(1, 3600, [](Config& c, long v) { c.keep_alive_timeout_s = static_cast<int>(v); })},
+      {"read-timeout-s", "S", "Time-out for reading a client's request (slow clients are cut off). "
+                              "Default 10.",
+       IntIn(1, 3600, [](Config& c, long v) { c.read_timeout_s = static_cast<int>(v); })},
+      {"log-level", "LEVEL", "debug, info, warn or error. Default info.",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v != "debug" && v != "info" && v != "warn" && v != "error") {
+           return "must be debug, info, warn or error, got '" + v + "'";
+         }
+         c.log_level = v;
+         return std::nullopt;
+       }},
+  };
+  return settings;
+}
+
+const Setting* Find(const std::string& name) {
+  for (const Setting& s : Settings()) {
+    if (name == s.name) return &s;
+  }
+  return nullptr;
+}
+
+std::string TrimSpaces(const std::string& s) {
+  const auto begin = s.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return "";
+  const auto end = s.find_last_not_of(" \t\r");
+  return s.substr(begin, end - begin + 1);
+}
+
+std::optional<std::string> CheckComplete(const Config& config) {
+  if (config.simulate) return std::nullopt;
+  if (config.work_order.url.empty()) return "workorder-url is required (or use --simulate)";
+  if (config.midas.url.empty()) return "midas-url is required (or use --simulate)";
+  return std::nullopt;
+}
+
+}  // namespace
+
+ConfigResult ParseConfigText(const std::string& text, Config base) {
+  std::istringstream lines(text);
+  std::string line;
+  int number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    const std::string trimmed = TrimSpaces(line.substr(0, line.find('#')));
+    if (trimmed.empty()) continue;
+    const std::size_t eq = trimmed.find('=');
+    if (eq == std::string::npos) {
+      return ConfigError{"line " + std::to_string(number) + ": expected 'key = value', got '" + trimmed + "'"};
+    }
+    const std::string key = TrimSpaces(trimmed.substr(0, eq));
+    const std::string value = TrimSpaces(trimmed.substr(eq + 1));
+    const Setting* setting = Find(key);
+    if (setting == nullptr) return ConfigError{"line " + std::to_string(number) + ": unknown key '" + key + "'"};
+    if (auto problem = setting->apply(base, value)) {
+      return ConfigError{"line " + std::to_string(number) + ": " + key + " " + *problem};
+    }
+  }
+  return base;
+}
+
+ConfigResult ParseConfig(const std::vector<std::string>& args) {
+  Config config;
+  // The file first, wherever --config stands, so that flags override it.
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string path;
+    if (args[i] == "--config") {
+      if (i + 1 >= args.size()) return ConfigError{"--config needs a FILE"};
+      path = args[i + 1];
+    } else if (args[i].rfind("--config=", 0) == 0) {
+      path = args[i].substr(9);
+    } else {
+      continue;
+    }
+    std::ifstream file(path);
+    if (!file) return ConfigError{"--config: cannot read '" + path + "'"};
+    std::stringstream text;
+    text << file.rdbuf();
+    ConfigResult parsed = ParseConfigText(text.str(), config);
+    if (auto* error = std::get_if<ConfigError>(&parsed)) return ConfigError{path + ": " + error->message};
+    config = std::get<Config>(parsed);
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) return ConfigError{"unexpected argument '" + arg + "'"};
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (const auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (name == "config") {
+      if (!value) ++i;
+      continue;
+    }
+    const Setting* setting = Find(name);
+    if (setting == nullptr) return ConfigError{"unknown flag '--" + name + "' (see --help)"};
+    if (!value) {
+      if (*setting->value_hint == '\0') {
+        value = "true";
+      } else {
+        if (i + 1 >= args.size()) return ConfigError{"--" + name + " needs a value " + setting->value_hint};
+        value = args[++i];
+      }
+    }
+    if (auto problem = setting->apply(config, *value)) return ConfigError{"--" + name + " " + *problem};
+  }
+  if (auto problem = CheckComplete(config)) return ConfigError{*problem};
+  return config;
+}
+
+std::string UsageText() {
+  std::ostringstream out;
+  out << "Usage: voip-migration-adapter [--config FILE] [--FLAG VALUE]...\n\n"
+         "CreateVOIPMigrationWorkOrder adapter: JSON POST /CreateVOIPMigrationWorkOrder -> legacy work-order\n"
+         "system (SOAP) -> MIDAS migration status (SOAP).\n\n"
+         "  --config FILE  read settings from FILE first: one 'name = value' per line, '#' starts a comment;\n"
+         "                 names are the flag names below without '--'; flags given on the command line win.\n"
+         "  --help         print this text and exit.\n";
+  for (const Setting& s : Settings()) {
+    std::string flag = std::string("--") + s.name + (*s.value_hint ? std::string(" ") + s.value_hint : "");
+    out << "  " << flag;
+    out << std::string(flag.size() < 36 ? 36 - flag.size() : 1, ' ') << s.help << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace voip

@@ -1,1 +1,88 @@
-// placeholder: being written
+#include "adapter/fault.h"
+
+#include <utility>
+
+namespace voip {
+
+const char* Fault::TypeName() const { return type == FaultType::kBusiness ? "BUSINESS" : "SYSTEM"; }
+const char* Fault::Code() const { return type == FaultType::kBusiness ? "10685" : "10686"; }
+const char* Fault::Description() const {
+  return type == FaultType::kBusiness ? "Business Exception" : "System Exception";
+}
+const char* Fault::Severity() const { return type == FaultType::kBusiness ? "ERROR" : "CRITICAL"; }
+
+bool operator==(const FaultOrigin& a, const FaultOrigin& b) {
+  return a.system == b.system && a.code == b.code && a.message == b.message;
+}
+bool operator==(const Fault& a, const Fault& b) {
+  return a.type == b.type && a.detail == b.detail && a.origin == b.origin;
+}
+
+Fault BusinessFault(std::string detail) { return Fault{FaultType::kBusiness, std::move(detail), std::nullopt}; }
+Fault SystemFault(std::string detail) { return Fault{FaultType::kSystem, std::move(detail), std::nullopt}; }
+
+const char* BackendDisplayName(Backend backend) {
+  return backend == Backend::kWorkOrder ? "the work-order system" : "MIDAS";
+}
+const char* BackendOriginName(Backend backend) {
+  return backend == Backend::kWorkOrder ? "WorkOrderSystem" : "MIDAS";
+}
+
+namespace {
+
+std::string Capitalised(std::string s) {
+  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  return s;
+}
+
+FaultOrigin OriginOf(Backend backend, const BackendError& error) {
+  return FaultOrigin{BackendOriginName(backend), error.backend_code, error.backend_message};
+}
+
+}  // namespace
+
+TranslatedFailure TranslateBackendError(Backend backend, const BackendError& error) {
+  const std::string who = Capitalised(BackendDisplayName(backend));
+  const bool work_order = backend == Backend::kWorkOrder;
+  switch (error.kind) {
+    case BackendErrorKind::kBusinessFault: {
+      Fault fault = BusinessFault(who + (work_order ? " rejected the work order" : " rejected the status update") +
+                                  (error.backend_message.empty() ? "" : ": " + error.backend_message));
+      fault.origin = OriginOf(backend, error);
+      return {std::move(fault), FailureClass::kBusinessRejected};
+    }
+    case BackendErrorKind::kSystemFault: {
+      Fault fault = SystemFault(who + " failed with a system fault" +
+                                (error.backend_message.empty() ? "" : ": " + error.backend_message));
+      fault.origin = OriginOf(backend, error);
+      return {std::move(fault), FailureClass::kBackendSystemFault};
+    }
+    case BackendErrorKind::kUntypedFault: {
+      Fault fault = SystemFault(who + " answered with an undeclared fault" +
+                                (error.backend_message.empty() ? "" : ": " + error.backend_message));
+      fault.origin = OriginOf(backend, error);
+      return {std::move(fault), FailureClass::kBackendSystemFault};
+    }
+    case BackendErrorKind::kConnectFailed:
+      return {SystemFault(who + " could not be reached; nothing was sent to it, so the request can be retried"),
+              FailureClass::kBackendUnavailable};
+    case BackendErrorKind::kTimeout:
+      return {SystemFault(work_order ? who + " did not answer in time; whether the work order was created is "
+                                             "unknown, check before retrying"
+                                     : who + " did not answer in time"),
+              FailureClass::kBackendTimeout};
+    case BackendErrorKind::kHttpError:
+      return {SystemFault(who + " answered with HTTP status " + std::to_string(error.http_status) +
+                          " instead of a SOAP response"),
+              FailureClass::kBackendSystemFault};
+    case BackendErrorKind::kMalformedResponse:
+      return {SystemFault(who + " answered with a response that is not a valid SOAP message"),
+              FailureClass::kBackendSystemFault};
+    case BackendErrorKind::kInternal:
+      break;
+  }
+  return {SystemFault("The adapter failed unexpectedly while calling " + std::string(BackendDisplayName(backend))),
+          FailureClass::kInternal};
+}
+
+}  // namespace voip

@@ -19,6 +19,8 @@ struct FaultOrigin {
   std::string system;   // "WorkOrderSystem" or "MIDAS"
   std::string code;     // the backend's own code; empty when it gave none
   std::string message;  // the backend's own message; empty when it gave none
+
+  friend bool operator==(const FaultOrigin& a, const FaultOrigin& b);
 };
 
 struct Fault {

@@ -1,1 +1,190 @@
-// placeholder: being written
+#include "http/server.h"
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include <httplib.h>
+
+#include "http/json_face.h"
+#include "http/status.h"
+
+namespace voip {
+namespace {
+
+constexpr const char* kJson = "application/json";
+constexpr const char* kCorrelationHeader = "X-Correlation-ID";
+constexpr int kListenBacklog = 1024;
+
+// Debian's compiled cpp-httplib listens with a backlog of 5; Linux lets
+// listen() be called again on the listening socket to raise it.
+class ListeningServer : public httplib::Server {
+ public:
+  void RaiseBacklog(int backlog) { ::listen(svr_sock_, backlog); }
+};
+
+bool IsCorrelationChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == ':';
+}
+
+std::string NewUuid() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  const std::uint64_t high = (random() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+  const std::uint64_t low = (random() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xFFFF), static_cast<unsigned>(high & 0xFFFF),
+                static_cast<unsigned>(low >> 48), static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
+  return text;
+}
+
+nlohmann::json FaultCodes(const MigrationOutcome& outcome) {
+  nlohmann::json codes = nlohmann::json::array();
+  for (const Fault& fault : outcome.faults) codes.push_back(fault.Code());
+  return codes;
+}
+
+double Millis(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; }
+
+}  // namespace
+
+std::string CorrelationIdFor(const std::string& offered) {
+  if (offered.empty() || offered.size() > 64) return NewUuid();
+  for (char c : offered) {
+    if (!IsCorrelationChar(c)) return NewUuid();
+  }
+  return offered;
+}
+
+class AdapterServer::Impl {
+ public:
+  Impl(const Config& config, const MigrationFlow& flow, Logger& logger)
+      : config_(config), flow_(flow), logger_(logger) {
+    const int threads = config.threads;
+    server_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+    server_.set_tcp_nodelay(true);
+    server_.set_keep_alive_max_count(static_cast<std::size_t>(config.keep_alive_max_count));
+    server_.set_keep_alive_timeout(config.keep_alive_timeout_s);
+    server_.set_read_timeout(config.read_timeout_s, 0);
+    server_.set_write_timeout(config.read_timeout_s, 0);
+    server_.set_payload_max_length(config.max_body_bytes);
+
+    server_.Post("/CreateVOIPMigrationWorkOrder",
+                 [this](const httplib::Request& req, httplib::Response& res) { HandleCreate(req, res); });
+    server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"status":"UP"})", kJson);
+    });
+    server_.set_error_handler(httplib::Server::HandlerWithResponse(
+        [this](const httplib::Request& req, httplib::Response& res) { return HandleError(req, res); }));
+    server_.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
+      Answer(req, res, RejectedOutcome(FailureClass::kInternal, {SystemFault("The adapter failed unexpectedly")}),
+             CorrelationIdFor(req.get_header_value(kCorrelationHeader)));
+    });
+  }
+
+  bool Bind(std::string* error, int* port) {
+    *port = config_.listen_port == 0 ? server_.bind_to_any_port(config_.listen_host)
+                                     : (server_.bind_to_port(config_.listen_host, config_.listen_port)
+                                            ? config_.listen_port
+                                            : -1);
+    if (*port <= 0) {
+      *error = "cannot listen on " + config_.listen_host + ":" + std::to_string(config_.listen_port);
+      return false;
+    }
+    server_.RaiseBacklog(kListenBacklog);
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    return true;
+  }
+
+  void Wait() {
+    if (thread_.joinable()) thread_.join();
+  }
+  void Stop() { server_.stop(); }
+
+ private:
+  void HandleCreate(const httplib::Request& req, httplib::Response& res) {
+    const auto start = std::chrono::steady_clock::now();
+    const CallContext context{CorrelationIdFor(req.get_header_value(kCorrelationHeader))};
+    MigrationOutcome outcome;
+    if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
+      outcome = RejectedOutcome(FailureClass::kUnsupportedMedia,
+                                {BusinessFault("Content-Type must be application/json")});
+    } else {
+      auto parsed = ParseJsonRequest(req.body);
+      if (auto* fault = std::get_if<Fault>(&parsed)) {
+        outcome = RejectedOutcome(FailureClass::kInvalidRequest, {std::move(*fault)});
+      } else {
+        outcome = flow_.Run(std::get<MigrationRequestInput>(parsed), context);
+      }
+    }
+    Answer(req, res, outcome, context.correlation_id);
+    LogRequest(outcome, res.status, context.correlation_id, start);
+  }
+
+  // Statuses cpp-httplib sets itself (404, 413, 400 for a broken request line
+  // ...) still carry the failure envelope.
+  httplib::Server::HandlerResponse HandleError(const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    const std::string correlation_id = CorrelationIdFor(req.get_header_value(kCorrelationHeader));
+    MigrationOutcome outcome;
+    if (res.status == 413) {
+      outcome = RejectedOutcome(FailureClass::kBodyTooLarge,
+                                {BusinessFault("The request body is larger than " +
+                                               std::to_string(config_.max_body_bytes) + " bytes")});
+    } else if (res.status == 404) {
+      outcome = RejectedOutcome(FailureClass::kInvalidRequest,
+                                {BusinessFault("No such resource; use POST /CreateVOIPMigrationWorkOrder")});
+    } else {
+      outcome = RejectedOutcome(FailureClass::kInvalidRequest, {BusinessFault("The HTTP request is not valid")});
+    }
+    const int status = res.status;  // keep 404/405 as cpp-httplib chose them
+    Answer(req, res, outcome, correlation_id);
+    res.status = status;
+    return httplib::Server::HandlerResponse::Handled;
+  }
+
+  void Answer(const httplib::Request&, httplib::Response& res, const MigrationOutcome& outcome,
+              const std::string& correlation_id) {
+    res.status = HttpStatusFor(outcome.failure_class);
+    res.set_header(kCorrelationHeader, correlation_id);
+    res.set_content(RenderJson(outcome), kJson);
+  }
+
+  void LogRequest(const MigrationOutcome& outcome, int status, const std::string& correlation_id,
+                  std::chrono::steady_clock::time_point start) {
+    if (!logger_.Enabled(LogLevel::kInfo)) return;
+    const auto total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    nlohmann::json fields = {{"correlationId", correlation_id},
+                             {"face", "json"},
+                             {"outcome", outcome.order_number ? "success" : "failure"},
+                             {"status", status},
+                             {"faultCodes", FaultCodes(outcome)},
+                             {"totalMs", Millis(total)}};
+    if (outcome.work_order_called) fields["workOrderMs"] = Millis(outcome.work_order_time);
+    if (outcome.midas_called) fields["midasMs"] = Millis(outcome.midas_time);
+    logger_.Log(LogLevel::kInfo, "request", std::move(fields));
+  }
+
+  const Config config_;
+  const MigrationFlow& flow_;
+  Logger& logger_;
+  ListeningServer server_;
+  std::thread thread_;
+};
+
+AdapterServer::AdapterServer(const Config& config, const MigrationFlow& flow, Logger& logger)
+    : impl_(std::make_unique<Impl>(config, flow, logger)) {}
+
+AdapterServer::~AdapterServer() {
+  Stop();
+  Wait();
+}
+
+bool AdapterServer::Start(std::string* error) { return impl_->Bind(error, &port_); }
+void AdapterServer::Wait() { impl_->Wait(); }
+void AdapterServer::Stop() { impl_->Stop(); }
+
+}  // namespace voip

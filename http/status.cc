@@ -1,1 +1,21 @@
-// placeholder: being written
+#include "http/status.h"
+
+namespace voip {
+
+int HttpStatusFor(FailureClass failure_class) {
+  switch (failure_class) {
+    case FailureClass::kNone: return 200;
+    case FailureClass::kInvalidRequest: return 400;
+    case FailureClass::kBodyTooLarge: return 413;
+    case FailureClass::kUnsupportedMedia: return 415;
+    case FailureClass::kBusinessRejected: return 422;
+    case FailureClass::kBackendSystemFault: return 502;
+    case FailureClass::kBackendUnavailable: return 503;
+    case FailureClass::kOverloaded: return 503;
+    case FailureClass::kBackendTimeout: return 504;
+    case FailureClass::kInternal: return 500;
+  }
+  return 500;
+}
+
+}  // namespace voip

@@ -1,0 +1,41 @@
+// The adapter's HTTP server (cpp-httplib): routes, limits, correlation ids and
+// the request log line. Handlers parse, call the core, render; no business rule
+// lives here.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "adapter/config.h"
+#include "adapter/log.h"
+#include "adapter/migration_flow.h"
+
+namespace voip {
+
+class AdapterServer {
+ public:
+  // `flow` and `logger` must outlive the server.
+  AdapterServer(const Config& config, const MigrationFlow& flow, Logger& logger);
+  ~AdapterServer();  // stops and joins
+  AdapterServer(const AdapterServer&) = delete;
+  AdapterServer& operator=(const AdapterServer&) = delete;
+
+  // Binds the configured address (port 0 picks a free port) and starts serving
+  // on a background thread. Returns false and sets *error when it cannot bind.
+  bool Start(std::string* error);
+  int port() const { return port_; }
+  // Blocks until the server stops (Stop() or a fatal listener error).
+  void Wait();
+  void Stop();  // idempotent, thread-safe
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+// A correlation id: `offered` when it is 1 to 64 characters of [A-Za-z0-9._:-],
+// otherwise a new random UUID (version 4).
+std::string CorrelationIdFor(const std::string& offered);
+
+}  // namespace voip

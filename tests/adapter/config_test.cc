@@ -1,0 +1,80 @@
+#include "adapter/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace voip {
+namespace {
+
+Config Ok(const std::vector<std::string>& args) {
+  ConfigResult result = ParseConfig(args);
+  if (auto* error = std::get_if<ConfigError>(&result)) ADD_FAILURE() << error->message;
+  return std::holds_alternative<Config>(result) ? std::get<Config>(result) : Config{};
+}
+
+std::string Error(const std::vector<std::string>& args) {
+  ConfigResult result = ParseConfig(args);
+  EXPECT_TRUE(std::holds_alternative<ConfigError>(result));
+  return std::holds_alternative<ConfigError>(result) ? std::get<ConfigError>(result).message : "";
+}
+
+const std::vector<std::string> kUrls = {"--workorder-url", "http://wo.example:8081/workorder", "--midas-url",
+                                        "http://midas.example/midas"};
+
+std::vector<std::string> With(std::vector<std::string> extra) {
+  std::vector<std::string> args = kUrls;
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+// Flags set every value; both --flag value and --flag=value work.
+TEST(ParseConfigTest, ReadsFlags) {
+  const Config config = Ok(With({"--listen", "0.0.0.0:9090", "--threads=8", "--workorder-timeout-ms", "1500"}));
+  EXPECT_EQ(config.listen_host, "0.0.0.0");
+  EXPECT_EQ(config.listen_port, 9090);
+  EXPECT_EQ(config.threads, 8);
+  EXPECT_EQ(config.work_order.timeout_ms, 1500);
+  EXPECT_EQ(config.work_order.url, "http://wo.example:8081/workorder");
+  EXPECT_EQ(config.midas.url, "http://midas.example/midas");
+}
+
+// Backend URLs are required unless simulating.
+TEST(ParseConfigTest, RequiresBackendUrlsUnlessSimulating) {
+  EXPECT_EQ(Error({}), "workorder-url is required (or use --simulate)");
+  EXPECT_TRUE(Ok({"--simulate"}).simulate);
+}
+
+// A bad value stops start-up with a message naming the flag.
+TEST(ParseConfigTest, BadValueNamesTheFlag) {
+  EXPECT_EQ(Error(With({"--threads", "zero"})), "--threads must be an integer from 1 to 4096, got 'zero'");
+  EXPECT_EQ(Error(With({"--listen", "8080"})), "--listen must be HOST:PORT, got '8080'");
+  EXPECT_EQ(Error({"--simulate", "--midas-url", "ftp://x"}), "--midas-url must be an http:// URL, got 'ftp://x'");
+  EXPECT_EQ(Error({"--simulate", "--bogus", "1"}), "unknown flag '--bogus' (see --help)");
+}
+
+// The file is read first and flags override it; unknown keys name the line.
+TEST(ParseConfigTest, FileThenFlags) {
+  const std::string path = ::testing::TempDir() + "/adapter.conf";
+  std::ofstream(path) << "# test\nlisten = 127.0.0.1:7000\nthreads = 4\nsimulate = true\n";
+  const Config config = Ok({"--config", path, "--threads", "12"});
+  EXPECT_EQ(config.listen_port, 7000);
+  EXPECT_EQ(config.threads, 12);
+  EXPECT_TRUE(config.simulate);
+  std::ofstream(path) << "thread = 4\n";
+  EXPECT_EQ(Error({"--config", path, "--simulate"}), path + ": line 1: unknown key 'thread'");
+  std::remove(path.c_str());
+}
+
+// --help documents every setting.
+TEST(UsageTextTest, MentionsEverySetting) {
+  const std::string usage = UsageText();
+  for (const char* flag : {"--listen", "--simulate", "--workorder-url", "--midas-url", "--workorder-timeout-ms",
+                           "--midas-connect-timeout-ms", "--threads", "--max-body-bytes", "--config", "--log-level"}) {
+    EXPECT_NE(usage.find(flag), std::string::npos) << flag;
+  }
+}
+
+}  // namespace
+}  // namespace voip

@@ -1,0 +1,83 @@
+#include "adapter/fault.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/fake_backends.h"
+
+namespace voip {
+namespace {
+
+using testing::ErrorOf;
+
+// The published fields follow from the type exactly as catalogued.
+TEST(FaultTest, PublishedFieldsMatchTheCatalogue) {
+  const Fault business = BusinessFault("x");
+  EXPECT_STREQ(business.TypeName(), "BUSINESS");
+  EXPECT_STREQ(business.Code(), "10685");
+  EXPECT_STREQ(business.Description(), "Business Exception");
+  EXPECT_STREQ(business.Severity(), "ERROR");
+  const Fault system = SystemFault("x");
+  EXPECT_STREQ(system.TypeName(), "SYSTEM");
+  EXPECT_STREQ(system.Code(), "10686");
+  EXPECT_STREQ(system.Description(), "System Exception");
+  EXPECT_STREQ(system.Severity(), "CRITICAL");
+  EXPECT_STREQ(Fault::kSourceSystem, "Middleware");
+}
+
+struct Case {
+  BackendErrorKind kind;
+  FaultType type;
+  FailureClass failure_class;
+  bool has_origin;
+};
+
+class TranslateTest : public ::testing::TestWithParam<Case> {};
+
+// Every kind of backend failure maps to one fault type and one failure class.
+TEST_P(TranslateTest, MapsKindToTypeClassAndOrigin) {
+  const Case c = GetParam();
+  const TranslatedFailure t = TranslateBackendError(Backend::kWorkOrder, ErrorOf(c.kind, "C1", "M1", 503));
+  EXPECT_EQ(t.fault.type, c.type);
+  EXPECT_EQ(t.failure_class, c.failure_class);
+  EXPECT_EQ(t.fault.origin.has_value(), c.has_origin);
+  EXPECT_FALSE(t.fault.detail.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllKinds, TranslateTest,
+    ::testing::Values(
+        Case{BackendErrorKind::kBusinessFault, FaultType::kBusiness, FailureClass::kBusinessRejected, true},
+        Case{BackendErrorKind::kSystemFault, FaultType::kSystem, FailureClass::kBackendSystemFault, true},
+        Case{BackendErrorKind::kUntypedFault, FaultType::kSystem, FailureClass::kBackendSystemFault, true},
+        Case{BackendErrorKind::kConnectFailed, FaultType::kSystem, FailureClass::kBackendUnavailable, false},
+        Case{BackendErrorKind::kTimeout, FaultType::kSystem, FailureClass::kBackendTimeout, false},
+        Case{BackendErrorKind::kHttpError, FaultType::kSystem, FailureClass::kBackendSystemFault, false},
+        Case{BackendErrorKind::kMalformedResponse, FaultType::kSystem, FailureClass::kBackendSystemFault, false},
+        Case{BackendErrorKind::kInternal, FaultType::kSystem, FailureClass::kInternal, false}));
+
+// A work-order time-out tells the consumer the outcome is unknown.
+TEST(TranslateBackendErrorTest, WorkOrderTimeoutSaysOutcomeUnknown) {
+  const TranslatedFailure t = TranslateBackendError(Backend::kWorkOrder, ErrorOf(BackendErrorKind::kTimeout));
+  EXPECT_EQ(t.fault.detail,
+            "The work-order system did not answer in time; whether the work order was created is unknown, check "
+            "before retrying");
+}
+
+// An HTTP error page names its status, never the backend's URL.
+TEST(TranslateBackendErrorTest, HttpErrorNamesStatus) {
+  BackendError error = ErrorOf(BackendErrorKind::kHttpError, "", "", 503);
+  error.diagnostic = "http://10.1.2.3/internal";
+  const TranslatedFailure t = TranslateBackendError(Backend::kMidas, error);
+  EXPECT_EQ(t.fault.detail, "MIDAS answered with HTTP status 503 instead of a SOAP response");
+}
+
+// An untyped fault keeps whatever code and message could be read from it.
+TEST(TranslateBackendErrorTest, UntypedFaultKeepsOrigin) {
+  const TranslatedFailure t =
+      TranslateBackendError(Backend::kWorkOrder, ErrorOf(BackendErrorKind::kUntypedFault, "X-9", "Boom"));
+  EXPECT_EQ(t.fault.origin, (FaultOrigin{"WorkOrderSystem", "X-9", "Boom"}));
+  EXPECT_EQ(t.fault.detail, "The work-order system answered with an undeclared fault: Boom");
+}
+
+}  // namespace
+}  // namespace voip
