@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs whatever this machine lacks (Debian packages only) and builds the
+# project into build/. Called by scripts/run.sh and scripts/test.sh; safe to
+# run again (it installs nothing when everything is there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  g++ cmake ninja-build pkg-config make
+  gsoap libgsoap-dev libssl-dev zlib1g-dev
+  libcpp-httplib-dev libpugixml-dev nlohmann-json3-dev
+  googletest libgtest-dev libgmock-dev
+  libxml2-utils python3 python3-jsonschema python3-yaml curl
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+cmake --build "$BUILD_DIR" -- -j"$(nproc)"

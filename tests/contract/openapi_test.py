@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""Validates real responses of the running adapter against docs/openapi.yaml.
+
+Starts `voip-migration-adapter --simulate` on a free loopback port, drives every
+documented outcome through the simulators' triggers, and checks each answer's
+status is documented and its body validates against that status's schema.
+Fails when a documented status of POST /CreateVOIPMigrationWorkOrder was never
+produced (except 500, which needs an adapter bug).
+
+usage: openapi_test.py ADAPTER_BINARY OPENAPI_YAML
+"""
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+
+import jsonschema
+import yaml
+
+ADAPTER, SPEC_PATH = sys.argv[1], sys.argv[2]
+SPEC = yaml.safe_load(open(SPEC_PATH, encoding="utf-8"))
+OPERATION = SPEC["paths"]["/CreateVOIPMigrationWorkOrder"]["post"]
+RESOLVER = jsonschema.RefResolver.from_schema(SPEC)
+
+
+def start_adapter(*args):
+    proc = subprocess.Popen([ADAPTER, "--listen", "127.0.0.1:0", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines = []
+    timer = threading.Timer(20, proc.kill)
+    timer.start()
+    for line in proc.stderr:
+        lines.append(line)
+        if line.startswith("try:"):
+            break
+    timer.cancel()
+    text = "".join(lines)
+    match = re.search(r"listening on (http://[0-9.]+:[0-9]+)", text)
+    if not match:
+        proc.kill()
+        raise SystemExit("adapter did not start:\n" + text)
+    midas = re.search(r"simulated MIDAS: +(\S+)", text)
+    threading.Thread(target=proc.stderr.read, daemon=True).start()
+    return proc, match.group(1), (midas.group(1) if midas else None)
+
+
+def closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post(base, body, content_type="application/json"):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode() if not isinstance(body, str) else body.encode()
+    request = urllib.request.Request(base + "/CreateVOIPMigrationWorkOrder", data=data,
+                                     headers={"Content-Type": content_type}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def body(telephone, account="123456789", site=42):
+    return {"telephoneNumber": telephone, "accountIdentification": {"accountNumber": account, "siteReference": site}}
+
+
+CASES = [
+    ("success", body("447874384949"), "application/json", 200),
+    ("MIDAS fault after create", body("447700900007"), "application/json", 200),
+    ("MIDAS slow after create", body("447700900008"), "application/json", 200),
+    ("MIDAS business fault after create", body("447700900009"), "application/json", 200),
+    ("missing fields", {}, "application/json", 400),
+    ("blank and wrong types", {"telephoneNumber": " ", "accountIdentification": {"accountNumber": 5, "siteReference": 1.5}},
+     "application/json", 400),
+    ("not JSON", "not json", "application/json", 400),
+    ("not an object", "[]", "application/json", 400),
+    ("duplicate keys", '{"telephoneNumber":"447874384949","telephoneNumber":"1"}', "application/json", 400),
+    ("too large", " " * 70000, "application/json", 413),
+    ("wrong content type", body("447874384949"), "text/plain", 415),
+    ("work-order business fault", body("447700900001"), "application/json", 422),
+    ("work-order system fault", body("447700900002"), "application/json", 502),
+    ("work-order slow", body("447700900003"), "application/json", 504),
+    ("work-order malformed answer", body("447700900004"), "application/json", 502),
+    ("work-order HTML error page", body("447700900005"), "application/json", 502),
+    ("work-order undeclared fault", body("447700900006"), "application/json", 502),
+]
+
+
+def check(name, base, payload, content_type, expected, failures, seen):
+    status, raw = post(base, payload, content_type)
+    seen.add(str(status))
+    problems = []
+    if status != expected:
+        problems.append(f"status {status}, expected {expected}")
+    documented = OPERATION["responses"].get(str(status))
+    if documented is None:
+        problems.append(f"status {status} is not documented")
+    else:
+        schema = documented["content"]["application/json"]["schema"]
+        try:
+            jsonschema.Draft202012Validator(schema, resolver=RESOLVER).validate(json.loads(raw))
+        except (jsonschema.ValidationError, ValueError) as error:
+            problems.append(f"body does not match the schema: {error}")
+    print(("ok   " if not problems else "FAIL ") + f"{name}: {status}")
+    for problem in problems:
+        print("     " + problem + "\n     body: " + raw.decode(errors="replace")[:400])
+    if problems:
+        failures.append(name)
+
+
+def main():
+    failures, seen = [], set()
+    adapter, base, midas_url = start_adapter("--simulate", "--workorder-timeout-ms", "500", "--midas-timeout-ms", "500")
+    down = None
+    try:
+        for name, payload, content_type, expected in CASES:
+            check(name, base, payload, content_type, expected, failures, seen)
+        down, down_base, _ = start_adapter("--workorder-url", f"http://127.0.0.1:{closed_port()}/workorder",
+                                           "--midas-url", midas_url)
+        check("work-order system down", down_base, body("447874384949"), "application/json", 503, failures, seen)
+    finally:
+        for proc in (adapter, down):
+            if proc:
+                proc.terminate()
+                proc.wait(timeout=10)
+    untested = set(OPERATION["responses"]) - seen - {"500", "404"}
+    if untested:
+        print("FAIL documented statuses never produced: " + ", ".join(sorted(untested)))
+        failures.append("coverage")
+    total = len(CASES) + 2
+    print(f"{total - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,339 @@
+// End to end over real sockets: JSON POST -> adapter -> gSOAP clients ->
+// simulated work-order system and MIDAS (gSOAP services) -> JSON answer.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <sstream>
+
+#include "adapter/config.h"
+#include "adapter/log.h"
+#include "adapter/migration_flow.h"
+#include "adapter/soap/midas_client.h"
+#include "adapter/soap/work_order_client.h"
+#include "http/server.h"
+#include "sim/simulators.h"
+#include "tests/support/ports.h"
+
+namespace voip {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kBackendTimeoutMs = 400;
+constexpr int kSlowMs = 1500;
+
+std::string Body(const std::string& telephone, const std::string& account = "123456789", int site = 42) {
+  return json{{"telephoneNumber", telephone},
+              {"accountIdentification", {{"accountNumber", account}, {"siteReference", site}}}}
+      .dump();
+}
+
+// A running adapter wired to running simulators, all on free loopback ports.
+class AdapterFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim::SimOptions options;
+    options.slow_ms = kSlowMs;
+    std::string error;
+    simulators_ = sim::Simulators::Start(options, &error);
+    ASSERT_TRUE(simulators_) << error;
+    Wire(simulators_->WorkOrderUrl(), simulators_->MidasUrl());
+  }
+
+  void Wire(const std::string& work_order_url, const std::string& midas_url) {
+    server_.reset();
+    config_.listen_port = 0;
+    config_.threads = 8;
+    config_.max_body_bytes = 4096;
+    config_.work_order = BackendEndpoint{work_order_url, 300, kBackendTimeoutMs, 4};
+    config_.midas = BackendEndpoint{midas_url, 300, kBackendTimeoutMs, 4};
+    work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
+    midas_ = std::make_unique<GsoapMidas>(config_.midas);
+    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_);
+    server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
+    std::string error;
+    ASSERT_TRUE(server_->Start(&error)) << error;
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(10, 0);
+  }
+
+  void TearDown() override {
+    server_.reset();
+    if (simulators_) simulators_->Stop();
+  }
+
+  httplib::Result Post(const std::string& body, const std::string& content_type = "application/json",
+                       httplib::Headers headers = {}) {
+    return client_->Post("/CreateVOIPMigrationWorkOrder", headers, body, content_type.c_str());
+  }
+
+  static json Faults(const httplib::Result& result) {
+    const json body = json::parse(result->body);
+    const json& answer = body.at("CreateVOIPMigrationWorkOrder");
+    return answer.contains("success") ? answer["success"]["fault"] : answer.at("failure").at("fault");
+  }
+
+  std::ostringstream log_;
+  Logger logger_{log_, LogLevel::kInfo};
+  Config config_;
+  std::unique_ptr<sim::Simulators> simulators_;
+  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
+  std::unique_ptr<GsoapMidas> midas_;
+  std::unique_ptr<MigrationFlow> flow_;
+  std::unique_ptr<AdapterServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+// The documented example: 200, an order number, and MIDAS told about that order.
+TEST_F(AdapterFixture, SuccessReturnsOrderNumberAndUpdatesMidas) {
+  auto result = Post(Body("447874384949"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  const json body = json::parse(result->body);
+  const std::string order = body["CreateVOIPMigrationWorkOrder"]["success"]["orderNumber"];
+  EXPECT_EQ(body, json::parse(R"({"CreateVOIPMigrationWorkOrder":{"success":{"orderNumber":")" + order +
+                              R"(","fault":[]}}})"));
+  const auto orders = simulators_->WorkOrderRequests();
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].telephone_number, "447874384949");
+  EXPECT_EQ(orders[0].account_number, "123456789");
+  EXPECT_EQ(orders[0].site_reference, 42);
+  EXPECT_EQ(orders[0].migration_type, "TDM_TO_VOC");
+  EXPECT_EQ(orders[0].order_number, order);
+  const auto updates = simulators_->MidasUpdates();
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].account_number, "123456789");
+  EXPECT_EQ(updates[0].site_reference, 42);
+  EXPECT_EQ(updates[0].telephone_number, "447874384949");
+  EXPECT_EQ(updates[0].migration_status, "WORK_ORDER_CREATED");
+  EXPECT_EQ(updates[0].order_number, order);
+}
+
+// A caller's correlation id is echoed and reaches both backends (body and header).
+TEST_F(AdapterFixture, CorrelationIdIsEchoedAndPropagated) {
+  auto result = Post(Body("447874384949"), "application/json", {{"X-Correlation-ID", "itest-42"}});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(result->get_header_value("X-Correlation-ID"), "itest-42");
+  EXPECT_EQ(simulators_->WorkOrderRequests().at(0).correlation_id, "itest-42");
+  EXPECT_EQ(simulators_->WorkOrderRequests().at(0).correlation_header, "itest-42");
+  EXPECT_EQ(simulators_->MidasUpdates().at(0).correlation_id, "itest-42");
+  EXPECT_EQ(simulators_->MidasUpdates().at(0).correlation_header, "itest-42");
+}
+
+// Without one, a UUID is generated, echoed and passed on.
+TEST_F(AdapterFixture, CorrelationIdIsGeneratedWhenAbsent) {
+  auto result = Post(Body("447874384949"));
+  ASSERT_TRUE(result);
+  const std::string id = result->get_header_value("X-Correlation-ID");
+  EXPECT_EQ(id.size(), 36u);
+  EXPECT_EQ(simulators_->WorkOrderRequests().at(0).correlation_id, id);
+}
+
+// Work-order business fault: 422, BUSINESS with origin, MIDAS told it failed.
+TEST_F(AdapterFixture, WorkOrderBusinessFaultIs422) {
+  auto result = Post(Body("447700900001"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 422);
+  const json faults = Faults(result);
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0]["type"], "BUSINESS");
+  EXPECT_EQ(faults[0]["code"], "10685");
+  EXPECT_EQ(faults[0]["origin"]["system"], "WorkOrderSystem");
+  EXPECT_FALSE(faults[0]["origin"]["code"].get<std::string>().empty());
+  EXPECT_EQ(simulators_->MidasUpdates().at(0).migration_status, "WORK_ORDER_FAILED");
+  EXPECT_FALSE(simulators_->MidasUpdates().at(0).order_number.has_value());
+  EXPECT_TRUE(simulators_->MidasUpdates().at(0).reason.has_value());
+}
+
+// Work-order system fault: 502, SYSTEM with origin, MIDAS told it failed.
+TEST_F(AdapterFixture, WorkOrderSystemFaultIs502) {
+  auto result = Post(Body("447700900002"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 502);
+  const json faults = Faults(result);
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0]["type"], "SYSTEM");
+  EXPECT_EQ(faults[0]["code"], "10686");
+  EXPECT_EQ(faults[0]["severity"], "CRITICAL");
+  EXPECT_EQ(faults[0]["origin"]["system"], "WorkOrderSystem");
+  EXPECT_EQ(simulators_->MidasUpdates().at(0).migration_status, "WORK_ORDER_FAILED");
+}
+
+// Slow work-order system: 504 within the time-out, one create only, MIDAS told the outcome is unknown.
+TEST_F(AdapterFixture, WorkOrderTimeoutIs504AndOutcomeUnknown) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = Post(Body("447700900003"));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 504);
+  EXPECT_LT(elapsed, std::chrono::milliseconds(kSlowMs));
+  EXPECT_EQ(Faults(result)[0]["type"], "SYSTEM");
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  EXPECT_EQ(simulators_->MidasUpdates().at(0).migration_status, "WORK_ORDER_OUTCOME_UNKNOWN");
+}
+
+// Malformed answer: 502, outcome unknown to MIDAS.
+TEST_F(AdapterFixture, MalformedAnswerIs502) {
+  auto result = Post(Body("447700900004"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 502);
+  EXPECT_EQ(Faults(result)[0]["detail"], "The work-order system answered with a response that is not a valid SOAP message");
+  EXPECT_EQ(simulators_->MidasUpdates().at(0).migration_status, "WORK_ORDER_OUTCOME_UNKNOWN");
+}
+
+// HTML error page: 502 naming the status.
+TEST_F(AdapterFixture, HtmlErrorPageIs502) {
+  auto result = Post(Body("447700900005"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 502);
+  EXPECT_EQ(Faults(result)[0]["detail"], "The work-order system answered with HTTP status 500 instead of a SOAP response");
+}
+
+// A fault with an undeclared detail still yields the backend's code via the fault reader.
+TEST_F(AdapterFixture, UntypedFaultIs502WithOrigin) {
+  auto result = Post(Body("447700900006"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 502);
+  const json faults = Faults(result);
+  EXPECT_EQ(faults[0]["type"], "SYSTEM");
+  EXPECT_EQ(faults[0]["origin"]["system"], "WorkOrderSystem");
+  EXPECT_TRUE(faults[0]["origin"].contains("code"));
+}
+
+// MIDAS fault after the work order: still 200 with the order number and a fault entry.
+TEST_F(AdapterFixture, MidasFaultIsSuccessWithFault) {
+  auto result = Post(Body("447700900007"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  const json success = json::parse(result->body)["CreateVOIPMigrationWorkOrder"]["success"];
+  EXPECT_EQ(success["orderNumber"], simulators_->WorkOrderRequests().at(0).order_number);
+  ASSERT_EQ(success["fault"].size(), 1u);
+  EXPECT_EQ(success["fault"][0]["type"], "SYSTEM");
+  EXPECT_EQ(success["fault"][0]["origin"]["system"], "MIDAS");
+  EXPECT_TRUE(simulators_->MidasUpdates().at(0).faulted);
+}
+
+// Slow MIDAS after the work order: 200 with the order number and a time-out fault.
+TEST_F(AdapterFixture, MidasTimeoutIsSuccessWithFault) {
+  auto result = Post(Body("447700900008"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  const json faults = Faults(result);
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0]["detail"],
+            "The work order was created, but the customer's migration status could not be updated in MIDAS: MIDAS "
+            "did not answer in time");
+}
+
+// Validation problems: 400, one fault per problem, and no backend hears anything.
+TEST_F(AdapterFixture, InvalidRequestIs400AndCallsNoBackend) {
+  auto result = Post(R"({"telephoneNumber":" ","accountIdentification":{"siteReference":"abc"}})");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 400);
+  const json faults = Faults(result);
+  ASSERT_EQ(faults.size(), 3u);
+  EXPECT_EQ(faults[0]["detail"], "telephoneNumber must not be null or blank");
+  EXPECT_EQ(faults[1]["detail"], "accountIdentification.accountNumber must not be null or blank");
+  EXPECT_EQ(faults[2]["detail"], "accountIdentification.siteReference must be an integer");
+  for (const json& f : faults) EXPECT_EQ(f["code"], "10685");
+  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+  EXPECT_TRUE(simulators_->MidasUpdates().empty());
+}
+
+// Not JSON: 400 with the failure envelope, no backend call.
+TEST_F(AdapterFixture, NotJsonIs400) {
+  auto result = Post("<xml/>");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 400);
+  EXPECT_EQ(Faults(result)[0]["detail"], "The request body is not valid JSON (RFC 8259, UTF-8)");
+  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+}
+
+// An empty body: 400.
+TEST_F(AdapterFixture, EmptyBodyIs400) {
+  auto result = Post("");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 400);
+  EXPECT_EQ(Faults(result).size(), 1u);
+}
+
+// Wrong content type: 415 with the failure envelope, no backend call.
+TEST_F(AdapterFixture, WrongContentTypeIs415) {
+  auto result = Post(Body("447874384949"), "text/plain");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 415);
+  EXPECT_EQ(Faults(result)[0]["detail"], "Content-Type must be application/json");
+  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+}
+
+// A body over the limit: 413 with the failure envelope, no backend call.
+TEST_F(AdapterFixture, OversizedBodyIs413) {
+  auto result = Post(std::string(config_.max_body_bytes + 1, ' ') + Body("447874384949"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 413);
+  EXPECT_EQ(Faults(result)[0]["detail"], "The request body is larger than 4096 bytes");
+  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+}
+
+// A chunked body over the limit (no Content-Length) is refused as well.
+TEST_F(AdapterFixture, OversizedChunkedBodyIs413) {
+  const std::string big(config_.max_body_bytes * 4, ' ');
+  auto result = client_->Post(
+      "/CreateVOIPMigrationWorkOrder",
+      [&big](size_t offset, httplib::DataSink& sink) {
+        if (offset < big.size()) {
+          sink.write(big.data() + offset, std::min<size_t>(1024, big.size() - offset));
+        } else {
+          sink.done();
+        }
+        return true;
+      },
+      "application/json");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 413);
+  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+}
+
+// Work-order system down (nothing listening): 503, and MIDAS is told it failed.
+TEST_F(AdapterFixture, WorkOrderSystemDownIs503) {
+  Wire("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/workorder",
+       simulators_->MidasUrl());
+  auto result = Post(Body("447874384949"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 503);
+  EXPECT_EQ(Faults(result)[0]["type"], "SYSTEM");
+  EXPECT_EQ(simulators_->MidasUpdates().at(0).migration_status, "WORK_ORDER_FAILED");
+}
+
+// Health answers without touching a backend.
+TEST_F(AdapterFixture, HealthIsUp) {
+  auto result = client_->Get("/health");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(json::parse(result->body), json::parse(R"({"status":"UP"})"));
+}
+
+// Unknown paths still answer with the failure envelope.
+TEST_F(AdapterFixture, UnknownPathIs404WithEnvelope) {
+  auto result = client_->Get("/nope");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 404);
+  EXPECT_EQ(Faults(result)[0]["code"], "10685");
+}
+
+// The request log line carries no telephone or account number in full.
+TEST_F(AdapterFixture, LogsHoldNoPersonalData) {
+  Post(Body("447874384949", "987654321"));
+  Post(Body("447700900001", "987654321"));
+  const std::string logs = log_.str();
+  EXPECT_NE(logs.find("\"event\":\"request\""), std::string::npos);
+  EXPECT_EQ(logs.find("447874384949"), std::string::npos);
+  EXPECT_EQ(logs.find("447700900001"), std::string::npos);
+  EXPECT_EQ(logs.find("987654321"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace voip
