@@ -1,1 +1,369 @@
-// placeholder: being written
+#include "adapter/soap/gsoap_context.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <new>
+#include <string_view>
+#include <utility>
+
+#include "adapter/soap/soap_fault_reader.h"
+#include "soapH.h"
+
+namespace voip::soap {
+
+// One context plus the state its hooks write to. soap->user points here.
+struct PooledContext {
+  struct ::soap* soap = nullptr;
+  CallTrace trace;
+  std::string extra_header;  // soap->http_extra_header points into it during an exchange
+  // gSOAP's own I/O functions, called by the hooks.
+  SOAP_SOCKET (*tcp_open)(struct ::soap*, const char*, const char*, int) = nullptr;
+  size_t (*tcp_recv)(struct ::soap*, char*, size_t) = nullptr;
+  int (*prepare_recv)(struct ::soap*, const char*, size_t) = nullptr;
+  // The last bytes of the previous received block, so that a DOCTYPE split
+  // across two blocks is still found.
+  std::string carry;
+};
+
+namespace {
+
+constexpr std::string_view kDoctype = "<!doctype";
+constexpr std::size_t kMaxDiagnosticBytes = 300;
+
+PooledContext* ContextOf(struct ::soap* soap) { return static_cast<PooledContext*>(soap->user); }
+
+// gSOAP time-outs: positive values are seconds, negative microseconds.
+int GsoapTimeout(int ms) {
+  if (ms <= 0) ms = 1;  // every exchange has a deadline
+  if (ms >= 2'000'000) return (ms + 999) / 1000;
+  return -ms * 1000;
+}
+
+std::size_t FindIgnoreCase(std::string_view haystack, std::string_view lower_needle) {
+  auto it = std::search(haystack.begin(), haystack.end(), lower_needle.begin(),
+                        lower_needle.end(), [](char x, char y) {
+                          return std::tolower(static_cast<unsigned char>(x)) == y;
+                        });
+  return it == haystack.end() ? std::string_view::npos
+                              : static_cast<std::size_t>(it - haystack.begin());
+}
+
+// gSOAP hands every received block to fpreparerecv: first as read from the
+// socket (HTTP headers included), then the body again after the headers were
+// parsed and, for a compressed answer, inflated. Any DOCTYPE in there is
+// recorded; an HTTP error page with one is still classified by its status.
+int ScanReceived(struct ::soap* soap, const char* data, size_t size) {
+  PooledContext* ctx = ContextOf(soap);
+  if (!ctx->trace.doctype_in_body) {
+    const std::string_view block(data, size);
+    // The seam between the previous block and this one, then this block.
+    std::string seam = ctx->carry;
+    seam.append(block.substr(0, std::min(block.size(), kDoctype.size() - 1)));
+    if (FindIgnoreCase(seam, kDoctype) != std::string_view::npos ||
+        FindIgnoreCase(block, kDoctype) != std::string_view::npos) {
+      ctx->trace.doctype_in_body = true;
+    } else {
+      const std::string_view tail = seam.size() > block.size() ? std::string_view(seam) : block;
+      ctx->carry = std::string(tail.substr(tail.size() - std::min(tail.size(), kDoctype.size() - 1)));
+    }
+  }
+  return ctx->prepare_recv != nullptr ? ctx->prepare_recv(soap, data, size) : SOAP_OK;
+}
+
+SOAP_SOCKET TracedOpen(struct ::soap* soap, const char* endpoint, const char* host, int port) {
+  PooledContext* ctx = ContextOf(soap);
+  ctx->trace.opened_connection = true;
+  const SOAP_SOCKET socket = ctx->tcp_open(soap, endpoint, host, port);
+  ctx->trace.connect_failed = !soap_valid_socket(socket) || soap->error != SOAP_OK;
+  return socket;
+}
+
+size_t TracedRecv(struct ::soap* soap, char* buffer, size_t size) {
+  PooledContext* ctx = ContextOf(soap);
+  const size_t received = ctx->tcp_recv(soap, buffer, size);
+  if (received == 0) {
+    // gSOAP reports a time-out and a closed connection alike; a non-blocking
+    // peek tells them apart (EAGAIN: still open, so it was a time-out).
+    char byte;
+    const ssize_t peeked = soap_valid_socket(soap->socket)
+                               ? ::recv(soap->socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT)
+                               : 0;
+    ctx->trace.peer_closed = peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    return 0;
+  }
+  ctx->trace.bytes_received += received;
+  return received;
+}
+
+std::string OneLine(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  for (char c : text.substr(0, std::min(text.size(), max_bytes))) {
+    out.push_back(c == '\r' || c == '\n' || c == '\t' ? ' ' : c);
+  }
+  return out;
+}
+
+// For operators' logs: one line, and runs of 7 or more digits (telephone and
+// account numbers a backend may have echoed) replaced by '#'.
+std::string LogSafe(std::string_view text, std::size_t max_bytes) {
+  std::string line = OneLine(text, max_bytes);
+  std::string out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    std::size_t j = i;
+    while (j < line.size() && std::isdigit(static_cast<unsigned char>(line[j]))) ++j;
+    if (j - i >= 7) {
+      out.push_back('#');
+      i = j;
+    } else if (j > i) {
+      out.append(line, i, j - i);
+      i = j;
+    } else {
+      out.push_back(line[i++]);
+    }
+  }
+  return out;
+}
+
+// The fault code QName as received (SOAP 1.1 faultcode or SOAP 1.2 Code/Value).
+std::string FaultCodeText(struct ::soap* soap) {
+  const SOAP_ENV__Fault* fault = soap->fault;
+  if (fault == nullptr) return {};
+  if (fault->faultcode != nullptr) return OneLine(fault->faultcode, 64);
+  if (fault->SOAP_ENV__Code != nullptr && fault->SOAP_ENV__Code->SOAP_ENV__Value != nullptr) {
+    return OneLine(fault->SOAP_ENV__Code->SOAP_ENV__Value, 64);
+  }
+  return {};
+}
+
+bool IsFaultCode(int error) {
+  return error == SOAP_CLI_FAULT || error == SOAP_SVR_FAULT || error == SOAP_FAULT;
+}
+
+}  // namespace
+
+// ----- ContextLease -----------------------------------------------------------
+
+ContextLease::ContextLease(ContextLease&& other) noexcept
+    : pool_(std::exchange(other.pool_, nullptr)), context_(std::exchange(other.context_, nullptr)) {}
+
+ContextLease& ContextLease::operator=(ContextLease&& other) noexcept {
+  if (this != &other) {
+    Release();
+    pool_ = std::exchange(other.pool_, nullptr);
+    context_ = std::exchange(other.context_, nullptr);
+  }
+  return *this;
+}
+
+ContextLease::~ContextLease() { Release(); }
+
+void ContextLease::Release() {
+  if (context_ != nullptr) pool_->Return(std::exchange(context_, nullptr));
+}
+
+struct ::soap* ContextLease::soap() const { return context_->soap; }
+
+const char* ContextLease::endpoint() const { return pool_->endpoint().url.c_str(); }
+
+const CallTrace& ContextLease::trace() const { return context_->trace; }
+
+void ContextLease::BeginExchange(const std::string& extra_header) {
+  context_->trace = CallTrace{};
+  context_->carry.clear();
+  context_->extra_header.clear();
+  for (char c : extra_header) {
+    if (c != '\r' && c != '\n') context_->extra_header.push_back(c);
+  }
+  context_->soap->http_extra_header =
+      context_->extra_header.empty() ? nullptr : context_->extra_header.c_str();
+}
+
+void ContextLease::CloseConnection() { soap_force_closesock(context_->soap); }
+
+// ----- ContextPool ------------------------------------------------------------
+
+ContextPool::ContextPool(BackendEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
+
+ContextPool::~ContextPool() {
+  for (PooledContext* ctx : idle_) {
+    soap_force_closesock(ctx->soap);
+    soap_destroy(ctx->soap);
+    soap_end(ctx->soap);
+    soap_free(ctx->soap);
+    delete ctx;
+  }
+}
+
+PooledContext* ContextPool::NewContext() {
+  auto* ctx = new (std::nothrow) PooledContext;
+  if (ctx == nullptr) return nullptr;
+  struct ::soap* soap = soap_new1(SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING | SOAP_XML_STRICT);
+  if (soap == nullptr) {
+    delete ctx;
+    return nullptr;
+  }
+  soap->user = ctx;
+  // The global table from namespaces.cc; naming it here also makes the linker
+  // take namespaces.cc out of the static library (libgsoap needs the symbol).
+  soap_set_namespaces(soap, namespaces);
+  soap->socket_flags = MSG_NOSIGNAL;  // a write to a closed connection must not raise SIGPIPE
+  soap->maxlevel = kMaxXmlDepth;
+  soap->recv_maxlength = kMaxResponseBytes;
+  soap->connect_timeout = GsoapTimeout(endpoint_.connect_timeout_ms);
+  soap->send_timeout = GsoapTimeout(endpoint_.timeout_ms);
+  soap->recv_timeout = GsoapTimeout(endpoint_.timeout_ms);
+  soap->transfer_timeout = GsoapTimeout(endpoint_.timeout_ms);
+  ctx->soap = soap;
+  ctx->tcp_open = soap->fopen;
+  ctx->tcp_recv = soap->frecv;
+  soap->fopen = TracedOpen;
+  soap->frecv = TracedRecv;
+  ctx->prepare_recv = soap->fpreparerecv;
+  soap->fpreparerecv = ScanReceived;
+  return ctx;
+}
+
+ContextLease ContextPool::Acquire() {
+  PooledContext* ctx = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      ctx = idle_.back();
+      idle_.pop_back();
+    }
+  }
+  if (ctx == nullptr) ctx = NewContext();
+  return ctx == nullptr ? ContextLease() : ContextLease(this, ctx);
+}
+
+void ContextPool::Return(PooledContext* ctx) {
+  struct ::soap* soap = ctx->soap;
+  // Keep the connection only after a fully read answer: success or SOAP fault.
+  const bool clean = soap->error == SOAP_OK || IsFaultCode(soap->error);
+  if (!clean || ctx->trace.doctype_in_body) soap_force_closesock(soap);
+  soap_destroy(soap);
+  soap_end(soap);
+  soap->error = SOAP_OK;
+  soap->http_extra_header = nullptr;
+  ctx->extra_header.clear();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (idle_.size() < static_cast<std::size_t>(std::max(0, endpoint_.max_idle_connections))) {
+      idle_.push_back(ctx);
+      return;
+    }
+  }
+  soap_force_closesock(soap);
+  soap_free(soap);
+  delete ctx;
+}
+
+std::size_t ContextPool::IdleCount() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return idle_.size();
+}
+
+// ----- classification ----------------------------------------------------------
+
+std::string Diagnostic(const ContextLease& lease, const std::string& what) {
+  struct ::soap* soap = lease.soap();
+  std::string text = what + " (gSOAP error " + std::to_string(soap->error);
+  if (IsFaultCode(soap->error)) {
+    // The fault string is the backend's own text and may hold personal data.
+    const std::string code = FaultCodeText(soap);
+    if (!code.empty()) text += ", faultcode " + LogSafe(code, 64);
+  } else if (soap->error != SOAP_OK) {
+    // gSOAP's own text for a local error; filled in lazily by soap_set_fault.
+    soap_set_fault(soap);
+    const char* reason = soap_fault_string(soap);
+    if (reason != nullptr) text += ": " + LogSafe(reason, 160);
+    const char* detail = soap_fault_detail(soap);
+    if (detail != nullptr) text += "; " + LogSafe(detail, 120);
+  }
+  if (soap->errnum != 0) text += "; errno " + std::to_string(soap->errnum);
+  text += ")";
+  return OneLine(text, kMaxDiagnosticBytes);
+}
+
+BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase phase) {
+  struct ::soap* soap = lease.soap();
+  const CallTrace& trace = lease.trace();
+  const int error = soap->error;
+  BackendError result;
+  if (phase == ExchangePhase::kSend) {
+    if (trace.connect_failed) {
+      result.kind = BackendErrorKind::kConnectFailed;
+      result.diagnostic = Diagnostic(lease, "connect failed, nothing sent");
+    } else if (error == SOAP_EOF || error == SOAP_TCP_ERROR || error == SOAP_SSL_ERROR) {
+      result.kind = BackendErrorKind::kTimeout;
+      result.diagnostic = Diagnostic(lease, trace.opened_connection
+                                                ? "sending failed after connecting, outcome unknown"
+                                                : "sending on a kept connection failed, outcome unknown");
+    } else {
+      result.kind = BackendErrorKind::kInternal;
+      result.diagnostic = Diagnostic(lease, "request could not be prepared");
+    }
+    return result;
+  }
+  // gSOAP reports the HTTP status as the error when the body is not a SOAP
+  // fault; measured: also 200 when a 200 body holds an unexpected element.
+  if (error >= 300 && error < 600) {
+    result.kind = BackendErrorKind::kHttpError;
+    result.http_status = error;
+    result.diagnostic = Diagnostic(lease, "HTTP error status, body is not a SOAP fault");
+  } else if (trace.doctype_in_body) {
+    return DoctypeRejected(lease);
+  } else if (error == SOAP_EOF && soap->recv_maxlength > 0 &&
+             soap->count > soap->recv_maxlength) {
+    // Measured: gSOAP stops at recv_maxlength with SOAP_EOF ("max message length exceeded").
+    result.kind = BackendErrorKind::kMalformedResponse;
+    result.diagnostic = Diagnostic(lease, "answer larger than " +
+                                              std::to_string(soap->recv_maxlength) + " bytes");
+  } else if (error == SOAP_EOF || error == SOAP_TCP_ERROR || error == SOAP_SSL_ERROR) {
+    result.kind = BackendErrorKind::kTimeout;
+    result.diagnostic = Diagnostic(
+        lease, trace.peer_closed
+                   ? "connection closed by the backend after " +
+                         std::to_string(trace.bytes_received) + " bytes, no complete answer"
+                   : "no complete answer within the time-out (" +
+                         std::to_string(trace.bytes_received) + " bytes received)");
+  } else if (error == SOAP_EOM) {
+    result.kind = BackendErrorKind::kInternal;
+    result.diagnostic = Diagnostic(lease, "out of memory reading the answer");
+  } else {
+    result.kind = BackendErrorKind::kMalformedResponse;
+    result.diagnostic = Diagnostic(lease, "answer is not a valid SOAP response");
+  }
+  return result;
+}
+
+BackendError UntypedFault(const ContextLease& lease) {
+  struct ::soap* soap = lease.soap();
+  BackendError result;
+  result.kind = BackendErrorKind::kUntypedFault;
+  const char* detail = soap_fault_detail(soap);
+  const FaultDetailFields fields = ReadFaultDetail(detail == nullptr ? "" : detail);
+  result.backend_code = fields.code;
+  result.backend_message = fields.message;
+  if (result.backend_message.empty()) {
+    const char* reason = soap_fault_string(soap);
+    if (reason != nullptr) result.backend_message = OneLine(reason, kMaxFaultFieldBytes);
+  }
+  if (result.backend_code.empty()) result.backend_code = FaultCodeText(soap);
+  result.diagnostic = Diagnostic(lease, "SOAP fault without the declared detail");
+  return result;
+}
+
+BackendError DoctypeRejected(const ContextLease& lease) {
+  BackendError result;
+  result.kind = BackendErrorKind::kMalformedResponse;
+  result.diagnostic = Diagnostic(lease, "answer contains a DOCTYPE, rejected");
+  return result;
+}
+
+}  // namespace voip::soap

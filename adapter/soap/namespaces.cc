@@ -1,1 +1,6 @@
-// placeholder: being written
+// The program's one global gSOAP namespace table. The three generated .nsmap
+// files are identical (one soapcpp2 run); exactly one of them may be included
+// anywhere in the program, and this is that place.
+#include "soapH.h"
+
+#include "WorkOrderBinding.nsmap"

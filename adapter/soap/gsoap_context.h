@@ -1,0 +1,130 @@
+// A small pool of gSOAP client contexts for one backend endpoint, and the
+// classification of a failed exchange that is not a typed SOAP fault.
+//
+// Each context is heap allocated (struct soap is about 164 KB), configured once
+// (keep-alive, UTF-8 strings, strict XML, bounded depth and size, time-outs from
+// the BackendEndpoint) and instrumented with small hooks that record what
+// happened on the wire during the current exchange (CallTrace), which is what
+// lets a caller tell "nothing was sent" from "outcome unknown".
+//
+// Internal to adapter/soap/: the only code that includes generated gSOAP headers.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "adapter/backends.h"
+#include "adapter/config.h"
+
+struct soap;
+
+namespace voip::soap {
+
+inline constexpr unsigned int kMaxXmlDepth = 32;
+inline constexpr std::size_t kMaxResponseBytes = 1024 * 1024;
+
+// What the hooks saw during the current exchange on one context.
+struct CallTrace {
+  bool opened_connection = false;  // a new TCP connection was opened (else a kept one was reused)
+  bool connect_failed = false;     // opening it failed: nothing was sent
+  bool peer_closed = false;        // a read ended because the backend closed or reset the connection
+  bool doctype_in_body = false;    // the answer contained a DOCTYPE (SOAP forbids DTDs)
+  std::size_t bytes_received = 0;  // raw bytes, HTTP headers included
+};
+
+struct PooledContext;  // defined in gsoap_context.cc
+class ContextPool;
+
+// One checked-out context. Move-only. Returning it (destruction) frees all
+// deserialised data (soap_destroy + soap_end) and keeps the connection open only
+// when the exchange ended cleanly (success or a fully read SOAP fault);
+// otherwise the connection is closed so no stale bytes reach the next call.
+// A lease must not outlive its pool. Not thread-safe itself (one thread uses it).
+class ContextLease {
+ public:
+  ContextLease() = default;
+  ContextLease(ContextLease&& other) noexcept;
+  ContextLease& operator=(ContextLease&& other) noexcept;
+  ContextLease(const ContextLease&) = delete;
+  ContextLease& operator=(const ContextLease&) = delete;
+  ~ContextLease();
+
+  explicit operator bool() const { return context_ != nullptr; }
+  struct ::soap* soap() const;
+  // The endpoint URL; owned by the pool, valid as long as the pool.
+  const char* endpoint() const;
+  const CallTrace& trace() const;
+
+  // Prepares the next exchange: clears the trace and sets the one extra HTTP
+  // header line ("Name: value"; CR and LF are removed), or none when empty.
+  void BeginExchange(const std::string& extra_header);
+  // Closes the connection now, so the next exchange opens a new one.
+  void CloseConnection();
+
+ private:
+  friend class ContextPool;
+  ContextLease(ContextPool* pool, PooledContext* context) : pool_(pool), context_(context) {}
+  void Release();
+
+  ContextPool* pool_ = nullptr;
+  PooledContext* context_ = nullptr;
+};
+
+// Thread-safe. Keeps at most endpoint.max_idle_connections idle contexts (each
+// holding at most one keep-alive connection); contexts returned beyond that are
+// closed and freed. Destroying the pool frees the idle contexts; every lease
+// must have been returned before.
+class ContextPool {
+ public:
+  explicit ContextPool(BackendEndpoint endpoint);
+  ~ContextPool();
+  ContextPool(const ContextPool&) = delete;
+  ContextPool& operator=(const ContextPool&) = delete;
+
+  // An idle context, or a new one. Returns an empty lease only when a context
+  // cannot be allocated.
+  ContextLease Acquire();
+  std::size_t IdleCount() const;
+  const BackendEndpoint& endpoint() const { return endpoint_; }
+
+ private:
+  friend class ContextLease;
+  PooledContext* NewContext();
+  void Return(PooledContext* context);
+
+  const BackendEndpoint endpoint_;  // endpoint_.url.c_str() is handed to the proxies
+  mutable std::mutex mutex_;
+  std::vector<PooledContext*> idle_;
+};
+
+// Where an exchange failed: in the proxy's send_X step (connect + request) or
+// in its recv_X step (response).
+enum class ExchangePhase { kSend, kReceive };
+
+// Classifies a failed exchange that did not end in a SOAP fault (the caller
+// handles those), from soap->error and the trace:
+//   send:    connect failed -> kConnectFailed (nothing was sent); any other
+//            failure after connecting -> kTimeout (the request may have been
+//            delivered: outcome unknown); failure before connecting -> kInternal.
+//   receive: HTTP status 300..599 -> kHttpError; SOAP_EOF or a socket error
+//            (time-out, connection closed, truncated) -> kTimeout; out of memory
+//            -> kInternal; anything else (not XML, HTML with 200, wrong
+//            element, larger than kMaxResponseBytes, too deep) -> kMalformedResponse.
+// `diagnostic` names the gSOAP error code and gSOAP's own text, never data.
+BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase phase);
+
+// A SOAP fault whose detail is missing or not the declared type: kUntypedFault
+// with code and message read from the raw detail XML, the message falling back
+// to the faultstring and the code to the faultcode.
+BackendError UntypedFault(const ContextLease& lease);
+
+// A response that carried a DOCTYPE: kMalformedResponse.
+BackendError DoctypeRejected(const ContextLease& lease);
+
+// "gSOAP error N: <gSOAP text>", one line, bounded; for operators' logs.
+std::string Diagnostic(const ContextLease& lease, const std::string& what);
+
+}  // namespace voip::soap

@@ -1,0 +1,30 @@
+// WorkOrderSystem over SOAP (gSOAP proxy of wsdl/WorkOrderService.wsdl).
+#pragma once
+
+#include "adapter/backends.h"
+#include "adapter/config.h"
+#include "adapter/soap/gsoap_context.h"
+
+namespace voip {
+
+// Creates TDM to VoC migration work orders at the legacy work-order system.
+// Thread-safe: each call checks a context out of an internal pool (keep-alive
+// connections are reused). Never throws; every outcome is a value:
+//   typed WorkOrderFault  -> kBusinessFault / kSystemFault by its category
+//   other SOAP fault      -> kUntypedFault (code and message read from the detail)
+//   connect failed        -> kConnectFailed (the only case where nothing was sent)
+//   no complete answer    -> kTimeout (the order may exist: outcome unknown)
+//   HTTP error page       -> kHttpError;  anything else unreadable -> kMalformedResponse
+// A create is never retried by this class.
+class GsoapWorkOrderSystem : public WorkOrderSystem {
+ public:
+  explicit GsoapWorkOrderSystem(BackendEndpoint endpoint);
+
+  BackendResult<WorkOrderCreated> CreateMigrationWorkOrder(const WorkOrderRequest& request,
+                                                           const CallContext& context) override;
+
+ private:
+  soap::ContextPool pool_;
+};
+
+}  // namespace voip

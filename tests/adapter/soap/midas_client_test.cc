@@ -1,0 +1,235 @@
+// GsoapMidas against a canned backend: what it sends, fault mapping and the one
+// bounded retry on a kept connection the backend had closed.
+#include "adapter/soap/midas_client.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <pugixml.hpp>
+#include <list>
+#include <string>
+
+#include "tests/support/canned_backend.h"
+#include "tests/support/soap_xml.h"
+
+namespace voip {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::CannedBackend;
+using testing::CannedResponse;
+
+constexpr const char* kMidasNs = "http://schemas.cableco.example/midas/customer/migration/v1";
+constexpr const char* kSoapAction =
+    "http://schemas.cableco.example/midas/customer/migration/v1/UpdateCustomerMigrationStatus";
+
+std::string Envelope(const std::string& body) {
+  return std::string(
+             "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+             "xmlns:midas=\"") +
+         kMidasNs + "\"><soapenv:Body>" + body + "</soapenv:Body></soapenv:Envelope>";
+}
+
+CannedResponse Acknowledged() {
+  CannedResponse response;
+  response.body = Envelope(
+      "<midas:UpdateCustomerMigrationStatusResponse><midas:acknowledged>true</midas:acknowledged>"
+      "<midas:updateReference>UPD-77</midas:updateReference>"
+      "</midas:UpdateCustomerMigrationStatusResponse>");
+  return response;
+}
+
+BackendEndpoint Endpoint(const std::string& url) {
+  BackendEndpoint endpoint;
+  endpoint.url = url;
+  endpoint.connect_timeout_ms = 300;
+  endpoint.timeout_ms = 300;
+  endpoint.max_idle_connections = 4;
+  return endpoint;
+}
+
+MigrationStatusUpdate Created() {
+  MigrationStatusUpdate update;
+  update.account_number = "123456789";
+  update.site_reference = 42;
+  update.telephone_number = "447874384949";
+  update.status = MigrationStatus::kWorkOrderCreated;
+  update.order_number = "WO-0000123";
+  return update;
+}
+
+// The text of `payload`'s child `local`, or "<absent>".
+std::string ChildText(const pugi::xml_node& payload, const std::string& local) {
+  for (pugi::xml_node child : payload.children()) {
+    if (testing::LocalName(child) == local) return child.text().get();
+  }
+  return "<absent>";
+}
+
+class soapMidasClient : public ::testing::Test {
+ protected:
+  pugi::xml_node SentPayload(std::size_t index) {
+    const auto requests = backend_.Requests();
+    if (index >= requests.size()) return {};
+    documents_.emplace_back();
+    documents_.back().load_string(requests[index].body.c_str());
+    return testing::SoapBodyPayload(documents_.back());
+  }
+
+  CannedBackend backend_;
+  GsoapMidas client_{Endpoint(backend_.Url("/midas"))};
+  std::list<pugi::xml_document> documents_;
+};
+
+// An acknowledged update returns the update reference.
+TEST_F(soapMidasClient, AcknowledgedUpdateReturnsReference) {
+  backend_.Enqueue(Acknowledged());
+  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"corr-9"});
+  ASSERT_TRUE(std::holds_alternative<MidasAcknowledged>(result));
+  EXPECT_EQ(std::get<MidasAcknowledged>(result).update_reference, "UPD-77");
+}
+
+// WORK_ORDER_CREATED is sent with the order number, no reason, the contract's
+// element order and namespace, SOAPAction and X-Correlation-ID.
+TEST_F(soapMidasClient, SendsCreatedStatusWithOrderNumber) {
+  backend_.Enqueue(Acknowledged());
+  client_.UpdateCustomerMigrationStatus(Created(), CallContext{"corr-9"});
+  const auto requests = backend_.Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].Header("SOAPAction"), std::string("\"") + kSoapAction + "\"");
+  EXPECT_EQ(requests[0].Header("X-Correlation-ID"), "corr-9");
+  const pugi::xml_node payload = SentPayload(0);
+  ASSERT_TRUE(payload);
+  EXPECT_EQ(testing::LocalName(payload), "UpdateCustomerMigrationStatusRequest");
+  EXPECT_EQ(testing::NamespaceUri(payload), kMidasNs);
+  const std::string ns = std::string("{") + kMidasNs + "}";
+  EXPECT_THAT(testing::ChildNames(payload),
+              ElementsAre(ns + "accountNumber", ns + "siteReference", ns + "telephoneNumber",
+                          ns + "migrationStatus", ns + "orderNumber", ns + "correlationId"));
+  EXPECT_EQ(ChildText(payload, "accountNumber"), "123456789");
+  EXPECT_EQ(ChildText(payload, "siteReference"), "42");
+  EXPECT_EQ(ChildText(payload, "telephoneNumber"), "447874384949");
+  EXPECT_EQ(ChildText(payload, "migrationStatus"), "WORK_ORDER_CREATED");
+  EXPECT_EQ(ChildText(payload, "orderNumber"), "WO-0000123");
+}
+
+// Each status maps to its schema enumeration value.
+TEST_F(soapMidasClient, StatusEnumerationValues) {
+  const MigrationStatus statuses[] = {MigrationStatus::kWorkOrderCreated,
+                                      MigrationStatus::kWorkOrderFailed,
+                                      MigrationStatus::kWorkOrderOutcomeUnknown};
+  for (MigrationStatus status : statuses) {
+    backend_.Enqueue(Acknowledged());
+    MigrationStatusUpdate update = Created();
+    update.status = status;
+    client_.UpdateCustomerMigrationStatus(update, CallContext{"c"});
+  }
+  EXPECT_EQ(ChildText(SentPayload(0), "migrationStatus"), "WORK_ORDER_CREATED");
+  EXPECT_EQ(ChildText(SentPayload(1), "migrationStatus"), "WORK_ORDER_FAILED");
+  EXPECT_EQ(ChildText(SentPayload(2), "migrationStatus"), "WORK_ORDER_OUTCOME_UNKNOWN");
+}
+
+// A reason longer than 512 characters is cut to 512 characters (not bytes),
+// escaped, and the absent order number is omitted.
+TEST_F(soapMidasClient, ReasonIsTruncatedAndEscaped) {
+  backend_.Enqueue(Acknowledged());
+  MigrationStatusUpdate update = Created();
+  update.status = MigrationStatus::kWorkOrderFailed;
+  update.order_number.reset();
+  std::string reason = "<&]]>";
+  while (reason.size() < 2000) reason += "Ü€";
+  update.reason = reason;
+  client_.UpdateCustomerMigrationStatus(update, CallContext{"c"});
+  const pugi::xml_node payload = SentPayload(0);
+  EXPECT_EQ(ChildText(payload, "orderNumber"), "<absent>");
+  const std::string sent = ChildText(payload, "reason");
+  EXPECT_EQ(sent.substr(0, 5), "<&]]>");
+  std::size_t characters = 0;
+  for (unsigned char c : sent) characters += (c & 0xC0) != 0x80;
+  EXPECT_EQ(characters, 512u);
+  EXPECT_EQ(sent, reason.substr(0, sent.size()));
+}
+
+// A typed MidasFault with category BUSINESS is a business fault with its code and message.
+TEST_F(soapMidasClient, TypedBusinessFault) {
+  CannedResponse fault;
+  fault.status = 500;
+  fault.body = Envelope(
+      "<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>No such customer"
+      "</faultstring><detail><midas:MidasFault><midas:code>M-404</midas:code>"
+      "<midas:message>Unknown account</midas:message><midas:category>BUSINESS</midas:category>"
+      "</midas:MidasFault></detail></soapenv:Fault>");
+  backend_.Enqueue(fault);
+  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+  ASSERT_TRUE(std::holds_alternative<BackendError>(result));
+  const BackendError& error = std::get<BackendError>(result);
+  EXPECT_EQ(error.kind, BackendErrorKind::kBusinessFault);
+  EXPECT_EQ(error.backend_code, "M-404");
+  EXPECT_EQ(error.backend_message, "Unknown account");
+}
+
+// acknowledged=false is not a success.
+TEST_F(soapMidasClient, NotAcknowledgedIsSystemFault) {
+  CannedResponse response;
+  response.body = Envelope(
+      "<midas:UpdateCustomerMigrationStatusResponse><midas:acknowledged>false"
+      "</midas:acknowledged></midas:UpdateCustomerMigrationStatusResponse>");
+  backend_.Enqueue(response);
+  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+  ASSERT_TRUE(std::holds_alternative<BackendError>(result));
+  EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kSystemFault);
+}
+
+// A kept connection the backend closed without answering is retried once, on a new connection.
+TEST_F(soapMidasClient, ClosedKeptConnectionIsRetriedOnce) {
+  backend_.Enqueue(Acknowledged());
+  CannedResponse drop;
+  drop.ending = CannedResponse::Ending::kCloseWithoutAnswer;
+  backend_.Enqueue(drop);
+  backend_.Enqueue(Acknowledged());
+  ASSERT_TRUE(std::holds_alternative<MidasAcknowledged>(
+      client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"})));
+  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+  EXPECT_TRUE(std::holds_alternative<MidasAcknowledged>(result));
+  EXPECT_EQ(backend_.Requests().size(), 3u);
+  EXPECT_EQ(backend_.ConnectionCount(), 2u);
+}
+
+// The retry is bounded: a new connection closed without an answer is not retried again.
+TEST_F(soapMidasClient, RetryIsBoundedToOne) {
+  backend_.Enqueue(Acknowledged());
+  CannedResponse drop;
+  drop.ending = CannedResponse::Ending::kCloseWithoutAnswer;
+  backend_.SetDefault(drop);
+  ASSERT_TRUE(std::holds_alternative<MidasAcknowledged>(
+      client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"})));
+  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+  ASSERT_TRUE(std::holds_alternative<BackendError>(result));
+  EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kTimeout);
+  EXPECT_EQ(backend_.Requests().size(), 3u);
+}
+
+// A time-out is not retried (only a closed kept connection is).
+TEST_F(soapMidasClient, TimeoutIsNotRetried) {
+  CannedResponse slow = Acknowledged();
+  slow.delay_ms = 2000;
+  backend_.Enqueue(slow);
+  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+  ASSERT_TRUE(std::holds_alternative<BackendError>(result));
+  EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kTimeout);
+  EXPECT_EQ(backend_.Requests().size(), 1u);
+}
+
+// A closed port is a connect failure (no retry needed: nothing was sent).
+TEST(soapMidasClientConnect, ConnectionRefusedIsConnectFailed) {
+  GsoapMidas client(
+      Endpoint("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/midas"));
+  auto result = client.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+  ASSERT_TRUE(std::holds_alternative<BackendError>(result));
+  EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kConnectFailed);
+  EXPECT_THAT(std::get<BackendError>(result).diagnostic, HasSubstr("gSOAP error 28:"));
+}
+
+}  // namespace
+}  // namespace voip

@@ -1,0 +1,419 @@
+// GsoapWorkOrderSystem against a canned backend: what it sends, and how every
+// kind of answer (or non-answer) is classified.
+#include "adapter/soap/work_order_client.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <pugixml.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/canned_backend.h"
+#include "tests/support/soap_xml.h"
+
+namespace voip {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::CannedBackend;
+using testing::CannedResponse;
+
+constexpr const char* kWoNs = "http://schemas.cableco.example/fieldops/workorder/migration/v1";
+constexpr const char* kSoapAction =
+    "http://schemas.cableco.example/fieldops/workorder/migration/v1/CreateMigrationWorkOrder";
+
+std::string Envelope(const std::string& body) {
+  return std::string(
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+             "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+             "xmlns:wo=\"") +
+         kWoNs + "\"><soapenv:Body>" + body + "</soapenv:Body></soapenv:Envelope>";
+}
+
+CannedResponse Created(const std::string& order_number_xml) {
+  CannedResponse response;
+  response.body = Envelope(
+      "<wo:CreateMigrationWorkOrderResponse><wo:orderNumber>" + order_number_xml +
+      "</wo:orderNumber><wo:scheduledDate>2024-05-01</wo:scheduledDate>"
+      "</wo:CreateMigrationWorkOrderResponse>");
+  return response;
+}
+
+CannedResponse Fault(const std::string& faultcode, const std::string& detail) {
+  CannedResponse response;
+  response.status = 500;
+  response.body = Envelope("<soapenv:Fault><faultcode>" + faultcode +
+                           "</faultcode><faultstring>Request rejected</faultstring>" + detail +
+                           "</soapenv:Fault>");
+  return response;
+}
+
+CannedResponse WorkOrderFault(const std::string& category) {
+  return Fault("soapenv:Client",
+               "<detail><wo:WorkOrderFault><wo:code>WO-4711</wo:code>"
+               "<wo:message>Line not eligible for VoC</wo:message><wo:category>" +
+                   category + "</wo:category></wo:WorkOrderFault></detail>");
+}
+
+BackendEndpoint Endpoint(const std::string& url) {
+  BackendEndpoint endpoint;
+  endpoint.url = url;
+  endpoint.connect_timeout_ms = 300;
+  endpoint.timeout_ms = 300;
+  endpoint.max_idle_connections = 4;
+  return endpoint;
+}
+
+WorkOrderRequest Request() {
+  WorkOrderRequest request;
+  request.telephone_number = "447874384949";
+  request.account_number = "123456789";
+  request.site_reference = 42;
+  return request;
+}
+
+CallContext Context() { return CallContext{"corr-0001"}; }
+
+BackendError ErrorOf(const BackendResult<WorkOrderCreated>& result) {
+  EXPECT_TRUE(std::holds_alternative<BackendError>(result)) << "expected a failure";
+
+  return std::holds_alternative<BackendError>(result) ? std::get<BackendError>(result)
+                                                      : BackendError{};
+}
+
+class soapWorkOrderClient : public ::testing::Test {
+ protected:
+  CannedBackend backend_;
+  GsoapWorkOrderSystem client_{Endpoint(backend_.Url("/workorder"))};
+};
+
+// A successful answer yields the order number.
+TEST_F(soapWorkOrderClient, SuccessReturnsOrderNumber) {
+  backend_.Enqueue(Created("WO-0000123"));
+  auto result = client_.CreateMigrationWorkOrder(Request(), Context());
+  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result));
+  EXPECT_EQ(std::get<WorkOrderCreated>(result).order_number, "WO-0000123");
+}
+
+// The request is one SOAP 1.1 POST with the contract's elements, namespace,
+// SOAPAction and the correlation id in the body and in X-Correlation-ID.
+TEST_F(soapWorkOrderClient, SendsContractRequest) {
+  backend_.Enqueue(Created("WO-1"));
+  client_.CreateMigrationWorkOrder(Request(), Context());
+  const auto requests = backend_.Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const auto& sent = requests[0];
+  EXPECT_EQ(sent.method, "POST");
+  EXPECT_EQ(sent.path, "/workorder");
+  EXPECT_THAT(sent.Header("Content-Type"), HasSubstr("text/xml"));
+  EXPECT_EQ(sent.Header("SOAPAction"), std::string("\"") + kSoapAction + "\"");
+  EXPECT_EQ(sent.Header("X-Correlation-ID"), "corr-0001");
+
+  pugi::xml_document document;
+  ASSERT_TRUE(document.load_string(sent.body.c_str()));
+  const pugi::xml_node payload = testing::SoapBodyPayload(document);
+  ASSERT_TRUE(payload);
+  EXPECT_EQ(testing::LocalName(payload), "CreateMigrationWorkOrderRequest");
+  EXPECT_EQ(testing::NamespaceUri(payload), kWoNs);
+  const std::string ns = std::string("{") + kWoNs + "}";
+  EXPECT_THAT(testing::ChildNames(payload),
+              ElementsAre(ns + "telephoneNumber", ns + "accountNumber", ns + "siteReference",
+                          ns + "migrationType", ns + "requestingSystem", ns + "correlationId"));
+  auto text = [&](const char* local) {
+    for (pugi::xml_node child : payload.children()) {
+      if (testing::LocalName(child) == local) return std::string(child.text().get());
+    }
+    return std::string("<absent>");
+  };
+  EXPECT_EQ(text("telephoneNumber"), "447874384949");
+  EXPECT_EQ(text("accountNumber"), "123456789");
+  EXPECT_EQ(text("siteReference"), "42");
+  EXPECT_EQ(text("migrationType"), "TDM_TO_VOC");
+  EXPECT_EQ(text("requestingSystem"), "SPM-VOIP-MIGRATION-ADAPTER");
+  EXPECT_EQ(text("correlationId"), "corr-0001");
+}
+
+// CR/LF in the correlation id cannot inject an HTTP header.
+TEST_F(soapWorkOrderClient, CorrelationIdCannotInjectHeaders) {
+  backend_.Enqueue(Created("WO-1"));
+  client_.CreateMigrationWorkOrder(Request(), CallContext{"abc\r\nX-Injected: 1"});
+  const auto requests = backend_.Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].Header("X-Injected"), "");
+  EXPECT_EQ(requests[0].Header("X-Correlation-ID"), "abcX-Injected: 1");
+}
+
+// A typed WorkOrderFault with category BUSINESS is a business fault with the backend's code and message.
+TEST_F(soapWorkOrderClient, TypedBusinessFault) {
+  backend_.Enqueue(WorkOrderFault("BUSINESS"));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kBusinessFault);
+  EXPECT_EQ(error.backend_code, "WO-4711");
+  EXPECT_EQ(error.backend_message, "Line not eligible for VoC");
+  EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error 12,"));  // measured: SOAP_FAULT
+  EXPECT_FALSE(error.NothingWasDone());
+}
+
+// A typed WorkOrderFault with category SYSTEM is a system fault.
+TEST_F(soapWorkOrderClient, TypedSystemFault) {
+  CannedResponse fault = WorkOrderFault("SYSTEM");
+  fault.body.replace(fault.body.find("soapenv:Client"), 14, "soapenv:Server");
+  backend_.Enqueue(fault);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kSystemFault);
+  EXPECT_EQ(error.backend_code, "WO-4711");
+  EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error 12,"));  // measured: SOAP_FAULT
+}
+
+// A fault with an undeclared detail is untyped, with code and message read from that detail.
+TEST_F(soapWorkOrderClient, UnknownDetailFaultIsUntypedWithExtractedFields) {
+  backend_.Enqueue(Fault("soapenv:Server",
+                         "<detail><err:ErrorInfo xmlns:err=\"urn:legacy:errors\">"
+                         "<err:errorCode>DB-17</err:errorCode>"
+                         "<err:errorMessage>Database unavailable</err:errorMessage>"
+                         "</err:ErrorInfo></detail>"));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kUntypedFault);
+  EXPECT_EQ(error.backend_code, "DB-17");
+  EXPECT_EQ(error.backend_message, "Database unavailable");
+  EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error 12,"));  // measured: SOAP_FAULT
+}
+
+// A fault without detail is untyped, falling back to faultcode and faultstring.
+TEST_F(soapWorkOrderClient, FaultWithoutDetailFallsBackToFaultString) {
+  backend_.Enqueue(Fault("soapenv:Server", ""));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kUntypedFault);
+  EXPECT_EQ(error.backend_message, "Request rejected");
+  EXPECT_THAT(error.backend_code, HasSubstr("Server"));
+}
+
+// An HTML error page with status 500 is an HTTP error carrying the status.
+TEST_F(soapWorkOrderClient, Http500HtmlPageIsHttpError) {
+  CannedResponse page;
+  page.status = 500;
+  page.content_type = "text/html";
+  page.body = "<!DOCTYPE html><html><body><h1>Internal Server Error</h1></body></html>";
+  backend_.Enqueue(page);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kHttpError);
+  EXPECT_EQ(error.http_status, 500);
+}
+
+// A 503 with a plain-text body is an HTTP error 503.
+TEST_F(soapWorkOrderClient, Http503IsHttpError) {
+  CannedResponse page;
+  page.status = 503;
+  page.content_type = "text/plain";
+  page.body = "Service Unavailable";
+  backend_.Enqueue(page);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kHttpError);
+  EXPECT_EQ(error.http_status, 503);
+}
+
+// An HTML page with status 200 is a malformed response.
+TEST_F(soapWorkOrderClient, Html200IsMalformed) {
+  CannedResponse page;
+  page.content_type = "text/html";
+  page.body = "<html><body>Welcome to the portal</body></html>";
+  backend_.Enqueue(page);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
+  EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error 3:"));  // measured: SOAP_TAG_MISMATCH
+}
+
+// XML with a mismatched end tag is a malformed response (strict mode).
+TEST_F(soapWorkOrderClient, MismatchedEndTagIsMalformed) {
+  CannedResponse response = Created("WO-1");
+  response.body.replace(response.body.find("</wo:orderNumber>"), 17, "</wo:orderNumbr>");
+  backend_.Enqueue(response);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
+}
+
+// A response element other than the declared one is a malformed response.
+TEST_F(soapWorkOrderClient, WrongResponseElementIsMalformed) {
+  CannedResponse response;
+  response.body = Envelope("<wo:SomethingElse><wo:orderNumber>WO-1</wo:orderNumber></wo:SomethingElse>");
+  backend_.Enqueue(response);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
+}
+
+// A response without the required orderNumber is a malformed response.
+TEST_F(soapWorkOrderClient, MissingOrderNumberIsMalformed) {
+  CannedResponse response;
+  response.body = Envelope("<wo:CreateMigrationWorkOrderResponse/>");
+  backend_.Enqueue(response);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
+}
+
+// A response carrying a DOCTYPE is rejected as malformed, even if otherwise valid.
+TEST_F(soapWorkOrderClient, DoctypeIsRejected) {
+  CannedResponse response = Created("WO-1");
+  response.body.insert(response.body.find("<soapenv:Envelope"),
+                       "<!DOCTYPE x [<!ENTITY e \"boom\">]>");
+  backend_.Enqueue(response);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
+  EXPECT_THAT(error.diagnostic, HasSubstr("DOCTYPE"));
+}
+
+// An answer larger than the 1 MiB receive limit is refused, not read to the end
+// (sent gzip-compressed: cpp-httplib compresses text/xml for gSOAP, which accepts gzip).
+TEST_F(soapWorkOrderClient, OversizedCompressedAnswerIsRefused) {
+  CannedResponse response = Created("WO-1");
+  response.body.insert(response.body.find("<wo:CreateMigrationWorkOrderResponse>"),
+                       std::string(2 * 1024 * 1024, ' '));
+  backend_.Enqueue(response);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
+  EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error -1:"));  // measured: SOAP_EOF
+}
+
+// A deeply nested unknown fault detail (kept by gSOAP as raw text) is read
+// safely: an untyped fault, its code found at depth by the iterative reader.
+TEST_F(soapWorkOrderClient, DeeplyNestedUnknownDetailIsReadSafely) {
+  std::string nested;
+  for (int i = 0; i < 2000; ++i) nested += "<x>";
+  nested += "<errorCode>DEEP-1</errorCode>";
+  for (int i = 0; i < 2000; ++i) nested += "</x>";
+  backend_.Enqueue(Fault("soapenv:Server", "<detail>" + nested + "</detail>"));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kUntypedFault);
+  EXPECT_EQ(error.backend_code, "DEEP-1");
+}
+
+// The same limit holds for an uncompressed answer.
+TEST_F(soapWorkOrderClient, OversizedPlainAnswerIsRefused) {
+  CannedResponse response = Created("WO-1");
+  response.content_type = "application/soap+xml; charset=utf-8";  // not compressed by cpp-httplib
+  response.body.insert(response.body.find("<wo:CreateMigrationWorkOrderResponse>"),
+                       std::string(2 * 1024 * 1024, ' '));
+  backend_.Enqueue(response);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
+  EXPECT_THAT(error.diagnostic, HasSubstr("larger than"));
+}
+
+// An answer cut off mid-body (connection closed) is a time-out: the outcome is unknown.
+TEST_F(soapWorkOrderClient, TruncatedAnswerIsTimeout) {
+  CannedResponse response = Created("WO-1");
+  response.ending = CannedResponse::Ending::kCloseMidResponse;
+  backend_.Enqueue(response);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kTimeout);
+  EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error -1:"));  // measured: SOAP_EOF
+  EXPECT_FALSE(error.NothingWasDone());
+}
+
+// An answer slower than timeout_ms is a time-out, returned within a bound.
+TEST_F(soapWorkOrderClient, SlowAnswerTimesOut) {
+  CannedResponse response = Created("WO-1");
+  response.delay_ms = 3000;
+  backend_.Enqueue(response);
+  const auto start = std::chrono::steady_clock::now();
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(error.kind, BackendErrorKind::kTimeout);
+  EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error -1:"));  // measured: SOAP_EOF
+  EXPECT_GE(elapsed, std::chrono::milliseconds(250));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(1500));
+}
+
+// A closed port is a connect failure: nothing was sent, so it is safe to retry.
+TEST(soapWorkOrderClientConnect, ConnectionRefusedIsConnectFailed) {
+  GsoapWorkOrderSystem client(
+      Endpoint("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/wo"));
+  const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kConnectFailed);
+  EXPECT_TRUE(error.NothingWasDone());
+  EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error 28:"));  // measured: SOAP_TCP_ERROR
+}
+
+// An unresolvable host name is a connect failure.
+TEST(soapWorkOrderClientConnect, UnknownHostIsConnectFailed) {
+  GsoapWorkOrderSystem client(Endpoint("http://no-such-host.invalid:8080/wo"));
+  const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kConnectFailed);
+  EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error 28:"));
+}
+
+// Five calls reuse one keep-alive TCP connection.
+TEST_F(soapWorkOrderClient, KeepAliveReusesOneConnection) {
+  for (int i = 0; i < 5; ++i) {
+    backend_.Enqueue(Created("WO-" + std::to_string(i)));
+    auto result = client_.CreateMigrationWorkOrder(Request(), Context());
+    ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result)) << i;
+  }
+  EXPECT_EQ(backend_.Requests().size(), 5u);
+  EXPECT_EQ(backend_.ConnectionCount(), 1u);
+}
+
+// Concurrent calls on one client all succeed; idle connections are reused up to max_idle_connections.
+TEST_F(soapWorkOrderClient, ConcurrentCallsAreSafe) {
+  backend_.SetDefault(Created("WO-9"));
+  // Generous time-outs: a burst of connects may meet the listen backlog of 5.
+  BackendEndpoint endpoint = Endpoint(backend_.Url("/workorder"));
+  endpoint.connect_timeout_ms = 5000;
+  endpoint.timeout_ms = 5000;
+  GsoapWorkOrderSystem client(endpoint);
+  std::vector<std::thread> threads;
+  std::atomic<int> successes{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) {
+        auto result = client.CreateMigrationWorkOrder(Request(), Context());
+        if (std::holds_alternative<WorkOrderCreated>(result)) ++successes;
+        else ADD_FAILURE() << std::get<BackendError>(result).diagnostic;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(successes.load(), 160);
+  EXPECT_LE(backend_.ConnectionCount(), 8u + 160u / 2);  // bounded, mostly reused
+}
+
+// A kept connection closed by the backend without an answer is NOT retried for a create.
+TEST_F(soapWorkOrderClient, CreateIsNeverRetriedOnClosedKeptConnection) {
+  backend_.Enqueue(Created("WO-1"));
+  CannedResponse drop;
+  drop.ending = CannedResponse::Ending::kCloseWithoutAnswer;
+  backend_.Enqueue(drop);
+  backend_.Enqueue(Created("WO-2"));
+  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(
+      client_.CreateMigrationWorkOrder(Request(), Context())));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kTimeout);
+  EXPECT_EQ(backend_.Requests().size(), 2u);
+}
+
+// Markup characters and non-ASCII text are escaped on the way out and decoded on the way in.
+TEST_F(soapWorkOrderClient, SpecialCharactersRoundTrip) {
+  backend_.Enqueue(Created("WO&lt;&amp;]]&gt;Ü€"));
+  WorkOrderRequest request = Request();
+  request.account_number = "A<&]]>\"'Zoë€";
+  auto result = client_.CreateMigrationWorkOrder(request, CallContext{"ctx-<&]]>"});
+  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result));
+  EXPECT_EQ(std::get<WorkOrderCreated>(result).order_number, "WO<&]]>Ü€");
+
+  const auto requests = backend_.Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_THAT(requests[0].body, Not(HasSubstr("<&]]>")));
+  pugi::xml_document document;
+  ASSERT_TRUE(document.load_string(requests[0].body.c_str()));
+  const pugi::xml_node payload = testing::SoapBodyPayload(document);
+  EXPECT_EQ(std::string(payload.child("wo:accountNumber").text().get()), "A<&]]>\"'Zoë€");
+  EXPECT_EQ(std::string(payload.child("wo:correlationId").text().get()), "ctx-<&]]>");
+}
+
+}  // namespace
+}  // namespace voip
