@@ -1,1 +1,139 @@
-// placeholder: being written
+#include "sim/midas_sim.h"
+
+#include <chrono>
+#include <string_view>
+#include <utility>
+
+#include "sim/triggers.h"
+#include "soapH.h"
+#include "soapMidasCustomerBindingService.h"
+
+namespace voip::sim {
+namespace {
+
+std::string FormatUpdateReference(std::int64_t sequence) {
+  return "UPD" + std::to_string(sequence);
+}
+
+std::optional<std::string> Optional(const std::string* value) {
+  if (value == nullptr) return std::nullopt;
+  return *value;
+}
+
+// Sets a Client (BUSINESS) or Server (SYSTEM) fault with a typed
+// midas:MidasFault detail; returns SOAP_FAULT.
+int MidasFault(struct soap* ctx, midas__FaultCategory category, std::string_view code,
+               std::string_view message) {
+  const std::string text(message);
+  if (category == midas__FaultCategory__BUSINESS) {
+    soap_sender_fault(ctx, text.c_str(), nullptr);
+  } else {
+    soap_receiver_fault(ctx, text.c_str(), nullptr);
+  }
+  SOAP_ENV__Detail* detail = FaultDetail(ctx);
+  if (detail == nullptr) return ctx->error = SOAP_EOM;
+  detail->midas__MidasFault = soap_new__midas__MidasFault(ctx);
+  if (detail->midas__MidasFault == nullptr) return ctx->error = SOAP_EOM;
+  detail->midas__MidasFault->code = std::string(code);
+  detail->midas__MidasFault->message = text;
+  detail->midas__MidasFault->category = category;
+  return SOAP_FAULT;
+}
+
+}  // namespace
+
+// One instance per message, built on the thread's gSOAP context.
+class MidasSim::Service final : public MidasCustomerBindingService {
+ public:
+  Service(struct soap* ctx, MidasSim* sim, const InboundSoapMessage* message)
+      : MidasCustomerBindingService(ctx), sim_(sim), message_(message) {}
+
+  MidasCustomerBindingService* copy() override { return nullptr; }  // never copied
+
+  int UpdateCustomerMigrationStatus(
+      _midas__UpdateCustomerMigrationStatusRequest* request,
+      _midas__UpdateCustomerMigrationStatusResponse& response) override {
+    if (request == nullptr) {
+      return soap_senderfault("UpdateCustomerMigrationStatusRequest missing", nullptr);
+    }
+    const MidasOutcome outcome = MidasOutcomeFor(request->telephoneNumber);
+    ReceivedStatusUpdate record = ToRecord(*request);
+    record.faulted = outcome == MidasOutcome::kSystemFault ||
+                     outcome == MidasOutcome::kBusinessFault;
+    const std::string update_reference = sim_->Record(std::move(record));
+
+    switch (outcome) {
+      case MidasOutcome::kSystemFault:
+        return MidasFault(soap, midas__FaultCategory__SYSTEM, kMidasSystemFaultCode,
+                          kMidasSystemFaultMessage);
+      case MidasOutcome::kBusinessFault:
+        return MidasFault(soap, midas__FaultCategory__BUSINESS, kMidasBusinessFaultCode,
+                          kMidasBusinessFaultMessage);
+      case MidasOutcome::kSlowAcknowledged:
+        // Answers after slow_ms, or at once when the simulators stop.
+        sim_->stop_->WaitFor(std::chrono::milliseconds(sim_->slow_ms_));
+        [[fallthrough]];
+      case MidasOutcome::kAcknowledged:
+        response.acknowledged = true;
+        response.updateReference = soap_new_std__string(soap);
+        if (response.updateReference == nullptr) return soap->error = SOAP_EOM;
+        *response.updateReference = update_reference;
+        return SOAP_OK;
+    }
+    return soap_receiverfault("Simulator has no answer for this trigger", nullptr);
+  }
+
+ private:
+  ReceivedStatusUpdate ToRecord(const _midas__UpdateCustomerMigrationStatusRequest& request) const {
+    ReceivedStatusUpdate record;
+    record.account_number = request.accountNumber;
+    record.site_reference = request.siteReference;
+    record.telephone_number = request.telephoneNumber;
+    record.migration_status = soap_midas__MigrationStatus2s(soap, request.migrationStatus);
+    record.order_number = Optional(request.orderNumber);
+    record.reason = Optional(request.reason);
+    record.correlation_id = request.correlationId ? *request.correlationId : "";
+    record.correlation_header = message_->correlation_header;
+    record.soap_action = message_->soap_action;
+    record.raw_xml = std::string(message_->body);
+    return record;
+  }
+
+  MidasSim* const sim_;
+  const InboundSoapMessage* const message_;
+};
+
+MidasSim::MidasSim(int slow_ms, const StopSignal* stop, SoapLimits limits)
+    : slow_ms_(slow_ms), stop_(stop), limits_(limits), next_update_sequence_(kFirstSequenceNumber) {}
+
+HttpReply MidasSim::Serve(const InboundSoapMessage& message) {
+  SoapDispatchResult result = DispatchSoap(
+      message.body,
+      [&](struct soap* ctx) {
+        Service service(ctx, this, &message);
+        return service.dispatch();
+      },
+      limits_);
+  return std::move(result.reply);
+}
+
+std::string MidasSim::Record(ReceivedStatusUpdate record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string update_reference;
+  if (!record.faulted) update_reference = FormatUpdateReference(next_update_sequence_++);
+  if (received_.size() == kMaxRecords) received_.pop_front();
+  received_.push_back(std::move(record));
+  return update_reference;
+}
+
+std::vector<ReceivedStatusUpdate> MidasSim::Received() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return {received_.begin(), received_.end()};
+}
+
+void MidasSim::Reset() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  received_.clear();
+}
+
+}  // namespace voip::sim

@@ -31,7 +31,7 @@ struct ReceivedWorkOrder {
   std::string migration_type;      // as on the wire, e.g. TDM_TO_VOC
   std::string correlation_id;      // body element, empty when absent
   std::string correlation_header;  // X-Correlation-ID HTTP header, empty when absent
-  std::string soap_action;         // SOAPAction HTTP header
+  std::string soap_action;         // SOAPAction HTTP header, surrounding quotes removed
   std::string order_number;        // what the simulator answered; empty when it faulted
   std::string raw_xml;             // the request body as received
 };
@@ -46,7 +46,7 @@ struct ReceivedStatusUpdate {
   std::optional<std::string> reason;
   std::string correlation_id;
   std::string correlation_header;
-  std::string soap_action;
+  std::string soap_action;         // SOAPAction HTTP header, surrounding quotes removed
   bool faulted = false;            // the simulator answered with a fault
   std::string raw_xml;
 };
@@ -67,7 +67,9 @@ class Simulators {
   virtual std::vector<ReceivedStatusUpdate> MidasUpdates() const = 0;
   virtual void Reset() = 0;
 
-  virtual void Stop() = 0;  // idempotent
+  // Idempotent. Pending slow answers are cut short at once; an idle
+  // keep-alive client connection can hold Stop() for up to 2 s.
+  virtual void Stop() = 0;
 };
 
 }  // namespace voip::sim

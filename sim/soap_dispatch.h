@@ -1,0 +1,77 @@
+// Runs a gSOAP generated service (soapcpp2 -j style: a class constructed from
+// a `struct soap*`, with dispatch()) over one in-memory request body and gives
+// back the HTTP answer to send. No sockets: the caller owns the HTTP server.
+// Used by the simulators and reusable by any SOAP face served from cpp-httplib.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+struct soap;
+struct SOAP_ENV__Detail;
+
+namespace voip::sim {
+
+// Bounds applied to every inbound envelope.
+struct SoapLimits {
+  std::size_t max_bytes = 1 << 20;  // larger bodies are refused before parsing (HTTP 413)
+  unsigned max_depth = 32;          // XML nesting depth (gSOAP maxlevel)
+  std::size_t max_occurs = 1000;    // items of one repeated element (gSOAP maxoccurs)
+};
+
+// What the HTTP layer hands over about one inbound SOAP message.
+struct InboundSoapMessage {
+  std::string_view body;           // the raw request XML; must outlive the call it is passed to
+  std::string soap_action;         // SOAPAction header, surrounding quotes removed
+  std::string correlation_header;  // X-Correlation-ID header, empty when absent
+};
+
+// An HTTP answer ready to send.
+struct HttpReply {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+struct SoapDispatchResult {
+  // 200 with the response envelope; 500 with a SOAP fault envelope (SOAP 1.1,
+  // and SOAP 1.2 Receiver faults); 400 for SOAP 1.2 Sender faults; 413 when
+  // the body exceeds SoapLimits::max_bytes. Empty when taken_over.
+  HttpReply reply;
+  // gSOAP error code of the exchange: 0 (SOAP_OK), SOAP_FAULT when the
+  // operation returned a fault, a parse/validation error code otherwise.
+  int soap_error = 0;
+  // The operation returned SOAP_STOP: nothing was serialised and the caller
+  // provides the HTTP answer itself (used to simulate non-SOAP answers).
+  bool taken_over = false;
+};
+
+// Builds the service on the given context and dispatches the request that is
+// open on it, returning the gSOAP error code, for example:
+//   [&](struct soap* ctx) { MyService service(ctx, ...); return service.dispatch(); }
+// The service MUST be constructed on `ctx`: generated dispatch() re-initialises
+// the context it was built with.
+using ServiceDispatcher = std::function<int(struct soap* ctx)>;
+
+// Parses `body` as a SOAP envelope and dispatches it. DTDs are refused, depth,
+// size and repetition are bounded, parsing is strict (unknown or missing
+// elements are faults) and strings are UTF-8. Never throws for bad input:
+// every problem becomes a SOAP fault in the result.
+//
+// Thread-safe: each calling thread uses its own heap-allocated gSOAP context
+// (created on first use, freed at thread exit); all data deserialised for a
+// message is freed before returning, so memory does not grow per message.
+// Pointers into the request that the operation keeps past its return dangle.
+SoapDispatchResult DispatchSoap(std::string_view body, const ServiceDispatcher& dispatcher,
+                                const SoapLimits& limits = {});
+
+// For an operation building a fault: after soap_sender_fault() or
+// soap_receiver_fault(), returns the fault's detail (SOAP 1.1 `detail` or
+// SOAP 1.2 `Detail`, following the request's version), allocating it on the
+// context when absent, so typed detail members can be set. Never null unless
+// the context is out of memory.
+SOAP_ENV__Detail* FaultDetail(struct soap* ctx);
+
+}  // namespace voip::sim
