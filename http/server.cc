@@ -18,6 +18,7 @@ namespace {
 constexpr const char* kJson = "application/json";
 constexpr const char* kCorrelationHeader = "X-Correlation-ID";
 constexpr int kListenBacklog = 1024;
+constexpr std::size_t kMaxDrainBytes = 1024 * 1024;  // of an oversized chunked body
 
 // Debian's compiled cpp-httplib listens with a backlog of 5; Linux lets
 // listen() be called again on the listening socket to raise it.
@@ -66,14 +67,24 @@ class AdapterServer::Impl {
     const int threads = config.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
     server_.set_tcp_nodelay(true);
+    // cpp-httplib's default also sets SO_REUSEPORT, which lets a second
+    // process bind a port already in use without an error.
+    server_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     server_.set_keep_alive_max_count(static_cast<std::size_t>(config.keep_alive_max_count));
     server_.set_keep_alive_timeout(config.keep_alive_timeout_s);
     server_.set_read_timeout(config.read_timeout_s, 0);
     server_.set_write_timeout(config.read_timeout_s, 0);
     server_.set_payload_max_length(config.max_body_bytes);
 
+    // A content reader, so that the body limit also holds for chunked bodies
+    // (cpp-httplib 0.11.4 applies payload_max_length to Content-Length only).
     server_.Post("/CreateVOIPMigrationWorkOrder",
-                 [this](const httplib::Request& req, httplib::Response& res) { HandleCreate(req, res); });
+                 [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                   HandleCreate(req, res, reader);
+                 });
     server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"status":"UP"})", kJson);
     });
@@ -96,6 +107,9 @@ class AdapterServer::Impl {
     }
     server_.RaiseBacklog(kListenBacklog);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() is a no-op until the accept loop runs: wait for it, so that a
+    // Stop() right after Start() cannot be lost.
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return true;
   }
 
@@ -105,15 +119,49 @@ class AdapterServer::Impl {
   void Stop() { server_.stop(); }
 
  private:
-  void HandleCreate(const httplib::Request& req, httplib::Response& res) {
+  // Reads the body up to the limit. False when it is larger (the rest is left
+  // unread, so the connection is closed after the answer).
+  bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader, std::string& body,
+                httplib::Response& res) const {
+    bool too_large = req.has_header("Content-Length") &&
+                     std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) >
+                         config_.max_body_bytes;
+    std::size_t discarded = 0;
+    bool drained = true;
+    if (!too_large) reader([&](const char* data, std::size_t length) {
+      if (too_large || body.size() + length > config_.max_body_bytes) {
+        // Read on without keeping it, so the client sees the 413 rather than a
+        // reset while still sending; past kMaxDrainBytes, give up and close.
+        too_large = true;
+        discarded += length;
+        drained = discarded <= kMaxDrainBytes;
+        return drained;
+      }
+      body.append(data, length);
+      return true;
+    });
+    if (too_large && !drained) res.set_header("Connection", "close");
+    return !too_large;
+  }
+
+  MigrationOutcome TooLarge() const {
+    return RejectedOutcome(FailureClass::kBodyTooLarge,
+                           {BusinessFault("The request body is larger than " + std::to_string(config_.max_body_bytes) +
+                                          " bytes")});
+  }
+
+  void HandleCreate(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     const auto start = std::chrono::steady_clock::now();
     const CallContext context{CorrelationIdFor(req.get_header_value(kCorrelationHeader))};
     MigrationOutcome outcome;
-    if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
+    std::string body;
+    if (!ReadBody(req, reader, body, res)) {
+      outcome = TooLarge();
+    } else if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
       outcome = RejectedOutcome(FailureClass::kUnsupportedMedia,
                                 {BusinessFault("Content-Type must be application/json")});
     } else {
-      auto parsed = ParseJsonRequest(req.body);
+      auto parsed = ParseJsonRequest(body);
       if (auto* fault = std::get_if<Fault>(&parsed)) {
         outcome = RejectedOutcome(FailureClass::kInvalidRequest, {std::move(*fault)});
       } else {
@@ -131,9 +179,7 @@ class AdapterServer::Impl {
     const std::string correlation_id = CorrelationIdFor(req.get_header_value(kCorrelationHeader));
     MigrationOutcome outcome;
     if (res.status == 413) {
-      outcome = RejectedOutcome(FailureClass::kBodyTooLarge,
-                                {BusinessFault("The request body is larger than " +
-                                               std::to_string(config_.max_body_bytes) + " bytes")});
+      outcome = TooLarge();
     } else if (res.status == 404) {
       outcome = RejectedOutcome(FailureClass::kInvalidRequest,
                                 {BusinessFault("No such resource; use POST /CreateVOIPMigrationWorkOrder")});

@@ -86,6 +86,7 @@ size_t TracedRecv(struct ::soap* soap, char* buffer, size_t size) {
   PooledContext* ctx = ContextOf(soap);
   const size_t received = ctx->tcp_recv(soap, buffer, size);
   if (received == 0) {
+    ctx->trace.read_ended = true;
     // gSOAP reports a time-out and a closed connection alike; a non-blocking
     // peek tells them apart (EAGAIN: still open, so it was a time-out).
     char byte;
@@ -324,6 +325,11 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
     result.kind = BackendErrorKind::kMalformedResponse;
     result.diagnostic = Diagnostic(lease, "answer larger than " +
                                               std::to_string(soap->recv_maxlength) + " bytes");
+  } else if (error == SOAP_EOF && !trace.read_ended && trace.bytes_received > 0) {
+    // The body ended where its HTTP framing (Content-Length) said, in the
+    // middle of the XML: a complete but malformed answer, not a time-out.
+    result.kind = BackendErrorKind::kMalformedResponse;
+    result.diagnostic = Diagnostic(lease, "answer ended inside the XML document");
   } else if (error == SOAP_EOF || error == SOAP_TCP_ERROR || error == SOAP_SSL_ERROR) {
     result.kind = BackendErrorKind::kTimeout;
     result.diagnostic = Diagnostic(

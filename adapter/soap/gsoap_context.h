@@ -31,6 +31,7 @@ struct CallTrace {
   bool opened_connection = false;  // a new TCP connection was opened (else a kept one was reused)
   bool connect_failed = false;     // opening it failed: nothing was sent
   bool peer_closed = false;        // a read ended because the backend closed or reset the connection
+  bool read_ended = false;         // a read returned nothing: time-out, close or reset
   bool doctype_in_body = false;    // the answer contained a DOCTYPE (SOAP forbids DTDs)
   std::size_t bytes_received = 0;  // raw bytes, HTTP headers included
 };

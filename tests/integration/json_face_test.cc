@@ -60,7 +60,12 @@ class AdapterFixture : public ::testing::Test {
   }
 
   void TearDown() override {
+    // Clients first: an idle keep-alive connection would hold the simulators' Stop().
+    client_.reset();
     server_.reset();
+    flow_.reset();
+    midas_.reset();
+    work_order_.reset();
     if (simulators_) simulators_->Stop();
   }
 
