@@ -6,7 +6,7 @@ set -eu
 built=$1
 committed=$2
 strip() {
-  grep -v -E '^/\* .*contracts\.h$|^   [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$' "$1"
+  grep -v -E '^/\* .*contracts\.h$|^/\* End of .*contracts\.h \*/$|^   [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$' "$1"
 }
 if ! strip "$built" > "${TMPDIR:-/tmp}/contracts.built.$$" || ! strip "$committed" > "${TMPDIR:-/tmp}/contracts.committed.$$"; then
   echo "cannot read $built or $committed" >&2
