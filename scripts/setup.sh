@@ -11,6 +11,7 @@ PACKAGES=(
   libcpp-httplib-dev libpugixml-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev
   libxml2-utils python3 python3-jsonschema python3-yaml curl
+  python3-lxml python3-spyne python3-zeep python3-suds
 )
 
 missing=()

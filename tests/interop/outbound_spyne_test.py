@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+"""Outbound interoperability: the adapter's gSOAP clients against spyne.
+
+The whole adapter binary runs with --workorder-url/--midas-url pointed at
+independent spyne implementations of the work-order system and MIDAS
+(spyne_backends.py). Each test POSTs JSON to the adapter and asserts the HTTP
+status, the JSON answer and what spyne received; every SOAP message of the
+exchange (the adapter's requests and spyne's answers and faults) is validated
+with `xmllint --schema` against the schema inside the WSDL it belongs to.
+
+usage: outbound_spyne_test.py ADAPTER_BINARY WSDL_DIR
+"""
+import os
+import sys
+import tempfile
+import unittest
+
+from lxml import etree
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support", "py"))
+sys.path.insert(0, HERE)
+
+import spyne_backends as spyne  # noqa: E402
+from adapter_process import Adapter, migration_request, post_json  # noqa: E402
+from schema_check import WsdlSchema  # noqa: E402
+
+ADAPTER_BINARY, WSDL_DIR = (sys.argv.pop(1), sys.argv.pop(1)) if __name__ == "__main__" else (None, None)
+
+
+def fields(raw_request, namespace, wrapper):
+    """The children of the request's wrapper element as {localname: text}."""
+    envelope = etree.fromstring(raw_request)
+    body_child = envelope.find("{http://schemas.xmlsoap.org/soap/envelope/}Body")[0]
+    assert body_child.tag == f"{{{namespace}}}{wrapper}", body_child.tag
+    return {etree.QName(c).localname: c.text for c in body_child}
+
+
+class OutboundSpyneTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.workdir = tempfile.TemporaryDirectory()
+        cls.work_order_schema = WsdlSchema(os.path.join(WSDL_DIR, "WorkOrderService.wsdl"), cls.workdir.name)
+        cls.midas_schema = WsdlSchema(os.path.join(WSDL_DIR, "MidasCustomerService.wsdl"), cls.workdir.name)
+        cls.backends = spyne.SpyneBackends()
+        try:
+            cls.adapter = Adapter(ADAPTER_BINARY,
+                                  "--workorder-url", cls.backends.base + "/workorder",
+                                  "--midas-url", cls.backends.base + "/midas",
+                                  "--workorder-timeout-ms", "5000", "--midas-timeout-ms", "5000")
+        except Exception:
+            cls.backends.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.adapter.stop()
+        cls.backends.stop()
+        cls.workdir.cleanup()
+
+    def setUp(self):
+        self.backends.clear()
+
+    def exchanges(self):
+        """Both backends' exchanges, each message validated against its WSDL's schema.
+        Returns (work-order request fields, MIDAS request fields) lists."""
+        work_orders = self.backends.received("/workorder")
+        updates = self.backends.received("/midas")
+        for exchange, schema in [(e, self.work_order_schema) for e in work_orders] + \
+                                [(e, self.midas_schema) for e in updates]:
+            schema.validate_envelope(exchange.request, f"the adapter's request to {exchange.path}")
+            schema.validate_envelope(exchange.response, f"spyne's answer on {exchange.path}")
+        return ([fields(e.request, spyne.WO_NS, "CreateMigrationWorkOrderRequest") for e in work_orders],
+                [fields(e.request, spyne.MIDAS_NS, "UpdateCustomerMigrationStatusRequest") for e in updates])
+
+    def test_success_returns_spynes_order_number_and_tells_midas(self):
+        """A work order created by spyne reaches the consumer and MIDAS (spyne) is told WORK_ORDER_CREATED."""
+        status, answer = post_json(self.adapter.base, migration_request("447874384949"))
+        self.assertEqual(status, 200, answer)
+        order = answer["CreateVOIPMigrationWorkOrder"]["success"]["orderNumber"]
+        self.assertRegex(order, r"^SPY-\d{6}$")
+        self.assertEqual(answer["CreateVOIPMigrationWorkOrder"]["success"]["fault"], [])
+        work_orders, updates = self.exchanges()
+        self.assertEqual(len(work_orders), 1)
+        self.assertEqual(work_orders[0]["telephoneNumber"], "447874384949")
+        self.assertEqual(work_orders[0]["accountNumber"], "123456789")
+        self.assertEqual(work_orders[0]["siteReference"], "42")
+        self.assertEqual(work_orders[0]["migrationType"], "TDM_TO_VOC")
+        self.assertTrue(work_orders[0].get("correlationId"))
+        self.assertEqual(len(updates), 1)
+        self.assertEqual(updates[0]["migrationStatus"], "WORK_ORDER_CREATED")
+        self.assertEqual(updates[0]["orderNumber"], order)
+        self.assertEqual(updates[0]["correlationId"], work_orders[0]["correlationId"])
+
+    def test_soap_action_is_the_one_each_wsdl_declares(self):
+        """Both requests carry the SOAPAction their WSDL's binding declares."""
+        post_json(self.adapter.base, migration_request("447874384949"))
+        (work_order,), (update,) = self.backends.received("/workorder"), self.backends.received("/midas")
+        self.assertEqual(work_order.headers.get("soapaction", "").strip('"'), spyne.WO_NS + "/CreateMigrationWorkOrder")
+        self.assertEqual(update.headers.get("soapaction", "").strip('"'), spyne.MIDAS_NS + "/UpdateCustomerMigrationStatus")
+        self.assertTrue(work_order.headers["content-type"].startswith("text/xml"))
+
+    def test_spyne_business_fault_reaches_the_consumer_with_its_origin(self):
+        """spyne's typed WorkOrderFault (Client, BUSINESS) becomes 422 BUSINESS 10685 with spyne's code and message."""
+        status, answer = post_json(self.adapter.base, migration_request(spyne.BUSINESS_FAULT_NUMBER))
+        self.assertEqual(status, 422, answer)
+        (fault,) = answer["CreateVOIPMigrationWorkOrder"]["failure"]["fault"]
+        code, message = spyne.WORK_ORDER_BUSINESS_FAULT
+        self.assertEqual((fault["type"], fault["code"], fault["severity"]), ("BUSINESS", "10685", "ERROR"))
+        self.assertEqual(fault["origin"], {"system": "WorkOrderSystem", "code": code, "message": message})
+        self.assertIn(message, fault["detail"])
+        work_orders, updates = self.exchanges()
+        self.assertEqual(len(work_orders), 1)
+        self.assertEqual(len(updates), 1)
+        self.assertEqual(updates[0]["migrationStatus"], "WORK_ORDER_FAILED")
+        self.assertNotIn("orderNumber", updates[0])
+        self.assertIn(message, updates[0]["reason"])
+
+    def test_spyne_system_fault_reaches_the_consumer_with_its_origin(self):
+        """spyne's typed WorkOrderFault (Server, SYSTEM) becomes 502 SYSTEM 10686 with spyne's code and message."""
+        status, answer = post_json(self.adapter.base, migration_request(spyne.SYSTEM_FAULT_NUMBER))
+        self.assertEqual(status, 502, answer)
+        (fault,) = answer["CreateVOIPMigrationWorkOrder"]["failure"]["fault"]
+        code, message = spyne.WORK_ORDER_SYSTEM_FAULT
+        self.assertEqual((fault["type"], fault["code"], fault["severity"]), ("SYSTEM", "10686", "CRITICAL"))
+        self.assertEqual(fault["origin"], {"system": "WorkOrderSystem", "code": code, "message": message})
+        _, updates = self.exchanges()
+        self.assertEqual([u["migrationStatus"] for u in updates], ["WORK_ORDER_FAILED"])
+
+    def test_spyne_midas_fault_after_create_is_a_success_with_a_fault_entry(self):
+        """spyne MIDAS's typed MidasFault after a create gives 200, the order number and a fault with MIDAS's origin."""
+        status, answer = post_json(self.adapter.base, migration_request(spyne.MIDAS_BUSINESS_FAULT_NUMBER))
+        self.assertEqual(status, 200, answer)
+        success = answer["CreateVOIPMigrationWorkOrder"]["success"]
+        self.assertRegex(success["orderNumber"], r"^SPY-\d{6}$")
+        (fault,) = success["fault"]
+        code, message = spyne.MIDAS_BUSINESS_FAULT
+        self.assertEqual(fault["origin"], {"system": "MIDAS", "code": code, "message": message})
+        work_orders, updates = self.exchanges()
+        self.assertEqual((len(work_orders), len(updates)), (1, 1))
+        self.assertEqual(updates[0]["orderNumber"], success["orderNumber"])
+
+    def test_markup_characters_are_escaped_on_the_wire(self):
+        """An account number with <, &, ]]> and quotes reaches spyne intact in schema-valid XML."""
+        account = "A<&>]]>'\"1"
+        status, answer = post_json(self.adapter.base, migration_request("447874384949", account=account))
+        self.assertEqual(status, 200, answer)
+        work_orders, updates = self.exchanges()
+        self.assertEqual(work_orders[0]["accountNumber"], account)
+        self.assertEqual(updates[0]["accountNumber"], account)
+
+    def test_non_ascii_text_reaches_spyne_unmangled(self):
+        """A non-ASCII account number crosses to spyne as the same characters (UTF-8 on the wire)."""
+        account = "Zürich-Łódź-東京"
+        status, answer = post_json(self.adapter.base, migration_request("447874384949", account=account))
+        self.assertEqual(status, 200, answer)
+        work_orders, updates = self.exchanges()
+        self.assertEqual(work_orders[0]["accountNumber"], account)
+        self.assertEqual(updates[0]["accountNumber"], account)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

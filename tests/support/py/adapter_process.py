@@ -1,0 +1,87 @@
+"""Starts and stops the adapter binary (and helpers shared by the Python tests).
+
+Every process binds to a free loopback port and is stopped by the caller
+(use it as a context manager). Start-up is bounded: a process that does not
+report its address within 20 s is killed and the test fails.
+"""
+import json
+import re
+import socket
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+
+
+class Adapter:
+    """`voip-migration-adapter --listen 127.0.0.1:0 ARGS...` on a free port.
+
+    base: http://127.0.0.1:PORT; sim_base: the in-process simulators' base URL
+    (with --simulate), else None.
+    """
+
+    def __init__(self, binary, *args):
+        self._proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", *args],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        lines = []
+        timer = threading.Timer(20, self._proc.kill)
+        timer.start()
+        for line in self._proc.stderr:
+            lines.append(line)
+            if line.startswith("try:"):
+                break
+        timer.cancel()
+        text = "".join(lines)
+        match = re.search(r"listening on (http://[0-9.]+:[0-9]+)", text)
+        if not match:
+            self._proc.kill()
+            self._proc.wait()
+            raise RuntimeError("adapter did not start:\n" + text)
+        self.base = match.group(1)
+        midas = re.search(r"simulated MIDAS: +(\S+)", text)
+        self.sim_base = midas.group(1).rsplit("/", 1)[0] if midas else None
+        threading.Thread(target=self._proc.stderr.read, daemon=True).start()
+
+    def stop(self):
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, headers=None, timeout=15):
+    """One HTTP exchange; returns (status, headers, body bytes) for any status."""
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def post_json(base, payload, timeout=15):
+    """POSTs a JSON request to the adapter's JSON face; returns (status, parsed body)."""
+    status, _, raw = http("POST", base + "/CreateVOIPMigrationWorkOrder", json.dumps(payload),
+                          {"Content-Type": "application/json"}, timeout)
+    return status, json.loads(raw)
+
+
+def migration_request(telephone, account="123456789", site=42):
+    return {"telephoneNumber": telephone,
+            "accountIdentification": {"accountNumber": account, "siteReference": site}}
