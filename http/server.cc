@@ -9,6 +9,7 @@
 
 #include <httplib.h>
 
+#include "adapter/metrics.h"
 #include "http/json_face.h"
 #include "http/status.h"
 
@@ -88,6 +89,9 @@ class AdapterServer::Impl {
     server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"status":"UP"})", kJson);
     });
+    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(metrics_.RenderPrometheus(), "text/plain; version=0.0.4; charset=utf-8");
+    });
     server_.set_error_handler(httplib::Server::HandlerWithResponse(
         [this](const httplib::Request& req, httplib::Response& res) { return HandleError(req, res); }));
     server_.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
@@ -152,6 +156,7 @@ class AdapterServer::Impl {
 
   void HandleCreate(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     const auto start = std::chrono::steady_clock::now();
+    const Metrics::InFlight in_flight(metrics_);
     const CallContext context{CorrelationIdFor(req.get_header_value(kCorrelationHeader))};
     MigrationOutcome outcome;
     std::string body;
@@ -169,7 +174,7 @@ class AdapterServer::Impl {
       }
     }
     Answer(req, res, outcome, context.correlation_id);
-    LogRequest(outcome, res.status, context.correlation_id, start);
+    RecordRequest(outcome, res.status, context.correlation_id, start);
   }
 
   // Statuses cpp-httplib sets itself (404, 413, 400 for a broken request line
@@ -199,10 +204,11 @@ class AdapterServer::Impl {
     res.set_content(RenderJson(outcome), kJson);
   }
 
-  void LogRequest(const MigrationOutcome& outcome, int status, const std::string& correlation_id,
+  void RecordRequest(const MigrationOutcome& outcome, int status, const std::string& correlation_id,
                   std::chrono::steady_clock::time_point start) {
-    if (!logger_.Enabled(LogLevel::kInfo)) return;
     const auto total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    metrics_.RecordRequest(Face::kJson, outcome, status, total);
+    if (!logger_.Enabled(LogLevel::kInfo)) return;
     nlohmann::json fields = {{"correlationId", correlation_id},
                              {"face", "json"},
                              {"outcome", outcome.order_number ? "success" : "failure"},
@@ -217,6 +223,7 @@ class AdapterServer::Impl {
   const Config config_;
   const MigrationFlow& flow_;
   Logger& logger_;
+  Metrics metrics_;
   ListeningServer server_;
   std::thread thread_;
 };

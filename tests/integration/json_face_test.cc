@@ -321,6 +321,27 @@ TEST_F(AdapterFixture, HealthIsUp) {
   EXPECT_EQ(json::parse(result->body), json::parse(R"({"status":"UP"})"));
 }
 
+// /metrics counts each request by face, outcome and status, and the backend errors behind them.
+TEST_F(AdapterFixture, MetricsCountRequestsAndBackendErrors) {
+  Post(Body("447874384949"));
+  Post(Body("447700900001"));
+  Post("{}");
+  auto result = client_->Get("/metrics");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(result->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  const std::string& text = result->body;
+  EXPECT_NE(text.find("voip_requests_total{face=\"json\",outcome=\"success\",status=\"200\"} 1\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("voip_requests_total{face=\"json\",outcome=\"failure\",status=\"422\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("voip_requests_total{face=\"json\",outcome=\"failure\",status=\"400\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("voip_faults_total{face=\"json\",type=\"BUSINESS\",code=\"10685\"} 4\n"), std::string::npos);
+  EXPECT_NE(text.find("voip_backend_errors_total{backend=\"workorder\",kind=\"business_fault\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("voip_backend_call_duration_seconds_count{backend=\"midas\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("voip_requests_in_flight 0\n"), std::string::npos);
+}
+
 // Unknown paths still answer with the failure envelope.
 TEST_F(AdapterFixture, UnknownPathIs404WithEnvelope) {
   auto result = client_->Get("/nope");

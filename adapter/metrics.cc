@@ -1,0 +1,147 @@
+#include "adapter/metrics.h"
+
+#include <cstdio>
+
+namespace voip {
+namespace {
+
+constexpr std::memory_order kOrder = std::memory_order_relaxed;
+
+const char* BackendLabel(int backend) { return backend == 0 ? "workorder" : "midas"; }
+
+const char* ErrorKindLabel(int kind) {
+  switch (static_cast<BackendErrorKind>(kind)) {
+    case BackendErrorKind::kBusinessFault: return "business_fault";
+    case BackendErrorKind::kSystemFault: return "system_fault";
+    case BackendErrorKind::kUntypedFault: return "untyped_fault";
+    case BackendErrorKind::kConnectFailed: return "connect_failed";
+    case BackendErrorKind::kTimeout: return "timeout";
+    case BackendErrorKind::kHttpError: return "http_error";
+    case BackendErrorKind::kMalformedResponse: return "malformed_response";
+    case BackendErrorKind::kInternal: return "internal";
+  }
+  return "internal";
+}
+
+std::string Number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
+}
+
+void Header(std::string& out, const char* name, const char* type, const char* help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+void Sample(std::string& out, const std::string& name, const std::string& labels, const std::string& value) {
+  out += name;
+  if (!labels.empty()) out += '{' + labels + '}';
+  out += ' ';
+  out += value;
+  out += '\n';
+}
+
+void Sample(std::string& out, const std::string& name, const std::string& labels, std::uint64_t value) {
+  Sample(out, name, labels, std::to_string(value));
+}
+
+}  // namespace
+
+const char* FaceName(Face face) { return face == Face::kJson ? "json" : "soap"; }
+
+void LatencyHistogram::Observe(std::chrono::microseconds elapsed) {
+  const double seconds = static_cast<double>(elapsed.count()) / 1e6;
+  std::size_t bucket = 0;
+  while (bucket < kBounds.size() && seconds > kBounds[bucket]) ++bucket;
+  buckets_[bucket].fetch_add(1, kOrder);
+  count_.fetch_add(1, kOrder);
+  sum_micros_.fetch_add(static_cast<std::uint64_t>(elapsed.count() > 0 ? elapsed.count() : 0), kOrder);
+}
+
+void LatencyHistogram::Render(std::string& out, const std::string& name, const std::string& labels) const {
+  const std::string prefix = labels.empty() ? "" : labels + ",";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= kBounds.size(); ++i) {
+    cumulative += buckets_[i].load(kOrder);
+    const std::string le = i < kBounds.size() ? Number(kBounds[i]) : "+Inf";
+    Sample(out, name + "_bucket", prefix + "le=\"" + le + "\"", std::to_string(cumulative));
+  }
+  Sample(out, name + "_sum", labels, Number(static_cast<double>(sum_micros_.load(kOrder)) / 1e6));
+  Sample(out, name + "_count", labels, std::to_string(count_.load(kOrder)));
+}
+
+void Metrics::RecordRequest(Face face, const MigrationOutcome& outcome, int http_status,
+                            std::chrono::microseconds total) {
+  const int f = static_cast<int>(face);
+  const int status = http_status - kMinStatus;
+  if (status >= 0 && status < kStatuses) requests_[f][outcome.order_number ? 0 : 1][status].fetch_add(1, kOrder);
+  for (const Fault& fault : outcome.faults) faults_[f][fault.type == FaultType::kBusiness ? 0 : 1].fetch_add(1, kOrder);
+  request_duration_[f].Observe(total);
+  RecordBackend(Backend::kWorkOrder, outcome.work_order_called, outcome.work_order_time, outcome.work_order_error);
+  RecordBackend(Backend::kMidas, outcome.midas_called, outcome.midas_time, outcome.midas_error);
+}
+
+void Metrics::RecordBackend(Backend backend, bool called, std::chrono::microseconds elapsed,
+                            const std::optional<BackendErrorKind>& error) {
+  if (!called) return;
+  const int b = static_cast<int>(backend);
+  backend_duration_[b].Observe(elapsed);
+  if (error) backend_errors_[b][static_cast<int>(*error)].fetch_add(1, kOrder);
+}
+
+std::string Metrics::RenderPrometheus() const {
+  std::string out;
+  out.reserve(8192);
+  Header(out, "voip_requests_total", "counter",
+         "Finished CreateVOIPMigrationWorkOrder requests by face, outcome (success/failure) and HTTP status.");
+  for (int f = 0; f < kFaces; ++f) {
+    for (int o = 0; o < 2; ++o) {
+      for (int s = 0; s < kStatuses; ++s) {
+        const std::uint64_t value = requests_[f][o][s].load(kOrder);
+        if (value == 0) continue;
+        Sample(out, "voip_requests_total",
+               std::string("face=\"") + FaceName(static_cast<Face>(f)) + "\",outcome=\"" +
+                   (o == 0 ? "success" : "failure") + "\",status=\"" + std::to_string(s + kMinStatus) + "\"",
+               value);
+      }
+    }
+  }
+  Header(out, "voip_faults_total", "counter", "Fault entries answered, by face, type and code.");
+  for (int f = 0; f < kFaces; ++f) {
+    const std::string face = std::string("face=\"") + FaceName(static_cast<Face>(f)) + "\",";
+    Sample(out, "voip_faults_total", face + "type=\"BUSINESS\",code=\"10685\"", faults_[f][0].load(kOrder));
+    Sample(out, "voip_faults_total", face + "type=\"SYSTEM\",code=\"10686\"", faults_[f][1].load(kOrder));
+  }
+  Header(out, "voip_request_duration_seconds", "histogram", "Time from request read to answer, by face.");
+  for (int f = 0; f < kFaces; ++f) {
+    request_duration_[f].Render(out, "voip_request_duration_seconds",
+                                std::string("face=\"") + FaceName(static_cast<Face>(f)) + "\"");
+  }
+  Header(out, "voip_backend_call_duration_seconds", "histogram",
+         "Duration of calls to each legacy system, whatever their outcome.");
+  for (int b = 0; b < kBackends; ++b) {
+    backend_duration_[b].Render(out, "voip_backend_call_duration_seconds",
+                                std::string("backend=\"") + BackendLabel(b) + "\"");
+  }
+  Header(out, "voip_backend_errors_total", "counter", "Failed calls to each legacy system, by kind of failure.");
+  for (int b = 0; b < kBackends; ++b) {
+    for (int k = 0; k < kErrorKinds; ++k) {
+      Sample(out, "voip_backend_errors_total",
+             std::string("backend=\"") + BackendLabel(b) + "\",kind=\"" + ErrorKindLabel(k) + "\"",
+             backend_errors_[b][k].load(kOrder));
+    }
+  }
+  Header(out, "voip_requests_in_flight", "gauge", "Requests being processed now.");
+  out += "voip_requests_in_flight " + std::to_string(in_flight_.load(kOrder)) + "\n";
+  return out;
+}
+
+}  // namespace voip

@@ -1,0 +1,80 @@
+// Every metric the adapter exports, declared in this one file, rendered in the
+// Prometheus text format (version 0.0.4) at GET /metrics. All recording is
+// lock-free (relaxed atomics) and safe from any thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "adapter/backends.h"
+#include "adapter/migration_flow.h"
+
+namespace voip {
+
+enum class Face { kJson, kSoap };
+const char* FaceName(Face face);
+
+// A histogram with fixed buckets (seconds).
+class LatencyHistogram {
+ public:
+  static constexpr std::array<double, 14> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                     0.1,    0.25,  0.5,    1.0,   2.5,   5.0,  10.0};
+  void Observe(std::chrono::microseconds elapsed);
+  // Appends the _bucket, _sum and _count lines; `labels` is `a="b",` or empty.
+  void Render(std::string& out, const std::string& name, const std::string& labels) const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> buckets_{};  // last: +Inf
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_micros_{0};
+};
+
+class Metrics {
+ public:
+  // One finished request of either face.
+  void RecordRequest(Face face, const MigrationOutcome& outcome, int http_status, std::chrono::microseconds total);
+
+  // Counts a request in flight for as long as the guard lives.
+  class InFlight {
+   public:
+    explicit InFlight(Metrics& metrics) : metrics_(metrics) { metrics_.in_flight_.fetch_add(1, kOrder); }
+    ~InFlight() { metrics_.in_flight_.fetch_sub(1, kOrder); }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+   private:
+    Metrics& metrics_;
+  };
+
+  std::int64_t in_flight() const { return in_flight_.load(kOrder); }
+  std::string RenderPrometheus() const;
+
+ private:
+  static constexpr std::memory_order kOrder = std::memory_order_relaxed;
+  static constexpr int kFaces = 2;
+  static constexpr int kMinStatus = 100;
+  static constexpr int kStatuses = 500;  // 100..599
+  static constexpr int kBackends = 2;
+  static constexpr int kErrorKinds = 8;  // BackendErrorKind values
+
+  void RecordBackend(Backend backend, bool called, std::chrono::microseconds elapsed,
+                     const std::optional<BackendErrorKind>& error);
+
+  // voip_requests_total{face,outcome,status}
+  std::array<std::array<std::array<std::atomic<std::uint64_t>, kStatuses>, 2>, kFaces> requests_{};
+  // voip_faults_total{face,type,code}: [face][0 BUSINESS 10685 | 1 SYSTEM 10686]
+  std::array<std::array<std::atomic<std::uint64_t>, 2>, kFaces> faults_{};
+  // voip_request_duration_seconds{face}
+  std::array<LatencyHistogram, kFaces> request_duration_{};
+  // voip_backend_call_duration_seconds{backend}
+  std::array<LatencyHistogram, kBackends> backend_duration_{};
+  // voip_backend_errors_total{backend,kind}
+  std::array<std::array<std::atomic<std::uint64_t>, kErrorKinds>, kBackends> backend_errors_{};
+  // voip_requests_in_flight
+  std::atomic<std::int64_t> in_flight_{0};
+};
+
+}  // namespace voip
