@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""WSDL-driven regression tests: golden cases replayed against the running adapter.
+
+For every WSDL in wsdl/ there is a suite tests/fixtures/<WSDL name>/, and in it one
+folder per case:
+
+  case.json        {"operation": ..., "fault": ... (optional), "face": "json" | "soap11" | "soap12",
+                    "description": ..., "headers": {...} (optional)}
+  request.json     what is POSTed to the JSON face (sent byte for byte), or
+  request.xml      the SOAP envelope POSTed to /soap
+  backend.golden   what the simulated work-order system and MIDAS received (normalised)
+  response.golden  the adapter's answer: status line, content type, normalised body
+
+The adapter runs with --simulate; the simulators' triggers choose each outcome.
+Volatile values (order numbers, update references, generated correlation ids) are
+numbered in order of appearance within a case, so a golden still shows that the
+order number MIDAS got is the one the consumer got. Every SOAP message of the
+exchange is validated against its WSDL's schema with xmllint.
+
+The suite FAILS when a WSDL has an operation, or an operation has a declared fault,
+that no case covers, and when a case names one that no WSDL has.
+
+usage: replay_test.py ADAPTER_BINARY WSDL_DIR FIXTURES_DIR [--update] [CASE_FILTER]
+  --update   (re)write the .golden files from what happened, instead of comparing
+"""
+import difflib
+import glob
+import json
+import os
+import re
+import sys
+import tempfile
+
+from lxml import etree
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support", "py"))
+from adapter_process import Adapter, http  # noqa: E402
+from schema_check import SchemaError, WsdlSchema  # noqa: E402
+
+WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
+FACES = {
+    "json": ("/CreateVOIPMigrationWorkOrder", {"Content-Type": "application/json"}),
+    "soap11": ("/soap", {"Content-Type": "text/xml; charset=utf-8",
+                         "SOAPAction": '"http://schemas.cableco.example/spm/voip-migration/v1/'
+                                       'CreateVOIPMigrationWorkOrder"'}),
+    "soap12": ("/soap", {"Content-Type": 'application/soap+xml; charset=utf-8; action="http://schemas.'
+                                         'cableco.example/spm/voip-migration/v1/CreateVOIPMigrationWorkOrder"'}),
+}
+ADAPTER_WSDL = "VOIPMigrationWorkOrder"
+BACKEND_WSDLS = {"workOrders": "WorkOrderService", "midasUpdates": "MidasCustomerService"}
+
+
+def contract_items(wsdl_dir):
+    """{suite: {(operation, fault-or-None)}} for every portType operation and declared fault."""
+    items = {}
+    for path in sorted(glob.glob(os.path.join(wsdl_dir, "*.wsdl"))):
+        suite = os.path.splitext(os.path.basename(path))[0]
+        found = set()
+        for operation in etree.parse(path).iterfind(f"{{{WSDL_NS}}}portType/{{{WSDL_NS}}}operation"):
+            name = operation.get("name")
+            found.add((name, None))
+            for fault in operation.iterfind(f"{{{WSDL_NS}}}fault"):
+                found.add((name, fault.get("name")))
+        items[suite] = found
+    return items
+
+
+def load_cases(fixtures_dir):
+    cases = []
+    for case_file in sorted(glob.glob(os.path.join(fixtures_dir, "*", "*", "case.json"))):
+        folder = os.path.dirname(case_file)
+        with open(case_file, encoding="utf-8") as f:
+            case = json.load(f)
+        case["suite"] = os.path.basename(os.path.dirname(folder))
+        case["name"] = case["suite"] + "/" + os.path.basename(folder)
+        case["folder"] = folder
+        cases.append(case)
+    return cases
+
+
+def coverage_problems(items, cases):
+    problems = []
+    covered = {(c["suite"], c.get("operation"), c.get("fault")) for c in cases}
+    for suite, wanted in sorted(items.items()):
+        for operation, fault in sorted(wanted, key=lambda i: (i[0], i[1] or "")):
+            if (suite, operation, fault) not in covered:
+                what = f"fault {fault} of operation {operation}" if fault else f"operation {operation}"
+                problems.append(f"{suite}.wsdl: {what} has no golden case under tests/fixtures/{suite}/")
+    for case in cases:
+        if case["suite"] not in items:
+            problems.append(f"{case['name']}: no wsdl/{case['suite']}.wsdl for this suite")
+        elif (case.get("operation"), case.get("fault")) not in items[case["suite"]]:
+            problems.append(f"{case['name']}: {case['suite']}.wsdl has no operation "
+                            f"{case.get('operation')!r} with fault {case.get('fault')!r}")
+        if case.get("face") not in FACES:
+            problems.append(f"{case['name']}: face must be one of {sorted(FACES)}")
+    return problems
+
+
+class Normaliser:
+    """Replaces volatile values by numbered placeholders, consistently within one case."""
+
+    PATTERNS = [("order-number", re.compile(r"\bWO\d{10}\b")),
+                ("update-reference", re.compile(r"\bUPD\d{10}\b")),
+                ("correlation-id", re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\b"))]
+
+    def __init__(self):
+        self._seen = {}
+
+    def __call__(self, text):
+        for label, pattern in self.PATTERNS:
+            def placeholder(match, label=label):
+                key = (label, match.group(0))
+                if key not in self._seen:
+                    self._seen[key] = sum(1 for k in self._seen if k[0] == label) + 1
+                return f"<{label}-{self._seen[key]}>"
+            text = pattern.sub(placeholder, text)
+        return text
+
+
+def pretty_xml(raw):
+    try:
+        parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
+        return etree.tostring(etree.fromstring(raw, parser), pretty_print=True, encoding="unicode")
+    except etree.XMLSyntaxError:
+        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+
+
+def pretty_body(content_type, raw):
+    if "json" in content_type:
+        try:
+            return json.dumps(json.loads(raw), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        except ValueError:
+            pass
+    if "xml" in content_type:
+        return pretty_xml(raw)
+    return raw.decode("utf-8", "replace") + "\n"
+
+
+class Replayer:
+    def __init__(self, adapter, schemas):
+        self.adapter, self.schemas = adapter, schemas
+
+    def run(self, case):
+        """Replays one case; returns (backend text, response text, schema problems)."""
+        path, headers = FACES[case["face"]]
+        headers = {**headers, **case.get("headers", {})}
+        request_file = os.path.join(case["folder"], "request.json" if case["face"] == "json" else "request.xml")
+        with open(request_file, "rb") as f:
+            request = f.read()
+        problems = []
+        if case["face"] != "json":
+            problems += self._validate(ADAPTER_WSDL, request, "the case's request", allow_plain_fault=True,
+                                       expect_valid=case.get("request_valid", True))
+        http("DELETE", self.adapter.sim_base + "/__sim/received")
+        status, response_headers, body = http("POST", self.adapter.base + path, request, headers)
+        _, _, received_raw = http("GET", self.adapter.sim_base + "/__sim/received")
+        received = json.loads(received_raw)
+        normalise = Normaliser()
+        backend = []
+        for key, wsdl in BACKEND_WSDLS.items():
+            for record in received[key]:
+                problems += self._validate(wsdl, record["rawXml"], f"the adapter's request to {wsdl}")
+                backend.append(f"== {wsdl} received (SOAPAction {record['soapAction']}) ==\n"
+                               + pretty_xml(record["rawXml"].encode("utf-8")))
+        backend_text = normalise("".join(backend) or "== no backend was called ==\n")
+        content_type = response_headers.get("Content-Type", "")
+        if case["face"] != "json":
+            problems += self._validate(ADAPTER_WSDL, body, "the adapter's answer", allow_plain_fault=True)
+        response_text = normalise(f"HTTP {status}\nContent-Type: {content_type}\n\n"
+                                  + pretty_body(content_type, body))
+        return backend_text, response_text, problems
+
+    def _validate(self, wsdl, raw, what, allow_plain_fault=False, expect_valid=True):
+        if not expect_valid:
+            return []
+        try:
+            self.schemas[wsdl].validate_envelope(raw, what)
+        except SchemaError as error:
+            if allow_plain_fault and "a SOAP Fault without detail" in str(error):
+                return []  # the adapter's WSDL declares no fault details: a plain SOAP Fault is allowed
+            return [str(error)]
+        return []
+
+
+def compare(case, name, actual, update):
+    golden_path = os.path.join(case["folder"], name)
+    if update:
+        with open(golden_path, "w", encoding="utf-8") as f:
+            f.write(actual)
+        return []
+    try:
+        with open(golden_path, encoding="utf-8") as f:
+            expected = f.read()
+    except FileNotFoundError:
+        return [f"{golden_path} is missing (run with --update to write it, then review it)"]
+    if expected == actual:
+        return []
+    diff = difflib.unified_diff(expected.splitlines(keepends=True), actual.splitlines(keepends=True),
+                                fromfile=f"{case['name']}/{name} (golden)", tofile=f"{case['name']}/{name} (now)")
+    return ["".join(diff)]
+
+
+def main(argv):
+    update = "--update" in argv
+    args = [a for a in argv if a != "--update"]
+    adapter_binary, wsdl_dir, fixtures_dir = args[:3]
+    case_filter = args[3] if len(args) > 3 else ""
+    items = contract_items(wsdl_dir)
+    cases = load_cases(fixtures_dir)
+    failures = 0
+    problems = coverage_problems(items, cases)
+    for problem in problems:
+        print("FAIL coverage: " + problem)
+    failures += len(problems)
+    selected = [c for c in cases if case_filter in c["name"] and c.get("face") in FACES]
+    with tempfile.TemporaryDirectory() as workdir:
+        schemas = {name: WsdlSchema(os.path.join(wsdl_dir, name + ".wsdl"), workdir) for name in items}
+        with Adapter(adapter_binary, "--simulate", "--workorder-timeout-ms", "500",
+                     "--midas-timeout-ms", "500") as adapter:
+            replayer = Replayer(adapter, schemas)
+            for case in selected:
+                backend_text, response_text, case_problems = replayer.run(case)
+                case_problems += compare(case, "backend.golden", backend_text, update)
+                case_problems += compare(case, "response.golden", response_text, update)
+                print(("ok   " if not case_problems else "FAIL ") + case["name"]
+                      + ("  (golden files written)" if update else ""))
+                for problem in case_problems:
+                    print("     " + problem.replace("\n", "\n     "))
+                failures += 1 if case_problems else 0
+    print(f"{len(selected) + len(problems) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
