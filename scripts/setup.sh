@@ -14,6 +14,12 @@ PACKAGES=(
   python3-lxml python3-spyne python3-zeep python3-suds
 )
 
+# node and npm run the node-soap interop tests; the machines come with them, a bare
+# Debian gets Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
+
 missing=()
 for package in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
@@ -26,6 +32,12 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages of the interop tests (node-soap), pinned by the committed lock file.
+if [ ! -d tests/interop/node_modules ]; then
+  echo "setup: npm ci in tests/interop" >&2
+  (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 BUILD_DIR=${BUILD_DIR:-build}

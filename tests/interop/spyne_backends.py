@@ -37,10 +37,12 @@ MIDAS_NS = "http://schemas.cableco.example/midas/customer/migration/v1"
 
 BUSINESS_FAULT_NUMBER = "447700800001"
 SYSTEM_FAULT_NUMBER = "447700800002"
-MIDAS_BUSINESS_FAULT_NUMBER = "447700800003"
+MIDAS_FAULT_NUMBER = "447700800003"
 WORK_ORDER_BUSINESS_FAULT = ("INTEROP-B1", "Exchange not scheduled for VoC migration <&> yet")
 WORK_ORDER_SYSTEM_FAULT = ("INTEROP-S1", "Dispatch queue offline")
-MIDAS_BUSINESS_FAULT = ("INTEROP-M2", "Customer record archived")
+MIDAS_FAULT = ("INTEROP-M2", "Customer record archived")
+STACK = "spyne"
+ORDER_PATTERN = r"^SPY-\d{6}$"
 
 
 def _telephone():
@@ -101,8 +103,8 @@ class MidasService(ServiceBase):
          _out_variable_names=("acknowledged", "updateReference"))
     def UpdateCustomerMigrationStatus(ctx, account_number, site_reference, telephone_number,
                                       migration_status, order_number, reason, correlation_id):
-        if telephone_number == MIDAS_BUSINESS_FAULT_NUMBER:
-            raise _typed_fault("Client", MIDAS_NS, "MidasFault", *MIDAS_BUSINESS_FAULT, "BUSINESS")
+        if telephone_number == MIDAS_FAULT_NUMBER:
+            raise _typed_fault("Client", MIDAS_NS, "MidasFault", *MIDAS_FAULT, "BUSINESS")
         return True, ctx.app.backends.next_update_reference()
 
 
@@ -119,10 +121,10 @@ class Exchange:
         self.status, self.response = None, b""
 
 
-class SpyneBackends:
+class Backends:
     """Both spyne services on one loopback port; a context manager."""
 
-    def __init__(self):
+    def __init__(self, wsdl_dir=None):
         self.exchanges = []
         self._lock = threading.Lock()
         self._orders = 0
