@@ -29,6 +29,9 @@ enum class BackendErrorKind {
   kInternal,           // anything else (for example out of memory in the client)
 };
 
+// "business_fault", "system_fault", ... (metrics labels and log values).
+const char* BackendErrorKindName(BackendErrorKind kind);
+
 struct BackendError {
   BackendErrorKind kind = BackendErrorKind::kInternal;
   std::string backend_code;     // the backend's own fault code (typed or read from unknown detail)

@@ -9,20 +9,6 @@ constexpr std::memory_order kOrder = std::memory_order_relaxed;
 
 const char* BackendLabel(int backend) { return backend == 0 ? "workorder" : "midas"; }
 
-const char* ErrorKindLabel(int kind) {
-  switch (static_cast<BackendErrorKind>(kind)) {
-    case BackendErrorKind::kBusinessFault: return "business_fault";
-    case BackendErrorKind::kSystemFault: return "system_fault";
-    case BackendErrorKind::kUntypedFault: return "untyped_fault";
-    case BackendErrorKind::kConnectFailed: return "connect_failed";
-    case BackendErrorKind::kTimeout: return "timeout";
-    case BackendErrorKind::kHttpError: return "http_error";
-    case BackendErrorKind::kMalformedResponse: return "malformed_response";
-    case BackendErrorKind::kInternal: return "internal";
-  }
-  return "internal";
-}
-
 std::string Number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.6g", value);
@@ -135,7 +121,7 @@ std::string Metrics::RenderPrometheus() const {
   for (int b = 0; b < kBackends; ++b) {
     for (int k = 0; k < kErrorKinds; ++k) {
       Sample(out, "voip_backend_errors_total",
-             std::string("backend=\"") + BackendLabel(b) + "\",kind=\"" + ErrorKindLabel(k) + "\"",
+             std::string("backend=\"") + BackendLabel(b) + "\",kind=\"" + BackendErrorKindName(static_cast<BackendErrorKind>(k)) + "\"",
              backend_errors_[b][k].load(kOrder));
     }
   }

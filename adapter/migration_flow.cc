@@ -79,6 +79,7 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
     const BackendError& error = std::get<BackendError>(created);
     TranslatedFailure failure = TranslateBackendError(Backend::kWorkOrder, error);
     outcome.work_order_error = error.kind;
+    outcome.work_order_diagnostic = error.diagnostic;
     outcome.failure_class = failure.failure_class;
     update.status = OutcomeIsCertainFailure(error.kind) ? MigrationStatus::kWorkOrderFailed
                                                         : MigrationStatus::kWorkOrderOutcomeUnknown;
@@ -94,6 +95,7 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
   if (auto* error = std::get_if<BackendError>(&acknowledged)) {
     TranslatedFailure failure = TranslateBackendError(Backend::kMidas, *error);
     outcome.midas_error = error->kind;
+    outcome.midas_diagnostic = error->diagnostic;
     failure.fault.detail = (outcome.order_number ? "The work order was created, but the customer's migration status "
                                                    "could not be updated in MIDAS: "
                                                  : "The customer's migration status could not be updated in MIDAS: ") +

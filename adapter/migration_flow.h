@@ -24,6 +24,8 @@ struct MigrationOutcome {
   // For logs and metrics, never for the answer.
   std::optional<BackendErrorKind> work_order_error;
   std::optional<BackendErrorKind> midas_error;
+  std::string work_order_diagnostic;  // BackendError::diagnostic: operators only, no personal data
+  std::string midas_diagnostic;
   bool work_order_called = false;
   bool midas_called = false;
   std::chrono::microseconds work_order_time{0};

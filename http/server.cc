@@ -11,6 +11,7 @@
 
 #include "adapter/metrics.h"
 #include "http/json_face.h"
+#include "http/request_record.h"
 #include "http/status.h"
 
 namespace voip {
@@ -43,13 +44,9 @@ std::string NewUuid() {
   return text;
 }
 
-nlohmann::json FaultCodes(const MigrationOutcome& outcome) {
-  nlohmann::json codes = nlohmann::json::array();
-  for (const Fault& fault : outcome.faults) codes.push_back(fault.Code());
-  return codes;
+std::chrono::microseconds SinceStart(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
 }
-
-double Millis(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; }
 
 }  // namespace
 
@@ -89,6 +86,16 @@ class AdapterServer::Impl {
     server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"status":"UP"})", kJson);
     });
+    server_.Get("/ready", [this](const httplib::Request&, httplib::Response& res) {
+      nlohmann::json reasons = nlohmann::json::array();
+      for (const ReadinessProbe& probe : probes_) {
+        if (auto reason = probe()) reasons.push_back(*reason);
+      }
+      res.status = reasons.empty() ? 200 : 503;
+      res.set_content(reasons.empty() ? nlohmann::json{{"status", "READY"}}.dump()
+                                      : nlohmann::json{{"status", "NOT_READY"}, {"reasons", reasons}}.dump(),
+                      kJson);
+    });
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics_.RenderPrometheus(), "text/plain; version=0.0.4; charset=utf-8");
     });
@@ -120,6 +127,7 @@ class AdapterServer::Impl {
   void Wait() {
     if (thread_.joinable()) thread_.join();
   }
+  void AddReadinessProbe(ReadinessProbe probe) { probes_.push_back(std::move(probe)); }
   void Stop() { server_.stop(); }
 
  private:
@@ -160,21 +168,24 @@ class AdapterServer::Impl {
     const CallContext context{CorrelationIdFor(req.get_header_value(kCorrelationHeader))};
     MigrationOutcome outcome;
     std::string body;
+    std::variant<MigrationRequestInput, Fault> parsed = Fault{};
     if (!ReadBody(req, reader, body, res)) {
       outcome = TooLarge();
     } else if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
       outcome = RejectedOutcome(FailureClass::kUnsupportedMedia,
                                 {BusinessFault("Content-Type must be application/json")});
     } else {
-      auto parsed = ParseJsonRequest(body);
+      parsed = ParseJsonRequest(body);
       if (auto* fault = std::get_if<Fault>(&parsed)) {
-        outcome = RejectedOutcome(FailureClass::kInvalidRequest, {std::move(*fault)});
+        outcome = RejectedOutcome(FailureClass::kInvalidRequest, {*fault});
       } else {
         outcome = flow_.Run(std::get<MigrationRequestInput>(parsed), context);
       }
     }
     Answer(req, res, outcome, context.correlation_id);
-    RecordRequest(outcome, res.status, context.correlation_id, start);
+    RecordFinishedRequest({Face::kJson, &outcome, res.status, context.correlation_id,
+                           std::get_if<MigrationRequestInput>(&parsed), SinceStart(start)},
+                          metrics_, logger_);
   }
 
   // Statuses cpp-httplib sets itself (404, 413, 400 for a broken request line
@@ -204,26 +215,11 @@ class AdapterServer::Impl {
     res.set_content(RenderJson(outcome), kJson);
   }
 
-  void RecordRequest(const MigrationOutcome& outcome, int status, const std::string& correlation_id,
-                  std::chrono::steady_clock::time_point start) {
-    const auto total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-    metrics_.RecordRequest(Face::kJson, outcome, status, total);
-    if (!logger_.Enabled(LogLevel::kInfo)) return;
-    nlohmann::json fields = {{"correlationId", correlation_id},
-                             {"face", "json"},
-                             {"outcome", outcome.order_number ? "success" : "failure"},
-                             {"status", status},
-                             {"faultCodes", FaultCodes(outcome)},
-                             {"totalMs", Millis(total)}};
-    if (outcome.work_order_called) fields["workOrderMs"] = Millis(outcome.work_order_time);
-    if (outcome.midas_called) fields["midasMs"] = Millis(outcome.midas_time);
-    logger_.Log(LogLevel::kInfo, "request", std::move(fields));
-  }
-
   const Config config_;
   const MigrationFlow& flow_;
   Logger& logger_;
   Metrics metrics_;
+  std::vector<ReadinessProbe> probes_;
   ListeningServer server_;
   std::thread thread_;
 };
@@ -238,6 +234,7 @@ AdapterServer::~AdapterServer() {
 
 bool AdapterServer::Start(std::string* error) { return impl_->Bind(error, &port_); }
 void AdapterServer::Wait() { impl_->Wait(); }
+void AdapterServer::AddReadinessProbe(ReadinessProbe probe) { impl_->AddReadinessProbe(std::move(probe)); }
 void AdapterServer::Stop() { impl_->Stop(); }
 
 }  // namespace voip

@@ -3,7 +3,9 @@
 // lives here.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "adapter/config.h"
@@ -19,6 +21,12 @@ class AdapterServer {
   ~AdapterServer();  // stops and joins
   AdapterServer(const AdapterServer&) = delete;
   AdapterServer& operator=(const AdapterServer&) = delete;
+
+  // A readiness probe answers nothing when ready, or why not. Probes must be
+  // cheap (GET /ready runs them all on every call) and thread-safe. Add them
+  // before Start().
+  using ReadinessProbe = std::function<std::optional<std::string>()>;
+  void AddReadinessProbe(ReadinessProbe probe);
 
   // Binds the configured address (port 0 picks a free port) and starts serving
   // on a background thread. Returns false and sets *error when it cannot bind.

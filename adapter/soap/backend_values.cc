@@ -5,6 +5,20 @@ namespace voip {
 
 bool BackendError::NothingWasDone() const { return kind == BackendErrorKind::kConnectFailed; }
 
+const char* BackendErrorKindName(BackendErrorKind kind) {
+  switch (kind) {
+    case BackendErrorKind::kBusinessFault: return "business_fault";
+    case BackendErrorKind::kSystemFault: return "system_fault";
+    case BackendErrorKind::kUntypedFault: return "untyped_fault";
+    case BackendErrorKind::kConnectFailed: return "connect_failed";
+    case BackendErrorKind::kTimeout: return "timeout";
+    case BackendErrorKind::kHttpError: return "http_error";
+    case BackendErrorKind::kMalformedResponse: return "malformed_response";
+    case BackendErrorKind::kInternal: return "internal";
+  }
+  return "internal";
+}
+
 const char* MigrationStatusName(MigrationStatus status) {
   switch (status) {
     case MigrationStatus::kWorkOrderCreated:

@@ -342,6 +342,26 @@ TEST_F(AdapterFixture, MetricsCountRequestsAndBackendErrors) {
   EXPECT_NE(text.find("voip_requests_in_flight 0\n"), std::string::npos);
 }
 
+// Readiness answers READY with no failing probe, and names every failing one.
+TEST_F(AdapterFixture, ReadyReportsFailingProbes) {
+  auto ready = client_->Get("/ready");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  EXPECT_EQ(json::parse(ready->body), json::parse(R"({"status":"READY"})"));
+
+  server_.reset();
+  server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
+  server_->AddReadinessProbe([] { return std::optional<std::string>("database not writable"); });
+  server_->AddReadinessProbe([] { return std::optional<std::string>(); });
+  std::string error;
+  ASSERT_TRUE(server_->Start(&error)) << error;
+  httplib::Client client("127.0.0.1", server_->port());
+  auto not_ready = client.Get("/ready");
+  ASSERT_TRUE(not_ready);
+  EXPECT_EQ(not_ready->status, 503);
+  EXPECT_EQ(json::parse(not_ready->body), json::parse(R"({"status":"NOT_READY","reasons":["database not writable"]})"));
+}
+
 // Unknown paths still answer with the failure envelope.
 TEST_F(AdapterFixture, UnknownPathIs404WithEnvelope) {
   auto result = client_->Get("/nope");
@@ -350,12 +370,15 @@ TEST_F(AdapterFixture, UnknownPathIs404WithEnvelope) {
   EXPECT_EQ(Faults(result)[0]["code"], "10685");
 }
 
-// The request log line carries no telephone or account number in full.
+// The request log line carries telephone and account numbers masked, never in full.
 TEST_F(AdapterFixture, LogsHoldNoPersonalData) {
   Post(Body("447874384949", "987654321"));
   Post(Body("447700900001", "987654321"));
   const std::string logs = log_.str();
   EXPECT_NE(logs.find("\"event\":\"request\""), std::string::npos);
+  EXPECT_NE(logs.find("\"telephoneNumber\":\"*********949\""), std::string::npos) << logs;
+  EXPECT_NE(logs.find("\"accountNumber\":\"******321\""), std::string::npos);
+  EXPECT_NE(logs.find("\"workOrderError\":\"business_fault\""), std::string::npos);
   EXPECT_EQ(logs.find("447874384949"), std::string::npos);
   EXPECT_EQ(logs.find("447700900001"), std::string::npos);
   EXPECT_EQ(logs.find("987654321"), std::string::npos);

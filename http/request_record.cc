@@ -1,0 +1,53 @@
+#include "http/request_record.h"
+
+namespace voip {
+namespace {
+
+double Millis(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; }
+
+void AddMasked(nlohmann::json& fields, const char* name, const FieldInput& field) {
+  if (field.kind == FieldInput::Kind::kText || field.kind == FieldInput::Kind::kInteger) {
+    fields[name] = Mask(field.text);
+  }
+}
+
+LogLevel LevelFor(const MigrationOutcome& outcome, int http_status) {
+  if (http_status >= 500 && !outcome.work_order_error && !outcome.midas_error) return LogLevel::kError;
+  if (outcome.work_order_error || outcome.midas_error) return LogLevel::kWarn;
+  return LogLevel::kInfo;
+}
+
+}  // namespace
+
+void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Logger& logger) {
+  const MigrationOutcome& outcome = *request.outcome;
+  metrics.RecordRequest(request.face, outcome, request.http_status, request.total);
+  const LogLevel level = LevelFor(outcome, request.http_status);
+  if (!logger.Enabled(level)) return;
+
+  nlohmann::json codes = nlohmann::json::array();
+  for (const Fault& fault : outcome.faults) codes.push_back(fault.Code());
+  nlohmann::json fields = {{"correlationId", request.correlation_id},
+                           {"face", FaceName(request.face)},
+                           {"outcome", outcome.order_number ? "success" : "failure"},
+                           {"status", request.http_status},
+                           {"faultCodes", std::move(codes)},
+                           {"totalMs", Millis(request.total)}};
+  if (request.input != nullptr) {
+    AddMasked(fields, "telephoneNumber", request.input->telephone_number);
+    AddMasked(fields, "accountNumber", request.input->account_number);
+  }
+  if (outcome.work_order_called) fields["workOrderMs"] = Millis(outcome.work_order_time);
+  if (outcome.midas_called) fields["midasMs"] = Millis(outcome.midas_time);
+  if (outcome.work_order_error) {
+    fields["workOrderError"] = BackendErrorKindName(*outcome.work_order_error);
+    fields["workOrderDiagnostic"] = outcome.work_order_diagnostic;
+  }
+  if (outcome.midas_error) {
+    fields["midasError"] = BackendErrorKindName(*outcome.midas_error);
+    fields["midasDiagnostic"] = outcome.midas_diagnostic;
+  }
+  logger.Log(level, "request", std::move(fields));
+}
+
+}  // namespace voip

@@ -1,0 +1,30 @@
+// What every finished request leaves behind, whichever face served it: its
+// metrics and one structured log line. Personal data is masked here.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "adapter/log.h"
+#include "adapter/metrics.h"
+#include "adapter/migration_flow.h"
+#include "adapter/migration_request.h"
+
+namespace voip {
+
+struct FinishedRequest {
+  Face face = Face::kJson;
+  const MigrationOutcome* outcome = nullptr;
+  int http_status = 0;
+  std::string correlation_id;
+  const MigrationRequestInput* input = nullptr;  // null when the body could not be read
+  std::chrono::microseconds total{0};
+};
+
+// Records metrics, and writes the `request` log line at info (warn when a
+// backend failed, error for a 500): correlation id, face, outcome, status,
+// fault codes, total and per-backend latency, backend error kinds and their
+// diagnostics, and the telephone and account numbers masked (last 3 kept).
+void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Logger& logger);
+
+}  // namespace voip
