@@ -5,13 +5,17 @@ For every WSDL in wsdl/ there is a suite tests/fixtures/<WSDL name>/, and in it 
 folder per case:
 
   case.json        {"operation": ..., "fault": ... (optional), "face": "json" | "soap11" | "soap12",
-                    "description": ..., "headers": {...} (optional)}
+                    "description": ..., "headers": {...} (optional),
+                    "request_valid": false (optional: a request that breaks the schema on purpose)}
   request.json     what is POSTed to the JSON face (sent byte for byte), or
   request.xml      the SOAP envelope POSTed to /soap
-  backend.golden   what the simulated work-order system and MIDAS received (normalised)
+  backend.golden   each backend exchange in order: what the simulated work-order system or
+                   MIDAS received and what it answered (normalised)
   response.golden  the adapter's answer: status line, content type, normalised body
 
-The adapter runs with --simulate; the simulators' triggers choose each outcome.
+The simulators run as their own process (voip-migration-sim) behind a recording
+proxy, and the adapter is pointed at the proxy, so each exchange is seen on the
+wire; the simulators' triggers choose each outcome.
 Volatile values (order numbers, update references, generated correlation ids) are
 numbered in order of appearance within a case, so a golden still shows that the
 order number MIDAS got is the one the consumer got. Every SOAP message of the
@@ -20,7 +24,7 @@ exchange is validated against its WSDL's schema with xmllint.
 The suite FAILS when a WSDL has an operation, or an operation has a declared fault,
 that no case covers, and when a case names one that no WSDL has.
 
-usage: replay_test.py ADAPTER_BINARY WSDL_DIR FIXTURES_DIR [--update] [CASE_FILTER]
+usage: replay_test.py ADAPTER_BINARY SIM_BINARY WSDL_DIR FIXTURES_DIR [--update] [CASE_FILTER]
   --update   (re)write the .golden files from what happened, instead of comparing
 """
 import difflib
@@ -35,7 +39,8 @@ from lxml import etree
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support", "py"))
-from adapter_process import Adapter, http  # noqa: E402
+from adapter_process import Adapter, Simulators, http  # noqa: E402
+from recording_proxy import RecordingProxy  # noqa: E402
 from schema_check import SchemaError, WsdlSchema  # noqa: E402
 
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
@@ -48,7 +53,9 @@ FACES = {
                                          'cableco.example/spm/voip-migration/v1/CreateVOIPMigrationWorkOrder"'}),
 }
 ADAPTER_WSDL = "VOIPMigrationWorkOrder"
-BACKEND_WSDLS = {"workOrders": "WorkOrderService", "midasUpdates": "MidasCustomerService"}
+BACKEND_WSDLS = {"/workorder": "WorkOrderService", "/midas": "MidasCustomerService"}
+TIMEOUT_MS = 500   # the adapter's backend time-outs
+SLOW_MS = 1500     # how long the simulators' slow triggers wait
 
 
 def contract_items(wsdl_dir):
@@ -139,8 +146,8 @@ def pretty_body(content_type, raw):
 
 
 class Replayer:
-    def __init__(self, adapter, schemas):
-        self.adapter, self.schemas = adapter, schemas
+    def __init__(self, adapter, proxy, schemas):
+        self.adapter, self.proxy, self.schemas = adapter, proxy, schemas
 
     def run(self, case):
         """Replays one case; returns (backend text, response text, schema problems)."""
@@ -150,20 +157,21 @@ class Replayer:
         with open(request_file, "rb") as f:
             request = f.read()
         problems = []
-        if case["face"] != "json":
-            problems += self._validate(ADAPTER_WSDL, request, "the case's request", allow_plain_fault=True,
-                                       expect_valid=case.get("request_valid", True))
-        http("DELETE", self.adapter.sim_base + "/__sim/received")
+        if case["face"] != "json" and case.get("request_valid", True):
+            problems += self._validate(ADAPTER_WSDL, request, "the case's request")
+        self.proxy.take()
         status, response_headers, body = http("POST", self.adapter.base + path, request, headers)
-        _, _, received_raw = http("GET", self.adapter.sim_base + "/__sim/received")
-        received = json.loads(received_raw)
         normalise = Normaliser()
         backend = []
-        for key, wsdl in BACKEND_WSDLS.items():
-            for record in received[key]:
-                problems += self._validate(wsdl, record["rawXml"], f"the adapter's request to {wsdl}")
-                backend.append(f"== {wsdl} received (SOAPAction {record['soapAction']}) ==\n"
-                               + pretty_xml(record["rawXml"].encode("utf-8")))
+        for exchange in self.proxy.take(timeout_s=SLOW_MS / 1000 + 10):
+            wsdl = BACKEND_WSDLS.get(exchange.path, exchange.path)
+            if wsdl in self.schemas:
+                problems += self._validate(wsdl, exchange.request, f"the adapter's request to {wsdl}")
+            action = next((v for k, v in exchange.headers.items() if k.lower() == "soapaction"), "(none)")
+            backend.append(f"== {wsdl} received POST {exchange.path}, SOAPAction {action} ==\n"
+                           + pretty_xml(exchange.request)
+                           + f"-- {wsdl} answered HTTP {exchange.status}, Content-Type: {exchange.content_type} --\n"
+                           + pretty_body(exchange.content_type, exchange.response))
         backend_text = normalise("".join(backend) or "== no backend was called ==\n")
         content_type = response_headers.get("Content-Type", "")
         if case["face"] != "json":
@@ -172,9 +180,7 @@ class Replayer:
                                   + pretty_body(content_type, body))
         return backend_text, response_text, problems
 
-    def _validate(self, wsdl, raw, what, allow_plain_fault=False, expect_valid=True):
-        if not expect_valid:
-            return []
+    def _validate(self, wsdl, raw, what, allow_plain_fault=False):
         try:
             self.schemas[wsdl].validate_envelope(raw, what)
         except SchemaError as error:
@@ -205,8 +211,8 @@ def compare(case, name, actual, update):
 def main(argv):
     update = "--update" in argv
     args = [a for a in argv if a != "--update"]
-    adapter_binary, wsdl_dir, fixtures_dir = args[:3]
-    case_filter = args[3] if len(args) > 3 else ""
+    adapter_binary, sim_binary, wsdl_dir, fixtures_dir = args[:4]
+    case_filter = args[4] if len(args) > 4 else ""
     items = contract_items(wsdl_dir)
     cases = load_cases(fixtures_dir)
     failures = 0
@@ -217,9 +223,12 @@ def main(argv):
     selected = [c for c in cases if case_filter in c["name"] and c.get("face") in FACES]
     with tempfile.TemporaryDirectory() as workdir:
         schemas = {name: WsdlSchema(os.path.join(wsdl_dir, name + ".wsdl"), workdir) for name in items}
-        with Adapter(adapter_binary, "--simulate", "--workorder-timeout-ms", "500",
-                     "--midas-timeout-ms", "500") as adapter:
-            replayer = Replayer(adapter, schemas)
+        with Simulators(sim_binary, "--slow-ms", str(SLOW_MS)) as simulators, \
+                RecordingProxy(simulators.base) as proxy, \
+                Adapter(adapter_binary, "--workorder-url", proxy.base + "/workorder", "--midas-url",
+                        proxy.base + "/midas", "--workorder-timeout-ms", str(TIMEOUT_MS),
+                        "--midas-timeout-ms", str(TIMEOUT_MS)) as adapter:
+            replayer = Replayer(adapter, proxy, schemas)
             for case in selected:
                 backend_text, response_text, case_problems = replayer.run(case)
                 case_problems += compare(case, "backend.golden", backend_text, update)

@@ -58,6 +58,39 @@ class Adapter:
         self.stop()
 
 
+class Simulators:
+    """`voip-migration-sim --listen 127.0.0.1:0 ARGS...` on a free port; base: http://127.0.0.1:PORT."""
+
+    def __init__(self, binary, *args):
+        self._proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", *args],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        timer = threading.Timer(20, self._proc.kill)
+        timer.start()
+        line = self._proc.stdout.readline()
+        timer.cancel()
+        match = re.search(r"listening on (http://[0-9.]+:[0-9]+)", line)
+        if not match:
+            self._proc.kill()
+            self._proc.wait()
+            raise RuntimeError("simulators did not start:\n" + line + self._proc.stderr.read())
+        self.base = match.group(1)
+
+    def stop(self):
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
