@@ -82,6 +82,63 @@ std::optional<std::string> ApplyListen(Config& config, const std::string& text) 
   return std::nullopt;
 }
 
+std::string TrimSpaces(const std::string& s) {
+  const auto begin = s.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return "";
+  const auto end = s.find_last_not_of(" \t\r");
+  return s.substr(begin, end - begin + 1);
+}
+
+std::optional<std::string> ApplyAuth(Config& config, const std::string& text) {
+  if (text == "api-key") {
+    config.caller_auth.mode = AuthMode::kApiKey;
+  } else if (text == "none") {
+    config.caller_auth.mode = AuthMode::kNone;
+  } else {
+    return "must be api-key or none, got '" + text + "'";
+  }
+  return std::nullopt;
+}
+
+// Comma-separated SHA-256 digests (hex) of accepted API keys; adds to the list.
+std::optional<std::string> ApplyApiKeyDigests(Config& config, const std::string& text) {
+  std::istringstream items(text);
+  std::string item;
+  bool any = false;
+  while (std::getline(items, item, ',')) {
+    item = TrimSpaces(item);
+    if (item.empty()) continue;
+    const auto digest = ParseSha256Hex(item);
+    if (!digest) return "must be SHA-256 digests as 64 hex digits, comma-separated";
+    config.caller_auth.api_key_digests.push_back(*digest);
+    any = true;
+  }
+  if (!any) return "needs at least one SHA-256 digest";
+  return std::nullopt;
+}
+
+// A secret (env:NAME or file:PATH) holding API keys, one per line or
+// comma-separated; only their digests are kept. Adds to the list.
+std::optional<std::string> ApplyApiKeys(Config& config, const std::string& reference) {
+  auto secret = ResolveSecret(reference);
+  if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
+  std::string keys = std::get<std::string>(secret);
+  for (char& c : keys) {
+    if (c == '\n') c = ',';
+  }
+  std::istringstream items(keys);
+  std::string item;
+  bool any = false;
+  while (std::getline(items, item, ',')) {
+    item = TrimSpaces(item);
+    if (item.empty()) continue;
+    config.caller_auth.api_key_digests.push_back(Sha256(item));
+    any = true;
+  }
+  if (!any) return "names a secret that holds no API key";
+  return std::nullopt;
+}
+
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
       {"listen", "HOST:PORT", "Address to serve on; port 0 picks a free port. Default 127.0.0.1:8080.",
@@ -131,6 +188,17 @@ const std::vector<Setting>& Settings() {
          c.log_level = v;
          return std::nullopt;
        }},
+      {"auth", "MODE",
+       "How callers authenticate: api-key (Authorization: Bearer KEY or X-API-Key: KEY) or none. Required "
+       "unless --simulate, where it defaults to none. /health and /metrics are always open.",
+       ApplyAuth},
+      {"api-key-sha256", "HEX[,HEX]", "SHA-256 digests (hex) of accepted API keys; adds to the list. Not a "
+                                      "secret.",
+       ApplyApiKeyDigests},
+      {"api-keys", "env:NAME|file:PATH",
+       "SECRET. Accepted API keys, one per line or comma-separated, read from an environment variable or a "
+       "file (only their SHA-256 digests are kept); adds to the list.",
+       ApplyApiKeys},
   };
   return settings;
 }
@@ -142,18 +210,27 @@ const Setting* Find(const std::string& name) {
   return nullptr;
 }
 
-std::string TrimSpaces(const std::string& s) {
-  const auto begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string::npos) return "";
-  const auto end = s.find_last_not_of(" \t\r");
-  return s.substr(begin, end - begin + 1);
+std::optional<std::string> CheckAuth(Config& config) {
+  switch (config.caller_auth.mode) {
+    case AuthMode::kUnset:
+      if (!config.simulate) return "auth is required: api-key (with api-key-sha256 or api-keys) or none";
+      config.caller_auth.mode = AuthMode::kNone;  // the simulated backends hold nothing to protect
+      return std::nullopt;
+    case AuthMode::kApiKey:
+      if (config.caller_auth.api_key_digests.empty()) return "auth = api-key needs api-key-sha256 or api-keys";
+      return std::nullopt;
+    case AuthMode::kNone:
+      return std::nullopt;
+  }
+  return std::nullopt;
 }
 
-std::optional<std::string> CheckComplete(const Config& config) {
-  if (config.simulate) return std::nullopt;
-  if (config.work_order.url.empty()) return "workorder-url is required (or use --simulate)";
-  if (config.midas.url.empty()) return "midas-url is required (or use --simulate)";
-  return std::nullopt;
+std::optional<std::string> CheckComplete(Config& config) {
+  if (!config.simulate) {
+    if (config.work_order.url.empty()) return "workorder-url is required (or use --simulate)";
+    if (config.midas.url.empty()) return "midas-url is required (or use --simulate)";
+  }
+  return CheckAuth(config);
 }
 
 }  // namespace

@@ -7,7 +7,19 @@
 #include <variant>
 #include <vector>
 
+#include "adapter/secret.h"
+
 namespace voip {
+
+// How callers of the adapter's faces must authenticate. kUnset is what a Config
+// holds until ParseConfig decides; the server treats it like kApiKey with no
+// keys (every call refused), so forgetting to configure fails closed.
+enum class AuthMode { kUnset, kApiKey, kNone };
+
+struct CallerAuthConfig {
+  AuthMode mode = AuthMode::kUnset;
+  std::vector<Sha256Digest> api_key_digests;  // SHA-256 of each accepted API key; the keys are not kept
+};
 
 // Where and how to call one legacy system.
 struct BackendEndpoint {
@@ -29,6 +41,7 @@ struct Config {
   int keep_alive_timeout_s = 30;       // idle client connection
   int read_timeout_s = 10;             // slow client headers/body
   std::string log_level = "info";      // debug | info | warn | error
+  CallerAuthConfig caller_auth;
 };
 
 // Either a valid configuration, or a message naming the offending key or flag.
@@ -39,6 +52,9 @@ using ConfigResult = std::variant<Config, ConfigError>;
 
 // Parses `args` (argv without argv[0]). Reads the file named by --config first,
 // then applies flags. Missing backend URLs are an error unless --simulate.
+// `auth` must be given unless --simulate (where it defaults to none); auth =
+// api-key needs at least one key. Secret settings are resolved (env:/file:)
+// here, once.
 // --help is not handled here (see UsageText).
 ConfigResult ParseConfig(const std::vector<std::string>& args);
 

@@ -46,6 +46,7 @@ Fault SystemFault(std::string detail);
 enum class FailureClass {
   kNone,                // success (possibly with success faults)
   kInvalidRequest,      // validation: 400
+  kUnauthenticated,     // missing or wrong caller credentials: 401
   kBodyTooLarge,        // 413
   kUnsupportedMedia,    // 415
   kBusinessRejected,    // the work-order system refused it for a business reason: 422

@@ -27,6 +27,17 @@ sigset_t BlockStopSignals() {
   return signals;
 }
 
+const char* AuthModeName(voip::AuthMode mode) {
+  switch (mode) {
+    case voip::AuthMode::kApiKey: return "api-key";
+    case voip::AuthMode::kNone: return "none";
+    case voip::AuthMode::kUnset: return "unset";
+  }
+  return "unset";
+}
+
+// What the `start` log line shows of the configuration: no secret, and of the
+// API keys only how many there are.
 nlohmann::json Describe(const voip::Config& config) {
   auto endpoint = [](const voip::BackendEndpoint& e) {
     return nlohmann::json{{"url", e.url},
@@ -40,7 +51,9 @@ nlohmann::json Describe(const voip::Config& config) {
           {"midas", endpoint(config.midas)},
           {"threads", config.threads},
           {"maxBodyBytes", config.max_body_bytes},
-          {"logLevel", config.log_level}};
+          {"logLevel", config.log_level},
+          {"auth", AuthModeName(config.caller_auth.mode)},
+          {"apiKeys", config.caller_auth.api_key_digests.size()}};
 }
 
 }  // namespace
@@ -89,6 +102,9 @@ int main(int argc, char** argv) {
 
   const std::string base = "http://" + config.listen_host + ":" + std::to_string(server.port());
   std::cerr << "voip-migration-adapter listening on " << base << "\n";
+  if (config.caller_auth.mode == voip::AuthMode::kNone) {
+    std::cerr << "caller authentication is OFF (auth = none): anyone who can reach " << base << " can call it\n";
+  }
   if (config.simulate) {
     std::cerr << "simulated work-order system: " << config.work_order.url << "\n"
               << "simulated MIDAS:             " << config.midas.url << "\n"

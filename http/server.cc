@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include "adapter/metrics.h"
+#include "http/caller_auth.h"
 #include "http/json_face.h"
 #include "http/request_record.h"
 #include "http/status.h"
@@ -61,7 +62,7 @@ std::string CorrelationIdFor(const std::string& offered) {
 class AdapterServer::Impl {
  public:
   Impl(const Config& config, const MigrationFlow& flow, Logger& logger)
-      : config_(config), flow_(flow), logger_(logger) {
+      : config_(config), flow_(flow), logger_(logger), authenticator_(config.caller_auth) {
     const int threads = config.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
     server_.set_tcp_nodelay(true);
@@ -162,6 +163,14 @@ class AdapterServer::Impl {
                                           " bytes")});
   }
 
+  static MigrationOutcome Unauthenticated(AuthVerdict verdict) {
+    return RejectedOutcome(
+        FailureClass::kUnauthenticated,
+        {BusinessFault(verdict == AuthVerdict::kMissingCredentials
+                           ? "Authentication required: send an API key as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'"
+                           : "The API key is not valid")});
+  }
+
   void HandleCreate(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     const auto start = std::chrono::steady_clock::now();
     const Metrics::InFlight in_flight(metrics_);
@@ -169,7 +178,14 @@ class AdapterServer::Impl {
     MigrationOutcome outcome;
     std::string body;
     std::variant<MigrationRequestInput, Fault> parsed = Fault{};
-    if (!ReadBody(req, reader, body, res)) {
+    const AuthVerdict verdict =
+        authenticator_.CheckApiKey(req.get_header_value("Authorization"), req.get_header_value("X-API-Key"));
+    if (verdict != AuthVerdict::kAllowed) {
+      outcome = Unauthenticated(verdict);
+      res.set_header("WWW-Authenticate", ApiKeyChallenge(verdict));
+      // The body is not read: close the connection after the answer.
+      res.set_header("Connection", "close");
+    } else if (!ReadBody(req, reader, body, res)) {
       outcome = TooLarge();
     } else if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
       outcome = RejectedOutcome(FailureClass::kUnsupportedMedia,
@@ -218,6 +234,7 @@ class AdapterServer::Impl {
   const Config config_;
   const MigrationFlow& flow_;
   Logger& logger_;
+  const CallerAuthenticator authenticator_;
   Metrics metrics_;
   std::vector<ReadinessProbe> probes_;
   ListeningServer server_;

@@ -6,6 +6,7 @@ int HttpStatusFor(FailureClass failure_class) {
   switch (failure_class) {
     case FailureClass::kNone: return 200;
     case FailureClass::kInvalidRequest: return 400;
+    case FailureClass::kUnauthenticated: return 401;
     case FailureClass::kBodyTooLarge: return 413;
     case FailureClass::kUnsupportedMedia: return 415;
     case FailureClass::kBusinessRejected: return 422;

@@ -5,7 +5,8 @@
 
 namespace voip {
 
-// 200 success (also with success faults); 400 invalid request; 413 body too
+// 200 success (also with success faults); 400 invalid request; 401 missing or
+// wrong caller credentials; 413 body too
 // large; 415 not JSON; 422 business rejection by the work-order system; 502 a
 // backend answered with a system fault or something that is not valid SOAP;
 // 503 overloaded or a backend unreachable; 504 a backend did not answer in

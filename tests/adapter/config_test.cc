@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 namespace voip {
@@ -21,7 +22,7 @@ std::string Error(const std::vector<std::string>& args) {
 }
 
 const std::vector<std::string> kUrls = {"--workorder-url", "http://wo.example:8081/workorder", "--midas-url",
-                                        "http://midas.example/midas"};
+                                        "http://midas.example/midas", "--auth", "none"};
 
 std::vector<std::string> With(std::vector<std::string> extra) {
   std::vector<std::string> args = kUrls;
@@ -67,11 +68,54 @@ TEST(ParseConfigTest, FileThenFlags) {
   std::remove(path.c_str());
 }
 
+// Authentication must be written out when real backends are configured; it is never silently off.
+TEST(ParseConfigTest, AuthIsRequiredUnlessSimulating) {
+  EXPECT_EQ(Error({"--workorder-url", "http://wo/w", "--midas-url", "http://m/m"}),
+            "auth is required: api-key (with api-key-sha256 or api-keys) or none");
+  EXPECT_EQ(Ok(With({})).caller_auth.mode, AuthMode::kNone);
+}
+
+// --simulate alone (scripts/run.sh) defaults to no authentication; an explicit setting still wins.
+TEST(ParseConfigTest, SimulateDefaultsAuthToNone) {
+  EXPECT_EQ(Ok({"--simulate"}).caller_auth.mode, AuthMode::kNone);
+  const std::string digest(64, 'a');
+  const Config config = Ok({"--simulate", "--auth", "api-key", "--api-key-sha256", digest});
+  EXPECT_EQ(config.caller_auth.mode, AuthMode::kApiKey);
+  ASSERT_EQ(config.caller_auth.api_key_digests.size(), 1u);
+  EXPECT_EQ(Sha256Hex(config.caller_auth.api_key_digests[0]), digest);
+}
+
+// auth = api-key with no key at all is refused at start-up.
+TEST(ParseConfigTest, ApiKeyAuthNeedsAKey) {
+  EXPECT_EQ(Error({"--simulate", "--auth", "api-key"}), "auth = api-key needs api-key-sha256 or api-keys");
+  EXPECT_EQ(Error({"--simulate", "--auth", "maybe"}), "--auth must be api-key or none, got 'maybe'");
+  EXPECT_EQ(Error({"--simulate", "--auth", "api-key", "--api-key-sha256", "abc"}),
+            "--api-key-sha256 must be SHA-256 digests as 64 hex digits, comma-separated");
+}
+
+// api-keys reads keys from the environment and keeps only their digests.
+TEST(ParseConfigTest, ApiKeysFromEnvironmentAreHashed) {
+  ::setenv("VOIP_CONFIG_TEST_KEYS", "first-key,second-key\nthird-key\n", 1);
+  const Config config = Ok({"--simulate", "--auth", "api-key", "--api-keys", "env:VOIP_CONFIG_TEST_KEYS"});
+  ::unsetenv("VOIP_CONFIG_TEST_KEYS");
+  ASSERT_EQ(config.caller_auth.api_key_digests.size(), 3u);
+  EXPECT_EQ(config.caller_auth.api_key_digests[0], Sha256("first-key"));
+  EXPECT_EQ(config.caller_auth.api_key_digests[2], Sha256("third-key"));
+}
+
+// A secret setting refuses a literal value, and its error never repeats the value.
+TEST(ParseConfigTest, SecretSettingRefusesALiteral) {
+  const std::string message = Error({"--simulate", "--api-keys", "hunter2-literal"});
+  EXPECT_EQ(message, "--api-keys is a secret: give env:NAME or file:PATH, not the value itself");
+  EXPECT_EQ(message.find("hunter2"), std::string::npos);
+}
+
 // --help documents every setting.
 TEST(UsageTextTest, MentionsEverySetting) {
   const std::string usage = UsageText();
   for (const char* flag : {"--listen", "--simulate", "--workorder-url", "--midas-url", "--workorder-timeout-ms",
-                           "--midas-connect-timeout-ms", "--threads", "--max-body-bytes", "--config", "--log-level"}) {
+                           "--midas-connect-timeout-ms", "--threads", "--max-body-bytes", "--config", "--log-level",
+                           "--auth", "--api-key-sha256", "--api-keys"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
 }

@@ -10,6 +10,7 @@ produced (except 500, which needs an adapter bug).
 usage: openapi_test.py ADAPTER_BINARY OPENAPI_YAML
 """
 import json
+import os
 import re
 import socket
 import subprocess
@@ -54,10 +55,15 @@ def closed_port():
         return s.getsockname()[1]
 
 
-def post(base, body, content_type="application/json"):
+API_KEY = "openapi-contract-test-key"
+
+
+def post(base, body, content_type="application/json", api_key=API_KEY):
     data = body if isinstance(body, bytes) else json.dumps(body).encode() if not isinstance(body, str) else body.encode()
     request = urllib.request.Request(base + "/CreateVOIPMigrationWorkOrder", data=data,
-                                     headers={"Content-Type": content_type}, method="POST")
+                                     headers={"Content-Type": content_type,
+                                              **({"Authorization": "Bearer " + api_key} if api_key else {})},
+                                     method="POST")
     try:
         with urllib.request.urlopen(request, timeout=15) as response:
             return response.status, response.read()
@@ -91,8 +97,8 @@ CASES = [
 ]
 
 
-def check(name, base, payload, content_type, expected, failures, seen):
-    status, raw = post(base, payload, content_type)
+def check(name, base, payload, content_type, expected, failures, seen, api_key=API_KEY):
+    status, raw = post(base, payload, content_type, api_key)
     seen.add(str(status))
     problems = []
     if status != expected:
@@ -115,13 +121,18 @@ def check(name, base, payload, content_type, expected, failures, seen):
 
 def main():
     failures, seen = [], set()
-    adapter, base, midas_url = start_adapter("--simulate", "--workorder-timeout-ms", "500", "--midas-timeout-ms", "500")
+    os.environ["VOIP_OPENAPI_TEST_KEYS"] = API_KEY
+    adapter, base, midas_url = start_adapter("--simulate", "--workorder-timeout-ms", "500", "--midas-timeout-ms", "500",
+                                             "--auth", "api-key", "--api-keys", "env:VOIP_OPENAPI_TEST_KEYS")
     down = None
     try:
         for name, payload, content_type, expected in CASES:
             check(name, base, payload, content_type, expected, failures, seen)
+        check("no API key", base, body("447874384949"), "application/json", 401, failures, seen, api_key=None)
+        check("wrong API key", base, body("447874384949"), "application/json", 401, failures, seen, api_key="nope")
         down, down_base, _ = start_adapter("--workorder-url", f"http://127.0.0.1:{closed_port()}/workorder",
-                                           "--midas-url", midas_url)
+                                           "--midas-url", midas_url, "--auth", "api-key",
+                                           "--api-keys", "env:VOIP_OPENAPI_TEST_KEYS")
         check("work-order system down", down_base, body("447874384949"), "application/json", 503, failures, seen)
     finally:
         for proc in (adapter, down):
@@ -132,7 +143,7 @@ def main():
     if untested:
         print("FAIL documented statuses never produced: " + ", ".join(sorted(untested)))
         failures.append("coverage")
-    total = len(CASES) + 2
+    total = len(CASES) + 4
     print(f"{total - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 

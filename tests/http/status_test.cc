@@ -9,6 +9,7 @@ namespace {
 TEST(HttpStatusForTest, FollowsTheArchitectureNote) {
   EXPECT_EQ(HttpStatusFor(FailureClass::kNone), 200);
   EXPECT_EQ(HttpStatusFor(FailureClass::kInvalidRequest), 400);
+  EXPECT_EQ(HttpStatusFor(FailureClass::kUnauthenticated), 401);
   EXPECT_EQ(HttpStatusFor(FailureClass::kBodyTooLarge), 413);
   EXPECT_EQ(HttpStatusFor(FailureClass::kUnsupportedMedia), 415);
   EXPECT_EQ(HttpStatusFor(FailureClass::kBusinessRejected), 422);

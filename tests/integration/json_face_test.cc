@@ -47,6 +47,7 @@ class AdapterFixture : public ::testing::Test {
     config_.listen_port = 0;
     config_.threads = 8;
     config_.max_body_bytes = 4096;
+    config_.caller_auth.mode = AuthMode::kNone;  // caller authentication: tests/integration/caller_auth_test.cc
     config_.work_order = BackendEndpoint{work_order_url, 300, kBackendTimeoutMs, 4};
     config_.midas = BackendEndpoint{midas_url, 300, kBackendTimeoutMs, 4};
     work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);

@@ -53,7 +53,8 @@ class OutboundTest(unittest.TestCase):
             cls.adapter = Adapter(ADAPTER_BINARY,
                                   "--workorder-url", cls.backends.base + "/workorder",
                                   "--midas-url", cls.backends.base + "/midas",
-                                  "--workorder-timeout-ms", "5000", "--midas-timeout-ms", "5000")
+                                  "--workorder-timeout-ms", "5000", "--midas-timeout-ms", "5000",
+                                  "--auth", "none")  # caller authentication: tests/integration/caller_auth_test.cc
         except Exception:
             cls.backends.stop()
             raise

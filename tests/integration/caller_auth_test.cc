@@ -1,0 +1,160 @@
+// Caller authentication end to end: a real server wired to running simulators;
+// a call without the right API key gets 401 and reaches no backend.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <sstream>
+
+#include "adapter/config.h"
+#include "adapter/log.h"
+#include "adapter/migration_flow.h"
+#include "adapter/secret.h"
+#include "adapter/soap/midas_client.h"
+#include "adapter/soap/work_order_client.h"
+#include "http/server.h"
+#include "sim/simulators.h"
+
+namespace voip {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kKey = "k3y-Only-The-Caller-Knows";
+constexpr const char* kBody =
+    R"({"telephoneNumber":"447874384949","accountIdentification":{"accountNumber":"123456789","siteReference":42}})";
+
+class CallerAuthFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    simulators_ = sim::Simulators::Start(sim::SimOptions{}, &error);
+    ASSERT_TRUE(simulators_) << error;
+    config_.listen_port = 0;
+    config_.threads = 4;
+    config_.work_order = BackendEndpoint{simulators_->WorkOrderUrl(), 300, 2000, 2};
+    config_.midas = BackendEndpoint{simulators_->MidasUrl(), 300, 2000, 2};
+    config_.caller_auth.mode = AuthMode::kApiKey;
+    config_.caller_auth.api_key_digests = {Sha256("another-key"), Sha256(kKey)};
+    work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
+    midas_ = std::make_unique<GsoapMidas>(config_.midas);
+    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_);
+    server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
+    ASSERT_TRUE(server_->Start(&error)) << error;
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(10, 0);
+  }
+
+  void TearDown() override {
+    client_.reset();
+    server_.reset();
+    flow_.reset();
+    midas_.reset();
+    work_order_.reset();
+    if (simulators_) simulators_->Stop();
+  }
+
+  httplib::Result Post(httplib::Headers headers) {
+    return client_->Post("/CreateVOIPMigrationWorkOrder", headers, kBody, "application/json");
+  }
+
+  void ExpectNoBackendCalled() {
+    EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+    EXPECT_TRUE(simulators_->MidasUpdates().empty());
+  }
+
+  static json OnlyFault(const httplib::Result& result) {
+    const json faults = json::parse(result->body).at("CreateVOIPMigrationWorkOrder").at("failure").at("fault");
+    EXPECT_EQ(faults.size(), 1u);
+    return faults.at(0);
+  }
+
+  std::ostringstream log_;
+  Logger logger_{log_, LogLevel::kDebug};
+  Config config_;
+  std::unique_ptr<sim::Simulators> simulators_;
+  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
+  std::unique_ptr<GsoapMidas> midas_;
+  std::unique_ptr<MigrationFlow> flow_;
+  std::unique_ptr<AdapterServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+// No credentials: 401, a challenge, one BUSINESS fault in the failure envelope, no backend called.
+TEST_F(CallerAuthFixture, MissingKeyIs401AndCallsNoBackend) {
+  auto result = Post({});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 401);
+  EXPECT_EQ(result->get_header_value("WWW-Authenticate"), R"(Bearer realm="voip-migration-adapter")");
+  EXPECT_EQ(json::parse(result->body), json::parse(R"({"CreateVOIPMigrationWorkOrder":{"failure":{"fault":[
+    {"type":"BUSINESS","code":"10685","description":"Business Exception","severity":"ERROR",
+     "sourceSystem":"Middleware",
+     "detail":"Authentication required: send an API key as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'"}]}}})"));
+  ExpectNoBackendCalled();
+}
+
+// A wrong key: 401 with error="invalid_token", no backend called.
+TEST_F(CallerAuthFixture, WrongKeyIs401AndCallsNoBackend) {
+  auto result = Post({{"Authorization", "Bearer not-the-key"}});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 401);
+  EXPECT_EQ(result->get_header_value("WWW-Authenticate"),
+            R"(Bearer realm="voip-migration-adapter", error="invalid_token")");
+  EXPECT_EQ(OnlyFault(result)["detail"], "The API key is not valid");
+  ExpectNoBackendCalled();
+}
+
+// A configured key as a Bearer token: the call goes through to both backends.
+TEST_F(CallerAuthFixture, BearerKeyIsAccepted) {
+  auto result = Post({{"Authorization", std::string("Bearer ") + kKey}});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200) << result->body;
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  EXPECT_EQ(simulators_->MidasUpdates().size(), 1u);
+}
+
+// A configured key as X-API-Key: accepted too.
+TEST_F(CallerAuthFixture, XApiKeyIsAccepted) {
+  auto result = Post({{"X-API-Key", kKey}});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200) << result->body;
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+}
+
+// /health and /metrics answer without credentials (for probes and scrapers).
+TEST_F(CallerAuthFixture, HealthAndMetricsStayOpen) {
+  auto health = client_->Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, R"({"status":"UP"})");
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  ExpectNoBackendCalled();
+}
+
+// Neither a wrong nor a right key ever appears in the log, even at debug level.
+TEST_F(CallerAuthFixture, KeysAreNeverLogged) {
+  ASSERT_TRUE(Post({{"Authorization", "Bearer wrong-key-canary-77"}}));
+  ASSERT_TRUE(Post({{"X-API-Key", kKey}}));
+  const std::string log = log_.str();
+  EXPECT_NE(log.find("\"status\":401"), std::string::npos) << log;
+  EXPECT_EQ(log.find("wrong-key-canary-77"), std::string::npos) << log;
+  EXPECT_EQ(log.find(kKey), std::string::npos) << log;
+}
+
+// A 401 on a keep-alive connection closes it, so an unread body cannot be taken for the next request.
+TEST_F(CallerAuthFixture, RefusalClosesTheConnection) {
+  client_->set_keep_alive(true);
+  auto refused = Post({});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_EQ(refused->get_header_value("Connection"), "close");
+  auto accepted = Post({{"X-API-Key", kKey}});
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 200);
+}
+
+}  // namespace
+}  // namespace voip
