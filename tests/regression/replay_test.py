@@ -227,7 +227,8 @@ def main(argv):
                 RecordingProxy(simulators.base) as proxy, \
                 Adapter(adapter_binary, "--workorder-url", proxy.base + "/workorder", "--midas-url",
                         proxy.base + "/midas", "--workorder-timeout-ms", str(TIMEOUT_MS),
-                        "--midas-timeout-ms", str(TIMEOUT_MS)) as adapter:
+                        "--midas-timeout-ms", str(TIMEOUT_MS),
+                        "--auth", "none") as adapter:  # caller auth: tests/integration/caller_auth_test.cc
             replayer = Replayer(adapter, proxy, schemas)
             for case in selected:
                 backend_text, response_text, case_problems = replayer.run(case)
