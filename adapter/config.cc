@@ -70,6 +70,24 @@ Apply Url(BackendEndpoint Config::*endpoint) {
   };
 }
 
+Apply Username(BackendEndpoint Config::*endpoint) {
+  return [endpoint](Config& config, const std::string& text) -> std::optional<std::string> {
+    if (text.empty() || text.find(':') != std::string::npos) return "must be non-empty and hold no ':'";
+    (config.*endpoint).username = text;
+    return std::nullopt;
+  };
+}
+
+// A secret setting: the value names where the password is (env:NAME or file:PATH).
+Apply Password(BackendEndpoint Config::*endpoint) {
+  return [endpoint](Config& config, const std::string& reference) -> std::optional<std::string> {
+    auto secret = ResolveSecret(reference);
+    if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
+    (config.*endpoint).password = std::get<std::string>(secret);
+    return std::nullopt;
+  };
+}
+
 std::optional<std::string> ApplyListen(Config& config, const std::string& text) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) return "must be HOST:PORT, got '" + text + "'";
@@ -161,6 +179,11 @@ const std::vector<Setting>& Settings() {
       {"workorder-max-idle-connections", "N", "Keep-alive connections kept open to the work-order system. "
                                               "Default 64.",
        IntIn(0, 10000, [](Config& c, long v) { c.work_order.max_idle_connections = static_cast<int>(v); })},
+      {"workorder-username", "USER", "HTTP Basic user name sent to the work-order system (needs "
+                                     "workorder-password).",
+       Username(&Config::work_order)},
+      {"workorder-password", "env:NAME|file:PATH", "SECRET. HTTP Basic password for the work-order system.",
+       Password(&Config::work_order)},
       {"midas-url", "URL", "SOAP endpoint of MIDAS (required unless --simulate).", Url(&Config::midas)},
       {"midas-connect-timeout-ms", "MS", "TCP connect time-out to MIDAS. Default 2000.",
        IntIn(1, 600000, [](Config& c, long v) { c.midas.connect_timeout_ms = static_cast<int>(v); })},
@@ -168,6 +191,9 @@ const std::vector<Setting>& Settings() {
        IntIn(1, 600000, [](Config& c, long v) { c.midas.timeout_ms = static_cast<int>(v); })},
       {"midas-max-idle-connections", "N", "Keep-alive connections kept open to MIDAS. Default 64.",
        IntIn(0, 10000, [](Config& c, long v) { c.midas.max_idle_connections = static_cast<int>(v); })},
+      {"midas-username", "USER", "HTTP Basic user name sent to MIDAS (needs midas-password).",
+       Username(&Config::midas)},
+      {"midas-password", "env:NAME|file:PATH", "SECRET. HTTP Basic password for MIDAS.", Password(&Config::midas)},
       {"threads", "N", "HTTP worker threads; each serves one client connection at a time. Default 64.",
        IntIn(1, 4096, [](Config& c, long v) { c.threads = static_cast<int>(v); })},
       {"max-body-bytes", "N", "Largest request body accepted; larger ones get 413. Default 65536.",
@@ -225,7 +251,16 @@ std::optional<std::string> CheckAuth(Config& config) {
   return std::nullopt;
 }
 
+std::optional<std::string> CheckCredentials(const BackendEndpoint& endpoint, const std::string& name) {
+  if (endpoint.username.empty() != endpoint.password.empty()) {
+    return name + "-username and " + name + "-password go together: set both or neither";
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> CheckComplete(Config& config) {
+  if (auto problem = CheckCredentials(config.work_order, "workorder")) return problem;
+  if (auto problem = CheckCredentials(config.midas, "midas")) return problem;
   if (!config.simulate) {
     if (config.work_order.url.empty()) return "workorder-url is required (or use --simulate)";
     if (config.midas.url.empty()) return "midas-url is required (or use --simulate)";

@@ -27,6 +27,10 @@ struct BackendEndpoint {
   int connect_timeout_ms = 2000;  // TCP connect
   int timeout_ms = 10000;       // whole exchange once connected (send + receive), also per-read stall
   int max_idle_connections = 64;  // keep-alive connections kept per backend
+  // HTTP Basic credentials sent with every call, when username is set. The
+  // password is a secret (read from env:/file: by ParseConfig), never logged.
+  std::string username{};
+  std::string password{};
 };
 
 struct Config {

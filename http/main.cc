@@ -43,7 +43,8 @@ nlohmann::json Describe(const voip::Config& config) {
     return nlohmann::json{{"url", e.url},
                           {"connectTimeoutMs", e.connect_timeout_ms},
                           {"timeoutMs", e.timeout_ms},
-                          {"maxIdleConnections", e.max_idle_connections}};
+                          {"maxIdleConnections", e.max_idle_connections},
+                          {"basicAuthUser", e.username}};  // never the password
   };
   return {{"listen", config.listen_host + ":" + std::to_string(config.listen_port)},
           {"simulate", config.simulate},

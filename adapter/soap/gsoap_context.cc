@@ -182,6 +182,11 @@ void ContextLease::BeginExchange(const std::string& extra_header) {
   }
   context_->soap->http_extra_header =
       context_->extra_header.empty() ? nullptr : context_->extra_header.c_str();
+  // HTTP Basic credentials, when configured; the strings are owned by the pool.
+  const BackendEndpoint& endpoint = pool_->endpoint();
+  const bool basic = !endpoint.username.empty();
+  context_->soap->userid = basic ? endpoint.username.c_str() : nullptr;
+  context_->soap->passwd = basic ? endpoint.password.c_str() : nullptr;
 }
 
 void ContextLease::CloseConnection() { soap_force_closesock(context_->soap); }

@@ -59,8 +59,9 @@ class ContextLease {
   const char* endpoint() const;
   const CallTrace& trace() const;
 
-  // Prepares the next exchange: clears the trace and sets the one extra HTTP
-  // header line ("Name: value"; CR and LF are removed), or none when empty.
+  // Prepares the next exchange: clears the trace, sets the one extra HTTP
+  // header line ("Name: value"; CR and LF are removed), or none when empty,
+  // and the endpoint's HTTP Basic credentials when it has a username.
   void BeginExchange(const std::string& extra_header);
   // Closes the connection now, so the next exchange opens a new one.
   void CloseConnection();

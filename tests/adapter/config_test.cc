@@ -110,12 +110,38 @@ TEST(ParseConfigTest, SecretSettingRefusesALiteral) {
   EXPECT_EQ(message.find("hunter2"), std::string::npos);
 }
 
+// Backend HTTP Basic passwords come from env:/file: only, and each backend keeps its own.
+TEST(ParseConfigTest, BackendCredentialsPerBackend) {
+  ::setenv("VOIP_CONFIG_TEST_WO_PASSWORD", "wo-secret", 1);
+  const std::string path = ::testing::TempDir() + "/midas-password";
+  std::ofstream(path) << "midas-secret\n";
+  const Config config = Ok(With({"--workorder-username", "spm", "--workorder-password",
+                                 "env:VOIP_CONFIG_TEST_WO_PASSWORD", "--midas-username", "spm-m",
+                                 "--midas-password", "file:" + path}));
+  ::unsetenv("VOIP_CONFIG_TEST_WO_PASSWORD");
+  std::remove(path.c_str());
+  EXPECT_EQ(config.work_order.username, "spm");
+  EXPECT_EQ(config.work_order.password, "wo-secret");
+  EXPECT_EQ(config.midas.username, "spm-m");
+  EXPECT_EQ(config.midas.password, "midas-secret");
+  EXPECT_EQ(Error(With({"--midas-password", "midas-secret"})),
+            "--midas-password is a secret: give env:NAME or file:PATH, not the value itself");
+}
+
+// A username without a password (or the reverse) stops start-up.
+TEST(ParseConfigTest, BackendCredentialsGoTogether) {
+  EXPECT_EQ(Error(With({"--workorder-username", "spm"})),
+            "workorder-username and workorder-password go together: set both or neither");
+  EXPECT_EQ(Error(With({"--midas-username", "a:b"})), "--midas-username must be non-empty and hold no ':'");
+}
+
 // --help documents every setting.
 TEST(UsageTextTest, MentionsEverySetting) {
   const std::string usage = UsageText();
   for (const char* flag : {"--listen", "--simulate", "--workorder-url", "--midas-url", "--workorder-timeout-ms",
                            "--midas-connect-timeout-ms", "--threads", "--max-body-bytes", "--config", "--log-level",
-                           "--auth", "--api-key-sha256", "--api-keys"}) {
+                           "--auth", "--api-key-sha256", "--api-keys", "--workorder-username",
+                           "--workorder-password", "--midas-username", "--midas-password"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
 }

@@ -31,13 +31,18 @@ std::string RunForASecond(const std::string& args) {
   return output;
 }
 
-// With API keys from the environment, the start line names the mode and the count, never a key.
+// With API keys and a backend password from the environment, the start line shows neither.
 TEST(AdapterBinaryTest, StartLineShowsNoSecret) {
   if (::access(AdapterBinary().c_str(), X_OK) != 0) GTEST_SKIP() << "no " << AdapterBinary();
   ::setenv("VOIP_MAIN_TEST_KEYS", "canary-key-one\ncanary-key-two", 1);
-  const std::string output =
-      RunForASecond("--simulate --listen 127.0.0.1:0 --auth api-key --api-keys env:VOIP_MAIN_TEST_KEYS");
+  ::setenv("VOIP_MAIN_TEST_PASSWORD", "canary-password", 1);
+  const std::string output = RunForASecond(
+      "--simulate --listen 127.0.0.1:0 --auth api-key --api-keys env:VOIP_MAIN_TEST_KEYS "
+      "--workorder-username spm --workorder-password env:VOIP_MAIN_TEST_PASSWORD");
   ::unsetenv("VOIP_MAIN_TEST_KEYS");
+  ::unsetenv("VOIP_MAIN_TEST_PASSWORD");
+  EXPECT_NE(output.find(R"("basicAuthUser":"spm")"), std::string::npos) << output;
+  EXPECT_EQ(output.find("canary-password"), std::string::npos) << output;
   EXPECT_NE(output.find(R"("event":"start")"), std::string::npos) << output;
   EXPECT_NE(output.find(R"("auth":"api-key")"), std::string::npos) << output;
   EXPECT_NE(output.find(R"("apiKeys":2)"), std::string::npos) << output;
