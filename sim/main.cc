@@ -19,9 +19,10 @@ namespace {
 constexpr int kDefaultPort = 8081;
 
 constexpr char kUsage[] =
-    "Usage: voip-migration-sim [--listen HOST:PORT] [--slow-ms N] [--threads N]\n"
+    "Usage: voip-migration-sim [--listen HOST:PORT] [--slow-ms N] [--latency-ms N] [--threads N]\n"
     "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8081; port 0 = any free port)\n"
     "  --slow-ms N         how long the slow-answer triggers wait, in ms (default 30000)\n"
+    "  --latency-ms N      added before every work-order and MIDAS answer, in ms (default 0)\n"
     "  --threads N         HTTP worker threads (default 32)\n"
     "  --help              this text\n"
     "Serves POST /workorder, POST /midas, GET|DELETE /__sim/received.\n"
@@ -74,7 +75,7 @@ ParsedArgs ParseArgs(int argc, char** argv) {
       parsed.help = true;
       continue;
     }
-    if (flag != "--listen" && flag != "--slow-ms" && flag != "--threads") {
+    if (flag != "--listen" && flag != "--slow-ms" && flag != "--latency-ms" && flag != "--threads") {
       parsed.error = "unknown flag " + flag;
       return parsed;
     }
@@ -97,6 +98,13 @@ ParsedArgs ParseArgs(int argc, char** argv) {
         return parsed;
       }
       parsed.options.slow_ms = static_cast<int>(*ms);
+    } else if (flag == "--latency-ms") {
+      const std::optional<long> ms = ParseInteger(value, 0, 60000);
+      if (!ms) {
+        parsed.error = "--latency-ms: expected milliseconds 0-60000, got '" + value + "'";
+        return parsed;
+      }
+      parsed.options.latency_ms = static_cast<int>(*ms);
     } else {
       const std::optional<long> threads = ParseInteger(value, 1, 1024);
       if (!threads) {

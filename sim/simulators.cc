@@ -165,10 +165,14 @@ class SimulatorsImpl final : public Simulators {
     server_.set_payload_max_length(kMaxBodyBytes);
 
     server_.Post("/workorder", [this](const httplib::Request& request, httplib::Response& response) {
-      Send(work_orders_.Serve(Inbound(request)), response);
+      HttpReply reply = work_orders_.Serve(Inbound(request));
+      WaitLatency();
+      Send(std::move(reply), response);
     });
     server_.Post("/midas", [this](const httplib::Request& request, httplib::Response& response) {
-      Send(midas_.Serve(Inbound(request)), response);
+      HttpReply reply = midas_.Serve(Inbound(request));
+      WaitLatency();
+      Send(std::move(reply), response);
     });
     server_.Get("/__sim/received", [this](const httplib::Request&, httplib::Response& response) {
       response.set_content(ReceivedJson().dump(), "application/json");
@@ -177,6 +181,12 @@ class SimulatorsImpl final : public Simulators {
       Reset();
       response.status = 204;
     });
+  }
+
+  // The configured backend latency, after the request was recorded and
+  // answered; cut short when the simulators stop.
+  void WaitLatency() const {
+    if (options_.latency_ms > 0) stop_signal_.WaitFor(std::chrono::milliseconds(options_.latency_ms));
   }
 
   nlohmann::json ReceivedJson() const {

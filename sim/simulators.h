@@ -20,6 +20,7 @@ struct SimOptions {
   std::string host = "127.0.0.1";
   int port = 0;          // 0: any free port
   int slow_ms = 30000;   // how long the "slow answer" triggers wait before answering
+  int latency_ms = 0;    // added before every work-order and MIDAS answer (benchmarks)
   int threads = 32;      // HTTP worker threads
 };
 

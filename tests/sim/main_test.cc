@@ -54,6 +54,14 @@ TEST_F(simBinary, BadValueNamesTheFlag) {
   EXPECT_EQ(run.output.find("listening"), std::string::npos) << run.output;
 }
 
+// A negative --latency-ms stops start-up with a non-zero exit and a message naming the flag.
+TEST_F(simBinary, NegativeLatencyNamesTheFlag) {
+  const ProcessRun run = RunToEnd("--latency-ms -5");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.output.find("--latency-ms: expected milliseconds"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("listening"), std::string::npos) << run.output;
+}
+
 // --help prints the usage and exits 0.
 TEST_F(simBinary, HelpExitsZero) {
   const ProcessRun run = RunToEnd("--help");

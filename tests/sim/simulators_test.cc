@@ -100,6 +100,49 @@ TEST(simSimulators, ResetKeepsOrderNumbersCounting) {
   EXPECT_EQ(second.response.orderNumber, "WO1000000002");
 }
 
+// With a latency, every work-order and MIDAS answer comes no earlier than that, and still succeeds.
+TEST(simSimulators, LatencyDelaysEveryAnswer) {
+  SimOptions options;
+  options.latency_ms = 300;
+  options.threads = 4;
+  std::string error;
+  auto sims = Simulators::Start(options, &error);
+  ASSERT_NE(sims, nullptr) << error;
+  WorkOrderCall create(sims->WorkOrderUrl());
+  MidasCall update(sims->MidasUrl());
+
+  auto start = Clock::now();
+  ASSERT_EQ(create.Create(testing::kCustomerNumber), SOAP_OK);
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_EQ(create.response.orderNumber, "WO1000000001");
+
+  start = Clock::now();
+  ASSERT_EQ(update.Update(testing::kCustomerNumber), SOAP_OK);
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_EQ(sims->WorkOrderRequests().size(), 1u);
+  EXPECT_EQ(sims->MidasUpdates().size(), 1u);
+}
+
+// A request waiting out its latency is recorded on arrival, and Stop() cuts the wait short.
+TEST(simSimulators, LatencyIsCutShortByStop) {
+  SimOptions options;
+  options.latency_ms = 30000;
+  options.threads = 4;
+  std::string error;
+  auto sims = Simulators::Start(options, &error);
+  ASSERT_NE(sims, nullptr) << error;
+  auto pending = std::async(std::launch::async, [&] {
+    WorkOrderCall call(sims->WorkOrderUrl());
+    return call.Create(testing::kCustomerNumber);
+  });
+  ASSERT_TRUE(testing::WaitUntil([&] { return sims->WorkOrderRequests().size() == 1; }));
+  const auto start = Clock::now();
+  sims->Stop();
+  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(1000));
+  ASSERT_EQ(pending.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(pending.get(), SOAP_OK);
+}
+
 // Stop() returns promptly while a slow answer is pending (30 s slow period).
 TEST(simSimulators, StopReturnsPromptlyWithSlowRequestPending) {
   auto sims = StartSimulators(30000);
