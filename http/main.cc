@@ -120,9 +120,12 @@ int main(int argc, char** argv) {
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  logger.Log(voip::LogLevel::kInfo, "stop", {{"signal", signal_number}});
   server.Stop();
   server.Wait();
+  logger.Log(voip::LogLevel::kInfo, "stop",
+             {{"signal", signal_number},
+              {"backendConnectionsOpened",
+               {{"workOrder", work_order.ConnectionsOpened()}, {"midas", midas.ConnectionsOpened()}}}});
   if (simulators) simulators->Stop();
   return 0;
 }

@@ -18,6 +18,7 @@ namespace voip::soap {
 // One context plus the state its hooks write to. soap->user points here.
 struct PooledContext {
   struct ::soap* soap = nullptr;
+  std::atomic<std::uint64_t>* connections_opened = nullptr;  // the pool's counter
   CallTrace trace;
   std::string extra_header;  // soap->http_extra_header points into it during an exchange
   // gSOAP's own I/O functions, called by the hooks.
@@ -79,6 +80,7 @@ SOAP_SOCKET TracedOpen(struct ::soap* soap, const char* endpoint, const char* ho
   ctx->trace.opened_connection = true;
   const SOAP_SOCKET socket = ctx->tcp_open(soap, endpoint, host, port);
   ctx->trace.connect_failed = !soap_valid_socket(socket) || soap->error != SOAP_OK;
+  if (!ctx->trace.connect_failed) ctx->connections_opened->fetch_add(1, std::memory_order_relaxed);
   return socket;
 }
 
@@ -214,6 +216,7 @@ PooledContext* ContextPool::NewContext() {
     return nullptr;
   }
   soap->user = ctx;
+  ctx->connections_opened = &connections_opened_;
   // The global table from namespaces.cc; naming it here also makes the linker
   // take namespaces.cc out of the static library (libgsoap needs the symbol).
   soap_set_namespaces(soap, namespaces);

@@ -10,7 +10,9 @@
 // Internal to adapter/soap/: the only code that includes generated gSOAP headers.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -90,6 +92,10 @@ class ContextPool {
   // cannot be allocated.
   ContextLease Acquire();
   std::size_t IdleCount() const;
+  // TCP connections opened to the endpoint so far (successful connects), for
+  // operators and the benchmark: with keep-alive working this stays near the
+  // number of concurrent callers while the number of calls grows.
+  std::uint64_t ConnectionsOpened() const { return connections_opened_.load(std::memory_order_relaxed); }
   const BackendEndpoint& endpoint() const { return endpoint_; }
 
  private:
@@ -100,6 +106,7 @@ class ContextPool {
   const BackendEndpoint endpoint_;  // endpoint_.url.c_str() is handed to the proxies
   mutable std::mutex mutex_;
   std::vector<PooledContext*> idle_;
+  std::atomic<std::uint64_t> connections_opened_{0};
 };
 
 // Where an exchange failed: in the proxy's send_X step (connect + request) or

@@ -21,6 +21,9 @@ class GsoapMidas : public Midas {
   BackendResult<MidasAcknowledged> UpdateCustomerMigrationStatus(
       const MigrationStatusUpdate& update, const CallContext& context) override;
 
+  // TCP connections opened to the backend so far (see ContextPool).
+  std::uint64_t ConnectionsOpened() const { return pool_.ConnectionsOpened(); }
+
  private:
   soap::ContextPool pool_;
 };

@@ -23,6 +23,9 @@ class GsoapWorkOrderSystem : public WorkOrderSystem {
   BackendResult<WorkOrderCreated> CreateMigrationWorkOrder(const WorkOrderRequest& request,
                                                            const CallContext& context) override;
 
+  // TCP connections opened to the backend so far (see ContextPool).
+  std::uint64_t ConnectionsOpened() const { return pool_.ConnectionsOpened(); }
+
  private:
   soap::ContextPool pool_;
 };

@@ -358,6 +358,39 @@ TEST_F(soapWorkOrderClient, KeepAliveReusesOneConnection) {
   EXPECT_EQ(backend_.ConnectionCount(), 1u);
 }
 
+// The client counts the TCP connections it opened: one for five calls on a kept connection,
+// one more after an answer that forced the connection closed (an HTML error page).
+TEST_F(soapWorkOrderClient, CountsConnectionsOpened) {
+  EXPECT_EQ(client_.ConnectionsOpened(), 0u);
+  for (int i = 0; i < 5; ++i) {
+    backend_.Enqueue(Created("WO-" + std::to_string(i)));
+    ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(
+        client_.CreateMigrationWorkOrder(Request(), Context()))) << i;
+  }
+  EXPECT_EQ(client_.ConnectionsOpened(), 1u);
+  CannedResponse html;
+  html.status = 500;
+  html.content_type = "text/html";
+  html.body = "<html><body>Internal Server Error</body></html>";
+  backend_.Enqueue(html);
+  EXPECT_EQ(ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context())).kind,
+            BackendErrorKind::kHttpError);
+  backend_.Enqueue(Created("WO-6"));
+  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(
+      client_.CreateMigrationWorkOrder(Request(), Context())));
+  EXPECT_EQ(client_.ConnectionsOpened(), 2u);
+  EXPECT_EQ(backend_.ConnectionCount(), 2u);
+}
+
+// A refused connect is not counted as a connection opened.
+TEST(soapWorkOrderClientConnect, RefusedConnectIsNotCounted) {
+  GsoapWorkOrderSystem client(
+      Endpoint("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/wo"));
+  EXPECT_EQ(ErrorOf(client.CreateMigrationWorkOrder(Request(), Context())).kind,
+            BackendErrorKind::kConnectFailed);
+  EXPECT_EQ(client.ConnectionsOpened(), 0u);
+}
+
 // Concurrent calls on one client all succeed; idle connections are reused up to max_idle_connections.
 TEST_F(soapWorkOrderClient, ConcurrentCallsAreSafe) {
   backend_.SetDefault(Created("WO-9"));
