@@ -1,7 +1,5 @@
 #include "http/server.h"
 
-#include <sys/socket.h>
-
 #include <atomic>
 #include <chrono>
 #include <random>
@@ -13,6 +11,7 @@
 #include "http/caller_auth.h"
 #include "http/json_face.h"
 #include "http/request_record.h"
+#include "http/server_settings.h"
 #include "http/status.h"
 
 namespace voip {
@@ -20,15 +19,7 @@ namespace {
 
 constexpr const char* kJson = "application/json";
 constexpr const char* kCorrelationHeader = "X-Correlation-ID";
-constexpr int kListenBacklog = 1024;
 constexpr std::size_t kMaxDrainBytes = 1024 * 1024;  // of an oversized chunked body
-
-// Debian's compiled cpp-httplib listens with a backlog of 5; Linux lets
-// listen() be called again on the listening socket to raise it.
-class ListeningServer : public httplib::Server {
- public:
-  void RaiseBacklog(int backlog) { ::listen(svr_sock_, backlog); }
-};
 
 bool IsCorrelationChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == ':';
@@ -62,22 +53,7 @@ std::string CorrelationIdFor(const std::string& offered) {
 class AdapterServer::Impl {
  public:
   Impl(const Config& config, const MigrationFlow& flow, Logger& logger)
-      : config_(config), flow_(flow), logger_(logger), authenticator_(config.caller_auth) {
-    const int threads = config.threads;
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
-    server_.set_tcp_nodelay(true);
-    // cpp-httplib's default also sets SO_REUSEPORT, which lets a second
-    // process bind a port already in use without an error.
-    server_.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-    server_.set_keep_alive_max_count(static_cast<std::size_t>(config.keep_alive_max_count));
-    server_.set_keep_alive_timeout(config.keep_alive_timeout_s);
-    server_.set_read_timeout(config.read_timeout_s, 0);
-    server_.set_write_timeout(config.read_timeout_s, 0);
-    server_.set_payload_max_length(config.max_body_bytes);
-
+      : config_(config), flow_(flow), logger_(logger), authenticator_(config.caller_auth), server_(config) {
     // A content reader, so that the body limit also holds for chunked bodies
     // (cpp-httplib 0.11.4 applies payload_max_length to Content-Length only).
     server_.Post("/CreateVOIPMigrationWorkOrder",
@@ -109,15 +85,11 @@ class AdapterServer::Impl {
   }
 
   bool Bind(std::string* error, int* port) {
-    *port = config_.listen_port == 0 ? server_.bind_to_any_port(config_.listen_host)
-                                     : (server_.bind_to_port(config_.listen_host, config_.listen_port)
-                                            ? config_.listen_port
-                                            : -1);
+    *port = server_.Bind(config_);
     if (*port <= 0) {
       *error = "cannot listen on " + config_.listen_host + ":" + std::to_string(config_.listen_port);
       return false;
     }
-    server_.RaiseBacklog(kListenBacklog);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // stop() is a no-op until the accept loop runs: wait for it, so that a
     // Stop() right after Start() cannot be lost.
@@ -237,7 +209,7 @@ class AdapterServer::Impl {
   const CallerAuthenticator authenticator_;
   Metrics metrics_;
   std::vector<ReadinessProbe> probes_;
-  ListeningServer server_;
+  TunedHttpServer server_;
   std::thread thread_;
 };
 

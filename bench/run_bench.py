@@ -1,0 +1,473 @@
+#!/usr/bin/python3
+"""The benchmark behind scripts/bench.sh (see docs/performance.md).
+
+Starts voip-migration-sim and the adapter (voip-migration-adapter) as their own
+processes on loopback, drives the JSON face with wrk and bench/wrk.lua in
+bounded runs, and measures the reference server (voip-bench-reference: the
+adapter's HTTP settings, a fixed answer) in the same run. Writes results/:
+bench.md (the table), bench.json, bench.png (gnuplot), logs, and the callgrind
+and memcheck outputs. Standard library only; Debian's /usr/bin/python3.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import http.client
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+LITTLE_BACKEND_S = 0.1  # 50 ms work order + 50 ms MIDAS per request
+
+
+def log(text):
+    print(f"bench: {text}", file=sys.stderr, flush=True)
+
+
+class Process:
+    """A child process whose start-up line names its port."""
+
+    def __init__(self, argv, stdout, line_pattern, ready_stream="stderr", name="", env=None):
+        self.name = name or os.path.basename(argv[0])
+        out = open(stdout, "w") if stdout else subprocess.DEVNULL
+        self.stdout_path = stdout
+        kwargs = dict(stdout=out, stderr=subprocess.PIPE, env=env)
+        if ready_stream == "stdout":
+            kwargs = dict(stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        self.proc = subprocess.Popen(argv, **kwargs)
+        stream = self.proc.stderr if ready_stream == "stderr" else self.proc.stdout
+        deadline = time.time() + 60
+        self.port = None
+        while time.time() < deadline:
+            line = stream.readline().decode(errors="replace")
+            if not line:
+                break
+            m = re.search(line_pattern, line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if self.port is None:
+            self.stop()
+            raise RuntimeError(f"{self.name} did not start: {argv}")
+        # Keep draining the pipe so the child never blocks on it.
+        import threading
+        threading.Thread(target=lambda: [None for _ in stream], daemon=True).start()
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+    def status_kib(self, key):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+        return 0
+
+    def threads(self):
+        return self.status_kib("Threads")
+
+    def stop(self, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def start_sim(build, latency_ms, threads, logdir, tag):
+    return Process([f"{build}/voip-migration-sim", "--listen", "127.0.0.1:0", "--threads", str(threads),
+                    "--latency-ms", str(latency_ms)],
+                   None, r"listening on http://127\.0\.0\.1:(\d+)", ready_stream="stdout", name=f"sim-{tag}")
+
+
+def server_flags(args, sim_port):
+    flags = ["--listen", "127.0.0.1:0", "--threads", str(args.threads),
+             "--workorder-max-idle-connections", str(args.threads),
+             "--midas-max-idle-connections", str(args.threads)]
+    if sim_port:
+        flags += ["--workorder-url", f"http://127.0.0.1:{sim_port}/workorder",
+                  "--midas-url", f"http://127.0.0.1:{sim_port}/midas"]
+    return flags
+
+
+def start_adapter(args, sim_port, logfile, wrapper=()):
+    return Process(list(wrapper) + [f"{args.build}/voip-migration-adapter"] + server_flags(args, sim_port),
+                   logfile, r"voip-migration-adapter listening on http://127\.0\.0\.1:(\d+)", name="adapter")
+
+
+def start_reference(args):
+    return Process([f"{args.build}/voip-bench-reference"] + server_flags(args, None)[:2] +
+                   ["--threads", str(args.threads)],
+                   None, r"listening on http://127\.0\.0\.1:(\d+)", name="reference")
+
+
+def run_wrk(port, connections, duration_s, mix=False, close=False):
+    env = dict(os.environ, BENCH_MIX="mix" if mix else "success")
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration_s}s", "--timeout", "5s", "--latency",
+            "-s", os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk.lua")]
+    if close:
+        argv += ["-H", "Connection: close"]
+    argv.append(f"http://127.0.0.1:{port}/")
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=duration_s + 60)
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line[len("BENCH_RESULT "):])
+    raise RuntimeError(f"wrk gave no result: {out.stdout}\n{out.stderr}")
+
+
+def stop_line(logfile):
+    connects = None
+    with open(logfile, errors="replace") as f:
+        for line in f:
+            if '"event":"stop"' in line:
+                connects = json.loads(line).get("backendConnectionsOpened")
+    return connects
+
+
+def measure(args, kind, label, connections, sim=None, mix=False, close=False, latency_ms=0):
+    """One scenario on a fresh adapter or reference process: warm-up, then a measured run."""
+    logfile = os.path.join(args.out, f"{label}.log")
+    server = start_reference(args) if kind == "reference" else start_adapter(args, sim.port, logfile)
+    try:
+        warm = run_wrk(server.port, connections, args.warmup, mix=mix, close=close)
+        cpu0 = server.cpu_seconds()
+        sim_cpu0 = sim.cpu_seconds() if sim else 0.0
+        result = run_wrk(server.port, connections, args.duration, mix=mix, close=close)
+        cpu = server.cpu_seconds() - cpu0
+        sim_cpu = (sim.cpu_seconds() - sim_cpu0) if sim else None
+        peak_rss_kib = server.status_kib("VmHWM")
+        threads = server.threads()
+    finally:
+        code = server.stop()
+    requests = result["requests"]
+    errors = sum(result["errors"].values())
+    row = {
+        "label": label, "kind": kind, "connections": connections, "mix": mix, "close": close,
+        "latency_ms": latency_ms,
+        "requests": requests,
+        "rps": requests / (result["duration_us"] / 1e6),
+        "p50_ms": result["p50_us"] / 1000, "p90_ms": result["p90_us"] / 1000,
+        "p99_ms": result["p99_us"] / 1000, "max_ms": result["max_us"] / 1000,
+        "errors": errors, "error_detail": result["errors"], "statuses": result.get("statuses", {}),
+        "peak_rss_mib": peak_rss_kib / 1024, "threads": threads,
+        "cpu_s_per_1000": cpu / requests * 1000 if requests else None,
+        "sim_cpu_s_per_1000": (sim_cpu / requests * 1000) if (sim_cpu is not None and requests) else None,
+        "exit_code": code,
+    }
+    if kind == "adapter":
+        connects = stop_line(logfile)
+        served = requests + warm["requests"]
+        if connects is not None and served:
+            row["backend_connects"] = connects
+            row["backend_connects_per_1000"] = (connects["workOrder"] + connects["midas"]) / served * 1000
+    log(f"{label}: {row['rps']:.0f} req/s, p50 {row['p50_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms, "
+        f"errors {errors}, peak RSS {row['peak_rss_mib']:.1f} MiB, "
+        f"CPU {row['cpu_s_per_1000'] or 0:.3f} s/1000, connects/1000 {row.get('backend_connects_per_1000', '-')}")
+    return row
+
+
+def repeated_runs(args, sim, runs=4, seconds=3, connections=64):
+    """RSS of ONE adapter process after each of several identical runs: growth would show a leak."""
+    logfile = os.path.join(args.out, "repeat.log")
+    server = start_adapter(args, sim.port, logfile)
+    rss = []
+    try:
+        for _ in range(runs):
+            run_wrk(server.port, connections, seconds)
+            rss.append(server.status_kib("VmRSS") / 1024)
+    finally:
+        server.stop()
+    log(f"repeated runs, VmRSS after each (MiB): {', '.join(f'{r:.1f}' for r in rss)}")
+    return rss
+
+
+REQUEST_BODY = b'{"telephoneNumber":"447874384949","accountIdentification":{"accountNumber":"123456789","siteReference":42}}'
+MIX_NUMBERS = ["447874384949", "447700900001", "447700900002", "447700900005", "447700900007",
+               "447700900004", "447700900006", "447700900009"]
+
+
+def sequential_requests(port, count, mix=False):
+    """`count` requests one after another on one keep-alive connection; returns statuses seen."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    statuses = {}
+    for i in range(count):
+        body = REQUEST_BODY
+        if mix:
+            body = body.replace(b"447874384949", MIX_NUMBERS[i % len(MIX_NUMBERS)].encode())
+        conn.request("POST", "/CreateVOIPMigrationWorkOrder", body=body,
+                     headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        statuses[response.status] = statuses.get(response.status, 0) + 1
+    conn.close()
+    return statuses
+
+
+def callgrind_total(args, sim, requests, tag):
+    out = os.path.join(args.out, f"callgrind.{tag}.out")
+    server = start_adapter(args, sim.port, os.path.join(args.out, f"callgrind-{tag}.log"),
+                           wrapper=["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"])
+    try:
+        statuses = sequential_requests(server.port, requests)
+    finally:
+        server.stop(timeout=120)
+    if statuses != {200: requests}:
+        raise RuntimeError(f"callgrind run answered {statuses}")
+    with open(out) as f:
+        for line in f:
+            if line.startswith("summary:") or line.startswith("totals:"):
+                return int(line.split()[1]), out
+    raise RuntimeError(f"no totals in {out}")
+
+
+def instructions_per_request(args, sim):
+    """Deterministic cost: (Ir of N2 requests - Ir of N1 requests) / (N2 - N1), start-up cancelled out."""
+    n1, n2 = args.callgrind_requests
+    ir1, _ = callgrind_total(args, sim, n1, "short")
+    ir2, out2 = callgrind_total(args, sim, n2, "long")
+    per_request = (ir2 - ir1) / (n2 - n1)
+    top = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=99", out2],
+                         capture_output=True, text=True).stdout
+    with open(os.path.join(args.out, "callgrind-top.txt"), "w") as f:
+        f.write(top)
+    top_inclusive = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=99", out2],
+                                   capture_output=True, text=True).stdout
+    with open(os.path.join(args.out, "callgrind-inclusive.txt"), "w") as f:
+        f.write(top_inclusive)
+    log(f"callgrind: {ir1} Ir for {n1} requests, {ir2} Ir for {n2}: {per_request:.0f} instructions per request")
+    return {"requests": [n1, n2], "instructions": [ir1, ir2], "per_request": per_request}
+
+
+def memcheck(args, sim, requests):
+    """A short mixed run under memcheck; the adapter must stop with nothing definitely lost and no errors."""
+    out = os.path.join(args.out, "memcheck.txt")
+    server = start_adapter(args, sim.port, os.path.join(args.out, "memcheck.log"),
+                           wrapper=["valgrind", "--leak-check=full", "--show-leak-kinds=definite,indirect",
+                                    f"--log-file={out}"])
+    try:
+        statuses = sequential_requests(server.port, requests, mix=True)
+    finally:
+        code = server.stop(timeout=180)
+    text = open(out).read()
+
+    def number(pattern):
+        m = re.search(pattern, text)
+        return int(m.group(1).replace(",", "")) if m else 0
+
+    result = {"requests": requests, "statuses": {str(k): v for k, v in statuses.items()}, "exit_code": code,
+              "definitely_lost_bytes": number(r"definitely lost: ([\d,]+) bytes"),
+              "indirectly_lost_bytes": number(r"indirectly lost: ([\d,]+) bytes"),
+              "errors": number(r"ERROR SUMMARY: ([\d,]+) errors")}
+    log(f"memcheck: {result}")
+    return result
+
+
+def fmt(value, digits=1):
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def write_report(args, rows, extras):
+    by_label = {r["label"]: r for r in rows}
+    lines = []
+    lines.append(f"# Benchmark results ({extras['when']})\n")
+    lines.append(f"Machine: {extras['machine']}. Command: `{extras['command']}`. "
+                 f"Each row: a fresh server process, {args.warmup} s warm-up, {args.duration} s measured, "
+                 f"wrk 2 threads. Adapter and reference: `--threads {args.threads}`.\n")
+    lines.append("| scenario | conns | req/s | ratio | p50 ms | p90 ms | p99 ms | errors | peak RSS MiB "
+                 "| CPU s/1000 req | sim CPU s/1000 | backend connects/1000 |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        ratio = r.get("ratio_text", "")
+        lines.append(f"| {r['label']} | {r['connections']} | {fmt(r['rps'], 0)} | {ratio} | {fmt(r['p50_ms'], 2)} "
+                     f"| {fmt(r['p90_ms'], 2)} | {fmt(r['p99_ms'], 2)} | {r['errors']} | {fmt(r['peak_rss_mib'])} "
+                     f"| {fmt(r['cpu_s_per_1000'], 3)} | {fmt(r.get('sim_cpu_s_per_1000'), 3)} "
+                     f"| {fmt(r.get('backend_connects_per_1000'), 2)} |")
+    lines.append("")
+    lines.append("ratio: adapter req/s ÷ reference req/s at the same connection count (and the same "
+                 "`Connection` header); for 50 ms backends, req/s ÷ the Little's-law bound "
+                 f"(connections ÷ {LITTLE_BACKEND_S} s).\n")
+    for r in rows:
+        if r.get("mix"):
+            lines.append(f"Mix statuses ({r['label']}): {json.dumps(r['statuses'], sort_keys=True)}\n")
+    if "repeat_rss_mib" in extras:
+        lines.append("Repeated runs on one adapter process (64 connections, 3 s each), VmRSS after each: "
+                     + ", ".join(f"{x:.1f}" for x in extras["repeat_rss_mib"]) + " MiB\n")
+    if "callgrind" in extras:
+        c = extras["callgrind"]
+        lines.append(f"Instructions per request (callgrind, sequential success requests, "
+                     f"({c['instructions'][1]:,} − {c['instructions'][0]:,}) Ir ÷ ({c['requests'][1]} − "
+                     f"{c['requests'][0]})): **{c['per_request']:,.0f}**\n")
+    if "memcheck" in extras:
+        m = extras["memcheck"]
+        lines.append(f"Memcheck ({m['requests']} mixed requests, statuses {m['statuses']}): definitely lost "
+                     f"{m['definitely_lost_bytes']} bytes, indirectly lost {m['indirectly_lost_bytes']} bytes, "
+                     f"{m['errors']} errors, exit code {m['exit_code']}\n")
+    if extras.get("targets"):
+        lines.append("## Targets\n")
+        for name, ok, detail in extras["targets"]:
+            lines.append(f"- {'PASS' if ok else 'MISS'}: {name} ({detail})")
+        lines.append("")
+    path = os.path.join(args.out, "bench.md")
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+    with open(os.path.join(args.out, "bench.json"), "w") as f:
+        json.dump({"rows": rows, **extras}, f, indent=2)
+    return path
+
+
+def plot(args, rows):
+    """Throughput of the adapter and the reference per scenario, and the adapter's latency percentiles."""
+    data = os.path.join(args.out, "bench.dat")
+    adapter_rows = [r for r in rows if r["kind"] == "adapter"]
+    with open(data, "w") as f:
+        f.write("scenario adapter reference p50 p90 p99\n")
+        for r in adapter_rows:
+            ref = r.get("reference_rps") or 0
+            f.write(f"\"{r['label']}\" {r['rps']:.1f} {ref:.1f} {r['p50_ms']:.3f} {r['p90_ms']:.3f} "
+                    f"{r['p99_ms']:.3f}\n")
+    png = os.path.join(args.out, "bench.png")
+    script = f"""
+set terminal pngcairo size 1200,900 font ",10" noenhanced
+set output '{png}'
+set multiplot layout 2,1 title "CreateVOIPMigrationWorkOrder benchmark (JSON face, loopback, 2 cores)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set xtics rotate by -20
+set grid ytics
+set xrange [-0.6:*]
+set key top right
+set ylabel "requests/s"
+set title "Throughput: adapter vs reference server (same settings, same run; reference 0 = none)"
+plot '{data}' using 2:xtic(1) title "adapter" lc rgb "#1f77b4", '' using 3 title "reference" lc rgb "#aaaaaa"
+set ylabel "ms (log)"
+set logscale y
+set title "Adapter latency percentiles"
+plot '{data}' using 4:xtic(1) title "p50" lc rgb "#2ca02c", '' using 5 title "p90" lc rgb "#ff7f0e", '' using 6 title "p99" lc rgb "#d62728"
+unset multiplot
+"""
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        log(f"plot failed: {e}")
+        return None
+    return png
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--out", default="results")
+    parser.add_argument("--duration", type=int, default=8, help="measured seconds per scenario")
+    parser.add_argument("--warmup", type=int, default=1, help="warm-up seconds per scenario")
+    parser.add_argument("--threads", type=int, default=320, help="server threads (adapter and reference)")
+    parser.add_argument("--sim-threads", type=int, default=700)
+    parser.add_argument("--callgrind-requests", type=int, nargs=2, default=[200, 1200])
+    parser.add_argument("--memcheck-requests", type=int, default=200)
+    parser.add_argument("--skip-valgrind", action="store_true", help="no callgrind and no memcheck")
+    parser.add_argument("--only", default="", help="comma-separated scenario labels to run (default: all)")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    only = set(filter(None, args.only.split(",")))
+
+    # (kind, label, connections, options); reference and adapter interleaved so drift hits both.
+    plan = []
+    for c in (8, 64, 256):
+        plan.append(("reference", f"reference-{c}", c, {}))
+        plan.append(("adapter", f"json-{c}", c, {}))
+    plan.append(("adapter", "json-256-backends-50ms", 256, {"latency_ms": 50}))
+    plan.append(("adapter", "json-mix-64", 64, {"mix": True}))
+    plan.append(("reference", "reference-close-64", 64, {"close": True}))
+    plan.append(("adapter", "json-close-64", 64, {"close": True}))
+    if only:
+        plan = [p for p in plan if p[1] in only]
+
+    rows = []
+    sims = {}
+    try:
+        for kind, label, connections, options in plan:
+            latency = options.get("latency_ms", 0)
+            sim = None
+            if kind == "adapter":
+                if latency not in sims:
+                    sims[latency] = start_sim(args.build, latency, args.sim_threads, args.out, str(latency))
+                sim = sims[latency]
+            rows.append(measure(args, kind, label, connections, sim=sim, mix=options.get("mix", False),
+                                close=options.get("close", False), latency_ms=latency))
+        extras = {}
+        if not only:
+            if 0 not in sims:
+                sims[0] = start_sim(args.build, 0, args.sim_threads, args.out, "0")
+            extras["repeat_rss_mib"] = repeated_runs(args, sims[0])
+            if not args.skip_valgrind:
+                extras["callgrind"] = instructions_per_request(args, sims[0])
+                extras["memcheck"] = memcheck(args, sims[0], args.memcheck_requests)
+    finally:
+        for sim in sims.values():
+            sim.stop()
+
+    refs = {(r["connections"], r["close"]): r for r in rows if r["kind"] == "reference"}
+    for r in rows:
+        if r["kind"] != "adapter":
+            continue
+        if r["latency_ms"]:
+            bound = r["connections"] / LITTLE_BACKEND_S
+            r["ratio"] = r["rps"] / bound
+            r["ratio_text"] = f"{r['ratio'] * 100:.0f} % of {bound:.0f}"
+        else:
+            ref = refs.get((r["connections"], r["close"]))
+            if ref:
+                r["reference_rps"] = ref["rps"]
+                r["ratio"] = r["rps"] / ref["rps"]
+                r["ratio_text"] = f"{r['ratio'] * 100:.1f} %"
+
+    targets = []
+    for r in rows:
+        if r["kind"] == "adapter" and not r["latency_ms"] and not r["mix"] and "ratio" in r:
+            targets.append((f"{r['label']} ≥ 25 % of reference, zero errors",
+                            r["ratio"] >= 0.25 and r["errors"] == 0,
+                            f"{r['ratio'] * 100:.1f} %, {r['errors']} errors"))
+        if r["kind"] == "adapter" and r["latency_ms"]:
+            targets.append((f"{r['label']} ≥ 90 % of Little's bound, p99 < 150 ms",
+                            r["ratio"] >= 0.9 and r["p99_ms"] < 150 and r["errors"] == 0,
+                            f"{r['ratio'] * 100:.0f} %, p99 {r['p99_ms']:.1f} ms, {r['errors']} errors"))
+        if r["kind"] == "adapter" and r["connections"] >= 256:
+            targets.append((f"{r['label']} peak RSS < 64 MiB", r["peak_rss_mib"] < 64,
+                            f"{r['peak_rss_mib']:.1f} MiB"))
+        if r["kind"] == "adapter" and r["mix"]:
+            targets.append((f"{r['label']} only expected statuses", r["errors"] == 0,
+                            json.dumps(r["statuses"], sort_keys=True)))
+    machine = f"{os.cpu_count()} CPUs, " + subprocess.run(["uname", "-sr"], capture_output=True,
+                                                          text=True).stdout.strip()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
+        machine += f", {model}"
+    except OSError:
+        pass
+    extras.update({"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine,
+                   "command": "scripts/bench.sh " + " ".join(sys.argv[1:]), "targets": targets})
+    report = write_report(args, rows, extras)
+    png = plot(args, rows)
+    print(open(report).read())
+    log(f"wrote {report}" + (f" and {png}" if png else ""))
+    return 0 if all(ok for _, ok, _ in targets) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
