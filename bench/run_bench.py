@@ -10,6 +10,7 @@ and memcheck outputs. Standard library only; Debian's /usr/bin/python3.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -21,6 +22,9 @@ import http.client
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 LITTLE_BACKEND_S = 0.1  # 50 ms work order + 50 ms MIDAS per request
+# Callers authenticate as in production (docs/security.md): one API key, known to the adapter by its digest.
+API_KEY = "bench-api-key-0001"
+API_KEY_SHA256 = hashlib.sha256(API_KEY.encode()).hexdigest()
 
 
 def log(text):
@@ -97,6 +101,7 @@ def server_flags(args, sim_port):
              "--workorder-max-idle-connections", str(args.threads),
              "--midas-max-idle-connections", str(args.threads)]
     if sim_port:
+        flags += ["--auth", "api-key", "--api-key-sha256", API_KEY_SHA256]
         flags += ["--workorder-url", f"http://127.0.0.1:{sim_port}/workorder",
                   "--midas-url", f"http://127.0.0.1:{sim_port}/midas"]
     return flags
@@ -114,7 +119,7 @@ def start_reference(args):
 
 
 def run_wrk(port, connections, duration_s, mix=False, close=False):
-    env = dict(os.environ, BENCH_MIX="mix" if mix else "success")
+    env = dict(os.environ, BENCH_MIX="mix" if mix else "success", BENCH_API_KEY=API_KEY)
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration_s}s", "--timeout", "5s", "--latency",
             "-s", os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk.lua")]
     if close:
@@ -207,7 +212,7 @@ def sequential_requests(port, count, mix=False):
         if mix:
             body = body.replace(b"447874384949", MIX_NUMBERS[i % len(MIX_NUMBERS)].encode())
         conn.request("POST", "/CreateVOIPMigrationWorkOrder", body=body,
-                     headers={"Content-Type": "application/json"})
+                     headers={"Content-Type": "application/json", "X-API-Key": API_KEY})
         response = conn.getresponse()
         response.read()
         statuses[response.status] = statuses.get(response.status, 0) + 1

@@ -12,7 +12,8 @@
 
 local mode = os.getenv("BENCH_MIX") or "success"
 local path = "/CreateVOIPMigrationWorkOrder"
-local headers = { ["Content-Type"] = "application/json" }
+-- BENCH_API_KEY: sent as X-API-Key (the adapter runs with --auth api-key).
+local headers = { ["Content-Type"] = "application/json", ["X-API-Key"] = os.getenv("BENCH_API_KEY") or "" }
 
 local function body(telephone)
   return '{"telephoneNumber":"' .. telephone ..
