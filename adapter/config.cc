@@ -48,10 +48,10 @@ std::optional<bool> ParseBool(const std::string& text) {
   return std::nullopt;
 }
 
-// Accepts http://host[:port][/path]; https is reserved for the TLS issue.
+// Accepts http[s]://host[:port][/path].
 std::optional<std::string> CheckUrl(const std::string& url) {
-  const std::string scheme = "http://";
-  if (url.compare(0, scheme.size(), scheme) != 0) return "must be an http:// URL, got '" + url + "'";
+  const std::string scheme = url.rfind("https://", 0) == 0 ? "https://" : "http://";
+  if (url.compare(0, scheme.size(), scheme) != 0) return "must be an http:// or https:// URL, got '" + url + "'";
   const std::size_t host_end = url.find_first_of(":/", scheme.size());
   if (host_end == scheme.size() || url.size() == scheme.size()) return "has no host: '" + url + "'";
   if (host_end != std::string::npos && url[host_end] == ':') {
@@ -84,6 +84,24 @@ Apply Password(BackendEndpoint Config::*endpoint) {
     auto secret = ResolveSecret(reference);
     if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
     (config.*endpoint).password = std::get<std::string>(secret);
+    return std::nullopt;
+  };
+}
+
+// A file that must be readable at start-up (a certificate, a key).
+Apply ReadableFile(std::string BackendEndpoint::*field, BackendEndpoint Config::*endpoint) {
+  return [field, endpoint](Config& config, const std::string& path) -> std::optional<std::string> {
+    if (path.empty() || !std::ifstream(path)) return "cannot read the file '" + path + "'";
+    (config.*endpoint).*field = path;
+    return std::nullopt;
+  };
+}
+
+Apply KeyPassword(BackendEndpoint Config::*endpoint) {
+  return [endpoint](Config& config, const std::string& reference) -> std::optional<std::string> {
+    auto secret = ResolveSecret(reference);
+    if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
+    (config.*endpoint).client_key_password = std::get<std::string>(secret);
     return std::nullopt;
   };
 }
@@ -184,6 +202,14 @@ const std::vector<Setting>& Settings() {
        Username(&Config::work_order)},
       {"workorder-password", "env:NAME|file:PATH", "SECRET. HTTP Basic password for the work-order system.",
        Password(&Config::work_order)},
+      {"workorder-ca-file", "PEM", "CA certificate(s) trusted for an https:// work-order URL (only these); "
+                                   "default: the system's CAs. Host names are always checked.",
+       ReadableFile(&BackendEndpoint::ca_file, &Config::work_order)},
+      {"workorder-client-cert", "PEM", "Client certificate and private key (one PEM file) presented to the "
+                                       "work-order system for mutual TLS.",
+       ReadableFile(&BackendEndpoint::client_cert_file, &Config::work_order)},
+      {"workorder-client-key-password", "env:NAME|file:PATH",
+       "SECRET. Password of an encrypted workorder-client-cert key.", KeyPassword(&Config::work_order)},
       {"midas-url", "URL", "SOAP endpoint of MIDAS (required unless --simulate).", Url(&Config::midas)},
       {"midas-connect-timeout-ms", "MS", "TCP connect time-out to MIDAS. Default 2000.",
        IntIn(1, 600000, [](Config& c, long v) { c.midas.connect_timeout_ms = static_cast<int>(v); })},
@@ -194,6 +220,14 @@ const std::vector<Setting>& Settings() {
       {"midas-username", "USER", "HTTP Basic user name sent to MIDAS (needs midas-password).",
        Username(&Config::midas)},
       {"midas-password", "env:NAME|file:PATH", "SECRET. HTTP Basic password for MIDAS.", Password(&Config::midas)},
+      {"midas-ca-file", "PEM", "CA certificate(s) trusted for an https:// MIDAS URL (only these); default: the "
+                                "system's CAs. Host names are always checked.",
+       ReadableFile(&BackendEndpoint::ca_file, &Config::midas)},
+      {"midas-client-cert", "PEM", "Client certificate and private key (one PEM file) presented to MIDAS for "
+                                   "mutual TLS.",
+       ReadableFile(&BackendEndpoint::client_cert_file, &Config::midas)},
+      {"midas-client-key-password", "env:NAME|file:PATH", "SECRET. Password of an encrypted midas-client-cert key.",
+       KeyPassword(&Config::midas)},
       {"threads", "N", "HTTP worker threads; each serves one client connection at a time. Default 64.",
        IntIn(1, 4096, [](Config& c, long v) { c.threads = static_cast<int>(v); })},
       {"max-body-bytes", "N", "Largest request body accepted; larger ones get 413. Default 65536.",

@@ -31,6 +31,14 @@ struct BackendEndpoint {
   // password is a secret (read from env:/file: by ParseConfig), never logged.
   std::string username{};
   std::string password{};
+  // TLS, for https:// URLs. The server's certificate is always verified, host
+  // name included: against ca_file when set (only that CA is trusted), else
+  // against the system's CAs. client_cert_file (PEM: certificate and private
+  // key) is presented for mutual TLS when set; its key may be encrypted with
+  // client_key_password (a secret).
+  std::string ca_file{};
+  std::string client_cert_file{};
+  std::string client_key_password{};
 };
 
 struct Config {

@@ -51,7 +51,7 @@ TEST(ParseConfigTest, RequiresBackendUrlsUnlessSimulating) {
 TEST(ParseConfigTest, BadValueNamesTheFlag) {
   EXPECT_EQ(Error(With({"--threads", "zero"})), "--threads must be an integer from 1 to 4096, got 'zero'");
   EXPECT_EQ(Error(With({"--listen", "8080"})), "--listen must be HOST:PORT, got '8080'");
-  EXPECT_EQ(Error({"--simulate", "--midas-url", "ftp://x"}), "--midas-url must be an http:// URL, got 'ftp://x'");
+  EXPECT_EQ(Error({"--simulate", "--midas-url", "ftp://x"}), "--midas-url must be an http:// or https:// URL, got 'ftp://x'");
   EXPECT_EQ(Error({"--simulate", "--bogus", "1"}), "unknown flag '--bogus' (see --help)");
 }
 
@@ -135,13 +135,30 @@ TEST(ParseConfigTest, BackendCredentialsGoTogether) {
   EXPECT_EQ(Error(With({"--midas-username", "a:b"})), "--midas-username must be non-empty and hold no ':'");
 }
 
+// https:// backend URLs are accepted, with a CA file and a client certificate that must be readable.
+TEST(ParseConfigTest, TlsSettingsForBackends) {
+  const std::string ca = ::testing::TempDir() + "/ca.pem";
+  std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\n";
+  const Config config = Ok({"--workorder-url", "https://wo.example:8443/workorder", "--midas-url",
+                            "https://midas.example/midas", "--auth", "none", "--workorder-ca-file", ca,
+                            "--midas-client-cert", ca});
+  std::remove(ca.c_str());
+  EXPECT_EQ(config.work_order.url, "https://wo.example:8443/workorder");
+  EXPECT_EQ(config.work_order.ca_file, ca);
+  EXPECT_EQ(config.midas.client_cert_file, ca);
+  EXPECT_EQ(Error(With({"--midas-ca-file", "/nonexistent/ca.pem"})),
+            "--midas-ca-file cannot read the file '/nonexistent/ca.pem'");
+}
+
 // --help documents every setting.
 TEST(UsageTextTest, MentionsEverySetting) {
   const std::string usage = UsageText();
   for (const char* flag : {"--listen", "--simulate", "--workorder-url", "--midas-url", "--workorder-timeout-ms",
                            "--midas-connect-timeout-ms", "--threads", "--max-body-bytes", "--config", "--log-level",
                            "--auth", "--api-key-sha256", "--api-keys", "--workorder-username",
-                           "--workorder-password", "--midas-username", "--midas-password"}) {
+                           "--workorder-password", "--midas-username", "--midas-password", "--workorder-ca-file",
+                           "--workorder-client-cert", "--workorder-client-key-password", "--midas-ca-file",
+                           "--midas-client-cert", "--midas-client-key-password"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
 }
