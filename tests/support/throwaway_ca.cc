@@ -1,5 +1,7 @@
 #include "tests/support/throwaway_ca.h"
 
+#include <stdlib.h>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -8,15 +10,26 @@ namespace {
 
 bool Run(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()) == 0; }
 
+// A new directory of its own, so that test processes running in parallel
+// never share files.
+std::string UniqueDirectory(const std::string& parent, const std::string& name) {
+  std::string pattern = parent + "/" + name + "-XXXXXX";
+  return ::mkdtemp(pattern.data()) == nullptr ? "" : pattern;
+}
+
 constexpr const char* kNewEcKey = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
 
 }  // namespace
 
 ThrowawayCa::ThrowawayCa(const std::string& dir, const std::string& name)
-    : dir_(dir + "/" + name), cert_file_(dir_ + "/ca.pem"), key_file_(dir_ + "/ca.key") {
-  ok_ = Run("mkdir -p '" + dir_ + "'") &&
+    : dir_(UniqueDirectory(dir, name)), cert_file_(dir_ + "/ca.pem"), key_file_(dir_ + "/ca.key") {
+  ok_ = !dir_.empty() &&
         Run(std::string("openssl req -x509") + kNewEcKey + " -keyout '" + key_file_ + "' -out '" + cert_file_ +
             "' -days 1 -subj '/CN=" + name + "'");
+}
+
+ThrowawayCa::~ThrowawayCa() {
+  if (!dir_.empty()) Run("rm -rf '" + dir_ + "'");
 }
 
 IssuedCertificate ThrowawayCa::Issue(const std::string& common_name, const std::string& san) const {

@@ -14,9 +14,13 @@ struct IssuedCertificate {
 
 class ThrowawayCa {
  public:
-  // Creates the CA's key and self-signed certificate in a new directory under
-  // `dir`, named `name`. ok() is false when openssl failed.
+  // Creates the CA's key and self-signed certificate (subject CN=`name`) in a
+  // new directory of its own under `dir`. ok() is false when openssl failed.
+  // The destructor removes the directory.
   ThrowawayCa(const std::string& dir, const std::string& name);
+  ~ThrowawayCa();
+  ThrowawayCa(const ThrowawayCa&) = delete;
+  ThrowawayCa& operator=(const ThrowawayCa&) = delete;
 
   bool ok() const { return ok_; }
   const std::string& cert_file() const { return cert_file_; }

@@ -58,7 +58,7 @@ class TlsBackend {
 class TlsClientTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const std::string dir = ::testing::TempDir() + "/tls_client_test";
+    const std::string dir = ::testing::TempDir();
     trusted_ = new ThrowawayCa(dir, "trusted-ca");
     other_ = new ThrowawayCa(dir, "other-ca");
     server_cert_ = trusted_->Issue("localhost", "DNS:localhost,IP:127.0.0.1");
