@@ -106,6 +106,14 @@ Apply KeyPassword(BackendEndpoint Config::*endpoint) {
   };
 }
 
+Apply ServerFile(std::string Config::*field) {
+  return [field](Config& config, const std::string& path) -> std::optional<std::string> {
+    if (path.empty() || !std::ifstream(path)) return "cannot read the file '" + path + "'";
+    config.*field = path;
+    return std::nullopt;
+  };
+}
+
 std::optional<std::string> ApplyListen(Config& config, const std::string& text) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) return "must be HOST:PORT, got '" + text + "'";
@@ -248,6 +256,17 @@ const std::vector<Setting>& Settings() {
          c.log_level = v;
          return std::nullopt;
        }},
+      {"tls-cert-file", "PEM", "Serve HTTPS (TLS 1.2 minimum) with this certificate chain (PEM; the server "
+                               "certificate first). Needs tls-key-file.",
+       ServerFile(&Config::tls_cert_file)},
+      {"tls-key-file", "PEM", "Private key of tls-cert-file (PEM).", ServerFile(&Config::tls_key_file)},
+      {"tls-key-password", "env:NAME|file:PATH", "SECRET. Password of an encrypted tls-key-file.",
+       [](Config& c, const std::string& reference) -> std::optional<std::string> {
+         auto secret = ResolveSecret(reference);
+         if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
+         c.tls_key_password = std::get<std::string>(secret);
+         return std::nullopt;
+       }},
       {"auth", "MODE",
        "How callers authenticate: api-key (Authorization: Bearer KEY or X-API-Key: KEY) or none. Required "
        "unless --simulate, where it defaults to none. /health and /metrics are always open.",
@@ -293,6 +312,9 @@ std::optional<std::string> CheckCredentials(const BackendEndpoint& endpoint, con
 }
 
 std::optional<std::string> CheckComplete(Config& config) {
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return "tls-cert-file and tls-key-file go together: set both or neither";
+  }
   if (auto problem = CheckCredentials(config.work_order, "workorder")) return problem;
   if (auto problem = CheckCredentials(config.midas, "midas")) return problem;
   if (!config.simulate) {

@@ -54,6 +54,11 @@ struct Config {
   int read_timeout_s = 10;             // slow client headers/body
   std::string log_level = "info";      // debug | info | warn | error
   CallerAuthConfig caller_auth;
+  // TLS on the adapter's own listener when tls_cert_file is set (TLS 1.2
+  // minimum). The key file may be encrypted with tls_key_password (a secret).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_key_password;
 };
 
 // Either a valid configuration, or a message naming the offending key or flag.

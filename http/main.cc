@@ -53,6 +53,8 @@ nlohmann::json Describe(const voip::Config& config) {
           {"threads", config.threads},
           {"maxBodyBytes", config.max_body_bytes},
           {"logLevel", config.log_level},
+          {"tls", !config.tls_cert_file.empty()},
+          {"tlsCertFile", config.tls_cert_file},
           {"auth", AuthModeName(config.caller_auth.mode)},
           {"apiKeys", config.caller_auth.api_key_digests.size()}};
 }
@@ -101,7 +103,8 @@ int main(int argc, char** argv) {
   }
   logger.Log(voip::LogLevel::kInfo, "start", {{"port", server.port()}, {"config", Describe(config)}});
 
-  const std::string base = "http://" + config.listen_host + ":" + std::to_string(server.port());
+  const std::string scheme = config.tls_cert_file.empty() ? "http://" : "https://";
+  const std::string base = scheme + config.listen_host + ":" + std::to_string(server.port());
   std::cerr << "voip-migration-adapter listening on " << base << "\n";
   if (config.caller_auth.mode == voip::AuthMode::kNone) {
     std::cerr << "caller authentication is OFF (auth = none): anyone who can reach " << base << " can call it\n";

@@ -53,7 +53,12 @@ std::string CorrelationIdFor(const std::string& offered) {
 class AdapterServer::Impl {
  public:
   Impl(const Config& config, const MigrationFlow& flow, Logger& logger)
-      : config_(config), flow_(flow), logger_(logger), authenticator_(config.caller_auth), server_(config) {
+      : config_(config),
+        flow_(flow),
+        logger_(logger),
+        authenticator_(config.caller_auth),
+        listener_(Listener::Make(config_)),
+        server_(listener_->server()) {
     // A content reader, so that the body limit also holds for chunked bodies
     // (cpp-httplib 0.11.4 applies payload_max_length to Content-Length only).
     server_.Post("/CreateVOIPMigrationWorkOrder",
@@ -85,7 +90,12 @@ class AdapterServer::Impl {
   }
 
   bool Bind(std::string* error, int* port) {
-    *port = server_.Bind(config_);
+    if (!listener_->ok()) {
+      *error = "cannot set up TLS from tls-cert-file '" + config_.tls_cert_file + "' and tls-key-file '" +
+               config_.tls_key_file + "' (unreadable, not PEM, wrong key password, or key and certificate differ)";
+      return false;
+    }
+    *port = listener_->Bind(config_);
     if (*port <= 0) {
       *error = "cannot listen on " + config_.listen_host + ":" + std::to_string(config_.listen_port);
       return false;
@@ -209,7 +219,8 @@ class AdapterServer::Impl {
   const CallerAuthenticator authenticator_;
   Metrics metrics_;
   std::vector<ReadinessProbe> probes_;
-  TunedHttpServer server_;
+  std::unique_ptr<Listener> listener_;  // plain HTTP or TLS, from the configuration
+  httplib::Server& server_;             // listener_'s server
   std::thread thread_;
 };
 

@@ -1,33 +1,60 @@
 #include "http/server_settings.h"
 
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 namespace voip {
+namespace {
 
-TunedHttpServer::TunedHttpServer(const Config& config) {
+template <class Server>
+class ListenerOf : public Listener {
+ public:
+  template <class... Args>
+  explicit ListenerOf(bool tls, const Config& config, Args&&... args)
+      : Listener(tls), server_(config, std::forward<Args>(args)...) {}
+  httplib::Server& server() override { return server_; }
+  int Bind(const Config& config) override { return server_.Bind(config); }
+
+ private:
+  Server server_;
+};
+
+// TLS 1.2 at least, the certificate chain and the (possibly encrypted) key.
+bool SetUpTls(SSL_CTX& ctx, const Config& config) {
+  if (SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION) != 1) return false;
+  if (SSL_CTX_use_certificate_chain_file(&ctx, config.tls_cert_file.c_str()) != 1) return false;
+  if (!config.tls_key_password.empty()) {
+    // OpenSSL only reads the password during the next call.
+    SSL_CTX_set_default_passwd_cb_userdata(&ctx, const_cast<char*>(config.tls_key_password.c_str()));
+  }
+  const bool key_ok = SSL_CTX_use_PrivateKey_file(&ctx, config.tls_key_file.c_str(), SSL_FILETYPE_PEM) == 1;
+  SSL_CTX_set_default_passwd_cb_userdata(&ctx, nullptr);
+  return key_ok && SSL_CTX_check_private_key(&ctx) == 1;
+}
+
+}  // namespace
+
+void ApplyServerSettings(httplib::Server& server, const Config& config) {
   const int threads = config.threads;
-  new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
-  set_tcp_nodelay(true);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  server.set_tcp_nodelay(true);
   // cpp-httplib's default also sets SO_REUSEPORT, which lets a second
   // process bind a port already in use without an error.
-  set_socket_options([](socket_t sock) {
+  server.set_socket_options([](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  set_keep_alive_max_count(static_cast<std::size_t>(config.keep_alive_max_count));
-  set_keep_alive_timeout(config.keep_alive_timeout_s);
-  set_read_timeout(config.read_timeout_s, 0);
-  set_write_timeout(config.read_timeout_s, 0);
-  set_payload_max_length(config.max_body_bytes);
+  server.set_keep_alive_max_count(static_cast<std::size_t>(config.keep_alive_max_count));
+  server.set_keep_alive_timeout(config.keep_alive_timeout_s);
+  server.set_read_timeout(config.read_timeout_s, 0);
+  server.set_write_timeout(config.read_timeout_s, 0);
+  server.set_payload_max_length(config.max_body_bytes);
 }
 
-int TunedHttpServer::Bind(const Config& config) {
-  const int port = config.listen_port == 0
-                       ? bind_to_any_port(config.listen_host)
-                       : (bind_to_port(config.listen_host, config.listen_port) ? config.listen_port : -1);
-  if (port <= 0) return -1;
-  ::listen(svr_sock_, kListenBacklog);
-  return port;
+std::unique_ptr<Listener> Listener::Make(const Config& config) {
+  if (config.tls_cert_file.empty()) return std::make_unique<ListenerOf<TunedHttpServer>>(false, config);
+  std::function<bool(SSL_CTX&)> setup = [&config](SSL_CTX& ctx) { return SetUpTls(ctx, config); };
+  return std::make_unique<ListenerOf<TunedHttpsServer>>(true, config, setup);
 }
 
 }  // namespace voip

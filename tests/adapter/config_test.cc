@@ -150,6 +150,18 @@ TEST(ParseConfigTest, TlsSettingsForBackends) {
             "--midas-ca-file cannot read the file '/nonexistent/ca.pem'");
 }
 
+// The listener's TLS certificate and key go together and must be readable.
+TEST(ParseConfigTest, ListenerTlsSettings) {
+  const std::string pem = ::testing::TempDir() + "/listener.pem";
+  std::ofstream(pem) << "-----BEGIN CERTIFICATE-----\n";
+  const Config config = Ok(With({"--tls-cert-file", pem, "--tls-key-file", pem}));
+  EXPECT_EQ(config.tls_cert_file, pem);
+  EXPECT_EQ(config.tls_key_file, pem);
+  EXPECT_EQ(Error(With({"--tls-cert-file", pem})), "tls-cert-file and tls-key-file go together: set both or neither");
+  std::remove(pem.c_str());
+  EXPECT_EQ(Error(With({"--tls-key-file", pem})), "--tls-key-file cannot read the file '" + pem + "'");
+}
+
 // --help documents every setting.
 TEST(UsageTextTest, MentionsEverySetting) {
   const std::string usage = UsageText();
@@ -158,7 +170,8 @@ TEST(UsageTextTest, MentionsEverySetting) {
                            "--auth", "--api-key-sha256", "--api-keys", "--workorder-username",
                            "--workorder-password", "--midas-username", "--midas-password", "--workorder-ca-file",
                            "--workorder-client-cert", "--workorder-client-key-password", "--midas-ca-file",
-                           "--midas-client-cert", "--midas-client-key-password"}) {
+                           "--midas-client-cert", "--midas-client-key-password", "--tls-cert-file", "--tls-key-file",
+                           "--tls-key-password"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
 }
