@@ -12,6 +12,8 @@ PACKAGES=(
   googletest libgtest-dev libgmock-dev
   libxml2-utils python3 python3-jsonschema python3-yaml curl
   python3-lxml python3-spyne python3-zeep python3-suds
+  openssl          # throwaway CAs in the TLS tests
+  clang libclang-rt-14-dev  # libFuzzer harnesses with ASan + UBSan (tests/fuzz/)
 )
 
 # node and npm run the node-soap interop tests; the machines come with them, a bare
