@@ -248,6 +248,31 @@ const std::vector<Setting>& Settings() {
       {"read-timeout-s", "S", "Time-out for reading a client's request (slow clients are cut off). "
                               "Default 10.",
        IntIn(1, 3600, [](Config& c, long v) { c.read_timeout_s = static_cast<int>(v); })},
+      {"database", "PATH", "SQLite database holding pending MIDAS updates and idempotency records; created "
+                           "if missing. Default voip-migration-adapter.db (in the working directory); with "
+                           "--simulate, a temporary one removed at exit.",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v.empty()) return std::string("must not be empty");
+         c.database = v;
+         return std::nullopt;
+       }},
+      {"database-sync", "MODE", "normal (survives a crash of the process) or full (also a power cut, one "
+                                "fsync per commit). Default normal.",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v != "normal" && v != "full") return "must be normal or full, got '" + v + "'";
+         c.database_sync_full = v == "full";
+         return std::nullopt;
+       }},
+      {"outbox-retry-base-ms", "MS", "First backoff ceiling of MIDAS redelivery (doubles per failure, full "
+                                     "jitter). Default 500.",
+       IntIn(1, 3600000, [](Config& c, long v) { c.outbox_retry_base_ms = static_cast<int>(v); })},
+      {"outbox-retry-cap-ms", "MS", "Largest backoff ceiling of MIDAS redelivery. Default 60000.",
+       IntIn(1, 86400000, [](Config& c, long v) { c.outbox_retry_cap_ms = static_cast<int>(v); })},
+      {"outbox-max-age-s", "S", "A MIDAS update not delivered this long after it became pending is "
+                                "dead-lettered. Default 86400 (24 h).",
+       IntIn(1, 365 * 86400, [](Config& c, long v) { c.outbox_max_age_s = static_cast<int>(v); })},
+      {"outbox-poll-ms", "MS", "How often the relay looks for MIDAS updates due for redelivery. Default 1000.",
+       IntIn(10, 600000, [](Config& c, long v) { c.outbox_poll_ms = static_cast<int>(v); })},
       {"log-level", "LEVEL", "debug, info, warn or error. Default info.",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {
@@ -349,7 +374,7 @@ ConfigResult ParseConfigText(const std::string& text, Config base) {
   return base;
 }
 
-ConfigResult ParseConfig(const std::vector<std::string>& args) {
+ConfigResult ParseConfig(const std::vector<std::string>& args, bool require_backends) {
   Config config;
   // The file first, wherever --config stands, so that flags override it.
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -395,7 +420,10 @@ ConfigResult ParseConfig(const std::vector<std::string>& args) {
     }
     if (auto problem = setting->apply(config, *value)) return ConfigError{"--" + name + " " + *problem};
   }
-  if (auto problem = CheckComplete(config)) return ConfigError{*problem};
+  if (require_backends) {
+    if (auto problem = CheckComplete(config)) return ConfigError{*problem};
+  }
+  if (config.database.empty() && !config.simulate) config.database = kDefaultDatabase;
   return config;
 }
 

@@ -41,6 +41,8 @@ struct BackendEndpoint {
   std::string client_key_password{};
 };
 
+inline constexpr const char* kDefaultDatabase = "voip-migration-adapter.db";
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   int listen_port = 8080;
@@ -59,6 +61,17 @@ struct Config {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_key_password;
+
+  // Durability (docs/delivery.md).
+  // SQLite file: outbox and idempotency records. ParseConfig sets
+  // kDefaultDatabase when none is given, except with --simulate, where it stays
+  // empty: the caller then uses a temporary database removed at exit.
+  std::string database;
+  bool database_sync_full = false;     // synchronous=FULL (survives power loss) instead of NORMAL
+  int outbox_retry_base_ms = 500;      // backoff base of MIDAS redelivery
+  int outbox_retry_cap_ms = 60000;     // backoff cap
+  int outbox_max_age_s = 86400;        // then the update is dead-lettered
+  int outbox_poll_ms = 1000;           // how often the relay looks for due updates
 };
 
 // Either a valid configuration, or a message naming the offending key or flag.
@@ -72,8 +85,10 @@ using ConfigResult = std::variant<Config, ConfigError>;
 // `auth` must be given unless --simulate (where it defaults to none); auth =
 // api-key needs at least one key. Secret settings are resolved (env:/file:)
 // here, once.
+// The operator's subcommands pass `require_backends` false: they need neither
+// backend URLs nor auth.
 // --help is not handled here (see UsageText).
-ConfigResult ParseConfig(const std::vector<std::string>& args);
+ConfigResult ParseConfig(const std::vector<std::string>& args, bool require_backends = true);
 
 // Parses one file's text (key = value lines, # comments), over `base`.
 ConfigResult ParseConfigText(const std::string& text, Config base);

@@ -85,4 +85,29 @@ TranslatedFailure TranslateBackendError(Backend backend, const BackendError& err
           FailureClass::kInternal};
 }
 
+Fault MidasUpdateFault(const BackendError& error, bool work_order_created, MidasFollowUp follow_up) {
+  Fault fault = TranslateBackendError(Backend::kMidas, error).fault;
+  std::string detail = work_order_created ? "The work order was created, but the customer's migration status "
+                                            "could not be updated in MIDAS"
+                                          : "The customer's migration status could not be updated in MIDAS";
+  switch (follow_up) {
+    case MidasFollowUp::kNotKept:
+      fault.detail = detail + ": " + fault.detail;
+      break;
+    case MidasFollowUp::kPending:
+      fault.detail = detail + " yet: " + fault.detail +
+                     ". The update is pending: the adapter keeps it and will deliver it to MIDAS later";
+      break;
+    case MidasFollowUp::kParked:
+      fault.detail = detail + ": " + fault.detail + ". The update is parked for an operator";
+      break;
+  }
+  return fault;
+}
+
+Fault StoreUnavailableFault() {
+  return SystemFault(
+      "The adapter could not record the request in its database; nothing was sent, so the request can be retried");
+}
+
 }  // namespace voip

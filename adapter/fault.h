@@ -54,6 +54,7 @@ enum class FailureClass {
   kBackendUnavailable,  // a backend could not be reached (nothing sent) or is known to be down: 503
   kBackendTimeout,      // a backend did not answer in time: 504
   kOverloaded,          // the adapter sheds load: 503
+  kStoreUnavailable,    // the adapter could not journal the attempt (nothing was sent): 503
   kInternal,            // anything unexpected: 500
 };
 
@@ -64,6 +65,21 @@ struct TranslatedFailure {
   FailureClass failure_class;
 };
 TranslatedFailure TranslateBackendError(Backend backend, const BackendError& error);
+
+// What happens to a MIDAS update that did not complete during the request.
+enum class MidasFollowUp {
+  kNotKept,   // it could not be stored: nothing will retry it
+  kPending,   // stored in the outbox: the relay delivers it later
+  kParked,    // MIDAS rejected it for a business reason: dead-lettered for an operator
+};
+
+// The fault entry for a MIDAS update that failed during the request: the
+// translated failure, its detail prefixed with what it means for the work
+// order and followed by what happens next.
+Fault MidasUpdateFault(const BackendError& error, bool work_order_created, MidasFollowUp follow_up);
+
+// The fault entry when the attempt could not be journalled (nothing was sent).
+Fault StoreUnavailableFault();
 
 // Consumer-facing name of a backend: "work-order system" / "MIDAS".
 const char* BackendDisplayName(Backend backend);

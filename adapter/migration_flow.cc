@@ -62,15 +62,23 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequestInput& input, const Ca
 }
 
 MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallContext& context) const {
-  MigrationOutcome outcome;
   MigrationStatusUpdate update = StatusUpdateFor(request);
+  StoreResult<OutboxEntryId> journalled = outbox_.Journal(update, context.correlation_id);
+  if (auto* error = std::get_if<StoreError>(&journalled)) {
+    MigrationOutcome refused = RejectedOutcome(FailureClass::kStoreUnavailable, {StoreUnavailableFault()});
+    refused.store_error = error->message;
+    return refused;
+  }
+  const OutboxEntryId entry = std::get<OutboxEntryId>(journalled);
 
+  MigrationOutcome outcome;
   const auto work_order_start = Clock::now();
   outcome.work_order_called = true;
   BackendResult<WorkOrderCreated> created = work_order_.CreateMigrationWorkOrder(
       WorkOrderRequest{request.telephone_number, request.account_number, request.site_reference}, context);
   outcome.work_order_time = Since(work_order_start);
 
+  WorkOrderState state = WorkOrderState::kCreated;
   if (auto* ok = std::get_if<WorkOrderCreated>(&created)) {
     outcome.order_number = ok->order_number;
     update.status = MigrationStatus::kWorkOrderCreated;
@@ -81,27 +89,40 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
     outcome.work_order_error = error.kind;
     outcome.work_order_diagnostic = error.diagnostic;
     outcome.failure_class = failure.failure_class;
-    update.status = OutcomeIsCertainFailure(error.kind) ? MigrationStatus::kWorkOrderFailed
-                                                        : MigrationStatus::kWorkOrderOutcomeUnknown;
+    state = OutcomeIsCertainFailure(error.kind) ? WorkOrderState::kFailed : WorkOrderState::kUnknown;
+    update.status = state == WorkOrderState::kFailed ? MigrationStatus::kWorkOrderFailed
+                                                     : MigrationStatus::kWorkOrderOutcomeUnknown;
     update.reason = Truncated(failure.fault.detail, kMaxReasonLength);
     outcome.faults.push_back(std::move(failure.fault));
   }
+
+  // Committed before MIDAS is called: from here on the update cannot be lost.
+  const StoreStatus recorded = outbox_.RecordOutcome(entry, state, update);
+  if (recorded) outcome.store_error = recorded->message;
 
   const auto midas_start = Clock::now();
   outcome.midas_called = true;
   BackendResult<MidasAcknowledged> acknowledged = midas_.UpdateCustomerMigrationStatus(update, context);
   outcome.midas_time = Since(midas_start);
 
-  if (auto* error = std::get_if<BackendError>(&acknowledged)) {
-    TranslatedFailure failure = TranslateBackendError(Backend::kMidas, *error);
-    outcome.midas_error = error->kind;
-    outcome.midas_diagnostic = error->diagnostic;
-    failure.fault.detail = (outcome.order_number ? "The work order was created, but the customer's migration status "
-                                                   "could not be updated in MIDAS: "
-                                                 : "The customer's migration status could not be updated in MIDAS: ") +
-                           failure.fault.detail;
-    outcome.faults.push_back(std::move(failure.fault));
+  if (std::holds_alternative<MidasAcknowledged>(acknowledged)) {
+    if (!recorded) outbox_.MarkDelivered(entry);
+    return outcome;
   }
+  const BackendError& error = std::get<BackendError>(acknowledged);
+  outcome.midas_error = error.kind;
+  outcome.midas_diagnostic = error.diagnostic;
+  if (recorded) {
+    outcome.midas_follow_up = MidasFollowUp::kNotKept;
+  } else if (error.kind == BackendErrorKind::kBusinessFault) {
+    const StoreStatus parked = outbox_.DeadLetter(entry, TranslateBackendError(Backend::kMidas, error).fault.detail);
+    if (parked) outcome.store_error = parked->message;
+    outcome.midas_follow_up = parked ? MidasFollowUp::kNotKept : MidasFollowUp::kParked;
+  } else {
+    outbox_.MarkAttemptFailed(entry, TranslateBackendError(Backend::kMidas, error).fault.detail);
+    outcome.midas_follow_up = MidasFollowUp::kPending;
+  }
+  outcome.faults.push_back(MidasUpdateFault(error, outcome.order_number.has_value(), outcome.midas_follow_up));
   return outcome;
 }
 

@@ -1,5 +1,7 @@
-// The only place that sequences backend calls: validate, create the work
-// order, then (whatever the work order's outcome) update MIDAS.
+// The only place that sequences backend calls: validate, journal the attempt,
+// create the work order, commit its outcome with the MIDAS update to deliver,
+// then (whatever the work order's outcome) update MIDAS; what MIDAS did not
+// take is left pending in the outbox for the relay.
 #pragma once
 
 #include <chrono>
@@ -10,6 +12,7 @@
 #include "adapter/backends.h"
 #include "adapter/fault.h"
 #include "adapter/migration_request.h"
+#include "adapter/outbox.h"
 
 namespace voip {
 
@@ -28,6 +31,8 @@ struct MigrationOutcome {
   std::string midas_diagnostic;
   bool work_order_called = false;
   bool midas_called = false;
+  MidasFollowUp midas_follow_up = MidasFollowUp::kNotKept;  // meaningful when midas_error is set
+  std::optional<std::string> store_error;  // the outbox could not be written (for operators' logs)
   std::chrono::microseconds work_order_time{0};
   std::chrono::microseconds midas_time{0};
 };
@@ -37,16 +42,20 @@ MigrationOutcome RejectedOutcome(FailureClass failure_class, std::vector<Fault> 
 
 class MigrationFlow {
  public:
-  // Both backends must outlive the flow. Thread-safe if the backends are.
-  MigrationFlow(WorkOrderSystem& work_order, Midas& midas) : work_order_(work_order), midas_(midas) {}
+  // The backends and the outbox must outlive the flow. Thread-safe if they are.
+  MigrationFlow(WorkOrderSystem& work_order, Midas& midas, Outbox& outbox)
+      : work_order_(work_order), midas_(midas), outbox_(outbox) {}
 
-  // Validates, then runs. Invalid input calls no backend.
+  // Validates, then runs. Invalid input calls no backend and writes nothing.
+  // When the attempt cannot be journalled, no backend is called either
+  // (kStoreUnavailable).
   MigrationOutcome Run(const MigrationRequestInput& input, const CallContext& context) const;
   MigrationOutcome Run(const MigrationRequest& request, const CallContext& context) const;
 
  private:
   WorkOrderSystem& work_order_;
   Midas& midas_;
+  Outbox& outbox_;
 };
 
 }  // namespace voip

@@ -1,6 +1,9 @@
 // voip-migration-adapter: the one wiring place. Builds the real backends from
 // the configuration and hands them down; no globals.
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -9,8 +12,12 @@
 #include "adapter/config.h"
 #include "adapter/log.h"
 #include "adapter/migration_flow.h"
+#include "adapter/outbox_relay.h"
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
+#include "adapter/store/instance_lock.h"
+#include "adapter/store/sqlite_outbox.h"
+#include "admin/outbox_command.h"
 #include "http/server.h"
 #include "sim/simulators.h"
 
@@ -56,16 +63,52 @@ nlohmann::json Describe(const voip::Config& config) {
           {"tls", !config.tls_cert_file.empty()},
           {"tlsCertFile", config.tls_cert_file},
           {"auth", AuthModeName(config.caller_auth.mode)},
-          {"apiKeys", config.caller_auth.api_key_digests.size()}};
+          {"apiKeys", config.caller_auth.api_key_digests.size()},
+
+          {"database", config.database},
+          {"databaseSync", config.database_sync_full ? "full" : "normal"},
+          {"outbox",
+           {{"retryBaseMs", config.outbox_retry_base_ms},
+            {"retryCapMs", config.outbox_retry_cap_ms},
+            {"maxAgeS", config.outbox_max_age_s},
+            {"pollMs", config.outbox_poll_ms}}}};
 }
+
+// With --simulate and no database given: a temporary directory for one,
+// removed at exit (the simulated backends' state does not outlive the process
+// either).
+class ScratchDatabase {
+ public:
+  explicit ScratchDatabase(voip::Config& config) {
+    if (!config.database.empty()) return;
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base && *base ? base : "/tmp") + "/voip-migration-adapter-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      config.database = voip::kDefaultDatabase;
+      return;
+    }
+    dir_ = pattern;
+    config.database = dir_ + "/adapter.db";
+  }
+  ~ScratchDatabase() {
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
+
+ private:
+  std::string dir_;
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "outbox") {
+    return voip::RunOutboxCommand({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  }
   for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h") {
-      std::cout << voip::UsageText();
+      std::cout << voip::UsageText() << "\nOperators (see docs/delivery.md):\n" << voip::OutboxUsageText();
       return 0;
     }
   }
@@ -92,15 +135,44 @@ int main(int argc, char** argv) {
     config.midas.url = simulators->MidasUrl();
   }
 
+  const ScratchDatabase scratch_database(config);
+  std::string store_error;
+  auto instance_lock = voip::store::InstanceLock::Acquire(config.database, &store_error);
+  auto database = instance_lock ? voip::store::SqliteDatabase::Open(config.database,
+                                                                     config.database_sync_full
+                                                                         ? voip::store::SyncMode::kFull
+                                                                         : voip::store::SyncMode::kNormal,
+                                                                     &store_error)
+                                : nullptr;
+  voip::store::SqliteOutboxOptions outbox_options;
+  outbox_options.retry = {std::chrono::milliseconds(config.outbox_retry_base_ms),
+                          std::chrono::milliseconds(config.outbox_retry_cap_ms)};
+  auto outbox = database ? voip::store::SqliteOutbox::Open(*database, outbox_options, &store_error) : nullptr;
+  if (!outbox) {
+    std::cerr << "voip-migration-adapter: " << store_error << "\n";
+    return 1;
+  }
+  auto recovered = outbox->RecoverInterrupted();
+  if (auto* failure = std::get_if<voip::StoreError>(&recovered)) {
+    std::cerr << "voip-migration-adapter: " << failure->message << "\n";
+    return 1;
+  }
+  logger.Log(voip::LogLevel::kInfo, "outbox_recovered", {{"entries", std::get<int>(recovered)}});
+
   voip::GsoapWorkOrderSystem work_order(config.work_order);
   voip::GsoapMidas midas(config.midas);
-  voip::MigrationFlow flow(work_order, midas);
+  voip::MigrationFlow flow(work_order, midas, *outbox);
+  voip::OutboxRelayOptions relay_options;
+  relay_options.max_age = std::chrono::seconds(config.outbox_max_age_s);
+  relay_options.poll_interval = std::chrono::milliseconds(config.outbox_poll_ms);
+  voip::OutboxRelay relay(*outbox, midas, logger, relay_options);
   voip::AdapterServer server(config, flow, logger);
   std::string error;
   if (!server.Start(&error)) {
     std::cerr << "voip-migration-adapter: " << error << "\n";
     return 1;
   }
+  relay.Start();
   logger.Log(voip::LogLevel::kInfo, "start", {{"port", server.port()}, {"config", Describe(config)}});
 
   const std::string scheme = config.tls_cert_file.empty() ? "http://" : "https://";
@@ -125,6 +197,7 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &signal_number);
   server.Stop();
   server.Wait();
+  relay.Stop();  // finishes its round and writes what it deferred
   logger.Log(voip::LogLevel::kInfo, "stop",
              {{"signal", signal_number},
               {"backendConnectionsOpened",

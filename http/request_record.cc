@@ -11,7 +11,17 @@ void AddMasked(nlohmann::json& fields, const char* name, const FieldInput& field
   }
 }
 
+const char* MidasFollowUpName(MidasFollowUp follow_up) {
+  switch (follow_up) {
+    case MidasFollowUp::kPending: return "pending";
+    case MidasFollowUp::kParked: return "parked";
+    case MidasFollowUp::kNotKept: break;
+  }
+  return "not_kept";
+}
+
 LogLevel LevelFor(const MigrationOutcome& outcome, int http_status) {
+  if (outcome.store_error) return LogLevel::kError;  // a durability promise could not be kept
   if (http_status >= 500 && !outcome.work_order_error && !outcome.midas_error) return LogLevel::kError;
   if (outcome.work_order_error || outcome.midas_error) return LogLevel::kWarn;
   return LogLevel::kInfo;
@@ -46,7 +56,9 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
   if (outcome.midas_error) {
     fields["midasError"] = BackendErrorKindName(*outcome.midas_error);
     fields["midasDiagnostic"] = outcome.midas_diagnostic;
+    fields["midasUpdate"] = MidasFollowUpName(outcome.midas_follow_up);
   }
+  if (outcome.store_error) fields["storeError"] = *outcome.store_error;
   logger.Log(level, "request", std::move(fields));
 }
 

@@ -13,6 +13,7 @@ int HttpStatusFor(FailureClass failure_class) {
     case FailureClass::kBackendSystemFault: return 502;
     case FailureClass::kBackendUnavailable: return 503;
     case FailureClass::kOverloaded: return 503;
+    case FailureClass::kStoreUnavailable: return 503;
     case FailureClass::kBackendTimeout: return 504;
     case FailureClass::kInternal: return 500;
   }

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   g++ cmake ninja-build pkg-config make
   gsoap libgsoap-dev libssl-dev zlib1g-dev
-  libcpp-httplib-dev libpugixml-dev nlohmann-json3-dev
+  libcpp-httplib-dev libpugixml-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   googletest libgtest-dev libgmock-dev
   libxml2-utils python3 python3-jsonschema python3-yaml curl
   python3-lxml python3-spyne python3-zeep python3-suds

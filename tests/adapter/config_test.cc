@@ -176,5 +176,25 @@ TEST(UsageTextTest, MentionsEverySetting) {
   }
 }
 
+// The database defaults to a file in the working directory; --simulate leaves it to a temporary one.
+TEST(ConfigTest, DatabaseDefaults) {
+  EXPECT_EQ(Ok(kUrls).database, kDefaultDatabase);
+  EXPECT_EQ(Ok({"--simulate"}).database, "");
+  EXPECT_EQ(Ok({"--simulate", "--database", "/var/lib/a.db"}).database, "/var/lib/a.db");
+}
+
+// The durability settings are read and checked.
+TEST(ConfigTest, DurabilitySettings) {
+  const Config config = Ok(With({"--database-sync", "full", "--outbox-retry-base-ms", "100", "--outbox-retry-cap-ms",
+                                 "5000", "--outbox-max-age-s", "3600", "--outbox-poll-ms", "250"}));
+  EXPECT_TRUE(config.database_sync_full);
+  EXPECT_EQ(config.outbox_retry_base_ms, 100);
+  EXPECT_EQ(config.outbox_retry_cap_ms, 5000);
+  EXPECT_EQ(config.outbox_max_age_s, 3600);
+  EXPECT_EQ(config.outbox_poll_ms, 250);
+  EXPECT_NE(Error(With({"--database-sync", "sometimes"})).find("database-sync"), std::string::npos);
+  EXPECT_NE(Error(With({"--outbox-poll-ms", "0"})).find("outbox-poll-ms"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace voip

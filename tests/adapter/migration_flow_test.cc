@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/fake_backends.h"
+#include "tests/support/fake_outbox.h"
 
 namespace voip {
 namespace {
 
 using testing::ErrorOf;
 using testing::FakeMidas;
+using testing::FakeOutbox;
 using testing::FakeWorkOrderSystem;
 
 MigrationRequestInput ValidInput() {
@@ -24,7 +26,8 @@ class MigrationFlowTest : public ::testing::Test {
  protected:
   FakeWorkOrderSystem work_order_;
   FakeMidas midas_;
-  MigrationFlow flow_{work_order_, midas_};
+  FakeOutbox outbox_;
+  MigrationFlow flow_{work_order_, midas_, outbox_};
   CallContext context_{"corr-1"};
 };
 
@@ -124,8 +127,9 @@ TEST_F(MigrationFlowTest, MidasFailureAfterCreateIsSuccessWithFault) {
   ASSERT_EQ(outcome.faults.size(), 1u);
   EXPECT_EQ(outcome.faults[0].type, FaultType::kSystem);
   EXPECT_EQ(outcome.faults[0].detail,
-            "The work order was created, but the customer's migration status could not be updated in MIDAS: "
-            "MIDAS failed with a system fault: Customer record locked");
+            "The work order was created, but the customer's migration status could not be updated in MIDAS yet: "
+            "MIDAS failed with a system fault: Customer record locked. The update is pending: the adapter keeps it "
+            "and will deliver it to MIDAS later");
   EXPECT_EQ(outcome.faults[0].origin, (FaultOrigin{"MIDAS", "MIDAS-5003", "Customer record locked"}));
 }
 
@@ -137,7 +141,7 @@ TEST_F(MigrationFlowTest, BothFailingReportsBothFaults) {
   EXPECT_EQ(outcome.failure_class, FailureClass::kBackendSystemFault);
   ASSERT_EQ(outcome.faults.size(), 2u);
   EXPECT_EQ(outcome.faults[0].origin->system, "WorkOrderSystem");
-  EXPECT_EQ(outcome.faults[1].detail.rfind("The customer's migration status could not be updated in MIDAS", 0), 0u);
+  EXPECT_EQ(outcome.faults[1].detail.rfind("The customer's migration status could not be updated in MIDAS yet", 0), 0u);
 }
 
 // The reason sent to MIDAS respects the schema's 512-character limit.
@@ -146,6 +150,124 @@ TEST_F(MigrationFlowTest, TruncatesReasonToMidasLimit) {
   midas_.WillAnswer(MidasAcknowledged{});
   flow_.Run(ValidInput(), context_);
   EXPECT_EQ(midas_.updates().at(0).reason->size(), 512u);
+}
+
+// The attempt is journalled before the work-order call, its outcome recorded
+// before MIDAS is called, and the entry marked delivered after MIDAS's answer.
+TEST_F(MigrationFlowTest, JournalsRecordsThenMarksDelivered) {
+  work_order_.WillAnswer(WorkOrderCreated{"WO1"});
+  midas_.WillAnswer(MidasAcknowledged{});
+  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  EXPECT_EQ(outcome.order_number, "WO1");
+  EXPECT_EQ(outbox_.calls(), (std::vector<std::string>{"Journal", "RecordOutcome", "MarkDelivered"}));
+  const OutboxEntry entry = outbox_.entries().at(0);
+  EXPECT_EQ(entry.correlation_id, "corr-1");
+  EXPECT_EQ(entry.work_order, WorkOrderState::kCreated);
+  EXPECT_EQ(entry.delivery, DeliveryState::kDelivered);
+  EXPECT_EQ(entry.update.order_number, "WO1");
+  EXPECT_EQ(entry.update.status, MigrationStatus::kWorkOrderCreated);
+  EXPECT_EQ(entry.update.telephone_number, "447874384949");
+}
+
+// Work-order system and MIDAS doubles that record what the outbox held when each was called.
+class OrderingWorkOrder : public WorkOrderSystem {
+ public:
+  explicit OrderingWorkOrder(const FakeOutbox& outbox) : outbox_(outbox) {}
+  BackendResult<WorkOrderCreated> CreateMigrationWorkOrder(const WorkOrderRequest&, const CallContext&) override {
+    seen = outbox_.calls();
+    return WorkOrderCreated{"WO9"};
+  }
+  std::vector<std::string> seen;
+
+ private:
+  const FakeOutbox& outbox_;
+};
+class OrderingMidas : public Midas {
+ public:
+  explicit OrderingMidas(const FakeOutbox& outbox) : outbox_(outbox) {}
+  BackendResult<MidasAcknowledged> UpdateCustomerMigrationStatus(const MigrationStatusUpdate&,
+                                                                 const CallContext&) override {
+    seen = outbox_.calls();
+    return MidasAcknowledged{};
+  }
+  std::vector<std::string> seen;
+
+ private:
+  const FakeOutbox& outbox_;
+};
+
+// The journal is written before the work order, the outcome before MIDAS.
+TEST(MigrationFlowOrderTest, WritesBeforeEachCall) {
+  FakeOutbox outbox;
+  OrderingWorkOrder work_order(outbox);
+  OrderingMidas midas(outbox);
+  MigrationFlow flow(work_order, midas, outbox);
+  flow.Run(ValidInput(), CallContext{"c"});
+  EXPECT_EQ(work_order.seen, (std::vector<std::string>{"Journal"}));
+  EXPECT_EQ(midas.seen, (std::vector<std::string>{"Journal", "RecordOutcome"}));
+}
+
+// When the attempt cannot be journalled, no backend is called and the answer is 503-class.
+TEST_F(MigrationFlowTest, JournalFailureCallsNoBackend) {
+  outbox_.FailJournal();
+  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  EXPECT_EQ(outcome.failure_class, FailureClass::kStoreUnavailable);
+  ASSERT_EQ(outcome.faults.size(), 1u);
+  EXPECT_EQ(outcome.faults[0], StoreUnavailableFault());
+  EXPECT_EQ(outcome.store_error, "disk full");
+  EXPECT_TRUE(work_order_.requests().empty());
+  EXPECT_TRUE(midas_.updates().empty());
+}
+
+// A MIDAS failure leaves the update pending for the relay, and the consumer is told so.
+TEST_F(MigrationFlowTest, MidasFailureLeavesUpdatePending) {
+  work_order_.WillAnswer(WorkOrderCreated{"WO5"});
+  midas_.WillAnswer(ErrorOf(BackendErrorKind::kConnectFailed));
+  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  EXPECT_EQ(outcome.order_number, "WO5");
+  EXPECT_EQ(outcome.midas_follow_up, MidasFollowUp::kPending);
+  EXPECT_EQ(outbox_.calls(), (std::vector<std::string>{"Journal", "RecordOutcome", "MarkAttemptFailed"}));
+  EXPECT_EQ(outbox_.entries().at(0).delivery, DeliveryState::kPending);
+  ASSERT_EQ(outcome.faults.size(), 1u);
+  EXPECT_NE(outcome.faults[0].detail.find("The update is pending"), std::string::npos);
+}
+
+// MIDAS rejecting the update for a business reason parks it for an operator at once.
+TEST_F(MigrationFlowTest, MidasBusinessFaultParksUpdate) {
+  work_order_.WillAnswer(WorkOrderCreated{"WO6"});
+  midas_.WillAnswer(ErrorOf(BackendErrorKind::kBusinessFault, "MIDAS-2004", "Account not found"));
+  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  EXPECT_EQ(outcome.midas_follow_up, MidasFollowUp::kParked);
+  EXPECT_EQ(outbox_.entries().at(0).delivery, DeliveryState::kDeadLettered);
+  EXPECT_EQ(outcome.faults.at(0).detail,
+            "The work order was created, but the customer's migration status could not be updated in MIDAS: "
+            "MIDAS rejected the status update: Account not found. The update is parked for an operator");
+}
+
+// If the outcome cannot be recorded, MIDAS is still called, but nothing is promised.
+TEST_F(MigrationFlowTest, RecordFailureStillCallsMidasButPromisesNothing) {
+  outbox_.FailRecordOutcome();
+  work_order_.WillAnswer(WorkOrderCreated{"WO7"});
+  midas_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
+  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  EXPECT_EQ(outcome.order_number, "WO7");
+  EXPECT_EQ(outcome.store_error, "disk full");
+  EXPECT_EQ(midas_.updates().size(), 1u);
+  EXPECT_EQ(outcome.midas_follow_up, MidasFollowUp::kNotKept);
+  EXPECT_EQ(outcome.faults.at(0).detail,
+            "The work order was created, but the customer's migration status could not be updated in MIDAS: "
+            "MIDAS did not answer in time");
+}
+
+// A time-out on create is journalled as an unknown outcome, never as failed.
+TEST_F(MigrationFlowTest, TimeoutIsJournalledAsUnknown) {
+  work_order_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
+  midas_.WillAnswer(MidasAcknowledged{});
+  flow_.Run(ValidInput(), context_);
+  const OutboxEntry entry = outbox_.entries().at(0);
+  EXPECT_EQ(entry.work_order, WorkOrderState::kUnknown);
+  EXPECT_EQ(entry.update.status, MigrationStatus::kWorkOrderOutcomeUnknown);
+  EXPECT_FALSE(entry.update.order_number.has_value());
 }
 
 }  // namespace

@@ -12,9 +12,11 @@ usage: openapi_test.py ADAPTER_BINARY OPENAPI_YAML
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -26,10 +28,12 @@ ADAPTER, SPEC_PATH = sys.argv[1], sys.argv[2]
 SPEC = yaml.safe_load(open(SPEC_PATH, encoding="utf-8"))
 OPERATION = SPEC["paths"]["/CreateVOIPMigrationWorkOrder"]["post"]
 RESOLVER = jsonschema.RefResolver.from_schema(SPEC)
+DATA_DIR = tempfile.mkdtemp(prefix="openapi-test-")
 
 
 def start_adapter(*args):
-    proc = subprocess.Popen([ADAPTER, "--listen", "127.0.0.1:0", *args],
+    database = tempfile.mktemp(suffix=".db", dir=DATA_DIR)
+    proc = subprocess.Popen([ADAPTER, "--listen", "127.0.0.1:0", "--database", database, *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines = []
     timer = threading.Timer(20, proc.kill)
@@ -149,4 +153,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        code = main()
+    finally:
+        shutil.rmtree(DATA_DIR, ignore_errors=True)
+    sys.exit(code)

@@ -14,6 +14,7 @@
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
 #include "http/server.h"
+#include "tests/support/fake_outbox.h"
 #include "sim/simulators.h"
 
 namespace voip {
@@ -39,7 +40,7 @@ class CallerAuthFixture : public ::testing::Test {
     config_.caller_auth.api_key_digests = {Sha256("another-key"), Sha256(kKey)};
     work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
     midas_ = std::make_unique<GsoapMidas>(config_.midas);
-    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_);
+    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox_);
     server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
     ASSERT_TRUE(server_->Start(&error)) << error;
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
@@ -76,6 +77,7 @@ class CallerAuthFixture : public ::testing::Test {
   std::unique_ptr<sim::Simulators> simulators_;
   std::unique_ptr<GsoapWorkOrderSystem> work_order_;
   std::unique_ptr<GsoapMidas> midas_;
+  testing::FakeOutbox outbox_;
   std::unique_ptr<MigrationFlow> flow_;
   std::unique_ptr<AdapterServer> server_;
   std::unique_ptr<httplib::Client> client_;

@@ -14,6 +14,7 @@
 #include "adapter/soap/work_order_client.h"
 #include "http/server.h"
 #include "sim/simulators.h"
+#include "tests/support/fake_outbox.h"
 #include "tests/support/ports.h"
 
 namespace voip {
@@ -52,7 +53,7 @@ class AdapterFixture : public ::testing::Test {
     config_.midas = BackendEndpoint{midas_url, 300, kBackendTimeoutMs, 4};
     work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
     midas_ = std::make_unique<GsoapMidas>(config_.midas);
-    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_);
+    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox_);
     server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
     std::string error;
     ASSERT_TRUE(server_->Start(&error)) << error;
@@ -87,6 +88,7 @@ class AdapterFixture : public ::testing::Test {
   std::unique_ptr<sim::Simulators> simulators_;
   std::unique_ptr<GsoapWorkOrderSystem> work_order_;
   std::unique_ptr<GsoapMidas> midas_;
+  testing::FakeOutbox outbox_;
   std::unique_ptr<MigrationFlow> flow_;
   std::unique_ptr<AdapterServer> server_;
   std::unique_ptr<httplib::Client> client_;
@@ -230,8 +232,9 @@ TEST_F(AdapterFixture, MidasTimeoutIsSuccessWithFault) {
   const json faults = Faults(result);
   ASSERT_EQ(faults.size(), 1u);
   EXPECT_EQ(faults[0]["detail"],
-            "The work order was created, but the customer's migration status could not be updated in MIDAS: MIDAS "
-            "did not answer in time");
+            "The work order was created, but the customer's migration status could not be updated in MIDAS yet: "
+            "MIDAS did not answer in time. The update is pending: the adapter keeps it and will deliver it to MIDAS "
+            "later");
 }
 
 // Validation problems: 400, one fault per problem, and no backend hears anything.

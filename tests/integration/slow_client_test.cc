@@ -21,6 +21,7 @@
 #include "adapter/migration_flow.h"
 #include "http/server.h"
 #include "tests/support/fake_backends.h"
+#include "tests/support/fake_outbox.h"
 
 namespace voip {
 namespace {
@@ -83,7 +84,8 @@ class SlowClientTest : public ::testing::Test {
 
   testing::FakeWorkOrderSystem work_order_;
   testing::FakeMidas midas_;
-  MigrationFlow flow_{work_order_, midas_};
+  testing::FakeOutbox outbox_;
+  MigrationFlow flow_{work_order_, midas_, outbox_};
   std::ostringstream log_;
   Logger logger_{log_, LogLevel::kInfo};
   Config config_;

@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "http/server_settings.h"
 #include "tests/support/fake_backends.h"
+#include "tests/support/fake_outbox.h"
 #include "tests/support/throwaway_ca.h"
 
 namespace voip {
@@ -68,7 +69,8 @@ class TlsServerTest : public ::testing::Test {
   static IssuedCertificate foreign_cert_;
   testing::FakeWorkOrderSystem work_order_;
   testing::FakeMidas midas_;
-  MigrationFlow flow_{work_order_, midas_};
+  testing::FakeOutbox outbox_;
+  MigrationFlow flow_{work_order_, midas_, outbox_};
   std::ostringstream log_;
   Logger logger_{log_, LogLevel::kInfo};
   Config config_;

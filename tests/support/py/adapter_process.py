@@ -6,8 +6,10 @@ report its address within 20 s is killed and the test fails.
 """
 import json
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -18,10 +20,23 @@ class Adapter:
 
     base: http://127.0.0.1:PORT; sim_base: the in-process simulators' base URL
     (with --simulate), else None.
+
+    Each process gets its own fresh database in a temporary directory (removed
+    at stop) unless ARGS name one, and its outbox relay polls only every 10
+    minutes unless ARGS say otherwise: a pending MIDAS update left by one case
+    is then never redelivered in the middle of a later case's exchange (the
+    relay has its own tests).
     """
 
     def __init__(self, binary, *args):
-        self._proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", *args],
+        self._data_dir = None
+        extra = []
+        if "--database" not in args:
+            self._data_dir = tempfile.mkdtemp(prefix="adapter-test-")
+            extra += ["--database", self._data_dir + "/adapter.db"]
+        if "--outbox-poll-ms" not in args:
+            extra += ["--outbox-poll-ms", "600000"]
+        self._proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", *extra, *args],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         lines = []
         timer = threading.Timer(20, self._proc.kill)
@@ -36,6 +51,7 @@ class Adapter:
         if not match:
             self._proc.kill()
             self._proc.wait()
+            self._remove_data()
             raise RuntimeError("adapter did not start:\n" + text)
         self.base = match.group(1)
         midas = re.search(r"simulated MIDAS: +(\S+)", text)
@@ -50,6 +66,12 @@ class Adapter:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
+        self._remove_data()
+
+    def _remove_data(self):
+        if self._data_dir:
+            shutil.rmtree(self._data_dir, ignore_errors=True)
+            self._data_dir = None
 
     def __enter__(self):
         return self

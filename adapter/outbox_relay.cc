@@ -1,0 +1,104 @@
+#include "adapter/outbox_relay.h"
+
+#include "adapter/fault.h"
+
+namespace voip {
+namespace {
+
+std::int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+OutboxRelay::OutboxRelay(Outbox& outbox, Midas& midas, Logger& logger, OutboxRelayOptions options)
+    : outbox_(outbox), midas_(midas), logger_(logger), options_(std::move(options)) {
+  if (!options_.now_ms) options_.now_ms = SystemNowMs;
+}
+
+OutboxRelay::~OutboxRelay() { Stop(); }
+
+RelayRound OutboxRelay::RunOnce() {
+  RelayRound round;
+  StoreResult<std::vector<OutboxEntry>> due = outbox_.Due(options_.batch);
+  if (auto* error = std::get_if<StoreError>(&due)) {
+    logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", error->message}});
+    round.store_failed = true;
+    return round;
+  }
+  for (const OutboxEntry& entry : std::get<std::vector<OutboxEntry>>(due)) {
+    if (options_.now_ms() - entry.pending_since_ms > options_.max_age.count()) {
+      const std::string reason = "not delivered within the maximum age; last error: " + entry.last_error;
+      round.store_failed |= outbox_.DeadLetter(entry.id, reason).has_value();
+      ++round.dead_lettered;
+      logger_.Log(LogLevel::kError, "midas_update_dead_lettered",
+                  {{"entry", entry.id}, {"correlationId", entry.correlation_id}, {"reason", reason}});
+      continue;
+    }
+    BackendResult<MidasAcknowledged> answer =
+        midas_.UpdateCustomerMigrationStatus(entry.update, CallContext{entry.correlation_id});
+    if (std::holds_alternative<MidasAcknowledged>(answer)) {
+      outbox_.MarkDelivered(entry.id);
+      ++round.delivered;
+      logger_.Log(LogLevel::kInfo, "midas_update_delivered",
+                  {{"entry", entry.id}, {"correlationId", entry.correlation_id}, {"attempts", entry.attempts + 1}});
+      continue;
+    }
+    const BackendError& error = std::get<BackendError>(answer);
+    const std::string detail = TranslateBackendError(Backend::kMidas, error).fault.detail;
+    if (error.kind == BackendErrorKind::kBusinessFault) {
+      round.store_failed |= outbox_.DeadLetter(entry.id, detail).has_value();
+      ++round.dead_lettered;
+      logger_.Log(LogLevel::kError, "midas_update_dead_lettered",
+                  {{"entry", entry.id}, {"correlationId", entry.correlation_id}, {"reason", detail}});
+      continue;
+    }
+    outbox_.MarkAttemptFailed(entry.id, detail);
+    ++round.failed;
+    logger_.Log(LogLevel::kWarn, "midas_update_retry",
+                {{"entry", entry.id}, {"correlationId", entry.correlation_id}, {"attempts", entry.attempts + 1},
+                 {"error", detail}, {"diagnostic", error.diagnostic}});
+  }
+  if (auto problem = outbox_.Flush()) {
+    logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", problem->message}});
+    round.store_failed = true;
+  }
+  return round;
+}
+
+void OutboxRelay::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void OutboxRelay::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  outbox_.Flush();
+}
+
+void OutboxRelay::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+void OutboxRelay::Loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    const RelayRound round = RunOnce();
+    lock.lock();
+    const bool more = round.delivered + round.failed + round.dead_lettered >= options_.batch;
+    if (!more) wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_ || woken_; });
+    woken_ = false;
+  }
+}
+
+}  // namespace voip

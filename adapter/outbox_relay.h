@@ -1,0 +1,69 @@
+// The outbox relay: a background thread that delivers pending MIDAS updates
+// (at least once), retrying with the outbox's backoff, and dead-letters an
+// entry that is older than the maximum age or that MIDAS rejected for a
+// business reason (retrying cannot help; an operator re-drives it).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "adapter/backends.h"
+#include "adapter/log.h"
+#include "adapter/outbox.h"
+
+namespace voip {
+
+struct OutboxRelayOptions {
+  std::chrono::milliseconds max_age{24 * 60 * 60 * 1000};  // counted from pending_since_ms
+  std::chrono::milliseconds poll_interval{1000};
+  int batch = 50;                                          // entries per round
+  std::function<std::int64_t()> now_ms;                    // Unix ms; the system clock when unset
+};
+
+// What one round did.
+struct RelayRound {
+  int delivered = 0;
+  int failed = 0;         // will be retried
+  int dead_lettered = 0;
+  bool store_failed = false;
+};
+
+class OutboxRelay {
+ public:
+  // `outbox`, `midas` and `logger` must outlive the relay.
+  OutboxRelay(Outbox& outbox, Midas& midas, Logger& logger, OutboxRelayOptions options);
+  ~OutboxRelay();  // stops and joins
+  OutboxRelay(const OutboxRelay&) = delete;
+  OutboxRelay& operator=(const OutboxRelay&) = delete;
+
+  // Delivers the entries due now, one batch, and writes the results. Not to
+  // be called concurrently with itself (the thread calls it).
+  RelayRound RunOnce();
+
+  // Runs rounds on a background thread every poll interval, at once again
+  // after a full batch. Start once.
+  void Start();
+  // Finishes the round in progress, stops the thread, flushes. Idempotent.
+  void Stop();
+  // Wakes the thread for a round now (tests, and the operator's re-drive).
+  void Wake();
+
+ private:
+  void Loop();
+
+  Outbox& outbox_;
+  Midas& midas_;
+  Logger& logger_;
+  OutboxRelayOptions options_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::thread thread_;
+};
+
+}  // namespace voip

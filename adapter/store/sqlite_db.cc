@@ -1,0 +1,146 @@
+#include "adapter/store/sqlite_db.h"
+
+#include <sqlite3.h>
+
+namespace voip::store {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+}  // namespace
+
+std::unique_ptr<SqliteDatabase> SqliteDatabase::Open(const std::string& path, SyncMode sync, std::string* error) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    *error = "cannot open the database '" + path + "': " + (db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return nullptr;
+  }
+  std::unique_ptr<SqliteDatabase> database(new SqliteDatabase(db, path));
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  // WAL: readers never block the writer, and a commit is one append to the
+  // log. synchronous=NORMAL survives a crash of the process (kill -9); FULL
+  // also survives a power cut, at one fsync per commit.
+  Statement wal(*database, "PRAGMA journal_mode=WAL");
+  if (!wal.ok() || !wal.Step() || wal.Text(0) != "wal") {
+    *error = "cannot put the database '" + path + "' in WAL mode: " + database->LastError();
+    return nullptr;
+  }
+  const char* pragmas = sync == SyncMode::kFull ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                                                : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+  if (auto problem = database->Exec(pragmas)) {
+    *error = "cannot configure the database '" + path + "': " + *problem;
+    return nullptr;
+  }
+  return database;
+}
+
+SqliteDatabase::~SqliteDatabase() { sqlite3_close(db_); }
+
+std::optional<std::string> SqliteDatabase::Exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return std::nullopt;
+  std::string text = message ? message : LastError();
+  sqlite3_free(message);
+  return text;
+}
+
+std::string SqliteDatabase::LastError() const { return sqlite3_errmsg(db_); }
+
+std::int64_t SqliteDatabase::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+
+int SqliteDatabase::Changes() const { return sqlite3_changes(db_); }
+
+Statement::Statement(SqliteDatabase& db, const char* sql) {
+  if (sqlite3_prepare_v2(db.handle(), sql, -1, &stmt_, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  failed_ = false;
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, const std::optional<std::string>& value) {
+  return value ? Bind(index, std::string_view(*value)) : BindNull(index);
+}
+
+Statement& Statement::Bind(int index, const std::optional<std::int64_t>& value) {
+  return value ? Bind(index, *value) : BindNull(index);
+}
+
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+bool Statement::Step() {
+  if (stmt_ == nullptr) {
+    failed_ = true;
+    return false;
+  }
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  failed_ = rc != SQLITE_DONE;
+  return false;
+}
+
+bool Statement::Run() {
+  while (Step()) {
+  }
+  const bool ok = !failed_;
+  sqlite3_reset(stmt_);
+  return ok;
+}
+
+std::int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::Text(int column) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+  return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+}
+
+std::optional<std::string> Statement::OptionalText(int column) const {
+  if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+  return Text(column);
+}
+
+std::optional<std::int64_t> Statement::OptionalInt(int column) const {
+  if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+  return Int(column);
+}
+
+Transaction::Transaction(SqliteDatabase& db) : db_(db) { began_ = !db_.Exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (began_ && !done_) db_.Exec("ROLLBACK");
+}
+
+bool Transaction::Commit() {
+  if (!began_ || done_) return false;
+  done_ = true;
+  if (db_.Exec("COMMIT")) {
+    db_.Exec("ROLLBACK");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace voip::store

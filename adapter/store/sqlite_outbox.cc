@@ -1,0 +1,283 @@
+#include "adapter/store/sqlite_outbox.h"
+
+#include <chrono>
+#include <cstring>
+#include <utility>
+
+namespace voip::store {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS outbox (
+  id               INTEGER PRIMARY KEY,
+  correlation_id   TEXT    NOT NULL,
+  telephone_number TEXT    NOT NULL,
+  account_number   TEXT    NOT NULL,
+  site_reference   INTEGER NOT NULL,
+  work_order       TEXT    NOT NULL,  -- attempting | created | failed | unknown
+  status           TEXT,              -- the MIDAS migration status to deliver
+  order_number     TEXT,
+  reason           TEXT,
+  delivery         TEXT    NOT NULL,  -- waiting | pending | delivered | dead
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  created_ms       INTEGER NOT NULL,
+  pending_since_ms INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms  INTEGER,           -- NULL while the synchronous attempt runs
+  last_error       TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (delivery, next_attempt_ms);
+)sql";
+
+constexpr const char* kColumns =
+    "id, correlation_id, telephone_number, account_number, site_reference, work_order, status, order_number, "
+    "reason, delivery, attempts, created_ms, pending_since_ms, next_attempt_ms, last_error";
+
+std::int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+WorkOrderState WorkOrderStateFrom(const std::string& name) {
+  if (name == "created") return WorkOrderState::kCreated;
+  if (name == "failed") return WorkOrderState::kFailed;
+  if (name == "unknown") return WorkOrderState::kUnknown;
+  return WorkOrderState::kAttempting;
+}
+
+DeliveryState DeliveryStateFrom(const std::string& name) {
+  if (name == "pending") return DeliveryState::kPending;
+  if (name == "delivered") return DeliveryState::kDelivered;
+  if (name == "dead") return DeliveryState::kDeadLettered;
+  return DeliveryState::kWaiting;
+}
+
+MigrationStatus MigrationStatusFrom(const std::string& name) {
+  if (name == "WORK_ORDER_CREATED") return MigrationStatus::kWorkOrderCreated;
+  if (name == "WORK_ORDER_FAILED") return MigrationStatus::kWorkOrderFailed;
+  return MigrationStatus::kWorkOrderOutcomeUnknown;
+}
+
+OutboxEntry EntryFrom(const Statement& row) {
+  OutboxEntry entry;
+  entry.id = row.Int(0);
+  entry.correlation_id = row.Text(1);
+  entry.update.telephone_number = row.Text(2);
+  entry.update.account_number = row.Text(3);
+  entry.update.site_reference = static_cast<std::int32_t>(row.Int(4));
+  entry.work_order = WorkOrderStateFrom(row.Text(5));
+  entry.update.status = MigrationStatusFrom(row.Text(6));
+  entry.update.order_number = row.OptionalText(7);
+  entry.update.reason = row.OptionalText(8);
+  entry.delivery = DeliveryStateFrom(row.Text(9));
+  entry.attempts = static_cast<int>(row.Int(10));
+  entry.created_ms = row.Int(11);
+  entry.pending_since_ms = row.Int(12);
+  entry.next_attempt_ms = row.OptionalInt(13);
+  entry.last_error = row.Text(14);
+  return entry;
+}
+
+StoreResult<std::vector<OutboxEntry>> Rows(Statement& query) {
+  std::vector<OutboxEntry> entries;
+  while (query.Step()) entries.push_back(EntryFrom(query));
+  if (query.failed()) return StoreError{"reading the outbox failed"};
+  return entries;
+}
+
+}  // namespace
+
+std::unique_ptr<SqliteOutbox> SqliteOutbox::Open(SqliteDatabase& db, SqliteOutboxOptions options,
+                                                 std::string* error) {
+  std::lock_guard<std::mutex> lock(db.mutex());
+  if (auto problem = db.Exec(kSchema)) {
+    *error = "cannot create the outbox table in '" + db.path() + "': " + *problem;
+    return nullptr;
+  }
+  if (!options.now_ms) options.now_ms = SystemNowMs;
+  return std::unique_ptr<SqliteOutbox>(new SqliteOutbox(db, std::move(options)));
+}
+
+SqliteOutbox::SqliteOutbox(SqliteDatabase& db, SqliteOutboxOptions options)
+    : db_(db),
+      options_(std::move(options)),
+      retry_(options_.retry, options_.seed != 0 ? options_.seed : std::random_device{}()) {}
+
+SqliteOutbox::~SqliteOutbox() { Flush(); }
+
+StoreError SqliteOutbox::Failed(const std::string& what) { return StoreError{what + ": " + db_.LastError()}; }
+
+std::vector<SqliteOutbox::Deferred> SqliteOutbox::TakeDeferred() {
+  std::lock_guard<std::mutex> lock(deferred_mutex_);
+  std::vector<Deferred> taken;
+  taken.swap(deferred_);
+  return taken;
+}
+
+bool SqliteOutbox::ApplyDeferredLocked(std::vector<Deferred>& deferred) {
+  if (deferred.empty()) return true;
+  // A delivered entry whose work-order outcome is known is done: removed. An
+  // unknown outcome stays listed for operators.
+  Statement remove(db_,
+                   "DELETE FROM outbox WHERE id = ?1 AND delivery = 'pending' AND work_order IN ('created', 'failed')");
+  Statement delivered(db_,
+                      "UPDATE outbox SET delivery = 'delivered', next_attempt_ms = NULL, last_error = NULL "
+                      "WHERE id = ?1 AND delivery = 'pending'");
+  Statement attempts(db_, "SELECT attempts FROM outbox WHERE id = ?1 AND delivery = 'pending'");
+  Statement failed(db_, "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1");
+  const std::int64_t now = Now();
+  for (const Deferred& d : deferred) {
+    if (d.delivered) {
+      if (!remove.Reset().Bind(1, d.id).Run() || !delivered.Reset().Bind(1, d.id).Run()) return false;
+      continue;
+    }
+    attempts.Reset().Bind(1, d.id);
+    if (!attempts.Step()) {
+      if (attempts.failed()) return false;
+      continue;  // no longer pending (dead-lettered meanwhile)
+    }
+    const int count = static_cast<int>(attempts.Int(0)) + 1;
+    attempts.Reset();
+    const std::int64_t next = now + retry_.Delay(count).count();
+    if (!failed.Reset().Bind(1, d.id).Bind(2, std::int64_t{count}).Bind(3, next).Bind(4, d.error).Run()) return false;
+  }
+  return true;
+}
+
+StoreResult<OutboxEntryId> SqliteOutbox::Journal(const MigrationStatusUpdate& update,
+                                                 const std::string& correlation_id) {
+  std::vector<Deferred> deferred = TakeDeferred();
+  std::lock_guard<std::mutex> lock(db_.mutex());
+  Transaction transaction(db_);
+  if (!transaction.ok()) return Failed("cannot begin a transaction");
+  ApplyDeferredLocked(deferred);  // best effort: a lost mark means one more harmless delivery
+  Statement insert(db_,
+                   "INSERT INTO outbox (correlation_id, telephone_number, account_number, site_reference, "
+                   "work_order, delivery, created_ms) VALUES (?1, ?2, ?3, ?4, 'attempting', 'waiting', ?5)");
+  insert.Bind(1, correlation_id)
+      .Bind(2, update.telephone_number)
+      .Bind(3, update.account_number)
+      .Bind(4, std::int64_t{update.site_reference})
+      .Bind(5, Now());
+  if (!insert.Run()) return Failed("cannot journal the attempt");
+  const OutboxEntryId id = db_.LastInsertId();
+  if (!transaction.Commit()) return Failed("cannot commit the journal entry");
+  return id;
+}
+
+
+StoreStatus SqliteOutbox::RecordOutcome(OutboxEntryId id, WorkOrderState outcome,
+                                        const MigrationStatusUpdate& update) {
+  std::vector<Deferred> deferred = TakeDeferred();
+  std::lock_guard<std::mutex> lock(db_.mutex());
+  Transaction transaction(db_);
+  if (!transaction.ok()) return Failed("cannot begin a transaction");
+  ApplyDeferredLocked(deferred);
+  Statement record(db_,
+                   "UPDATE outbox SET work_order = ?2, status = ?3, order_number = ?4, reason = ?5, "
+                   "delivery = 'pending', pending_since_ms = ?6, next_attempt_ms = NULL WHERE id = ?1");
+  record.Bind(1, id)
+      .Bind(2, std::string_view(WorkOrderStateName(outcome)))
+      .Bind(3, std::string_view(MigrationStatusName(update.status)))
+      .Bind(4, update.order_number)
+      .Bind(5, update.reason)
+      .Bind(6, Now());
+  if (!record.Run()) return Failed("cannot record the work-order outcome");
+  if (!transaction.Commit()) return Failed("cannot commit the work-order outcome");
+  return std::nullopt;
+}
+
+void SqliteOutbox::MarkDelivered(OutboxEntryId id) {
+  std::lock_guard<std::mutex> lock(deferred_mutex_);
+  deferred_.push_back(Deferred{id, true, {}});
+}
+
+void SqliteOutbox::MarkAttemptFailed(OutboxEntryId id, const std::string& error) {
+  std::lock_guard<std::mutex> lock(deferred_mutex_);
+  deferred_.push_back(Deferred{id, false, error});
+}
+
+StoreStatus SqliteOutbox::DeadLetter(OutboxEntryId id, const std::string& reason) {
+  std::lock_guard<std::mutex> lock(db_.mutex());
+  Statement park(db_,
+                 "UPDATE outbox SET delivery = 'dead', next_attempt_ms = NULL, last_error = ?2 "
+                 "WHERE id = ?1 AND delivery = 'pending'");
+  if (!park.Bind(1, id).Bind(2, reason).Run()) return Failed("cannot dead-letter an outbox entry");
+  return std::nullopt;
+}
+
+StoreStatus SqliteOutbox::Flush() {
+  std::vector<Deferred> deferred = TakeDeferred();
+  if (deferred.empty()) return std::nullopt;
+  std::lock_guard<std::mutex> lock(db_.mutex());
+  Transaction transaction(db_);
+  if (!transaction.ok() || !ApplyDeferredLocked(deferred) || !transaction.Commit()) {
+    return Failed("cannot write delivery results");
+  }
+  return std::nullopt;
+}
+
+StoreResult<std::vector<OutboxEntry>> SqliteOutbox::Due(int limit) {
+  if (auto problem = Flush()) return *problem;
+  std::lock_guard<std::mutex> lock(db_.mutex());
+  const std::string sql = std::string("SELECT ") + kColumns +
+                          " FROM outbox WHERE delivery = 'pending' AND next_attempt_ms <= ?1 "
+                          "ORDER BY next_attempt_ms, id LIMIT ?2";
+  Statement query(db_, sql.c_str());
+  query.Bind(1, Now()).Bind(2, std::int64_t{limit});
+  return Rows(query);
+}
+
+StoreResult<int> SqliteOutbox::RecoverInterrupted() {
+  std::lock_guard<std::mutex> lock(db_.mutex());
+  Transaction transaction(db_);
+  if (!transaction.ok()) return Failed("cannot begin a transaction");
+  const std::int64_t now = Now();
+  Statement interrupted(db_,
+                        "UPDATE outbox SET work_order = 'unknown', status = 'WORK_ORDER_OUTCOME_UNKNOWN', "
+                        "order_number = NULL, reason = ?1, delivery = 'pending', pending_since_ms = ?2, "
+                        "next_attempt_ms = ?2 WHERE work_order = 'attempting'");
+  if (!interrupted.Bind(1, std::string_view(kInterruptedReason)).Bind(2, now).Run()) {
+    return Failed("cannot recover interrupted attempts");
+  }
+  int touched = db_.Changes();
+  Statement cut_short(db_,
+                      "UPDATE outbox SET next_attempt_ms = ?1 WHERE delivery = 'pending' AND next_attempt_ms IS NULL");
+  if (!cut_short.Bind(1, now).Run()) return Failed("cannot recover pending updates");
+  touched += db_.Changes();
+  if (!transaction.Commit()) return Failed("cannot commit the recovery");
+  return touched;
+}
+
+StoreResult<std::vector<OutboxEntry>> SqliteOutbox::List(OutboxView view) {
+  if (auto problem = Flush()) return *problem;
+  std::lock_guard<std::mutex> lock(db_.mutex());
+  const char* where = "1";
+  switch (view) {
+    case OutboxView::kPending: where = "delivery IN ('waiting', 'pending')"; break;
+    case OutboxView::kDeadLettered: where = "delivery = 'dead'"; break;
+    case OutboxView::kUnknown: where = "work_order = 'unknown'"; break;
+    case OutboxView::kAll: break;
+  }
+  const std::string sql = std::string("SELECT ") + kColumns + " FROM outbox WHERE " + where + " ORDER BY id";
+  Statement query(db_, sql.c_str());
+  return Rows(query);
+}
+
+StoreResult<int> SqliteOutbox::Redrive(std::optional<OutboxEntryId> id) {
+  std::lock_guard<std::mutex> lock(db_.mutex());
+  Statement redrive(db_,
+                    "UPDATE outbox SET delivery = 'pending', attempts = 0, pending_since_ms = ?1, "
+                    "next_attempt_ms = ?1 WHERE delivery = 'dead' AND (?2 IS NULL OR id = ?2)");
+  if (!redrive.Bind(1, Now()).Bind(2, id).Run()) return Failed("cannot re-drive dead letters");
+  return db_.Changes();
+}
+
+StoreResult<int> SqliteOutbox::Resolve(OutboxEntryId id) {
+  std::lock_guard<std::mutex> lock(db_.mutex());
+  Statement resolve(db_,
+                    "DELETE FROM outbox WHERE id = ?1 AND work_order = 'unknown' AND delivery IN ('delivered', 'dead')");
+  if (!resolve.Bind(1, id).Run()) return Failed("cannot resolve an outbox entry");
+  return db_.Changes();
+}
+
+}  // namespace voip::store

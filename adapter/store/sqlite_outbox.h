@@ -1,0 +1,90 @@
+// The Outbox in an embedded SQLite database (one table, `outbox`), plus what
+// only operators and start-up need: recovery of attempts interrupted by a
+// crash, listing, and re-driving dead letters.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "adapter/outbox.h"
+#include "adapter/retry_policy.h"
+#include "adapter/store/sqlite_db.h"
+
+namespace voip::store {
+
+struct SqliteOutboxOptions {
+  RetryPolicyOptions retry;
+  std::function<std::int64_t()> now_ms;  // Unix milliseconds; the system clock when unset
+  std::uint64_t seed = 0;                // jitter seed; 0: random
+};
+
+// What an operator lists.
+enum class OutboxView {
+  kPending,       // waiting or pending (in flight, or to be retried)
+  kDeadLettered,  // parked
+  kUnknown,       // work-order outcome unknown, whatever the delivery state
+  kAll,
+};
+
+// The reason sent to MIDAS for an attempt that a crash interrupted.
+inline constexpr const char* kInterruptedReason =
+    "The adapter stopped while the work order was being created; whether it was created is unknown";
+
+class SqliteOutbox : public Outbox {
+ public:
+  // Creates the table if needed. `db` must outlive the outbox. nullptr and
+  // *error when the schema cannot be created.
+  static std::unique_ptr<SqliteOutbox> Open(SqliteDatabase& db, SqliteOutboxOptions options, std::string* error);
+  ~SqliteOutbox() override;  // flushes
+
+  StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id) override;
+  StoreStatus RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) override;
+  void MarkDelivered(OutboxEntryId id) override;
+  void MarkAttemptFailed(OutboxEntryId id, const std::string& error) override;
+  StoreStatus DeadLetter(OutboxEntryId id, const std::string& reason) override;
+  StoreStatus Flush() override;
+  StoreResult<std::vector<OutboxEntry>> Due(int limit) override;
+
+  // At start-up, before serving, by the one process that owns the database:
+  // attempts still journalled as kAttempting were interrupted, so their outcome
+  // becomes kUnknown and MIDAS is to be told WORK_ORDER_OUTCOME_UNKNOWN with
+  // kInterruptedReason; pending entries whose synchronous attempt was cut short
+  // become due now. Returns how many entries it touched.
+  StoreResult<int> RecoverInterrupted();
+
+  // Entries in `view`, oldest first.
+  StoreResult<std::vector<OutboxEntry>> List(OutboxView view);
+
+  // Puts a dead-lettered entry (or every one when `id` is unset) back to
+  // pending, due now, with its age and attempt count restarted. Returns how
+  // many were re-driven (0 when `id` is not dead-lettered).
+  StoreResult<int> Redrive(std::optional<OutboxEntryId> id);
+
+  // Removes an entry with an unknown work-order outcome once an operator has
+  // checked it, provided MIDAS has been told (delivered) or it is dead-lettered.
+  // Returns 1 when removed, 0 otherwise.
+  StoreResult<int> Resolve(OutboxEntryId id);
+
+ private:
+  struct Deferred {
+    OutboxEntryId id;
+    bool delivered;      // else: a failed attempt
+    std::string error;
+  };
+  SqliteOutbox(SqliteDatabase& db, SqliteOutboxOptions options);
+  std::int64_t Now() const { return options_.now_ms(); }
+  // With the database mutex held, inside a transaction.
+  bool ApplyDeferredLocked(std::vector<Deferred>& deferred);
+  std::vector<Deferred> TakeDeferred();
+  StoreError Failed(const std::string& what);
+
+  SqliteDatabase& db_;
+  SqliteOutboxOptions options_;
+  RetryPolicy retry_;
+  std::mutex deferred_mutex_;
+  std::vector<Deferred> deferred_;
+};
+
+}  // namespace voip::store

@@ -1,0 +1,23 @@
+// The operator's view of the outbox, as a subcommand of the adapter binary:
+//   voip-migration-adapter outbox list [pending|dead|unknown|all] [--database PATH | --config FILE]
+//   voip-migration-adapter outbox redrive ID|all                [--database PATH | --config FILE]
+//   voip-migration-adapter outbox resolve ID                    [--database PATH | --config FILE]
+// It opens the same database as the running adapter (SQLite WAL allows that);
+// a re-driven entry is delivered by the running adapter's relay at its next
+// round. Telephone and account numbers are printed masked.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace voip {
+
+// `args` are the words after "outbox". Returns the process exit code: 0 done,
+// 1 the database failed, 2 bad usage.
+int RunOutboxCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// The subcommand's usage text.
+std::string OutboxUsageText();
+
+}  // namespace voip

@@ -1,0 +1,156 @@
+#include "adapter/outbox_relay.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <sstream>
+
+#include "adapter/store/sqlite_outbox.h"
+#include "tests/support/fake_backends.h"
+#include "tests/support/temp_dir.h"
+
+namespace voip {
+namespace {
+
+using testing::ErrorOf;
+using testing::FakeMidas;
+
+constexpr std::int64_t kStart = 10'000'000;
+constexpr std::int64_t kMaxAgeMs = 60'000;
+
+// The relay over a real SQLite outbox in a temporary directory, a fake MIDAS and a fake clock.
+class OutboxRelayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    db_ = store::SqliteDatabase::Open(dir_.File("adapter.db"), store::SyncMode::kNormal, &error);
+    ASSERT_TRUE(db_) << error;
+    store::SqliteOutboxOptions options;
+    options.retry = {std::chrono::milliseconds(1000), std::chrono::milliseconds(4000)};
+    options.now_ms = [this] { return now_ms_.load(); };
+    options.seed = 3;
+    outbox_ = store::SqliteOutbox::Open(*db_, options, &error);
+    ASSERT_TRUE(outbox_) << error;
+    OutboxRelayOptions relay_options;
+    relay_options.max_age = std::chrono::milliseconds(kMaxAgeMs);
+    relay_options.now_ms = [this] { return now_ms_.load(); };
+    relay_ = std::make_unique<OutboxRelay>(*outbox_, midas_, logger_, relay_options);
+  }
+
+  // An entry whose synchronous MIDAS attempt failed once: pending, due within 1 s.
+  OutboxEntryId PendingEntry(const std::string& order = "WO1") {
+    MigrationStatusUpdate update;
+    update.telephone_number = "447874384949";
+    update.account_number = "123456789";
+    update.site_reference = 42;
+    const OutboxEntryId id = std::get<OutboxEntryId>(outbox_->Journal(update, "corr-" + order));
+    update.status = MigrationStatus::kWorkOrderCreated;
+    update.order_number = order;
+    EXPECT_FALSE(outbox_->RecordOutcome(id, WorkOrderState::kCreated, update));
+    outbox_->MarkAttemptFailed(id, "MIDAS could not be reached");
+    EXPECT_FALSE(outbox_->Flush());
+    return id;
+  }
+
+  std::vector<OutboxEntry> List(store::OutboxView view) {
+    return std::get<std::vector<OutboxEntry>>(outbox_->List(view));
+  }
+
+  testing::TempDir dir_;
+  std::atomic<std::int64_t> now_ms_{kStart};
+  std::ostringstream log_;
+  Logger logger_{log_, LogLevel::kDebug};
+  FakeMidas midas_;
+  std::unique_ptr<store::SqliteDatabase> db_;
+  std::unique_ptr<store::SqliteOutbox> outbox_;
+  std::unique_ptr<OutboxRelay> relay_;
+};
+
+// Nothing is sent before the entry is due.
+TEST_F(OutboxRelayTest, WaitsUntilDue) {
+  PendingEntry();
+  now_ms_ = kStart - 1;  // before any jittered delay can end
+  const RelayRound round = relay_->RunOnce();
+  EXPECT_EQ(round.delivered + round.failed + round.dead_lettered, 0);
+  EXPECT_TRUE(midas_.updates().empty());
+}
+
+// A due entry is delivered with its stored update and correlation id, then removed.
+TEST_F(OutboxRelayTest, DeliversDueEntryAndRemovesIt) {
+  PendingEntry("WO7");
+  midas_.WillAnswer(MidasAcknowledged{"U1"});
+  now_ms_ = kStart + 1000;
+  EXPECT_EQ(relay_->RunOnce().delivered, 1);
+  ASSERT_EQ(midas_.updates().size(), 1u);
+  EXPECT_EQ(midas_.updates()[0].status, MigrationStatus::kWorkOrderCreated);
+  EXPECT_EQ(midas_.updates()[0].order_number, "WO7");
+  EXPECT_EQ(midas_.updates()[0].account_number, "123456789");
+  EXPECT_EQ(midas_.contexts()[0].correlation_id, "corr-WO7");
+  EXPECT_TRUE(List(store::OutboxView::kAll).empty());
+}
+
+// A retryable failure is counted and rescheduled with a larger ceiling; MIDAS back later gets it once.
+TEST_F(OutboxRelayTest, RetriesUntilMidasIsBack) {
+  PendingEntry();
+  midas_.WillAnswer(ErrorOf(BackendErrorKind::kConnectFailed));
+  now_ms_ = kStart + 1000;
+  EXPECT_EQ(relay_->RunOnce().failed, 1);
+  const OutboxEntry entry = List(store::OutboxView::kPending).at(0);
+  EXPECT_EQ(entry.attempts, 2);
+  EXPECT_LE(*entry.next_attempt_ms, kStart + 1000 + 2000);
+  midas_.WillAnswer(MidasAcknowledged{});
+  now_ms_ = kStart + 3000;
+  EXPECT_EQ(relay_->RunOnce().delivered, 1);
+  EXPECT_EQ(midas_.updates().size(), 2u);
+  EXPECT_TRUE(List(store::OutboxView::kAll).empty());
+}
+
+// Past the maximum age the entry is dead-lettered without calling MIDAS.
+TEST_F(OutboxRelayTest, DeadLettersEntriesPastMaxAge) {
+  PendingEntry();
+  now_ms_ = kStart + kMaxAgeMs + 1;
+  EXPECT_EQ(relay_->RunOnce().dead_lettered, 1);
+  EXPECT_TRUE(midas_.updates().empty());
+  const auto dead = List(store::OutboxView::kDeadLettered);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].last_error, "not delivered within the maximum age; last error: MIDAS could not be reached");
+  EXPECT_NE(log_.str().find("midas_update_dead_lettered"), std::string::npos);
+}
+
+// A business rejection by MIDAS parks the entry at once (retrying cannot help).
+TEST_F(OutboxRelayTest, DeadLettersBusinessRejection) {
+  PendingEntry();
+  midas_.WillAnswer(ErrorOf(BackendErrorKind::kBusinessFault, "MIDAS-2004", "Account not found"));
+  now_ms_ = kStart + 1000;
+  EXPECT_EQ(relay_->RunOnce().dead_lettered, 1);
+  EXPECT_EQ(List(store::OutboxView::kDeadLettered).at(0).last_error,
+            "MIDAS rejected the status update: Account not found");
+}
+
+// A re-driven dead letter is delivered at the next round.
+TEST_F(OutboxRelayTest, RedrivenDeadLetterIsDelivered) {
+  const OutboxEntryId id = PendingEntry();
+  now_ms_ = kStart + kMaxAgeMs + 1;
+  relay_->RunOnce();
+  ASSERT_EQ(std::get<int>(outbox_->Redrive(id)), 1);
+  midas_.WillAnswer(MidasAcknowledged{});
+  EXPECT_EQ(relay_->RunOnce().delivered, 1);
+  EXPECT_EQ(midas_.updates().size(), 1u);
+  EXPECT_TRUE(List(store::OutboxView::kAll).empty());
+}
+
+// The background thread delivers without being driven, and Stop() joins it.
+TEST_F(OutboxRelayTest, BackgroundThreadDelivers) {
+  PendingEntry();
+  midas_.WillAnswer(MidasAcknowledged{});
+  now_ms_ = kStart + 1000;
+  relay_->Start();
+  relay_->Wake();
+  for (int i = 0; i < 200 && midas_.updates().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  relay_->Stop();
+  EXPECT_EQ(midas_.updates().size(), 1u);
+  EXPECT_TRUE(List(store::OutboxView::kAll).empty());
+}
+
+}  // namespace
+}  // namespace voip

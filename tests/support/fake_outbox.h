@@ -1,0 +1,82 @@
+// An in-memory Outbox for unit tests: records every call, keeps entries in a
+// map, and can be told to fail its writes.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "adapter/outbox.h"
+
+namespace voip::testing {
+
+class FakeOutbox : public Outbox {
+ public:
+  // Makes Journal (or RecordOutcome) fail from now on.
+  void FailJournal() { fail_journal_ = true; }
+  void FailRecordOutcome() { fail_record_ = true; }
+
+  StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    calls_.push_back("Journal");
+    if (fail_journal_) return StoreError{"disk full"};
+    OutboxEntry entry;
+    entry.id = next_id_++;
+    entry.update = update;
+    entry.correlation_id = correlation_id;
+    entries_[entry.id] = entry;
+    return entry.id;
+  }
+  StoreStatus RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    calls_.push_back("RecordOutcome");
+    if (fail_record_) return StoreError{"disk full"};
+    OutboxEntry& entry = entries_.at(id);
+    entry.work_order = outcome;
+    entry.update = update;
+    entry.delivery = DeliveryState::kPending;
+    return std::nullopt;
+  }
+  void MarkDelivered(OutboxEntryId id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    calls_.push_back("MarkDelivered");
+    entries_.at(id).delivery = DeliveryState::kDelivered;
+  }
+  void MarkAttemptFailed(OutboxEntryId id, const std::string& error) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    calls_.push_back("MarkAttemptFailed");
+    entries_.at(id).attempts++;
+    entries_.at(id).last_error = error;
+  }
+  StoreStatus DeadLetter(OutboxEntryId id, const std::string& reason) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    calls_.push_back("DeadLetter");
+    entries_.at(id).delivery = DeliveryState::kDeadLettered;
+    entries_.at(id).last_error = reason;
+    return std::nullopt;
+  }
+  StoreStatus Flush() override { return std::nullopt; }
+  StoreResult<std::vector<OutboxEntry>> Due(int) override { return std::vector<OutboxEntry>{}; }
+
+  std::vector<std::string> calls() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return calls_;
+  }
+  std::vector<OutboxEntry> entries() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<OutboxEntry> all;
+    for (const auto& [id, entry] : entries_) all.push_back(entry);
+    return all;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  bool fail_journal_ = false;
+  bool fail_record_ = false;
+  OutboxEntryId next_id_ = 1;
+  std::map<OutboxEntryId, OutboxEntry> entries_;
+  std::vector<std::string> calls_;
+};
+
+}  // namespace voip::testing
