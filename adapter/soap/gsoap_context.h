@@ -36,6 +36,10 @@ struct CallTrace {
   bool read_ended = false;         // a read returned nothing: time-out, close or reset
   bool doctype_in_body = false;    // the answer contained a DOCTYPE (SOAP forbids DTDs)
   std::size_t bytes_received = 0;  // raw bytes, HTTP headers included
+  // Where the HTTP headers of the answer end in the raw bytes (0: not seen yet),
+  // and the progress of matching their blank line ("\r\n\r\n") across reads.
+  std::size_t header_bytes = 0;
+  int header_end_matched = 0;
 };
 
 struct PooledContext;  // defined in gsoap_context.cc

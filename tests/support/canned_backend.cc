@@ -5,11 +5,31 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include <chrono>
 #include <memory>
 #include <utility>
 
 namespace voip::testing {
+namespace {
+
+// `text` in the gzip format.
+std::string Gzip(const std::string& text) {
+  z_stream stream{};
+  deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&stream, text.size()) + 32, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  stream.avail_in = static_cast<uInt>(text.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+}  // namespace
 
 std::string RecordedRequest::Header(const std::string& name) const {
   auto it = headers.find(name);
@@ -91,7 +111,12 @@ void CannedBackend::Handle(const httplib::Request& request, httplib::Response& r
   response.status = canned.status;
   switch (canned.ending) {
     case CannedResponse::Ending::kComplete:
-      response.set_content(canned.body, canned.content_type.c_str());
+      if (canned.gzip) {
+        response.set_header("Content-Encoding", "gzip");
+        response.set_content(Gzip(canned.body), canned.content_type.c_str());
+      } else {
+        response.set_content(canned.body, canned.content_type.c_str());
+      }
       break;
     case CannedResponse::Ending::kCloseMidResponse: {
       auto body = std::make_shared<std::string>(std::move(canned.body));

@@ -25,6 +25,7 @@ struct CannedResponse {
   std::string content_type = "text/xml; charset=utf-8";
   std::string body;
   int delay_ms = 0;  // wait this long before answering (cut short by Stop)
+  bool gzip = false;  // send the body gzip-compressed (Content-Encoding: gzip), asked for or not
   Ending ending = Ending::kComplete;
 };
 
