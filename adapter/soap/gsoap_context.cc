@@ -46,13 +46,25 @@ int GsoapTimeout(int ms) {
   return -ms * 1000;
 }
 
-std::size_t FindIgnoreCase(std::string_view haystack, std::string_view lower_needle) {
-  auto it = std::search(haystack.begin(), haystack.end(), lower_needle.begin(),
-                        lower_needle.end(), [](char x, char y) {
-                          return std::tolower(static_cast<unsigned char>(x)) == y;
-                        });
-  return it == haystack.end() ? std::string_view::npos
-                              : static_cast<std::size_t>(it - haystack.begin());
+// Whether `text` holds kDoctype in any letter case. memchr jumps from one '<'
+// to the next, so ordinary XML costs a few comparisons per element (a
+// byte-by-byte case-insensitive search was 5 % of the adapter's instructions).
+bool ContainsDoctype(std::string_view text) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (static_cast<std::size_t>(end - p) >= kDoctype.size()) {
+    p = static_cast<const char*>(
+        std::memchr(p, '<', static_cast<std::size_t>(end - p) - kDoctype.size() + 1));
+    if (p == nullptr) return false;
+    std::size_t i = 1;
+    for (; i < kDoctype.size(); ++i) {
+      const char k = kDoctype[i];
+      if (p[i] != k && !(k >= 'a' && k <= 'z' && p[i] == k - ('a' - 'A'))) break;
+    }
+    if (i == kDoctype.size()) return true;
+    ++p;
+  }
+  return false;
 }
 
 // gSOAP hands every received block to fpreparerecv: first as read from the
@@ -64,14 +76,16 @@ int ScanReceived(struct ::soap* soap, const char* data, size_t size) {
   if (!ctx->trace.doctype_in_body) {
     const std::string_view block(data, size);
     // The seam between the previous block and this one, then this block.
-    std::string seam = ctx->carry;
-    seam.append(block.substr(0, std::min(block.size(), kDoctype.size() - 1)));
-    if (FindIgnoreCase(seam, kDoctype) != std::string_view::npos ||
-        FindIgnoreCase(block, kDoctype) != std::string_view::npos) {
+    char seam[2 * kDoctype.size()];
+    const std::size_t head = std::min(block.size(), kDoctype.size() - 1);
+    std::memcpy(seam, ctx->carry.data(), ctx->carry.size());
+    std::memcpy(seam + ctx->carry.size(), block.data(), head);
+    const std::string_view joined(seam, ctx->carry.size() + head);
+    if (ContainsDoctype(joined) || ContainsDoctype(block)) {
       ctx->trace.doctype_in_body = true;
     } else {
-      const std::string_view tail = seam.size() > block.size() ? std::string_view(seam) : block;
-      ctx->carry = std::string(tail.substr(tail.size() - std::min(tail.size(), kDoctype.size() - 1)));
+      const std::string_view tail = joined.size() > block.size() ? joined : block;
+      ctx->carry.assign(tail.substr(tail.size() - std::min(tail.size(), kDoctype.size() - 1)));
     }
   }
   return ctx->prepare_recv != nullptr ? ctx->prepare_recv(soap, data, size) : SOAP_OK;

@@ -279,6 +279,27 @@ TEST_F(soapWorkOrderClient, AnswerCutByItsContentLengthIsMalformed) {
   EXPECT_EQ(backend_.Requests().size(), 1u);
 }
 
+// A DOCTYPE in any letter case, after many other elements, is found too.
+TEST_F(soapWorkOrderClient, MixedCaseDoctypeIsRejected) {
+  CannedResponse response = Created("WO-1");
+  std::string padding;
+  for (int i = 0; i < 200; ++i) padding += "<!-- < <! <!D <!doc -->";
+  response.body.insert(response.body.find("<soapenv:Envelope"), padding + "<!DocType x>");
+  backend_.Enqueue(response);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
+  EXPECT_THAT(error.diagnostic, HasSubstr("DOCTYPE"));
+}
+
+// Text that only resembles a DOCTYPE ("<!doc", "<!DOCTYP") is not refused.
+TEST_F(soapWorkOrderClient, NearDoctypeIsAccepted) {
+  CannedResponse response = Created("WO-3");
+  response.body.insert(response.body.find("<soapenv:Envelope"), "<!-- <!doc <!DOCTYP -->");
+  backend_.Enqueue(response);
+  auto result = client_.CreateMigrationWorkOrder(Request(), Context());
+  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result)) << std::get<BackendError>(result).diagnostic;
+}
+
 // The client does not ask for compression (it costs more than it saves on small answers).
 TEST_F(soapWorkOrderClient, DoesNotAskForCompression) {
   backend_.Enqueue(Created("WO-1"));
