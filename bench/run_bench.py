@@ -108,7 +108,8 @@ def server_flags(args, sim_port):
 
 
 def start_adapter(args, sim_port, logfile, wrapper=()):
-    return Process(list(wrapper) + [f"{args.build}/voip-migration-adapter"] + server_flags(args, sim_port),
+    adapter = args.adapter or f"{args.build}/voip-migration-adapter"
+    return Process(list(wrapper) + [adapter] + server_flags(args, sim_port),
                    logfile, r"voip-migration-adapter listening on http://127\.0\.0\.1:(\d+)", name="adapter")
 
 
@@ -378,6 +379,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", default="build")
     parser.add_argument("--out", default="results")
+    parser.add_argument("--adapter", default="",
+                        help="adapter binary to measure (default: BUILD/voip-migration-adapter); for before/after "
+                             "comparisons against the same simulator and reference")
     parser.add_argument("--duration", type=int, default=8, help="measured seconds per scenario")
     parser.add_argument("--warmup", type=int, default=1, help="warm-up seconds per scenario")
     parser.add_argument("--threads", type=int, default=320, help="server threads (adapter and reference)")
@@ -385,7 +389,8 @@ def main():
     parser.add_argument("--callgrind-requests", type=int, nargs=2, default=[200, 1200])
     parser.add_argument("--memcheck-requests", type=int, default=200)
     parser.add_argument("--skip-valgrind", action="store_true", help="no callgrind and no memcheck")
-    parser.add_argument("--only", default="", help="comma-separated scenario labels to run (default: all)")
+    parser.add_argument("--only", default="", help="comma-separated labels to run (default: all): scenario labels such as json-64, "
+                             "and repeat, callgrind, memcheck")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     only = set(filter(None, args.only.split(",")))
@@ -415,13 +420,17 @@ def main():
             rows.append(measure(args, kind, label, connections, sim=sim, mix=options.get("mix", False),
                                 close=options.get("close", False), latency_ms=latency))
         extras = {}
-        if not only:
-            if 0 not in sims:
-                sims[0] = start_sim(args.build, 0, args.sim_threads, args.out, "0")
+        wanted = {name for name in ("repeat", "callgrind", "memcheck") if not only or name in only}
+        if args.skip_valgrind:
+            wanted -= {"callgrind", "memcheck"}
+        if wanted and 0 not in sims:
+            sims[0] = start_sim(args.build, 0, args.sim_threads, args.out, "0")
+        if "repeat" in wanted:
             extras["repeat_rss_mib"] = repeated_runs(args, sims[0])
-            if not args.skip_valgrind:
-                extras["callgrind"] = instructions_per_request(args, sims[0])
-                extras["memcheck"] = memcheck(args, sims[0], args.memcheck_requests)
+        if "callgrind" in wanted:
+            extras["callgrind"] = instructions_per_request(args, sims[0])
+        if "memcheck" in wanted:
+            extras["memcheck"] = memcheck(args, sims[0], args.memcheck_requests)
     finally:
         for sim in sims.values():
             sim.stop()
