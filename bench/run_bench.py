@@ -109,7 +109,12 @@ def server_flags(args, sim_port):
 
 def start_adapter(args, sim_port, logfile, wrapper=()):
     adapter = args.adapter or f"{args.build}/voip-migration-adapter"
-    return Process(list(wrapper) + [adapter] + server_flags(args, sim_port),
+    # A fresh SQLite database (journal, outbox, idempotency records) per adapter process, beside its log.
+    database = os.path.splitext(logfile)[0] + ".db"
+    for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
+        if os.path.exists(database + suffix):
+            os.remove(database + suffix)
+    return Process(list(wrapper) + [adapter] + server_flags(args, sim_port) + ["--database", database],
                    logfile, r"voip-migration-adapter listening on http://127\.0\.0\.1:(\d+)", name="adapter")
 
 
