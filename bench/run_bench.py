@@ -354,7 +354,7 @@ def plot(args, rows):
     data = os.path.join(args.out, "bench.dat")
     adapter_rows = [r for r in rows if r["kind"] == "adapter"]
     with open(data, "w") as f:
-        f.write("scenario adapter reference p50 p90 p99\n")
+        f.write("# scenario adapter reference p50 p90 p99\n")
         for r in adapter_rows:
             ref = r.get("reference_rps") or 0
             f.write(f"\"{r['label']}\" {r['rps']:.1f} {ref:.1f} {r['p50_ms']:.3f} {r['p90_ms']:.3f} "
