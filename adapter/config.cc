@@ -273,6 +273,9 @@ const std::vector<Setting>& Settings() {
        IntIn(1, 365 * 86400, [](Config& c, long v) { c.outbox_max_age_s = static_cast<int>(v); })},
       {"outbox-poll-ms", "MS", "How often the relay looks for MIDAS updates due for redelivery. Default 1000.",
        IntIn(10, 600000, [](Config& c, long v) { c.outbox_poll_ms = static_cast<int>(v); })},
+      {"idempotency-key-ttl-s", "S", "How long the answer to an Idempotency-Key is kept and replayed. Default "
+                                     "86400 (24 h).",
+       IntIn(60, 30 * 86400, [](Config& c, long v) { c.idempotency_key_ttl_s = static_cast<int>(v); })},
       {"log-level", "LEVEL", "debug, info, warn or error. Default info.",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {

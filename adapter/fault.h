@@ -55,6 +55,8 @@ enum class FailureClass {
   kBackendTimeout,      // a backend did not answer in time: 504
   kOverloaded,          // the adapter sheds load: 503
   kStoreUnavailable,    // the adapter could not journal the attempt (nothing was sent): 503
+  kIdempotencyKeyReused,    // the Idempotency-Key was used with another request: 422
+  kIdempotencyKeyInFlight,  // the Idempotency-Key's first request is still running: 409
   kInternal,            // anything unexpected: 500
 };
 

@@ -32,7 +32,8 @@ struct MigrationOutcome {
   bool work_order_called = false;
   bool midas_called = false;
   MidasFollowUp midas_follow_up = MidasFollowUp::kNotKept;  // meaningful when midas_error is set
-  std::optional<std::string> store_error;  // the outbox could not be written (for operators' logs)
+  std::optional<std::string> store_error;
+  bool idempotent_replay = false;  // answered from a stored Idempotency-Key answer (set by the JSON face)  // the outbox could not be written (for operators' logs)
   std::chrono::microseconds work_order_time{0};
   std::chrono::microseconds midas_time{0};
 };

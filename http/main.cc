@@ -16,7 +16,11 @@
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
 #include "adapter/store/instance_lock.h"
+#include "adapter/store/sqlite_idempotency.h"
 #include "adapter/store/sqlite_outbox.h"
+#include "http/idempotency_gate.h"
+#include "http/json_face.h"
+#include "http/status.h"
 #include "admin/outbox_command.h"
 #include "http/server.h"
 #include "sim/simulators.h"
@@ -71,7 +75,8 @@ nlohmann::json Describe(const voip::Config& config) {
            {{"retryBaseMs", config.outbox_retry_base_ms},
             {"retryCapMs", config.outbox_retry_cap_ms},
             {"maxAgeS", config.outbox_max_age_s},
-            {"pollMs", config.outbox_poll_ms}}}};
+            {"pollMs", config.outbox_poll_ms}}},
+          {"idempotencyKeyTtlS", config.idempotency_key_ttl_s}};
 }
 
 // With --simulate and no database given: a temporary directory for one,
@@ -157,7 +162,22 @@ int main(int argc, char** argv) {
     std::cerr << "voip-migration-adapter: " << failure->message << "\n";
     return 1;
   }
-  logger.Log(voip::LogLevel::kInfo, "outbox_recovered", {{"entries", std::get<int>(recovered)}});
+  voip::store::SqliteIdempotencyOptions idempotency_options;
+  idempotency_options.ttl = std::chrono::seconds(config.idempotency_key_ttl_s);
+  auto idempotency = voip::store::SqliteIdempotencyStore::Open(*database, idempotency_options, &store_error);
+  if (!idempotency) {
+    std::cerr << "voip-migration-adapter: " << store_error << "\n";
+    return 1;
+  }
+  const voip::MigrationOutcome interrupted = voip::InterruptedIdempotentOutcome();
+  auto interrupted_keys = idempotency->CompleteInterrupted(
+      {voip::HttpStatusFor(interrupted.failure_class), voip::RenderJson(interrupted)});
+  if (auto* failure = std::get_if<voip::StoreError>(&interrupted_keys)) {
+    std::cerr << "voip-migration-adapter: " << failure->message << "\n";
+    return 1;
+  }
+  logger.Log(voip::LogLevel::kInfo, "outbox_recovered",
+             {{"entries", std::get<int>(recovered)}, {"idempotencyKeys", std::get<int>(interrupted_keys)}});
 
   voip::GsoapWorkOrderSystem work_order(config.work_order);
   voip::GsoapMidas midas(config.midas);
@@ -166,7 +186,7 @@ int main(int argc, char** argv) {
   relay_options.max_age = std::chrono::seconds(config.outbox_max_age_s);
   relay_options.poll_interval = std::chrono::milliseconds(config.outbox_poll_ms);
   voip::OutboxRelay relay(*outbox, midas, logger, relay_options);
-  voip::AdapterServer server(config, flow, logger);
+  voip::AdapterServer server(config, flow, logger, idempotency.get());
   std::string error;
   if (!server.Start(&error)) {
     std::cerr << "voip-migration-adapter: " << error << "\n";

@@ -59,6 +59,7 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
     fields["midasUpdate"] = MidasFollowUpName(outcome.midas_follow_up);
   }
   if (outcome.store_error) fields["storeError"] = *outcome.store_error;
+  if (outcome.idempotent_replay) fields["idempotentReplay"] = true;
   logger.Log(level, "request", std::move(fields));
 }
 

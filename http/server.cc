@@ -9,6 +9,7 @@
 
 #include "adapter/metrics.h"
 #include "http/caller_auth.h"
+#include "http/idempotency_gate.h"
 #include "http/json_face.h"
 #include "http/request_record.h"
 #include "http/server_settings.h"
@@ -19,6 +20,7 @@ namespace {
 
 constexpr const char* kJson = "application/json";
 constexpr const char* kCorrelationHeader = "X-Correlation-ID";
+constexpr const char* kIdempotencyKeyHeader = "Idempotency-Key";
 constexpr std::size_t kMaxDrainBytes = 1024 * 1024;  // of an oversized chunked body
 
 bool IsCorrelationChar(char c) {
@@ -52,10 +54,11 @@ std::string CorrelationIdFor(const std::string& offered) {
 
 class AdapterServer::Impl {
  public:
-  Impl(const Config& config, const MigrationFlow& flow, Logger& logger)
+  Impl(const Config& config, const MigrationFlow& flow, Logger& logger, IdempotencyStore* idempotency)
       : config_(config),
         flow_(flow),
         logger_(logger),
+        idempotency_(idempotency),
         authenticator_(config.caller_auth),
         listener_(Listener::Make(config_)),
         server_(listener_->server()) {
@@ -172,18 +175,38 @@ class AdapterServer::Impl {
     } else if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
       outcome = RejectedOutcome(FailureClass::kUnsupportedMedia,
                                 {BusinessFault("Content-Type must be application/json")});
+    } else if (!req.has_header(kIdempotencyKeyHeader)) {
+      outcome = Run(body, parsed, context);
     } else {
-      parsed = ParseJsonRequest(body);
-      if (auto* fault = std::get_if<Fault>(&parsed)) {
-        outcome = RejectedOutcome(FailureClass::kInvalidRequest, {*fault});
-      } else {
-        outcome = flow_.Run(std::get<MigrationRequestInput>(parsed), context);
+      const std::string key = req.get_header_value(kIdempotencyKeyHeader);
+      IdempotencyGate::Decision decision = idempotency_.Begin(key, body);
+      if (decision.replay) {
+        res.status = decision.replay->http_status;
+        res.set_header(kCorrelationHeader, context.correlation_id);
+        res.set_header("Idempotent-Replayed", "true");
+        res.set_content(decision.replay->body, kJson);
+        outcome.idempotent_replay = true;
+        RecordFinishedRequest({Face::kJson, &outcome, res.status, context.correlation_id, nullptr, SinceStart(start)},
+                              metrics_, logger_);
+        return;
+      }
+      outcome = decision.run ? Run(body, parsed, context) : std::move(*decision.refusal);
+      if (decision.run) {
+        Answer(req, res, outcome, context.correlation_id);
+        if (auto problem = idempotency_.Finish(key, outcome, {res.status, res.body})) outcome.store_error = problem;
       }
     }
-    Answer(req, res, outcome, context.correlation_id);
+    if (res.body.empty()) Answer(req, res, outcome, context.correlation_id);
     RecordFinishedRequest({Face::kJson, &outcome, res.status, context.correlation_id,
                            std::get_if<MigrationRequestInput>(&parsed), SinceStart(start)},
                           metrics_, logger_);
+  }
+
+  MigrationOutcome Run(const std::string& body, std::variant<MigrationRequestInput, Fault>& parsed,
+                       const CallContext& context) {
+    parsed = ParseJsonRequest(body);
+    if (auto* fault = std::get_if<Fault>(&parsed)) return RejectedOutcome(FailureClass::kInvalidRequest, {*fault});
+    return flow_.Run(std::get<MigrationRequestInput>(parsed), context);
   }
 
   // Statuses cpp-httplib sets itself (404, 413, 400 for a broken request line
@@ -216,6 +239,7 @@ class AdapterServer::Impl {
   const Config config_;
   const MigrationFlow& flow_;
   Logger& logger_;
+  IdempotencyGate idempotency_;
   const CallerAuthenticator authenticator_;
   Metrics metrics_;
   std::vector<ReadinessProbe> probes_;
@@ -224,8 +248,9 @@ class AdapterServer::Impl {
   std::thread thread_;
 };
 
-AdapterServer::AdapterServer(const Config& config, const MigrationFlow& flow, Logger& logger)
-    : impl_(std::make_unique<Impl>(config, flow, logger)) {}
+AdapterServer::AdapterServer(const Config& config, const MigrationFlow& flow, Logger& logger,
+                             IdempotencyStore* idempotency)
+    : impl_(std::make_unique<Impl>(config, flow, logger, idempotency)) {}
 
 AdapterServer::~AdapterServer() {
   Stop();

@@ -10,14 +10,17 @@
 
 #include "adapter/config.h"
 #include "adapter/log.h"
+#include "adapter/idempotency.h"
 #include "adapter/migration_flow.h"
 
 namespace voip {
 
 class AdapterServer {
  public:
-  // `flow` and `logger` must outlive the server.
-  AdapterServer(const Config& config, const MigrationFlow& flow, Logger& logger);
+  // `flow`, `logger` and `idempotency` must outlive the server. Without an
+  // idempotency store, requests carrying an Idempotency-Key are refused (503).
+  AdapterServer(const Config& config, const MigrationFlow& flow, Logger& logger,
+                IdempotencyStore* idempotency = nullptr);
   ~AdapterServer();  // stops and joins
   AdapterServer(const AdapterServer&) = delete;
   AdapterServer& operator=(const AdapterServer&) = delete;

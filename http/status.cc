@@ -14,6 +14,8 @@ int HttpStatusFor(FailureClass failure_class) {
     case FailureClass::kBackendUnavailable: return 503;
     case FailureClass::kOverloaded: return 503;
     case FailureClass::kStoreUnavailable: return 503;
+    case FailureClass::kIdempotencyKeyReused: return 422;
+    case FailureClass::kIdempotencyKeyInFlight: return 409;
     case FailureClass::kBackendTimeout: return 504;
     case FailureClass::kInternal: return 500;
   }

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -62,10 +63,10 @@ def closed_port():
 API_KEY = "openapi-contract-test-key"
 
 
-def post(base, body, content_type="application/json", api_key=API_KEY):
+def post(base, body, content_type="application/json", api_key=API_KEY, headers=None):
     data = body if isinstance(body, bytes) else json.dumps(body).encode() if not isinstance(body, str) else body.encode()
     request = urllib.request.Request(base + "/CreateVOIPMigrationWorkOrder", data=data,
-                                     headers={"Content-Type": content_type,
+                                     headers={"Content-Type": content_type, **(headers or {}),
                                               **({"Authorization": "Bearer " + api_key} if api_key else {})},
                                      method="POST")
     try:
@@ -101,8 +102,8 @@ CASES = [
 ]
 
 
-def check(name, base, payload, content_type, expected, failures, seen, api_key=API_KEY):
-    status, raw = post(base, payload, content_type, api_key)
+def check(name, base, payload, content_type, expected, failures, seen, api_key=API_KEY, headers=None):
+    status, raw = post(base, payload, content_type, api_key, headers)
     seen.add(str(status))
     problems = []
     if status != expected:
@@ -123,6 +124,29 @@ def check(name, base, payload, content_type, expected, failures, seen, api_key=A
         failures.append(name)
 
 
+IDEMPOTENCY_CHECKS = 5
+
+
+def check_idempotency(base, failures, seen):
+    """Idempotency-Key: first use, replay, another request (422), in flight (409), too long (400)."""
+    key = {"Idempotency-Key": "contract-key-1"}
+    check("idempotency key first use", base, body("447874384949"), "application/json", 200, failures, seen,
+          headers=key)
+    check("idempotency key replay", base, body("447874384949"), "application/json", 200, failures, seen,
+          headers=key)
+    check("idempotency key with another request", base, body("447874384949", account="999"), "application/json",
+          422, failures, seen, headers=key)
+    slow_key = {"Idempotency-Key": "contract-key-slow"}
+    first = threading.Thread(target=post, args=(base, body("447700900003")), kwargs={"headers": slow_key})
+    first.start()
+    time.sleep(0.15)
+    check("idempotency key in flight", base, body("447700900003"), "application/json", 409, failures, seen,
+          headers=slow_key)
+    first.join()
+    check("idempotency key too long", base, body("447874384949"), "application/json", 400, failures, seen,
+          headers={"Idempotency-Key": "k" * 256})
+
+
 def main():
     failures, seen = [], set()
     os.environ["VOIP_OPENAPI_TEST_KEYS"] = API_KEY
@@ -134,6 +158,7 @@ def main():
             check(name, base, payload, content_type, expected, failures, seen)
         check("no API key", base, body("447874384949"), "application/json", 401, failures, seen, api_key=None)
         check("wrong API key", base, body("447874384949"), "application/json", 401, failures, seen, api_key="nope")
+        check_idempotency(base, failures, seen)
         down, down_base, _ = start_adapter("--workorder-url", f"http://127.0.0.1:{closed_port()}/workorder",
                                            "--midas-url", midas_url, "--auth", "api-key",
                                            "--api-keys", "env:VOIP_OPENAPI_TEST_KEYS")
@@ -147,7 +172,7 @@ def main():
     if untested:
         print("FAIL documented statuses never produced: " + ", ".join(sorted(untested)))
         failures.append("coverage")
-    total = len(CASES) + 4
+    total = len(CASES) + 4 + IDEMPOTENCY_CHECKS
     print(f"{total - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 

@@ -1,0 +1,46 @@
+// Idempotency keys: the first answer given for a key is stored with a
+// fingerprint of its request, so a repeat of the same request is answered
+// with the same bytes and calls no backend. The SQLite implementation is
+// adapter/store/sqlite_idempotency.h.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "adapter/outbox.h"  // StoreResult, StoreStatus
+
+namespace voip {
+
+inline constexpr std::size_t kMaxIdempotencyKeyLength = 255;
+
+// An answer as it was sent.
+struct StoredAnswer {
+  int http_status = 0;
+  std::string body;
+};
+
+enum class ClaimResult {
+  kClaimed,    // new (or expired) key: recorded as running; the caller runs the request, then Completes or Releases
+  kReplay,     // same key, same fingerprint, finished: `answer` holds what was sent
+  kMismatch,   // same key, another request
+  kInFlight,   // same key, same request, still running
+};
+
+struct Claim {
+  ClaimResult result = ClaimResult::kClaimed;
+  std::optional<StoredAnswer> answer;  // for kReplay
+};
+
+// Thread-safe. Times are read from the implementation's clock.
+class IdempotencyStore {
+ public:
+  virtual ~IdempotencyStore() = default;
+  // Atomically looks the key up and claims it when it is new or expired.
+  virtual StoreResult<Claim> ClaimKey(const std::string& key, const std::string& fingerprint) = 0;
+  // Stores the answer of a claimed key; it is replayed until the key expires.
+  virtual StoreStatus Complete(const std::string& key, const StoredAnswer& answer) = 0;
+  // Forgets a claimed key whose request did nothing and may be retried.
+  virtual StoreStatus Release(const std::string& key) = 0;
+};
+
+}  // namespace voip

@@ -1,0 +1,69 @@
+#include "http/idempotency_gate.h"
+
+#include "adapter/secret.h"
+
+namespace voip {
+namespace {
+
+bool InvitesRetry(FailureClass failure_class) {
+  return failure_class == FailureClass::kBackendUnavailable || failure_class == FailureClass::kStoreUnavailable ||
+         failure_class == FailureClass::kOverloaded;
+}
+
+IdempotencyGate::Decision Refuse(FailureClass failure_class, Fault fault) {
+  IdempotencyGate::Decision decision;
+  decision.refusal = RejectedOutcome(failure_class, {std::move(fault)});
+  return decision;
+}
+
+}  // namespace
+
+IdempotencyGate::Decision IdempotencyGate::Begin(const std::string& key, std::string_view request_body) {
+  if (key.empty() || key.size() > kMaxIdempotencyKeyLength) {
+    return Refuse(FailureClass::kInvalidRequest, BusinessFault("Idempotency-Key must be 1 to 255 characters"));
+  }
+  if (store_ == nullptr) return Refuse(FailureClass::kStoreUnavailable, StoreUnavailableFault());
+  StoreResult<Claim> claimed = store_->ClaimKey(key, Sha256Hex(Sha256(request_body)));
+  if (std::holds_alternative<StoreError>(claimed)) {
+    Decision decision = Refuse(FailureClass::kStoreUnavailable, StoreUnavailableFault());
+    decision.refusal->store_error = std::get<StoreError>(claimed).message;
+    return decision;
+  }
+  const Claim& claim = std::get<Claim>(claimed);
+  switch (claim.result) {
+    case ClaimResult::kClaimed: {
+      Decision decision;
+      decision.run = true;
+      return decision;
+    }
+    case ClaimResult::kReplay: {
+      Decision decision;
+      decision.replay = claim.answer;
+      return decision;
+    }
+    case ClaimResult::kMismatch:
+      return Refuse(FailureClass::kIdempotencyKeyReused,
+                    BusinessFault("This Idempotency-Key was already used with a different request; use a new key "
+                                  "for a new request"));
+    case ClaimResult::kInFlight:
+      break;
+  }
+  return Refuse(FailureClass::kIdempotencyKeyInFlight,
+                BusinessFault("A request with this Idempotency-Key is still being processed; retry later to get "
+                              "its answer"));
+}
+
+std::optional<std::string> IdempotencyGate::Finish(const std::string& key, const MigrationOutcome& outcome,
+                                                   const StoredAnswer& answer) {
+  const StoreStatus status = InvitesRetry(outcome.failure_class) ? store_->Release(key) : store_->Complete(key, answer);
+  if (status) return status->message;
+  return std::nullopt;
+}
+
+MigrationOutcome InterruptedIdempotentOutcome() {
+  return RejectedOutcome(FailureClass::kInternal,
+                         {SystemFault("The adapter stopped while this request was being processed; whether the work "
+                                      "order was created is unknown, check before retrying with a new key")});
+}
+
+}  // namespace voip

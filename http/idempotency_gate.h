@@ -1,0 +1,47 @@
+// The Idempotency-Key rules of the JSON face, around the core: a key of 1 to
+// 255 characters; the same key and request replay the stored answer (no
+// backend call); the same key with another request is refused (422); the same
+// key while the first request runs is refused (409). Answers that did nothing
+// and invite a retry (503) are not kept, so the retry runs.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "adapter/idempotency.h"
+#include "adapter/migration_flow.h"
+
+namespace voip {
+
+class IdempotencyGate {
+ public:
+  // `store` must outlive the gate; nullptr: no store, and a request with a
+  // key is refused (503).
+  explicit IdempotencyGate(IdempotencyStore* store) : store_(store) {}
+
+  struct Decision {
+    bool run = false;                         // claimed: run the request, then Finish
+    std::optional<StoredAnswer> replay;       // send these bytes as they are
+    std::optional<MigrationOutcome> refusal;  // answer this (400, 409, 422, 503)
+  };
+
+  // Before the request runs. `request_body` is the body as received; its
+  // SHA-256 is the request's fingerprint.
+  Decision Begin(const std::string& key, std::string_view request_body);
+
+  // After a claimed request ran and `answer` was rendered: stores it, or
+  // releases the key when the outcome did nothing and asks for a retry.
+  // Returns the store's error for logs, if any.
+  std::optional<std::string> Finish(const std::string& key, const MigrationOutcome& outcome,
+                                    const StoredAnswer& answer);
+
+ private:
+  IdempotencyStore* store_;
+};
+
+// The answer kept for keys whose request was cut short by a crash: the
+// outcome is unknown (500, SYSTEM 10686).
+MigrationOutcome InterruptedIdempotentOutcome();
+
+}  // namespace voip

@@ -1,0 +1,88 @@
+#include "adapter/store/sqlite_idempotency.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "tests/support/temp_dir.h"
+
+namespace voip::store {
+namespace {
+
+class SqliteIdempotencyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    db_ = SqliteDatabase::Open(dir_.File("adapter.db"), SyncMode::kNormal, &error);
+    ASSERT_TRUE(db_) << error;
+    SqliteIdempotencyOptions options;
+    options.ttl = std::chrono::seconds(60);
+    options.now_ms = [this] { return now_ms_.load(); };
+    store_ = SqliteIdempotencyStore::Open(*db_, options, &error);
+    ASSERT_TRUE(store_) << error;
+  }
+
+  Claim ClaimOf(const std::string& key, const std::string& fingerprint) {
+    return std::get<Claim>(store_->ClaimKey(key, fingerprint));
+  }
+
+  testing::TempDir dir_;
+  std::atomic<std::int64_t> now_ms_{1'000'000};
+  std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<SqliteIdempotencyStore> store_;
+};
+
+// A new key is claimed; asked again before it completes, it is in flight.
+TEST_F(SqliteIdempotencyTest, NewKeyIsClaimedThenInFlight) {
+  EXPECT_EQ(ClaimOf("k1", "fp").result, ClaimResult::kClaimed);
+  EXPECT_EQ(ClaimOf("k1", "fp").result, ClaimResult::kInFlight);
+}
+
+// A completed key replays its stored answer to the same request.
+TEST_F(SqliteIdempotencyTest, CompletedKeyReplays) {
+  ClaimOf("k1", "fp");
+  ASSERT_FALSE(store_->Complete("k1", {422, "{\"x\":1}"}));
+  const Claim claim = ClaimOf("k1", "fp");
+  EXPECT_EQ(claim.result, ClaimResult::kReplay);
+  ASSERT_TRUE(claim.answer.has_value());
+  EXPECT_EQ(claim.answer->http_status, 422);
+  EXPECT_EQ(claim.answer->body, "{\"x\":1}");
+}
+
+// Another request under a used key is a mismatch, running or finished.
+TEST_F(SqliteIdempotencyTest, OtherRequestIsMismatch) {
+  ClaimOf("k1", "fp");
+  EXPECT_EQ(ClaimOf("k1", "other").result, ClaimResult::kMismatch);
+  store_->Complete("k1", {200, "{}"});
+  EXPECT_EQ(ClaimOf("k1", "other").result, ClaimResult::kMismatch);
+}
+
+// A released key can be claimed again (its request did nothing).
+TEST_F(SqliteIdempotencyTest, ReleasedKeyIsClaimableAgain) {
+  ClaimOf("k1", "fp");
+  ASSERT_FALSE(store_->Release("k1"));
+  EXPECT_EQ(ClaimOf("k1", "other").result, ClaimResult::kClaimed);
+}
+
+// After the expiry the key is new again, and expired keys are deleted.
+TEST_F(SqliteIdempotencyTest, ExpiredKeyIsNewAgain) {
+  ClaimOf("k1", "fp");
+  store_->Complete("k1", {200, "{}"});
+  now_ms_ += 60'000;
+  EXPECT_EQ(ClaimOf("k1", "other").result, ClaimResult::kClaimed);
+  now_ms_ += 60'000;
+  EXPECT_EQ(std::get<int>(store_->DeleteExpired()), 1);
+}
+
+// Keys left running by a crash get the given answer and then replay it.
+TEST_F(SqliteIdempotencyTest, InterruptedKeysReplayTheGivenAnswer) {
+  ClaimOf("k1", "fp");
+  EXPECT_EQ(std::get<int>(store_->CompleteInterrupted({500, "unknown"})), 1);
+  const Claim claim = ClaimOf("k1", "fp");
+  EXPECT_EQ(claim.result, ClaimResult::kReplay);
+  EXPECT_EQ(claim.answer->http_status, 500);
+  EXPECT_EQ(claim.answer->body, "unknown");
+}
+
+}  // namespace
+}  // namespace voip::store

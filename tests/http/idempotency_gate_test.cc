@@ -1,0 +1,85 @@
+#include "http/idempotency_gate.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace voip {
+namespace {
+
+// A scripted store: answers ClaimKey with `next`, records what was kept or released.
+class ScriptedStore : public IdempotencyStore {
+ public:
+  StoreResult<Claim> ClaimKey(const std::string& key, const std::string& fingerprint) override {
+    claimed_key = key;
+    claimed_fingerprint = fingerprint;
+    if (fail) return StoreError{"disk full"};
+    return next;
+  }
+  StoreStatus Complete(const std::string& key, const StoredAnswer& answer) override {
+    completed[key] = answer;
+    return std::nullopt;
+  }
+  StoreStatus Release(const std::string& key) override {
+    released.push_back(key);
+    return std::nullopt;
+  }
+  Claim next;
+  bool fail = false;
+  std::string claimed_key, claimed_fingerprint;
+  std::map<std::string, StoredAnswer> completed;
+  std::vector<std::string> released;
+};
+
+class IdempotencyGateTest : public ::testing::Test {
+ protected:
+  ScriptedStore store_;
+  IdempotencyGate gate_{&store_};
+};
+
+// An empty key is a 400 BUSINESS fault and the store is not asked.
+TEST_F(IdempotencyGateTest, EmptyKeyIsInvalid) {
+  const auto decision = gate_.Begin("", "{}");
+  ASSERT_TRUE(decision.refusal.has_value());
+  EXPECT_EQ(decision.refusal->failure_class, FailureClass::kInvalidRequest);
+  EXPECT_EQ(decision.refusal->faults.at(0), BusinessFault("Idempotency-Key must be 1 to 255 characters"));
+  EXPECT_TRUE(store_.claimed_key.empty());
+}
+
+// The fingerprint is the SHA-256 of the body as received.
+TEST_F(IdempotencyGateTest, FingerprintIsSha256OfBody) {
+  const auto decision = gate_.Begin("k", "abc");
+  EXPECT_TRUE(decision.run);
+  EXPECT_EQ(store_.claimed_fingerprint, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// A store failure refuses the request as 503 (nothing was sent).
+TEST_F(IdempotencyGateTest, StoreFailureIs503) {
+  store_.fail = true;
+  const auto decision = gate_.Begin("k", "{}");
+  ASSERT_TRUE(decision.refusal.has_value());
+  EXPECT_EQ(decision.refusal->failure_class, FailureClass::kStoreUnavailable);
+  EXPECT_EQ(decision.refusal->store_error, "disk full");
+}
+
+// Mismatch and in-flight map to their own classes (422, 409).
+TEST_F(IdempotencyGateTest, MismatchAndInFlightAreRefused) {
+  store_.next.result = ClaimResult::kMismatch;
+  EXPECT_EQ(gate_.Begin("k", "{}").refusal->failure_class, FailureClass::kIdempotencyKeyReused);
+  store_.next.result = ClaimResult::kInFlight;
+  EXPECT_EQ(gate_.Begin("k", "{}").refusal->failure_class, FailureClass::kIdempotencyKeyInFlight);
+}
+
+// A finished answer is kept; an answer that did nothing and invites a retry releases the key.
+TEST_F(IdempotencyGateTest, FinishKeepsOrReleases) {
+  MigrationOutcome done;
+  gate_.Finish("kept", done, {200, "body"});
+  EXPECT_EQ(store_.completed.at("kept").body, "body");
+  MigrationOutcome unreachable = RejectedOutcome(FailureClass::kBackendUnavailable, {SystemFault("x")});
+  gate_.Finish("released", unreachable, {503, "b"});
+  EXPECT_EQ(store_.released, std::vector<std::string>{"released"});
+  EXPECT_EQ(store_.completed.count("released"), 0u);
+}
+
+}  // namespace
+}  // namespace voip
