@@ -276,6 +276,9 @@ const std::vector<Setting>& Settings() {
       {"idempotency-key-ttl-s", "S", "How long the answer to an Idempotency-Key is kept and replayed. Default "
                                      "86400 (24 h).",
        IntIn(60, 30 * 86400, [](Config& c, long v) { c.idempotency_key_ttl_s = static_cast<int>(v); })},
+      {"shutdown-grace-s", "S", "On SIGTERM or SIGINT, how long requests in flight may still take before the "
+                                "process exits anyway (their attempts stay journalled). Default 30.",
+       IntIn(1, 3600, [](Config& c, long v) { c.shutdown_grace_s = static_cast<int>(v); })},
       {"log-level", "LEVEL", "debug, info, warn or error. Default info.",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {

@@ -73,6 +73,7 @@ struct Config {
   int outbox_max_age_s = 86400;        // then the update is dead-lettered
   int outbox_poll_ms = 1000;           // how often the relay looks for due updates
   int idempotency_key_ttl_s = 86400;   // how long an Idempotency-Key's answer is kept
+  int shutdown_grace_s = 30;           // SIGTERM: how long requests in flight may still take
 };
 
 // Either a valid configuration, or a message naming the offending key or flag.

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "adapter/config.h"
@@ -215,6 +216,13 @@ int main(int argc, char** argv) {
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
+  // Past the grace period, exit anyway: what was cut short stays journalled,
+  // and the next start reports it as an unknown outcome and tells MIDAS.
+  std::thread([&logger, grace = config.shutdown_grace_s] {
+    std::this_thread::sleep_for(std::chrono::seconds(grace));
+    logger.Log(voip::LogLevel::kWarn, "shutdown_grace_exceeded", {{"graceS", grace}});
+    std::_Exit(0);
+  }).detach();
   server.Stop();
   server.Wait();
   relay.Stop();  // finishes its round and writes what it deferred

@@ -60,10 +60,53 @@ def main():
         sim.terminate()
         sim.wait(timeout=10)
         subprocess.run(["rm", "-rf", data_dir], check=False)
+    failures += grace_exceeded()
     for failure in failures:
         print("FAIL " + failure)
     print(f"{1 - bool(failures)} passed, {int(bool(failures))} failed")
     return 1 if failures else 0
+
+
+def grace_exceeded():
+    """A request longer than shutdown-grace-s: exit 0 at the grace period, the attempt left journalled."""
+    failures = []
+    data_dir = tempfile.mkdtemp(prefix="sigterm-grace-test-")
+    database = os.path.join(data_dir, "adapter.db")
+    sim = subprocess.Popen([SIM, "--listen", "127.0.0.1:0", "--slow-ms", "4000"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+    adapter = None
+    try:
+        sim_base = sim.stdout.readline().split("listening on ")[1].split()[0]
+        adapter = Adapter(ADAPTER, "--workorder-url", sim_base + "/workorder", "--midas-url", sim_base + "/midas",
+                          "--auth", "none", "--database", database, "--workorder-timeout-ms", "8000",
+                          "--shutdown-grace-s", "1")
+        threading.Thread(target=lambda: post_quietly(adapter.base), daemon=True).start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        adapter._proc.terminate()
+        code = adapter._proc.wait(timeout=10)
+        took = time.monotonic() - started
+        if code != 0:
+            failures.append(f"past the grace period: exit code {code}, expected 0")
+        if not 0.8 <= took <= 3:
+            failures.append(f"past the grace period: exited after {took:.1f} s, expected about 1 s")
+        rows = sqlite3.connect(database).execute("SELECT work_order FROM outbox").fetchall()
+        if rows != [("attempting",)]:
+            failures.append(f"past the grace period the outbox holds {rows}, expected the journalled attempt")
+    finally:
+        if adapter:
+            adapter.stop()
+        sim.terminate()
+        sim.wait(timeout=10)
+        subprocess.run(["rm", "-rf", data_dir], check=False)
+    return failures
+
+
+def post_quietly(base):
+    try:
+        post_json(base, migration_request(TELEPHONE), timeout=10)
+    except Exception:  # the adapter exits mid-request
+        pass
 
 
 if __name__ == "__main__":
