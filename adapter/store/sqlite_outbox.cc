@@ -100,6 +100,22 @@ std::unique_ptr<SqliteOutbox> SqliteOutbox::Open(SqliteDatabase& db, SqliteOutbo
 SqliteOutbox::SqliteOutbox(SqliteDatabase& db, SqliteOutboxOptions options)
     : db_(db),
       options_(std::move(options)),
+      insert_(std::make_unique<Statement>(
+          db, "INSERT INTO outbox (correlation_id, telephone_number, account_number, site_reference, "
+              "work_order, delivery, created_ms) VALUES (?1, ?2, ?3, ?4, 'attempting', 'waiting', ?5)")),
+      record_(std::make_unique<Statement>(
+          db, "UPDATE outbox SET work_order = ?2, status = ?3, order_number = ?4, reason = ?5, "
+              "delivery = 'pending', pending_since_ms = ?6, next_attempt_ms = NULL WHERE id = ?1")),
+      // A delivered entry whose work-order outcome is known is done: removed.
+      // An unknown outcome stays listed for operators.
+      remove_(std::make_unique<Statement>(
+          db, "DELETE FROM outbox WHERE id = ?1 AND delivery = 'pending' AND work_order IN ('created', 'failed')")),
+      delivered_(std::make_unique<Statement>(
+          db, "UPDATE outbox SET delivery = 'delivered', next_attempt_ms = NULL, last_error = NULL "
+              "WHERE id = ?1 AND delivery = 'pending'")),
+      attempts_(std::make_unique<Statement>(db, "SELECT attempts FROM outbox WHERE id = ?1 AND delivery = 'pending'")),
+      failed_(std::make_unique<Statement>(
+          db, "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1")),
       retry_(options_.retry, options_.seed != 0 ? options_.seed : std::random_device{}()) {}
 
 SqliteOutbox::~SqliteOutbox() { Flush(); }
@@ -115,15 +131,10 @@ std::vector<SqliteOutbox::Deferred> SqliteOutbox::TakeDeferred() {
 
 bool SqliteOutbox::ApplyDeferredLocked(std::vector<Deferred>& deferred) {
   if (deferred.empty()) return true;
-  // A delivered entry whose work-order outcome is known is done: removed. An
-  // unknown outcome stays listed for operators.
-  Statement remove(db_,
-                   "DELETE FROM outbox WHERE id = ?1 AND delivery = 'pending' AND work_order IN ('created', 'failed')");
-  Statement delivered(db_,
-                      "UPDATE outbox SET delivery = 'delivered', next_attempt_ms = NULL, last_error = NULL "
-                      "WHERE id = ?1 AND delivery = 'pending'");
-  Statement attempts(db_, "SELECT attempts FROM outbox WHERE id = ?1 AND delivery = 'pending'");
-  Statement failed(db_, "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1");
+  Statement& remove = *remove_;
+  Statement& delivered = *delivered_;
+  Statement& attempts = *attempts_;
+  Statement& failed = *failed_;
   const std::int64_t now = Now();
   for (const Deferred& d : deferred) {
     if (d.delivered) {
@@ -150,9 +161,7 @@ StoreResult<OutboxEntryId> SqliteOutbox::Journal(const MigrationStatusUpdate& up
   Transaction transaction(db_);
   if (!transaction.ok()) return Failed("cannot begin a transaction");
   ApplyDeferredLocked(deferred);  // best effort: a lost mark means one more harmless delivery
-  Statement insert(db_,
-                   "INSERT INTO outbox (correlation_id, telephone_number, account_number, site_reference, "
-                   "work_order, delivery, created_ms) VALUES (?1, ?2, ?3, ?4, 'attempting', 'waiting', ?5)");
+  Statement& insert = insert_->Reset();
   insert.Bind(1, correlation_id)
       .Bind(2, update.telephone_number)
       .Bind(3, update.account_number)
@@ -172,9 +181,7 @@ StoreStatus SqliteOutbox::RecordOutcome(OutboxEntryId id, WorkOrderState outcome
   Transaction transaction(db_);
   if (!transaction.ok()) return Failed("cannot begin a transaction");
   ApplyDeferredLocked(deferred);
-  Statement record(db_,
-                   "UPDATE outbox SET work_order = ?2, status = ?3, order_number = ?4, reason = ?5, "
-                   "delivery = 'pending', pending_since_ms = ?6, next_attempt_ms = NULL WHERE id = ?1");
+  Statement& record = record_->Reset();
   record.Bind(1, id)
       .Bind(2, std::string_view(WorkOrderStateName(outcome)))
       .Bind(3, std::string_view(MigrationStatusName(update.status)))

@@ -82,6 +82,8 @@ class SqliteOutbox : public Outbox {
 
   SqliteDatabase& db_;
   SqliteOutboxOptions options_;
+  // The hot statements, prepared once (used under the database mutex).
+  std::unique_ptr<Statement> insert_, record_, remove_, delivered_, attempts_, failed_;
   RetryPolicy retry_;
   std::mutex deferred_mutex_;
   std::vector<Deferred> deferred_;
