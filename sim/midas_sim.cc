@@ -9,6 +9,14 @@
 #include "soapMidasCustomerBindingService.h"
 
 namespace voip::sim {
+
+using soap::DispatchSoap;
+using soap::FaultDetail;
+using soap::HttpReply;
+using soap::InboundSoapMessage;
+using soap::SoapDispatchResult;
+using soap::SoapLimits;
+
 namespace {
 
 std::string FormatUpdateReference(std::int64_t sequence) {

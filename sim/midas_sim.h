@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "sim/simulators.h"
-#include "sim/soap_dispatch.h"
+#include "adapter/soap/soap_dispatch.h"
 #include "sim/stop_signal.h"
 
 namespace voip::sim {
@@ -25,14 +25,14 @@ class MidasSim {
   static constexpr std::size_t kMaxRecords = 100000;
 
   // `stop` must outlive this object; stopping it cuts slow answers short.
-  MidasSim(int slow_ms, const StopSignal* stop, SoapLimits limits = {});
+  MidasSim(int slow_ms, const StopSignal* stop, soap::SoapLimits limits = {});
   MidasSim(const MidasSim&) = delete;
   MidasSim& operator=(const MidasSim&) = delete;
 
   // Answers one POSTed envelope. Every update that reaches the operation is
   // recorded (before any slow wait), faulted ones flagged; envelopes gSOAP
   // rejects are answered with a SOAP fault and not recorded.
-  HttpReply Serve(const InboundSoapMessage& message);
+  soap::HttpReply Serve(const soap::InboundSoapMessage& message);
 
   // Snapshot of the recorded updates, in arrival order.
   std::vector<ReceivedStatusUpdate> Received() const;
@@ -49,7 +49,7 @@ class MidasSim {
 
   const int slow_ms_;
   const StopSignal* const stop_;
-  const SoapLimits limits_;
+  const soap::SoapLimits limits_;
 
   mutable std::mutex mutex_;
   std::int64_t next_update_sequence_;  // guarded by mutex_

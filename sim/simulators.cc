@@ -10,12 +10,17 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "adapter/soap/soap_dispatch.h"
 #include "sim/midas_sim.h"
-#include "sim/soap_dispatch.h"
 #include "sim/stop_signal.h"
 #include "sim/work_order_sim.h"
 
 namespace voip::sim {
+
+using soap::HttpReply;
+using soap::InboundSoapMessage;
+using soap::SoapLimits;
+
 namespace {
 
 constexpr std::size_t kMaxBodyBytes = 1 << 20;

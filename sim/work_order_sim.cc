@@ -9,6 +9,14 @@
 #include "soapWorkOrderBindingService.h"
 
 namespace voip::sim {
+
+using soap::DispatchSoap;
+using soap::FaultDetail;
+using soap::HttpReply;
+using soap::InboundSoapMessage;
+using soap::SoapDispatchResult;
+using soap::SoapLimits;
+
 namespace {
 
 // The first part of a real success envelope, cut off mid-element.

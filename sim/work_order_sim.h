@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "sim/simulators.h"
-#include "sim/soap_dispatch.h"
+#include "adapter/soap/soap_dispatch.h"
 #include "sim/stop_signal.h"
 
 namespace voip::sim {
@@ -24,7 +24,7 @@ class WorkOrderSim {
   static constexpr std::size_t kMaxRecords = 100000;
 
   // `stop` must outlive this object; stopping it cuts slow answers short.
-  WorkOrderSim(int slow_ms, const StopSignal* stop, SoapLimits limits = {});
+  WorkOrderSim(int slow_ms, const StopSignal* stop, soap::SoapLimits limits = {});
   WorkOrderSim(const WorkOrderSim&) = delete;
   WorkOrderSim& operator=(const WorkOrderSim&) = delete;
 
@@ -32,7 +32,7 @@ class WorkOrderSim {
   // recorded (before any slow wait) with the order number answered, empty
   // when the answer was not a success; envelopes gSOAP rejects are answered
   // with a SOAP fault and not recorded.
-  HttpReply Serve(const InboundSoapMessage& message);
+  soap::HttpReply Serve(const soap::InboundSoapMessage& message);
 
   // Snapshot of the recorded requests, in arrival order.
   std::vector<ReceivedWorkOrder> Received() const;
@@ -50,7 +50,7 @@ class WorkOrderSim {
 
   const int slow_ms_;
   const StopSignal* const stop_;
-  const SoapLimits limits_;
+  const soap::SoapLimits limits_;
 
   mutable std::mutex mutex_;
   std::int64_t next_order_sequence_;  // guarded by mutex_

@@ -1,5 +1,5 @@
 // DispatchSoap, the in-memory gSOAP service driver, without any socket.
-#include "sim/soap_dispatch.h"
+#include "adapter/soap/soap_dispatch.h"
 
 #include <string>
 
@@ -8,7 +8,7 @@
 #include "soapH.h"
 #include "soapWorkOrderBindingService.h"
 
-namespace voip::sim {
+namespace voip::soap {
 namespace {
 
 constexpr char kEnvelope11[] = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -48,7 +48,7 @@ class EchoService : public WorkOrderBindingService {
   int* calls_;
 };
 
-class simSoapDispatch : public ::testing::Test {
+class SoapDispatchTest : public ::testing::Test {
  protected:
   SoapDispatchResult Dispatch(const std::string& body, SoapLimits limits = {}) {
     return DispatchSoap(
@@ -63,7 +63,7 @@ class simSoapDispatch : public ::testing::Test {
 };
 
 // A valid SOAP 1.1 request reaches the operation and its answer comes back as 200 text/xml.
-TEST_F(simSoapDispatch, DispatchesValidEnvelopeToTheOperation) {
+TEST_F(SoapDispatchTest, DispatchesValidEnvelopeToTheOperation) {
   SoapDispatchResult result = Dispatch(Envelope(Request("447700900123")));
   EXPECT_EQ(calls_, 1);
   EXPECT_EQ(result.soap_error, SOAP_OK);
@@ -74,7 +74,7 @@ TEST_F(simSoapDispatch, DispatchesValidEnvelopeToTheOperation) {
 }
 
 // Truncated XML is answered with a SOAP 1.1 Client fault and HTTP 500, without calling the operation.
-TEST_F(simSoapDispatch, AnswersTruncatedXmlWithClientFault) {
+TEST_F(SoapDispatchTest, AnswersTruncatedXmlWithClientFault) {
   std::string body = Envelope(Request("447700900123"));
   body.resize(body.size() / 2);
   SoapDispatchResult result = Dispatch(body);
@@ -86,7 +86,7 @@ TEST_F(simSoapDispatch, AnswersTruncatedXmlWithClientFault) {
 }
 
 // Strict mode: a mismatched end tag is a fault (gSOAP accepts it without SOAP_XML_STRICT).
-TEST_F(simSoapDispatch, RejectsMismatchedEndTag) {
+TEST_F(SoapDispatchTest, RejectsMismatchedEndTag) {
   std::string body = Envelope(Request("447700900123"));
   const std::string good = "</wo:accountNumber>";
   body.replace(body.find(good), good.size(), "</wo:accountNumbr>");
@@ -97,7 +97,7 @@ TEST_F(simSoapDispatch, RejectsMismatchedEndTag) {
 }
 
 // Strict mode: an element the schema does not declare is a fault.
-TEST_F(simSoapDispatch, RejectsUndeclaredElement) {
+TEST_F(SoapDispatchTest, RejectsUndeclaredElement) {
   SoapDispatchResult result =
       Dispatch(Envelope(Request("447700900123") + "<wo:surprise>1</wo:surprise>"));
   EXPECT_EQ(calls_, 0);
@@ -106,7 +106,7 @@ TEST_F(simSoapDispatch, RejectsUndeclaredElement) {
 }
 
 // Strict mode: a missing required element is a fault.
-TEST_F(simSoapDispatch, RejectsMissingRequiredElement) {
+TEST_F(SoapDispatchTest, RejectsMissingRequiredElement) {
   SoapDispatchResult result = Dispatch(Envelope(
       "<wo:telephoneNumber>447700900123</wo:telephoneNumber><wo:siteReference>42</wo:siteReference>"
       "<wo:migrationType>TDM_TO_VOC</wo:migrationType>"));
@@ -115,7 +115,7 @@ TEST_F(simSoapDispatch, RejectsMissingRequiredElement) {
 }
 
 // A DOCTYPE (here an XXE attempt) is refused before parsing, with a fault naming DTDs.
-TEST_F(simSoapDispatch, RefusesDoctype) {
+TEST_F(SoapDispatchTest, RefusesDoctype) {
   const std::string prolog =
       "<?xml version=\"1.0\"?>\n<!DOCTYPE env:Envelope [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n";
   SoapDispatchResult result = Dispatch(Envelope(Request("447700900123", "&xxe;"), kEnvelope11, prolog));
@@ -126,7 +126,7 @@ TEST_F(simSoapDispatch, RefusesDoctype) {
 }
 
 // A body above SoapLimits::max_bytes is refused with 413 and a Client fault, unparsed.
-TEST_F(simSoapDispatch, RefusesOversizedBodyWith413) {
+TEST_F(SoapDispatchTest, RefusesOversizedBodyWith413) {
   SoapLimits limits;
   limits.max_bytes = 256;
   SoapDispatchResult result = Dispatch(Envelope(Request("447700900123")), limits);
@@ -136,7 +136,7 @@ TEST_F(simSoapDispatch, RefusesOversizedBodyWith413) {
 }
 
 // SoapLimits::max_depth bounds XML nesting: a depth-3 limit refuses even a valid request.
-TEST_F(simSoapDispatch, RefusesNestingDeeperThanLimit) {
+TEST_F(SoapDispatchTest, RefusesNestingDeeperThanLimit) {
   SoapLimits limits;
   limits.max_depth = 3;
   SoapDispatchResult result = Dispatch(Envelope(Request("447700900123")), limits);
@@ -145,8 +145,9 @@ TEST_F(simSoapDispatch, RefusesNestingDeeperThanLimit) {
   EXPECT_EQ(result.reply.status, 500);
 }
 
-// 100,000 nested unknown header elements are skipped without recursion and answered normally.
-TEST_F(simSoapDispatch, SurvivesVeryDeepUnknownHeader) {
+// 100,000 nested unknown header elements are refused before parsing (gSOAP's
+// maxlevel does not cover skipped header blocks), with no operation call.
+TEST_F(SoapDispatchTest, RefusesVeryDeepUnknownHeader) {
   std::string deep;
   for (int i = 0; i < 100000; ++i) deep += "<x>";
   for (int i = 0; i < 100000; ++i) deep += "</x>";
@@ -154,12 +155,13 @@ TEST_F(simSoapDispatch, SurvivesVeryDeepUnknownHeader) {
   const std::string body_tag = "<env:Body>";
   body.insert(body.find(body_tag), "<env:Header>" + deep + "</env:Header>");
   SoapDispatchResult result = Dispatch(body);
-  EXPECT_EQ(result.reply.status, 200);
-  EXPECT_EQ(calls_, 1);
+  EXPECT_EQ(result.reply.status, 500);
+  EXPECT_NE(result.reply.body.find("XML nested deeper than the allowed depth"), std::string::npos);
+  EXPECT_EQ(calls_, 0);
 }
 
 // A body element no operation handles is a fault.
-TEST_F(simSoapDispatch, AnswersUnknownOperationWithFault) {
+TEST_F(SoapDispatchTest, AnswersUnknownOperationWithFault) {
   SoapDispatchResult result = Dispatch(
       "<env:Envelope xmlns:env=\"http://schemas.xmlsoap.org/soap/envelope/\"><env:Body>"
       "<x:Unknown xmlns:x=\"urn:x\"/></env:Body></env:Envelope>");
@@ -170,21 +172,49 @@ TEST_F(simSoapDispatch, AnswersUnknownOperationWithFault) {
 }
 
 // A SOAP 1.2 request is answered in SOAP 1.2 with application/soap+xml.
-TEST_F(simSoapDispatch, AnswersSoap12InSoap12) {
+TEST_F(SoapDispatchTest, AnswersSoap12InSoap12) {
   SoapDispatchResult result = Dispatch(Envelope(Request("447700900123"), kEnvelope12));
   EXPECT_EQ(result.reply.status, 200);
   EXPECT_EQ(result.reply.content_type, "application/soap+xml; charset=utf-8");
   EXPECT_NE(result.reply.body.find(kEnvelope12), std::string::npos);
 }
 
+// After a SOAP 1.2 message, the thread's context answers the next, unversioned
+// garbage in SOAP 1.1 again: nothing of the previous envelope version survives.
+TEST_F(SoapDispatchTest, NextMessageDoesNotInheritSoap12) {
+  ASSERT_EQ(Dispatch(Envelope(Request("447700900123"), kEnvelope12)).reply.status, 200);
+  SoapDispatchResult result = Dispatch("not xml");
+  EXPECT_EQ(result.reply.status, 500);
+  EXPECT_EQ(result.reply.content_type, "text/xml; charset=utf-8");
+  EXPECT_NE(result.reply.body.find(kEnvelope11), std::string::npos);
+  EXPECT_EQ(result.reply.body.find(kEnvelope12), std::string::npos);
+}
+
+// An announced version wins: a SOAP 1.2 envelope where 1.1 is announced is a
+// SOAP 1.1 VersionMismatch fault (HTTP 500), and the operation is not called.
+TEST_F(SoapDispatchTest, AnnouncedVersionMismatchIsVersionMismatchFault) {
+  SoapDispatchResult result = DispatchSoap(
+      Envelope(Request("447700900123"), kEnvelope12),
+      [this](struct soap* ctx) {
+        EchoService service(ctx, &calls_);
+        return service.dispatch();
+      },
+      {}, SoapVersion::k11);
+  EXPECT_EQ(calls_, 0);
+  EXPECT_EQ(result.soap_error, SOAP_VERSIONMISMATCH);
+  EXPECT_EQ(result.reply.status, 500);
+  EXPECT_NE(result.reply.body.find(kEnvelope11), std::string::npos);
+  EXPECT_NE(result.reply.body.find("VersionMismatch"), std::string::npos);
+}
+
 // SOAP 1.2 Sender faults travel with HTTP 400, SOAP 1.1 Client faults with 500.
-TEST_F(simSoapDispatch, MapsSoap12SenderFaultTo400) {
+TEST_F(SoapDispatchTest, MapsSoap12SenderFaultTo400) {
   EXPECT_EQ(Dispatch(Envelope(Request("fault"), kEnvelope12)).reply.status, 400);
   EXPECT_EQ(Dispatch(Envelope(Request("fault"), kEnvelope11)).reply.status, 500);
 }
 
 // An operation's fault on a SOAP 1.2 request is shaped as SOAP 1.2 (Code/Reason), not as 1.1.
-TEST_F(simSoapDispatch, ShapesSoap12FaultsAsSoap12) {
+TEST_F(SoapDispatchTest, ShapesSoap12FaultsAsSoap12) {
   SoapDispatchResult result = Dispatch(Envelope(Request("fault"), kEnvelope12));
   EXPECT_NE(result.reply.body.find("<SOAP-ENV:Value>SOAP-ENV:Sender</SOAP-ENV:Value>"),
             std::string::npos)
@@ -194,7 +224,7 @@ TEST_F(simSoapDispatch, ShapesSoap12FaultsAsSoap12) {
 }
 
 // An operation returning SOAP_STOP leaves the HTTP answer to the caller.
-TEST_F(simSoapDispatch, StopHandsTheReplyToTheCaller) {
+TEST_F(SoapDispatchTest, StopHandsTheReplyToTheCaller) {
   SoapDispatchResult result = Dispatch(Envelope(Request("stop")));
   EXPECT_EQ(calls_, 1);
   EXPECT_TRUE(result.taken_over);
@@ -202,7 +232,7 @@ TEST_F(simSoapDispatch, StopHandsTheReplyToTheCaller) {
 }
 
 // Non-ASCII text survives the round trip byte for byte (SOAP_C_UTFSTRING).
-TEST_F(simSoapDispatch, KeepsUtf8Intact) {
+TEST_F(SoapDispatchTest, KeepsUtf8Intact) {
   const std::string account = "Zo\xC3\xAB-\xCE\xA9-\xE2\x82\xAC";  // Zoë-Ω-€
   SoapDispatchResult result = Dispatch(Envelope(Request("447700900123", account)));
   EXPECT_NE(result.reply.body.find("<wo:orderNumber>" + account + "</wo:orderNumber>"),
@@ -211,7 +241,7 @@ TEST_F(simSoapDispatch, KeepsUtf8Intact) {
 }
 
 // The per-thread context is reused: many messages in a row keep working (memory freed per message).
-TEST_F(simSoapDispatch, ServesManyMessagesOnOneThread) {
+TEST_F(SoapDispatchTest, ServesManyMessagesOnOneThread) {
   const std::string body = Envelope(Request("447700900123"));
   for (int i = 0; i < 2000; ++i) {
     ASSERT_EQ(Dispatch(body).reply.status, 200) << "message " << i;
@@ -220,4 +250,4 @@ TEST_F(simSoapDispatch, ServesManyMessagesOnOneThread) {
 }
 
 }  // namespace
-}  // namespace voip::sim
+}  // namespace voip::soap

@@ -1,7 +1,7 @@
 // Runs a gSOAP generated service (soapcpp2 -j style: a class constructed from
 // a `struct soap*`, with dispatch()) over one in-memory request body and gives
 // back the HTTP answer to send. No sockets: the caller owns the HTTP server.
-// Used by the simulators and reusable by any SOAP face served from cpp-httplib.
+// Used by the adapter's SOAP face (http/soap_face.cc) and the simulators.
 #pragma once
 
 #include <cstddef>
@@ -12,7 +12,7 @@
 struct soap;
 struct SOAP_ENV__Detail;
 
-namespace voip::sim {
+namespace voip::soap {
 
 // Bounds applied to every inbound envelope.
 struct SoapLimits {
@@ -20,6 +20,13 @@ struct SoapLimits {
   unsigned max_depth = 32;          // XML nesting depth (gSOAP maxlevel)
   std::size_t max_occurs = 1000;    // items of one repeated element (gSOAP maxoccurs)
 };
+
+// The SOAP version an HTTP request announced with its Content-Type.
+//   kAny: whatever the envelope says (the simulators);
+//   k11 (text/xml) / k12 (application/soap+xml): an envelope of the other
+//   version gets a VersionMismatch fault, and every fault is written in the
+//   announced version, also for bodies that are not envelopes at all.
+enum class SoapVersion { kAny, k11, k12 };
 
 // What the HTTP layer hands over about one inbound SOAP message.
 struct InboundSoapMessage {
@@ -55,6 +62,11 @@ struct SoapDispatchResult {
 // the context it was built with.
 using ServiceDispatcher = std::function<int(struct soap* ctx)>;
 
+// Words for the fault string of a message gSOAP could not read (the argument
+// is the gSOAP error code), instead of gSOAP's own text, which quotes the
+// caller's element names.
+using FaultReason = std::function<std::string(int soap_error)>;
+
 // Parses `body` as a SOAP envelope and dispatches it. DTDs are refused, depth,
 // size and repetition are bounded, parsing is strict (unknown or missing
 // elements are faults) and strings are UTF-8. Never throws for bad input:
@@ -64,8 +76,17 @@ using ServiceDispatcher = std::function<int(struct soap* ctx)>;
 // (created on first use, freed at thread exit); all data deserialised for a
 // message is freed before returning, so memory does not grow per message.
 // Pointers into the request that the operation keeps past its return dangle.
+// `fault_reason`, when given, words every fault the operation did not raise
+// itself.
 SoapDispatchResult DispatchSoap(std::string_view body, const ServiceDispatcher& dispatcher,
-                                const SoapLimits& limits = {});
+                                const SoapLimits& limits = {}, SoapVersion version = SoapVersion::kAny,
+                                const FaultReason& fault_reason = nullptr);
+
+// A Client (SOAP 1.1) or Sender (SOAP 1.2; kAny means 1.1) fault envelope
+// saying `reason`, for a message refused before parsing (too large, wrong
+// media type, wrong action). `http_status` is sent as given; 0 means the
+// status the SOAP HTTP binding gives a sender fault (1.1: 500, 1.2: 400).
+HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char* reason);
 
 // For an operation building a fault: after soap_sender_fault() or
 // soap_receiver_fault(), returns the fault's detail (SOAP 1.1 `detail` or
@@ -74,4 +95,4 @@ SoapDispatchResult DispatchSoap(std::string_view body, const ServiceDispatcher& 
 // the context is out of memory.
 SOAP_ENV__Detail* FaultDetail(struct soap* ctx);
 
-}  // namespace voip::sim
+}  // namespace voip::soap

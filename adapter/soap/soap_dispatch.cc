@@ -1,4 +1,4 @@
-#include "sim/soap_dispatch.h"
+#include "adapter/soap/soap_dispatch.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,7 @@
 
 #include "soapH.h"
 
-namespace voip::sim {
+namespace voip::soap {
 namespace {
 
 // Plain XML in and out (no HTTP framing: cpp-httplib does that), strict
@@ -79,16 +79,71 @@ const char* ContentType(struct soap* ctx) {
   return ctx->version == 2 ? kSoap12ContentType : kSoap11ContentType;
 }
 
-// Answers a SOAP 1.1 Client fault without parsing the body.
-SoapDispatchResult Refuse(struct soap* ctx, std::ostringstream& out, int http_status,
-                          const char* reason) {
+short VersionNumber(SoapVersion version) { return version == SoapVersion::k12 ? 2 : 1; }
+
+// Switches the context to write SOAP `version` (1 or 2). The context's own
+// namespace table may still hold the previous message's envelope namespace
+// while soap->version says otherwise, so it is rebuilt from the program's
+// table first; soap_set_version() alone would then do nothing.
+void UseVersion(struct soap* ctx, short version) {
+  soap_set_namespaces(ctx, namespaces);
+  ctx->version = 0;
+  soap_set_version(ctx, version);
+}
+
+// The deepest element nesting in `body`, from a scan of its tags (comments,
+// CDATA, processing instructions and quoted attribute values skipped). An
+// estimate for text that is not well-formed; gSOAP rejects that anyway.
+unsigned NestingDepth(std::string_view body) {
+  unsigned depth = 0;
+  unsigned deepest = 0;
+  std::size_t at = body.find('<');
+  while (at != std::string_view::npos && at + 1 < body.size()) {
+    std::size_t end;
+    if (body.compare(at, 4, "<!--") == 0) {
+      end = body.find("-->", at + 4);
+    } else if (body.compare(at, 9, "<![CDATA[") == 0) {
+      end = body.find("]]>", at + 9);
+    } else if (body[at + 1] == '?' || body[at + 1] == '!') {
+      end = body.find('>', at + 2);
+    } else {
+      char quote = 0;
+      for (end = at + 1; end < body.size(); ++end) {
+        const char c = body[end];
+        if (quote != 0) {
+          if (c == quote) quote = 0;
+        } else if (c == '"' || c == '\'') {
+          quote = c;
+        } else if (c == '>') {
+          break;
+        }
+      }
+      if (end >= body.size()) break;
+      if (body[at + 1] == '/') {
+        if (depth > 0) --depth;
+      } else if (body[end - 1] != '/') {
+        deepest = std::max(deepest, ++depth);
+      } else {
+        deepest = std::max(deepest, depth + 1);
+      }
+    }
+    if (end == std::string_view::npos) break;
+    at = body.find('<', end);
+  }
+  return deepest;
+}
+
+// Writes a Client/Sender fault in `version` without parsing the body.
+// `http_status` 0 means the status the SOAP HTTP binding gives a sender fault.
+SoapDispatchResult Refuse(struct soap* ctx, std::ostringstream& out, SoapVersion version,
+                          int http_status, const char* reason) {
   soap_begin(ctx);
-  ctx->version = 1;
+  UseVersion(ctx, VersionNumber(version));
   soap_sender_fault(ctx, reason, nullptr);
   SoapDispatchResult result;
   result.soap_error = ctx->error;
   soap_send_fault(ctx);
-  result.reply = {http_status, kSoap11ContentType, out.str()};
+  result.reply = {http_status != 0 ? http_status : FaultStatus(ctx), ContentType(ctx), out.str()};
   return result;
 }
 
@@ -112,13 +167,29 @@ void RestoreSoap12(struct soap* ctx) {
   fault->detail = nullptr;
 }
 
-SoapDispatchResult Serve(struct soap* ctx, std::ostringstream& out,
-                         const ServiceDispatcher& dispatcher) {
+// Rewrites the fault of a failed exchange in `version`: the announced version
+// wins over whatever gSOAP detected (or defaulted to) while reading.
+void RewriteFaultIn(struct soap* ctx, short version, int error) {
+  soap_begin(ctx);  // drops the request's namespace bindings, which would win again
+  ctx->fault = nullptr;  // rebuilt below in the fields of `version`
+  UseVersion(ctx, version);
+  ctx->error = error;
+  soap_set_fault(ctx);
+}
+
+SoapDispatchResult Serve(struct soap* ctx, std::ostringstream& out, const ServiceDispatcher& dispatcher,
+                         SoapVersion version, const FaultReason& fault_reason) {
   int error = soap_begin_serve(ctx);  // on failure it usually writes the fault itself
   const bool envelope_opened = error == SOAP_OK;
   const short request_version = ctx->version;  // as read from the envelope
-  if (envelope_opened) error = dispatcher(ctx);
-  if (request_version == 2 && ctx->version != 2) RestoreSoap12(ctx);
+  const short announced =
+      version != SoapVersion::kAny ? VersionNumber(version) : request_version == 2 ? 2 : 1;
+  if (envelope_opened && request_version != announced) {
+    error = ctx->error = SOAP_VERSIONMISMATCH;
+  } else if (envelope_opened) {
+    error = dispatcher(ctx);
+    if (request_version == 2 && ctx->version != 2) RestoreSoap12(ctx);
+  }
 
   SoapDispatchResult result;
   result.soap_error = error;
@@ -128,7 +199,12 @@ SoapDispatchResult Serve(struct soap* ctx, std::ostringstream& out,
     return result;
   }
   if (error != SOAP_OK) {
-    if (envelope_opened) out.str("");  // discard anything half-written
+    const bool own_words = fault_reason && error != SOAP_FAULT;
+    const bool rewrite =
+        own_words || (version != SoapVersion::kAny && (!envelope_opened || request_version != announced));
+    if (envelope_opened || rewrite) out.str("");  // discard anything half-written
+    if (rewrite) RewriteFaultIn(ctx, announced, error);
+    if (own_words) *soap_faultstring(ctx) = soap_strdup(ctx, fault_reason(error).c_str());
     if (out.tellp() <= 0) soap_send_fault(ctx);
   }
   const int status = error == SOAP_OK ? 200 : FaultStatus(ctx);
@@ -165,7 +241,8 @@ SOAP_ENV__Detail* FaultDetail(struct soap* ctx) {
 }
 
 SoapDispatchResult DispatchSoap(std::string_view body, const ServiceDispatcher& dispatcher,
-                                const SoapLimits& limits) {
+                                const SoapLimits& limits, SoapVersion version,
+                                const FaultReason& fault_reason) {
   struct soap* ctx = ThreadContext();
   if (ctx == nullptr) {
     SoapDispatchResult result;
@@ -183,12 +260,29 @@ SoapDispatchResult DispatchSoap(std::string_view body, const ServiceDispatcher& 
   MessageScope scope(ctx, &in, &out);
 
   if (body.size() > limits.max_bytes) {
-    return Refuse(ctx, out, 413, "SOAP message larger than the allowed size");
+    return Refuse(ctx, out, version, 413, "SOAP message larger than the allowed size");
   }
   if (HasDoctype(body)) {
-    return Refuse(ctx, out, 500, "DTDs are not allowed in SOAP messages");
+    return Refuse(ctx, out, version, 0, "DTDs are not allowed in SOAP messages");
   }
-  return Serve(ctx, out, dispatcher);
+  // gSOAP applies maxlevel to what it deserialises, not to header blocks it
+  // skips: bound the whole document before parsing.
+  if (NestingDepth(body) > limits.max_depth) {
+    const std::string reason = fault_reason ? fault_reason(SOAP_LEVEL) : "XML nested deeper than the allowed depth";
+    SoapDispatchResult result = Refuse(ctx, out, version, 0, reason.c_str());
+    result.soap_error = SOAP_LEVEL;
+    return result;
+  }
+  UseVersion(ctx, 1);  // nothing of the previous message's version survives
+  return Serve(ctx, out, dispatcher, version, fault_reason);
 }
 
-}  // namespace voip::sim
+HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char* reason) {
+  struct soap* ctx = ThreadContext();
+  if (ctx == nullptr) return {500, "text/plain; charset=utf-8", "out of memory for a SOAP context\n"};
+  std::ostringstream out;
+  MessageScope scope(ctx, nullptr, &out);
+  return Refuse(ctx, out, version, http_status, reason).reply;
+}
+
+}  // namespace voip::soap
