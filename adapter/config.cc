@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 
+#include "adapter/public_url.h"
+
 namespace voip {
 namespace {
 
@@ -279,6 +281,15 @@ const std::vector<Setting>& Settings() {
       {"shutdown-grace-s", "S", "On SIGTERM or SIGINT, how long requests in flight may still take before the "
                                 "process exits anyway (their attempts stay journalled). Default 30.",
        IntIn(1, 3600, [](Config& c, long v) { c.shutdown_grace_s = static_cast<int>(v); })},
+      {"public-base-url", "URL",
+       "http[s]://host[:port][/path] callers use to reach the adapter; the WSDL served at /soap?wsdl "
+       "gives URL/soap as the endpoint. Default: the scheme, host and port each WSDL request arrived on.",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         auto url = NormalisePublicBaseUrl(v);
+         if (!url) return "must be http[s]://host[:port][/path] (path of [A-Za-z0-9._~/-]), got '" + v + "'";
+         c.public_base_url = *url;
+         return std::nullopt;
+       }},
       {"log-level", "LEVEL", "debug, info, warn or error. Default info.",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {

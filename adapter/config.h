@@ -74,6 +74,10 @@ struct Config {
   int outbox_poll_ms = 1000;           // how often the relay looks for due updates
   int idempotency_key_ttl_s = 86400;   // how long an Idempotency-Key's answer is kept
   int shutdown_grace_s = 30;           // SIGTERM: how long requests in flight may still take
+  // http[s]://host[:port][/path] callers use to reach the adapter, without a
+  // trailing slash; written into the served WSDL. Empty: taken from each WSDL
+  // request's Host header (validated), else the address it arrived on.
+  std::string public_base_url;
 };
 
 // Either a valid configuration, or a message naming the offending key or flag.

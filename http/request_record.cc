@@ -32,14 +32,14 @@ LogLevel LevelFor(const MigrationOutcome& outcome, int http_status) {
 void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Logger& logger) {
   const MigrationOutcome& outcome = *request.outcome;
   metrics.RecordRequest(request.face, outcome, request.http_status, request.total);
-  const LogLevel level = LevelFor(outcome, request.http_status);
+  const LogLevel level = request.soap_fault ? LogLevel::kInfo : LevelFor(outcome, request.http_status);
   if (!logger.Enabled(level)) return;
 
   nlohmann::json codes = nlohmann::json::array();
   for (const Fault& fault : outcome.faults) codes.push_back(fault.Code());
   nlohmann::json fields = {{"correlationId", request.correlation_id},
                            {"face", FaceName(request.face)},
-                           {"outcome", outcome.order_number ? "success" : "failure"},
+                           {"outcome", request.soap_fault ? "soapFault" : outcome.order_number ? "success" : "failure"},
                            {"status", request.http_status},
                            {"faultCodes", std::move(codes)},
                            {"totalMs", Millis(request.total)}};

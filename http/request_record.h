@@ -19,6 +19,10 @@ struct FinishedRequest {
   std::string correlation_id;
   const MigrationRequestInput* input = nullptr;  // null when the body could not be read
   std::chrono::microseconds total{0};
+  // The SOAP face refused the envelope with a SOAP Fault (the core never ran):
+  // logged as outcome "soapFault", at info whatever the status (the caller's
+  // mistake, even where SOAP 1.1 makes it a 500).
+  bool soap_fault = false;
 };
 
 // Records metrics, and writes the `request` log line at info (warn when a

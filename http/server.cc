@@ -1,7 +1,9 @@
 #include "http/server.h"
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -13,7 +15,9 @@
 #include "http/json_face.h"
 #include "http/request_record.h"
 #include "http/server_settings.h"
+#include "http/soap_face.h"
 #include "http/status.h"
+#include "http/wsdl_document.h"
 
 namespace voip {
 namespace {
@@ -21,6 +25,7 @@ namespace {
 constexpr const char* kJson = "application/json";
 constexpr const char* kCorrelationHeader = "X-Correlation-ID";
 constexpr const char* kIdempotencyKeyHeader = "Idempotency-Key";
+constexpr const char* kSoapPath = "/soap";
 constexpr std::size_t kMaxDrainBytes = 1024 * 1024;  // of an oversized chunked body
 
 bool IsCorrelationChar(char c) {
@@ -40,6 +45,28 @@ std::string NewUuid() {
 
 std::chrono::microseconds SinceStart(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+}
+
+std::optional<std::string> OptionalHeader(const httplib::Request& req, const char* name) {
+  if (!req.has_header(name)) return std::nullopt;
+  return req.get_header_value(name);
+}
+
+// What a caller without a valid API key is told, on either face.
+const char* UnauthenticatedDetail(AuthVerdict verdict) {
+  return verdict == AuthVerdict::kMissingCredentials
+             ? "Authentication required: send an API key as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'"
+             : "The API key is not valid";
+}
+
+// "?wsdl", in any letter case, as SOAP toolkits ask for it.
+bool AsksForWsdl(const httplib::Request& req) {
+  for (const auto& [name, value] : req.params) {
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "wsdl") return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -68,6 +95,11 @@ class AdapterServer::Impl {
                  [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
                    HandleCreate(req, res, reader);
                  });
+    server_.Post(kSoapPath,
+                 [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                   HandleSoap(req, res, reader);
+                 });
+    server_.Get(kSoapPath, [this](const httplib::Request& req, httplib::Response& res) { HandleWsdl(req, res); });
     server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"status":"UP"})", kJson);
     });
@@ -142,18 +174,16 @@ class AdapterServer::Impl {
     return !too_large;
   }
 
+  std::string TooLargeDetail() const {
+    return "The request body is larger than " + std::to_string(config_.max_body_bytes) + " bytes";
+  }
+
   MigrationOutcome TooLarge() const {
-    return RejectedOutcome(FailureClass::kBodyTooLarge,
-                           {BusinessFault("The request body is larger than " + std::to_string(config_.max_body_bytes) +
-                                          " bytes")});
+    return RejectedOutcome(FailureClass::kBodyTooLarge, {BusinessFault(TooLargeDetail())});
   }
 
   static MigrationOutcome Unauthenticated(AuthVerdict verdict) {
-    return RejectedOutcome(
-        FailureClass::kUnauthenticated,
-        {BusinessFault(verdict == AuthVerdict::kMissingCredentials
-                           ? "Authentication required: send an API key as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'"
-                           : "The API key is not valid")});
+    return RejectedOutcome(FailureClass::kUnauthenticated, {BusinessFault(UnauthenticatedDetail(verdict))});
   }
 
   void HandleCreate(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
@@ -209,11 +239,64 @@ class AdapterServer::Impl {
     return flow_.Run(std::get<MigrationRequestInput>(parsed), context);
   }
 
+  // The SOAP face: parse -> the same core -> render, all in http/soap_face.
+  void HandleSoap(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    const auto start = std::chrono::steady_clock::now();
+    const Metrics::InFlight in_flight(metrics_);
+    const CallContext context{CorrelationIdFor(req.get_header_value(kCorrelationHeader))};
+    const std::string content_type = req.get_header_value("Content-Type");
+    std::string body;
+    std::optional<MigrationRequestInput> input;
+    SoapAnswer answer;
+    const AuthVerdict verdict =
+        authenticator_.CheckApiKey(req.get_header_value("Authorization"), req.get_header_value("X-API-Key"));
+    if (verdict != AuthVerdict::kAllowed) {
+      answer.reply = SoapRefusal(content_type, 401, UnauthenticatedDetail(verdict));
+      res.set_header("WWW-Authenticate", ApiKeyChallenge(verdict));
+      res.set_header("Connection", "close");  // the body is not read
+    } else if (!ReadBody(req, reader, body, res)) {
+      answer.reply = SoapRefusal(content_type, 413, TooLargeDetail());
+    } else {
+      const SoapCall call{body, content_type, OptionalHeader(req, "SOAPAction")};
+      answer = ServeSoap(
+          call, [&](const MigrationRequestInput& read) { return flow_.Run(*(input = read), context); },
+          soap_limits_);
+    }
+    res.status = answer.reply.status;
+    res.set_header(kCorrelationHeader, context.correlation_id);
+    res.set_content(answer.reply.body, answer.reply.content_type.c_str());
+    const MigrationOutcome refused = RejectedOutcome(FailureClass::kInvalidRequest, {});
+    RecordFinishedRequest({Face::kSoap, answer.outcome ? &*answer.outcome : &refused, res.status,
+                           context.correlation_id, input ? &*input : nullptr, SinceStart(start),
+                           !answer.outcome},
+                          metrics_, logger_);
+  }
+
+  // GET /soap?wsdl: the WSDL with the endpoint callers should use.
+  void HandleWsdl(const httplib::Request& req, httplib::Response& res) {
+    if (!AsksForWsdl(req)) {
+      res.status = 405;
+      res.set_header("Allow", "POST");
+      res.set_content("POST a SOAP envelope here; the WSDL is at GET /soap?wsdl\n", "text/plain; charset=utf-8");
+      return;
+    }
+    const std::string base =
+        PublicBaseUrlFor(config_.public_base_url, config_.tls_cert_file.empty() ? "http" : "https",
+                         req.get_header_value("Host"), req.local_addr, req.local_port);
+    res.set_content(AdapterWsdl(base + kSoapPath), "text/xml; charset=utf-8");
+  }
+
   // Statuses cpp-httplib sets itself (404, 413, 400 for a broken request line
   // ...) still carry the failure envelope.
   httplib::Server::HandlerResponse HandleError(const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     const std::string correlation_id = CorrelationIdFor(req.get_header_value(kCorrelationHeader));
+    if (req.path == kSoapPath && res.status == 413) {
+      const soap::HttpReply reply = SoapRefusal(req.get_header_value("Content-Type"), 413, TooLargeDetail());
+      res.set_header(kCorrelationHeader, correlation_id);
+      res.set_content(reply.body, reply.content_type.c_str());
+      return httplib::Server::HandlerResponse::Handled;
+    }
     MigrationOutcome outcome;
     if (res.status == 413) {
       outcome = TooLarge();
@@ -237,6 +320,7 @@ class AdapterServer::Impl {
   }
 
   const Config config_;
+  const soap::SoapLimits soap_limits_{config_.max_body_bytes};
   const MigrationFlow& flow_;
   Logger& logger_;
   IdempotencyGate idempotency_;

@@ -162,6 +162,20 @@ TEST(ParseConfigTest, ListenerTlsSettings) {
   EXPECT_EQ(Error(With({"--tls-key-file", pem})), "--tls-key-file cannot read the file '" + pem + "'");
 }
 
+// public-base-url is kept without its trailing slash; empty by default (taken from each request).
+TEST(ParseConfigTest, ReadsPublicBaseUrl) {
+  EXPECT_EQ(Ok(With({})).public_base_url, "");
+  EXPECT_EQ(Ok(With({"--public-base-url", "https://api.cableco.example/voip/"})).public_base_url,
+            "https://api.cableco.example/voip");
+}
+
+// A public-base-url that could inject into the WSDL, or is not http[s], stops start-up naming the flag.
+TEST(ParseConfigTest, RejectsBadPublicBaseUrl) {
+  EXPECT_NE(Error(With({"--public-base-url", "https://x.example/\"><evil/>"})).find("--public-base-url"),
+            std::string::npos);
+  EXPECT_NE(Error(With({"--public-base-url", "ftp://x.example"})).find("--public-base-url"), std::string::npos);
+}
+
 // --help documents every setting.
 TEST(UsageTextTest, MentionsEverySetting) {
   const std::string usage = UsageText();
@@ -171,7 +185,7 @@ TEST(UsageTextTest, MentionsEverySetting) {
                            "--workorder-password", "--midas-username", "--midas-password", "--workorder-ca-file",
                            "--workorder-client-cert", "--workorder-client-key-password", "--midas-ca-file",
                            "--midas-client-cert", "--midas-client-key-password", "--tls-cert-file", "--tls-key-file",
-                           "--tls-key-password"}) {
+                           "--tls-key-password", "--public-base-url"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
 }

@@ -14,8 +14,11 @@
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
 #include "http/server.h"
-#include "tests/support/fake_outbox.h"
+#include "http/soap_face.h"
 #include "sim/simulators.h"
+#include "tests/support/fake_outbox.h"
+#include "tests/support/soap_answer.h"
+#include "tests/support/soap_xml.h"
 
 namespace voip {
 namespace {
@@ -156,6 +159,37 @@ TEST_F(CallerAuthFixture, RefusalClosesTheConnection) {
   auto accepted = Post({{"X-API-Key", kKey}});
   ASSERT_TRUE(accepted);
   EXPECT_EQ(accepted->status, 200);
+}
+
+// The SOAP face is behind the same API keys: without one, a 401 SOAP Client fault
+// with the challenge, the body unread, no backend called.
+TEST_F(CallerAuthFixture, SoapWithoutKeyIs401SoapFault) {
+  auto result = client_->Post(
+      "/soap", {{"SOAPAction", kCreateSoapAction}},
+      testing::SoapEnvelope(testing::CreateRequest("447874384949"), testing::kSoap11EnvelopeNs), "text/xml");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 401);
+  EXPECT_EQ(result->get_header_value("WWW-Authenticate"), R"(Bearer realm="voip-migration-adapter")");
+  const auto answer = testing::ReadSoapAnswer(result->body);
+  EXPECT_EQ(answer.fault_code, "Client");
+  EXPECT_EQ(answer.fault_reason,
+            "Authentication required: send an API key as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'");
+  ExpectNoBackendCalled();
+}
+
+// With a configured key, a SOAP 1.2 call goes through to both backends; the WSDL needs no key.
+TEST_F(CallerAuthFixture, SoapWithKeyIsAcceptedAndWsdlIsOpen) {
+  auto result = client_->Post(
+      "/soap", {{"Authorization", std::string("Bearer ") + kKey}},
+      testing::SoapEnvelope(testing::CreateRequest("447874384949"), testing::kSoap12EnvelopeNs),
+      "application/soap+xml");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200) << result->body;
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  EXPECT_EQ(simulators_->MidasUpdates().size(), 1u);
+  auto wsdl = client_->Get("/soap?wsdl");
+  ASSERT_TRUE(wsdl);
+  EXPECT_EQ(wsdl->status, 200);
 }
 
 }  // namespace
