@@ -185,6 +185,27 @@ std::optional<std::string> ApplyApiKeys(Config& config, const std::string& refer
   return std::nullopt;
 }
 
+// A secret holding SOAP callers, one "user:password" per line; adds to the list.
+std::optional<std::string> ApplySoapUsers(Config& config, const std::string& reference) {
+  auto secret = ResolveSecret(reference);
+  if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
+  std::istringstream lines(std::get<std::string>(secret));
+  std::string line;
+  bool any = false;
+  while (std::getline(lines, line)) {
+    line = TrimSpaces(line);
+    if (line.empty()) continue;
+    const std::size_t colon = line.find(':');
+    if (colon == 0 || colon == std::string::npos || colon + 1 == line.size()) {
+      return "names a secret whose lines must be user:password";
+    }
+    config.caller_auth.soap_users.push_back(SoapUser{line.substr(0, colon), line.substr(colon + 1)});
+    any = true;
+  }
+  if (!any) return "names a secret that holds no user:password line";
+  return std::nullopt;
+}
+
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
       {"listen", "HOST:PORT", "Address to serve on; port 0 picks a free port. Default 127.0.0.1:8080.",
@@ -316,6 +337,13 @@ const std::vector<Setting>& Settings() {
       {"api-key-sha256", "HEX[,HEX]", "SHA-256 digests (hex) of accepted API keys; adds to the list. Not a "
                                       "secret.",
        ApplyApiKeyDigests},
+      {"soap-users", "env:NAME|file:PATH",
+       "SECRET. SOAP callers, one user:password per line, accepted (with auth = api-key) as HTTP Basic or a "
+       "WS-Security UsernameToken with PasswordDigest on /soap; adds to the list.",
+       ApplySoapUsers},
+      {"soap-token-window-s", "S", "How far a UsernameToken's Created time may be from now, either side; "
+                                   "nonces are remembered as long. Default 300.",
+       IntIn(10, 3600, [](Config& c, long v) { c.caller_auth.token_window_s = static_cast<int>(v); })},
       {"api-keys", "env:NAME|file:PATH",
        "SECRET. Accepted API keys, one per line or comma-separated, read from an environment variable or a "
        "file (only their SHA-256 digests are kept); adds to the list.",
@@ -338,7 +366,9 @@ std::optional<std::string> CheckAuth(Config& config) {
       config.caller_auth.mode = AuthMode::kNone;  // the simulated backends hold nothing to protect
       return std::nullopt;
     case AuthMode::kApiKey:
-      if (config.caller_auth.api_key_digests.empty()) return "auth = api-key needs api-key-sha256 or api-keys";
+      if (config.caller_auth.api_key_digests.empty() && config.caller_auth.soap_users.empty()) {
+        return "auth = api-key needs api-key-sha256, api-keys or soap-users";
+      }
       return std::nullopt;
     case AuthMode::kNone:
       return std::nullopt;

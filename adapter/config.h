@@ -16,9 +16,18 @@ namespace voip {
 // keys (every call refused), so forgetting to configure fails closed.
 enum class AuthMode { kUnset, kApiKey, kNone };
 
+// A SOAP caller's user name and password, for HTTP Basic and WS-Security
+// UsernameToken (PasswordDigest needs the password itself). A secret.
+struct SoapUser {
+  std::string name;
+  std::string password;
+};
+
 struct CallerAuthConfig {
   AuthMode mode = AuthMode::kUnset;
   std::vector<Sha256Digest> api_key_digests;  // SHA-256 of each accepted API key; the keys are not kept
+  std::vector<SoapUser> soap_users;           // SOAP face: HTTP Basic or UsernameToken
+  int token_window_s = 300;                   // UsernameToken Created must be within this of now
 };
 
 // Where and how to call one legacy system.

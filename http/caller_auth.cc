@@ -3,6 +3,8 @@
 #include <cctype>
 #include <string>
 
+#include <openssl/evp.h>
+
 #include "adapter/secret.h"
 
 namespace voip {
@@ -30,7 +32,66 @@ std::string_view BearerKey(std::string_view authorization) {
   return TrimSpaces(authorization.substr(kBearer.size()));
 }
 
+// The credentials from "Basic CREDENTIALS", or "" for another scheme.
+std::string_view BasicCredentials(std::string_view authorization) {
+  authorization = TrimSpaces(authorization);
+  constexpr std::string_view kBasic = "basic ";
+  if (!StartsWithIgnoreCase(authorization, kBasic)) return {};
+  return TrimSpaces(authorization.substr(kBasic.size()));
+}
+
+constexpr const char* kBasicChallenge = R"(Basic realm="voip-migration-adapter", charset="UTF-8")";
+
 }  // namespace
+
+CallerAuthenticator::CallerAuthenticator(CallerAuthConfig config)
+    : config_(std::move(config)),
+      token_verifier_(config_.soap_users, std::chrono::seconds(config_.token_window_s)) {
+  for (const SoapUser& user : config_.soap_users) basic_digests_.push_back(Sha256(user.name + ":" + user.password));
+}
+
+AuthVerdict CallerAuthenticator::CheckBasic(std::string_view credentials_base64) const {
+  if (credentials_base64.empty() || credentials_base64.size() % 4 != 0 || credentials_base64.size() > 4096) {
+    return AuthVerdict::kWrongCredentials;
+  }
+  std::string decoded(credentials_base64.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                                reinterpret_cast<const unsigned char*>(credentials_base64.data()),
+                                static_cast<int>(credentials_base64.size()));
+  if (n < 0) return AuthVerdict::kWrongCredentials;
+  std::size_t length = static_cast<std::size_t>(n);
+  if (credentials_base64.back() == '=') --length;
+  if (credentials_base64[credentials_base64.size() - 2] == '=') --length;
+  decoded.resize(length);
+  const Sha256Digest presented = Sha256(decoded);
+  bool match = false;
+  for (const Sha256Digest& accepted : basic_digests_) match |= ConstantTimeEquals(presented, accepted);
+  return match ? AuthVerdict::kAllowed : AuthVerdict::kWrongCredentials;
+}
+
+SoapAuthResult CallerAuthenticator::CheckSoap(std::string_view authorization, std::string_view api_key_header,
+                                              std::string_view envelope,
+                                              std::chrono::system_clock::time_point now) {
+  if (config_.mode == AuthMode::kNone) return {};
+  const std::string challenge = kBasicChallenge;  // legacy SOAP stacks understand Basic
+  if (const std::string_view basic = BasicCredentials(authorization); !basic.empty()) {
+    if (CheckBasic(basic) == AuthVerdict::kAllowed) return {};
+    return {AuthVerdict::kWrongCredentials, "The user name or password is not valid", challenge};
+  }
+  if (const auto token = ExtractUsernameToken(envelope)) {
+    const TokenVerdict verdict = token_verifier_.Verify(*token, now);
+    if (verdict == TokenVerdict::kAccepted) return {};
+    return {AuthVerdict::kWrongCredentials, TokenVerdictText(verdict), challenge};
+  }
+  const AuthVerdict verdict = CheckApiKey(authorization, api_key_header);
+  if (verdict == AuthVerdict::kAllowed) return {};
+  if (verdict == AuthVerdict::kMissingCredentials) {
+    return {verdict,
+            "Authentication required: HTTP Basic, a WS-Security UsernameToken (PasswordDigest) or an API key",
+            challenge};
+  }
+  return {verdict, "The API key is not valid", challenge};
+}
 
 AuthVerdict CallerAuthenticator::CheckApiKey(std::string_view authorization,
                                              std::string_view api_key_header) const {

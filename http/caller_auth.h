@@ -2,10 +2,15 @@
 // a request presents, whether it may reach the core. No sockets here.
 #pragma once
 
+#include <chrono>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "adapter/config.h"
+#include "adapter/secret.h"
+#include "http/username_token.h"
 
 namespace voip {
 
@@ -15,10 +20,19 @@ enum class AuthVerdict {
   kWrongCredentials,    // a key was presented and it is not a configured one
 };
 
-// Immutable after construction; thread-safe. Keeps only SHA-256 digests.
+// What the SOAP face needs to answer a refusal.
+struct SoapAuthResult {
+  AuthVerdict verdict = AuthVerdict::kAllowed;
+  std::string detail;     // why it was refused, for the SOAP Fault (no secret in it)
+  std::string challenge;  // the WWW-Authenticate value for the 401
+};
+
+// Thread-safe. Keeps SHA-256 digests of API keys and of SOAP users'
+// "user:password"; SOAP users' passwords themselves only for UsernameToken
+// digests.
 class CallerAuthenticator {
  public:
-  explicit CallerAuthenticator(CallerAuthConfig config) : config_(std::move(config)) {}
+  explicit CallerAuthenticator(CallerAuthConfig config);
 
   // True unless authentication was explicitly configured off (kUnset counts as
   // on, with no keys: everything is refused).
@@ -32,8 +46,20 @@ class CallerAuthenticator {
   // much of it matched. Never logs anything.
   AuthVerdict CheckApiKey(std::string_view authorization, std::string_view api_key_header) const;
 
+  // Checks a caller of the SOAP face, which may present, in this order of
+  // precedence: HTTP Basic (Authorization: Basic) for a configured SOAP user;
+  // a WS-Security UsernameToken with PasswordDigest in `envelope`'s Header
+  // (Created within the window of `now`, nonce never seen before); or an API
+  // key as for the JSON face. Accepting a UsernameToken remembers its nonce.
+  SoapAuthResult CheckSoap(std::string_view authorization, std::string_view api_key_header,
+                           std::string_view envelope, std::chrono::system_clock::time_point now);
+
  private:
+  AuthVerdict CheckBasic(std::string_view credentials_base64) const;
+
   CallerAuthConfig config_;
+  std::vector<Sha256Digest> basic_digests_;  // SHA-256("user:password") of each SOAP user
+  UsernameTokenVerifier token_verifier_;
 };
 
 // The WWW-Authenticate challenge to send with a 401 for `verdict` (RFC 6750).

@@ -248,14 +248,16 @@ class AdapterServer::Impl {
     std::string body;
     std::optional<MigrationRequestInput> input;
     SoapAnswer answer;
-    const AuthVerdict verdict =
-        authenticator_.CheckApiKey(req.get_header_value("Authorization"), req.get_header_value("X-API-Key"));
-    if (verdict != AuthVerdict::kAllowed) {
-      answer.reply = SoapRefusal(content_type, 401, UnauthenticatedDetail(verdict));
-      res.set_header("WWW-Authenticate", ApiKeyChallenge(verdict));
-      res.set_header("Connection", "close");  // the body is not read
-    } else if (!ReadBody(req, reader, body, res)) {
+    // The body is read (bounded) before authenticating: a UsernameToken lives in it.
+    SoapAuthResult auth;
+    if (!ReadBody(req, reader, body, res)) {
       answer.reply = SoapRefusal(content_type, 413, TooLargeDetail());
+    } else if (auth = authenticator_.CheckSoap(req.get_header_value("Authorization"),
+                                               req.get_header_value("X-API-Key"), body,
+                                               std::chrono::system_clock::now());
+               auth.verdict != AuthVerdict::kAllowed) {
+      answer.reply = SoapRefusal(content_type, 401, auth.detail);
+      res.set_header("WWW-Authenticate", auth.challenge);
     } else {
       const SoapCall call{body, content_type, OptionalHeader(req, "SOAPAction")};
       answer = ServeSoap(
@@ -324,7 +326,7 @@ class AdapterServer::Impl {
   const MigrationFlow& flow_;
   Logger& logger_;
   IdempotencyGate idempotency_;
-  const CallerAuthenticator authenticator_;
+  CallerAuthenticator authenticator_;  // remembers UsernameToken nonces; thread-safe
   Metrics metrics_;
   std::vector<ReadinessProbe> probes_;
   std::unique_ptr<Listener> listener_;  // plain HTTP or TLS, from the configuration

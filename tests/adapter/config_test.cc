@@ -87,7 +87,7 @@ TEST(ParseConfigTest, SimulateDefaultsAuthToNone) {
 
 // auth = api-key with no key at all is refused at start-up.
 TEST(ParseConfigTest, ApiKeyAuthNeedsAKey) {
-  EXPECT_EQ(Error({"--simulate", "--auth", "api-key"}), "auth = api-key needs api-key-sha256 or api-keys");
+  EXPECT_EQ(Error({"--simulate", "--auth", "api-key"}), "auth = api-key needs api-key-sha256, api-keys or soap-users");
   EXPECT_EQ(Error({"--simulate", "--auth", "maybe"}), "--auth must be api-key or none, got 'maybe'");
   EXPECT_EQ(Error({"--simulate", "--auth", "api-key", "--api-key-sha256", "abc"}),
             "--api-key-sha256 must be SHA-256 digests as 64 hex digits, comma-separated");

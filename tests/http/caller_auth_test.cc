@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "adapter/secret.h"
+#include "http/username_token.h"
 
 namespace voip {
 namespace {
@@ -53,6 +54,56 @@ TEST(CallerAuthenticatorTest, ChallengeNamesTheError) {
   EXPECT_STREQ(ApiKeyChallenge(AuthVerdict::kMissingCredentials), R"(Bearer realm="voip-migration-adapter")");
   EXPECT_STREQ(ApiKeyChallenge(AuthVerdict::kWrongCredentials),
                R"(Bearer realm="voip-migration-adapter", error="invalid_token")");
+}
+
+CallerAuthenticator WithSoapUser() {
+  CallerAuthConfig config;
+  config.mode = AuthMode::kApiKey;
+  config.api_key_digests.push_back(Sha256("alpha-key"));
+  config.soap_users.push_back(SoapUser{"legacy", "pa:ss"});
+  return CallerAuthenticator(config);
+}
+
+std::string Envelope(const std::string& nonce, const std::string& created, const std::string& digest) {
+  return R"(<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header><w:Security )"
+         R"(xmlns:w="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">)"
+         R"(<w:UsernameToken><w:Username>legacy</w:Username><w:Password Type="http://docs.oasis-open.org/wss/2004/)"
+         R"(01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">)" +
+         digest + "</w:Password><w:Nonce>" + nonce + "</w:Nonce><u:Created xmlns:u=\"urn:wsu\">" + created +
+         "</u:Created></w:UsernameToken></w:Security></s:Header><s:Body/></s:Envelope>";
+}
+
+// SOAP callers: HTTP Basic for a configured SOAP user is accepted; a wrong password is refused with a Basic
+// challenge.
+TEST(CallerAuthenticatorSoapTest, HttpBasic) {
+  CallerAuthenticator auth = WithSoapUser();
+  const auto now = std::chrono::system_clock::now();
+  EXPECT_EQ(auth.CheckSoap("Basic bGVnYWN5OnBhOnNz", "", "", now).verdict, AuthVerdict::kAllowed);  // legacy:pa:ss
+  const SoapAuthResult wrong = auth.CheckSoap("Basic bGVnYWN5Om5vcGU=", "", "", now);  // legacy:nope
+  EXPECT_EQ(wrong.verdict, AuthVerdict::kWrongCredentials);
+  EXPECT_EQ(wrong.detail, "The user name or password is not valid");
+  EXPECT_EQ(wrong.challenge, R"(Basic realm="voip-migration-adapter", charset="UTF-8")");
+}
+
+// SOAP callers: a UsernameToken with the right digest is accepted once; its replay is refused.
+TEST(CallerAuthenticatorSoapTest, UsernameTokenOnceOnly) {
+  CallerAuthenticator auth = WithSoapUser();
+  const std::string created = "2026-11-26T18:00:00Z";
+  const std::string nonce = "MTIzNDU2Nzg5MGFiY2RlZg==";
+  const std::string envelope = Envelope(nonce, created, PasswordDigest(nonce, created, "pa:ss"));
+  const auto now = *ParseUtcDateTime(created);
+  EXPECT_EQ(auth.CheckSoap("", "", envelope, now).verdict, AuthVerdict::kAllowed);
+  const SoapAuthResult replay = auth.CheckSoap("", "", envelope, now);
+  EXPECT_EQ(replay.verdict, AuthVerdict::kWrongCredentials);
+  EXPECT_EQ(replay.detail, "The UsernameToken's Nonce was already used");
+}
+
+// SOAP callers may also use an API key; nothing at all is "missing".
+TEST(CallerAuthenticatorSoapTest, ApiKeyOrNothing) {
+  CallerAuthenticator auth = WithSoapUser();
+  const auto now = std::chrono::system_clock::now();
+  EXPECT_EQ(auth.CheckSoap("Bearer alpha-key", "", "<s:Envelope/>", now).verdict, AuthVerdict::kAllowed);
+  EXPECT_EQ(auth.CheckSoap("", "", "<s:Envelope/>", now).verdict, AuthVerdict::kMissingCredentials);
 }
 
 }  // namespace

@@ -161,19 +161,19 @@ TEST_F(CallerAuthFixture, RefusalClosesTheConnection) {
   EXPECT_EQ(accepted->status, 200);
 }
 
-// The SOAP face is behind the same API keys: without one, a 401 SOAP Client fault
-// with the challenge, the body unread, no backend called.
+// The SOAP face is behind authentication too: without credentials, a 401 SOAP Client fault
+// with the Basic challenge legacy stacks understand, no backend called (more in soap_auth_test.cc).
 TEST_F(CallerAuthFixture, SoapWithoutKeyIs401SoapFault) {
   auto result = client_->Post(
       "/soap", {{"SOAPAction", kCreateSoapAction}},
       testing::SoapEnvelope(testing::CreateRequest("447874384949"), testing::kSoap11EnvelopeNs), "text/xml");
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 401);
-  EXPECT_EQ(result->get_header_value("WWW-Authenticate"), R"(Bearer realm="voip-migration-adapter")");
+  EXPECT_EQ(result->get_header_value("WWW-Authenticate"), R"(Basic realm="voip-migration-adapter", charset="UTF-8")");
   const auto answer = testing::ReadSoapAnswer(result->body);
   EXPECT_EQ(answer.fault_code, "Client");
   EXPECT_EQ(answer.fault_reason,
-            "Authentication required: send an API key as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'");
+            "Authentication required: HTTP Basic, a WS-Security UsernameToken (PasswordDigest) or an API key");
   ExpectNoBackendCalled();
 }
 

@@ -1,0 +1,64 @@
+// WS-Security UsernameToken (OASIS WSS UsernameToken Profile 1.0/1.1) with
+// PasswordDigest, for callers of the SOAP face:
+//   digest = Base64(SHA-1(nonce bytes + Created text + password)).
+// A token is accepted only when its user is configured, its digest matches
+// (compared in constant time), its Created time is within the window of now
+// (either side), and its nonce has not been seen within that window.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapter/config.h"
+
+namespace voip {
+
+struct UsernameToken {
+  std::string username;
+  std::string password;       // the digest as sent (Base64)
+  std::string password_type;  // the Type attribute (must end in #PasswordDigest)
+  std::string nonce;          // Base64
+  std::string created;        // xsd:dateTime in UTC, e.g. 2026-11-26T18:00:00Z
+};
+
+// The first wsse:Security/wsse:UsernameToken inside the envelope's SOAP
+// Header (namespaces matched by local name under any prefix), or nullopt when
+// there is none or the envelope is not well-formed XML or contains a DOCTYPE.
+std::optional<UsernameToken> ExtractUsernameToken(std::string_view envelope);
+
+// Base64(SHA-1(Base64-decoded nonce + created + password)); "" when the nonce
+// is not valid Base64.
+std::string PasswordDigest(std::string_view nonce_base64, std::string_view created, std::string_view password);
+
+enum class TokenVerdict { kAccepted, kUnknownUserOrBadDigest, kStale, kReplayed, kMalformed };
+const char* TokenVerdictText(TokenVerdict verdict);
+
+// Thread-safe. Remembers accepted nonces for the window; at most
+// kMaxRememberedNonces (the oldest are forgotten first, which the window
+// already makes harmless).
+class UsernameTokenVerifier {
+ public:
+  static constexpr std::size_t kMaxRememberedNonces = 100000;
+  UsernameTokenVerifier(std::vector<SoapUser> users, std::chrono::seconds window)
+      : users_(std::move(users)), window_(window) {}
+
+  TokenVerdict Verify(const UsernameToken& token, std::chrono::system_clock::time_point now);
+
+ private:
+  std::vector<SoapUser> users_;
+  std::chrono::seconds window_;
+  std::mutex mutex_;
+  std::multimap<std::chrono::system_clock::time_point, std::string> nonces_by_expiry_;
+  std::map<std::string, std::chrono::system_clock::time_point> nonces_;
+};
+
+// Parses "YYYY-MM-DDThh:mm:ss[.fff]Z" (UTC only); nullopt otherwise.
+std::optional<std::chrono::system_clock::time_point> ParseUtcDateTime(std::string_view text);
+
+}  // namespace voip

@@ -1,0 +1,88 @@
+#include "http/username_token.h"
+
+#include <gtest/gtest.h>
+
+namespace voip {
+namespace {
+
+using std::chrono::seconds;
+using std::chrono::system_clock;
+
+constexpr const char* kDigestType =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest";
+constexpr const char* kNonce = "LKqI6G/AikKCQrN0zqZFlg==";
+constexpr const char* kCreated = "2026-11-26T18:00:00Z";
+// Base64(SHA-1(nonce + created + "legacy-pass")), computed independently with Python's hashlib.
+constexpr const char* kDigest = "QOAUARlHIi6tthnCDgLRVDyhDTQ=";
+
+system_clock::time_point CreatedTime() { return *ParseUtcDateTime(kCreated); }
+
+UsernameToken Token(const std::string& user = "legacy-caller", const std::string& digest = kDigest,
+                    const std::string& nonce = kNonce) {
+  return UsernameToken{user, digest, kDigestType, nonce, kCreated};
+}
+
+UsernameTokenVerifier Verifier() { return UsernameTokenVerifier({{"legacy-caller", "legacy-pass"}}, seconds(300)); }
+
+// The digest follows the UsernameToken Profile: Base64(SHA-1(nonce + Created + password)).
+TEST(UsernameTokenTest, DigestMatchesTheProfile) {
+  EXPECT_EQ(PasswordDigest(kNonce, kCreated, "legacy-pass"), kDigest);
+  EXPECT_EQ(PasswordDigest("not base64!", kCreated, "legacy-pass"), "");
+}
+
+// A fresh token with the right digest is accepted; the same nonce again is a replay.
+TEST(UsernameTokenTest, AcceptsOnceThenRefusesReplay) {
+  UsernameTokenVerifier verifier = Verifier();
+  EXPECT_EQ(verifier.Verify(Token(), CreatedTime() + seconds(5)), TokenVerdict::kAccepted);
+  EXPECT_EQ(verifier.Verify(Token(), CreatedTime() + seconds(6)), TokenVerdict::kReplayed);
+}
+
+// Created outside the window on either side is refused (checked before the nonce is remembered).
+TEST(UsernameTokenTest, RefusesStaleAndFutureTokens) {
+  UsernameTokenVerifier verifier = Verifier();
+  EXPECT_EQ(verifier.Verify(Token(), CreatedTime() + seconds(301)), TokenVerdict::kStale);
+  EXPECT_EQ(verifier.Verify(Token(), CreatedTime() - seconds(301)), TokenVerdict::kStale);
+  EXPECT_EQ(verifier.Verify(Token(), CreatedTime() + seconds(299)), TokenVerdict::kAccepted);
+}
+
+// A wrong digest, or the right digest under another user name, is refused.
+TEST(UsernameTokenTest, RefusesBadDigestAndUnknownUser) {
+  UsernameTokenVerifier verifier = Verifier();
+  const std::string wrong = PasswordDigest(kNonce, kCreated, "guess");
+  EXPECT_EQ(verifier.Verify(Token("legacy-caller", wrong), CreatedTime()), TokenVerdict::kUnknownUserOrBadDigest);
+  EXPECT_EQ(verifier.Verify(Token("someone-else"), CreatedTime()), TokenVerdict::kUnknownUserOrBadDigest);
+}
+
+// PasswordText, a missing nonce or an unparseable Created time is malformed.
+TEST(UsernameTokenTest, RefusesMalformedTokens) {
+  UsernameTokenVerifier verifier = Verifier();
+  UsernameToken text = Token();
+  text.password_type = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";
+  EXPECT_EQ(verifier.Verify(text, CreatedTime()), TokenVerdict::kMalformed);
+  EXPECT_EQ(verifier.Verify(Token("legacy-caller", kDigest, ""), CreatedTime()), TokenVerdict::kMalformed);
+  UsernameToken local_time = Token();
+  local_time.created = "2026-11-26T18:00:00+01:00";
+  EXPECT_EQ(verifier.Verify(local_time, CreatedTime()), TokenVerdict::kMalformed);
+}
+
+// The token is read from wsse:Security in the SOAP Header, whatever the prefixes.
+TEST(UsernameTokenTest, ExtractsFromTheSoapHeader) {
+  const std::string envelope = std::string(
+      R"(<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>)"
+      R"(<o:Security xmlns:o="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><o:UsernameToken>)"
+      R"(<o:Username>legacy-caller</o:Username><o:Password Type=")") + kDigestType + R"(">)" + kDigest +
+      R"(</o:Password><o:Nonce>)" + kNonce + R"(</o:Nonce><u:Created xmlns:u="urn:wsu">)" + kCreated +
+      R"(</u:Created></o:UsernameToken></o:Security></s:Header><s:Body/></s:Envelope>)";
+  const auto token = ExtractUsernameToken(envelope);
+  ASSERT_TRUE(token);
+  EXPECT_EQ(token->username, "legacy-caller");
+  EXPECT_EQ(token->password, kDigest);
+  EXPECT_EQ(token->password_type, kDigestType);
+  EXPECT_EQ(token->nonce, kNonce);
+  EXPECT_EQ(token->created, kCreated);
+  EXPECT_FALSE(ExtractUsernameToken("<!DOCTYPE x [<!ENTITY a 'b'>]>" + envelope));
+  EXPECT_FALSE(ExtractUsernameToken(R"(<s:Envelope xmlns:s="urn:s"><s:Body/></s:Envelope>)"));
+}
+
+}  // namespace
+}  // namespace voip
