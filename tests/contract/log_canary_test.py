@@ -3,7 +3,7 @@
 
 Starts `voip-migration-adapter --simulate --log-level debug`, sends every
 simulator trigger and a set of bad inputs carrying known canary telephone and
-account numbers, then reads everything the process wrote (stdout: JSON logs;
+account numbers through both faces (JSON and SOAP), then reads everything the process wrote (stdout: JSON logs;
 stderr: start-up lines) and fails on any line holding a canary in full, or on
 a log line that is not one JSON object.
 
@@ -25,6 +25,25 @@ def post(base, body, content_type="application/json", headers=None):
     data = body if isinstance(body, bytes) else body.encode()
     request = urllib.request.Request(base + "/CreateVOIPMigrationWorkOrder", data=data, method="POST",
                                      headers={"Content-Type": content_type, **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+SOAP_ACTION = '"http://schemas.cableco.example/spm/voip-migration/v1/CreateVOIPMigrationWorkOrder"'
+
+
+def soap(base, phone, account, site="42"):
+    envelope = f"""<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+    xmlns:spm="http://schemas.cableco.example/spm/voip-migration/v1"><soapenv:Body>
+    <spm:CreateVOIPMigrationWorkOrder><spm:telephoneNumber>{phone}</spm:telephoneNumber>
+    <spm:accountIdentification><spm:accountNumber>{account}</spm:accountNumber>
+    <spm:siteReference>{site}</spm:siteReference></spm:accountIdentification>
+    </spm:CreateVOIPMigrationWorkOrder></soapenv:Body></soapenv:Envelope>"""
+    request = urllib.request.Request(base + "/soap", data=envelope.encode(), method="POST",
+                                     headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": SOAP_ACTION})
     try:
         with urllib.request.urlopen(request, timeout=15) as response:
             return response.status
@@ -62,6 +81,13 @@ def main():
         for body in bad:
             post(base, body)
             sent += 1
+        # The SOAP face: every trigger, a validation failure, and an envelope it cannot process.
+        for phone in CANARY_PHONES:
+            assert soap(base, phone, CANARY_ACCOUNTS[1]) == 200
+            sent += 1
+        assert soap(base, CANARY_PHONES[0] + "x", CANARY_ACCOUNTS[0], "x" + CANARY_PHONES[1]) == 200
+        assert soap(base, CANARY_PHONES[0], CANARY_ACCOUNTS[0] + "<unclosed") == 500
+        sent += 2
         post(base, request(CANARY_PHONES[0], CANARY_ACCOUNTS[0]), "text/plain")
         # Correlation ids are logged as given (they exist to be searched for); the
         # docs tell callers never to put personal data in them.
