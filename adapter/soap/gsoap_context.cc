@@ -446,6 +446,13 @@ BackendError UntypedFault(const ContextLease& lease) {
   return result;
 }
 
+BackendError NoContextError() {
+  BackendError error;
+  error.kind = BackendErrorKind::kInternal;
+  error.diagnostic = "no gSOAP context could be allocated";
+  return error;
+}
+
 BackendError DoctypeRejected(const ContextLease& lease) {
   BackendError result;
   result.kind = BackendErrorKind::kMalformedResponse;

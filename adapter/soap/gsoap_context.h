@@ -137,6 +137,10 @@ BackendError UntypedFault(const ContextLease& lease);
 // A response that carried a DOCTYPE: kMalformedResponse.
 BackendError DoctypeRejected(const ContextLease& lease);
 
+// The failure when the pool could not give out a context (out of memory):
+// kInternal, nothing was sent.
+BackendError NoContextError();
+
 // "gSOAP error N: <gSOAP text>", one line, bounded; for operators' logs.
 std::string Diagnostic(const ContextLease& lease, const std::string& what);
 

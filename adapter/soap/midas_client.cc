@@ -102,12 +102,7 @@ GsoapMidas::GsoapMidas(BackendEndpoint endpoint) : pool_(std::move(endpoint)) {}
 BackendResult<MidasAcknowledged> GsoapMidas::UpdateCustomerMigrationStatus(
     const MigrationStatusUpdate& update, const CallContext& context) {
   soap::ContextLease lease = pool_.Acquire();
-  if (!lease) {
-    BackendError error;
-    error.kind = BackendErrorKind::kInternal;
-    error.diagnostic = "no gSOAP context could be allocated";
-    return error;
-  }
+  if (!lease) return soap::NoContextError();
   std::string correlation_id = context.correlation_id.substr(0, kMaxCorrelationIdBytes);
   std::optional<std::string> order_number = update.order_number;
   std::optional<std::string> reason;

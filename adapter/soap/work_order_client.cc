@@ -35,12 +35,7 @@ GsoapWorkOrderSystem::GsoapWorkOrderSystem(BackendEndpoint endpoint) : pool_(std
 BackendResult<WorkOrderCreated> GsoapWorkOrderSystem::CreateMigrationWorkOrder(
     const WorkOrderRequest& request, const CallContext& context) {
   soap::ContextLease lease = pool_.Acquire();
-  if (!lease) {
-    BackendError error;
-    error.kind = BackendErrorKind::kInternal;
-    error.diagnostic = "no gSOAP context could be allocated";
-    return error;
-  }
+  if (!lease) return soap::NoContextError();
   std::string correlation_id = context.correlation_id.substr(0, kMaxCorrelationIdBytes);
   std::string requesting_system = kRequestingSystem;
 
