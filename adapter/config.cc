@@ -228,6 +228,17 @@ const std::vector<Setting>& Settings() {
       {"workorder-max-idle-connections", "N", "Keep-alive connections kept open to the work-order system. "
                                               "Default 64.",
        IntIn(0, 10000, [](Config& c, long v) { c.work_order.max_idle_connections = static_cast<int>(v); })},
+      {"workorder-breaker-failures", "N",
+       "Consecutive failed calls to the work-order system (connect failed, time-out, HTTP error, malformed "
+       "answer; not SOAP faults) that open its circuit breaker; 0 never opens it. Default 5.",
+       IntIn(0, 1000000, [](Config& c, long v) { c.work_order.breaker_failures = static_cast<int>(v); })},
+      {"workorder-breaker-open-ms", "MS",
+       "How long the work-order system's open circuit breaker refuses calls before letting probes through "
+       "(half-open). Default 30000.",
+       IntIn(1, 3600000, [](Config& c, long v) { c.work_order.breaker_open_ms = static_cast<int>(v); })},
+      {"workorder-breaker-probes", "N",
+       "Calls let through to the work-order system at a time while its breaker is half-open. Default 1.",
+       IntIn(1, 1000, [](Config& c, long v) { c.work_order.breaker_probes = static_cast<int>(v); })},
       {"workorder-username", "USER", "HTTP Basic user name sent to the work-order system (needs "
                                      "workorder-password).",
        Username(&Config::work_order)},
@@ -248,6 +259,17 @@ const std::vector<Setting>& Settings() {
        IntIn(1, 600000, [](Config& c, long v) { c.midas.timeout_ms = static_cast<int>(v); })},
       {"midas-max-idle-connections", "N", "Keep-alive connections kept open to MIDAS. Default 64.",
        IntIn(0, 10000, [](Config& c, long v) { c.midas.max_idle_connections = static_cast<int>(v); })},
+      {"midas-breaker-failures", "N",
+       "Consecutive failed calls to MIDAS (connect failed, time-out, HTTP error, malformed answer; not SOAP "
+       "faults) that open its circuit breaker; 0 never opens it. Default 5.",
+       IntIn(0, 1000000, [](Config& c, long v) { c.midas.breaker_failures = static_cast<int>(v); })},
+      {"midas-breaker-open-ms", "MS",
+       "How long MIDAS's open circuit breaker refuses calls before letting probes through (half-open). "
+       "Default 30000.",
+       IntIn(1, 3600000, [](Config& c, long v) { c.midas.breaker_open_ms = static_cast<int>(v); })},
+      {"midas-breaker-probes", "N", "Calls let through to MIDAS at a time while its breaker is half-open. "
+                                    "Default 1.",
+       IntIn(1, 1000, [](Config& c, long v) { c.midas.breaker_probes = static_cast<int>(v); })},
       {"midas-username", "USER", "HTTP Basic user name sent to MIDAS (needs midas-password).",
        Username(&Config::midas)},
       {"midas-password", "env:NAME|file:PATH", "SECRET. HTTP Basic password for MIDAS.", Password(&Config::midas)},

@@ -36,6 +36,12 @@ struct BackendEndpoint {
   int connect_timeout_ms = 2000;  // TCP connect
   int timeout_ms = 10000;       // whole exchange once connected (send + receive), also per-read stall
   int max_idle_connections = 64;  // keep-alive connections kept per backend
+  // Circuit breaker (adapter/circuit_breaker.h): opens after this many
+  // consecutive failures meaning "unhealthy" (0: never), stays open this long,
+  // then lets this many probe calls through at a time.
+  int breaker_failures = 5;
+  int breaker_open_ms = 30000;
+  int breaker_probes = 1;
   // HTTP Basic credentials sent with every call, when username is set. The
   // password is a secret (read from env:/file: by ParseConfig), never logged.
   std::string username{};

@@ -85,8 +85,11 @@ TranslatedFailure TranslateBackendError(Backend backend, const BackendError& err
           FailureClass::kInternal};
 }
 
-Fault MidasUpdateFault(const BackendError& error, bool work_order_created, MidasFollowUp follow_up) {
-  Fault fault = TranslateBackendError(Backend::kMidas, error).fault;
+namespace {
+
+// `fault` (what went wrong with MIDAS) prefixed with what it means for the
+// work order and followed by what happens next.
+Fault ForMidasUpdate(Fault fault, bool work_order_created, MidasFollowUp follow_up) {
   std::string detail = work_order_created ? "The work order was created, but the customer's migration status "
                                             "could not be updated in MIDAS"
                                           : "The customer's migration status could not be updated in MIDAS";
@@ -103,6 +106,24 @@ Fault MidasUpdateFault(const BackendError& error, bool work_order_created, Midas
       break;
   }
   return fault;
+}
+
+}  // namespace
+
+Fault MidasUpdateFault(const BackendError& error, bool work_order_created, MidasFollowUp follow_up) {
+  return ForMidasUpdate(TranslateBackendError(Backend::kMidas, error).fault, work_order_created, follow_up);
+}
+
+Fault CircuitOpenFault(Backend backend) {
+  return SystemFault(Capitalised(BackendDisplayName(backend)) +
+                     " is unavailable: after repeated failures the adapter is not calling it for a while; "
+                     "nothing was sent, so the request can be retried after the time given in Retry-After");
+}
+
+Fault MidasNotCalledFault(bool work_order_created, MidasFollowUp follow_up) {
+  return ForMidasUpdate(
+      SystemFault("MIDAS is unavailable: after repeated failures the adapter is not calling it for a while"),
+      work_order_created, follow_up);
 }
 
 Fault StoreUnavailableFault() {

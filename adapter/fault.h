@@ -80,6 +80,14 @@ enum class MidasFollowUp {
 // order and followed by what happens next.
 Fault MidasUpdateFault(const BackendError& error, bool work_order_created, MidasFollowUp follow_up);
 
+// The fault entry when `backend`'s circuit breaker is open, so the request was
+// refused without calling anything (503 with Retry-After).
+Fault CircuitOpenFault(Backend backend);
+
+// The fault entry for a MIDAS update that was not attempted during the request
+// because MIDAS's circuit breaker is open; worded like MidasUpdateFault.
+Fault MidasNotCalledFault(bool work_order_created, MidasFollowUp follow_up);
+
 // The fault entry when the attempt could not be journalled (nothing was sent).
 Fault StoreUnavailableFault();
 

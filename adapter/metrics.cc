@@ -127,6 +127,23 @@ std::string Metrics::RenderPrometheus() const {
   }
   Header(out, "voip_requests_in_flight", "gauge", "Requests being processed now.");
   out += "voip_requests_in_flight " + std::to_string(in_flight_.load(kOrder)) + "\n";
+  const std::array<CircuitBreaker*, kBackends> breakers = {breakers_.work_order, breakers_.midas};
+  Header(out, "voip_circuit_breaker_state", "gauge",
+         "Circuit breaker of each legacy system: 0 closed, 1 half-open (probing), 2 open (calls refused).");
+  for (int b = 0; b < kBackends; ++b) {
+    const BreakerState state = breakers[b] != nullptr ? breakers[b]->state() : BreakerState::kClosed;
+    Sample(out, "voip_circuit_breaker_state", std::string("backend=\"") + BackendLabel(b) + "\"",
+           static_cast<std::uint64_t>(state));
+  }
+  Header(out, "voip_circuit_breaker_transitions_total", "counter",
+         "Circuit breaker transitions of each legacy system, by the state entered.");
+  for (int b = 0; b < kBackends; ++b) {
+    for (BreakerState to : {BreakerState::kOpen, BreakerState::kHalfOpen, BreakerState::kClosed}) {
+      Sample(out, "voip_circuit_breaker_transitions_total",
+             std::string("backend=\"") + BackendLabel(b) + "\",to=\"" + BreakerStateName(to) + "\"",
+             breakers[b] != nullptr ? breakers[b]->transitions_to(to) : 0);
+    }
+  }
   return out;
 }
 

@@ -49,6 +49,10 @@ class Metrics {
     Metrics& metrics_;
   };
 
+  // The breakers whose state and transitions are exported (set before
+  // serving; a null one is exported as closed, never transitioning).
+  void WatchBreakers(const BackendBreakers& breakers) { breakers_ = breakers; }
+
   std::int64_t in_flight() const { return in_flight_.load(kOrder); }
   std::string RenderPrometheus() const;
 
@@ -75,6 +79,9 @@ class Metrics {
   std::array<std::array<std::atomic<std::uint64_t>, kErrorKinds>, kBackends> backend_errors_{};
   // voip_requests_in_flight
   std::atomic<std::int64_t> in_flight_{0};
+  // voip_circuit_breaker_state{backend} and
+  // voip_circuit_breaker_transitions_total{backend,to}, read from the breakers
+  BackendBreakers breakers_;
 };
 
 }  // namespace voip

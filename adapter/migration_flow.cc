@@ -36,6 +36,18 @@ std::string Truncated(std::string s, std::size_t max) {
   return s;
 }
 
+CircuitBreaker::Permit Admit(CircuitBreaker* breaker) {
+  if (breaker == nullptr) return CircuitBreaker::Permit{true};
+  return breaker->Admit();
+}
+
+template <typename T>
+void Record(CircuitBreaker* breaker, const CircuitBreaker::Permit& permit, const BackendResult<T>& result) {
+  if (breaker == nullptr) return;
+  const auto* error = std::get_if<BackendError>(&result);
+  breaker->Record(permit, error == nullptr ? CallHealth::kHealthy : HealthOf(*error));
+}
+
 MigrationStatusUpdate StatusUpdateFor(const MigrationRequest& request) {
   MigrationStatusUpdate update;
   update.account_number = request.account_number;
@@ -62,9 +74,19 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequestInput& input, const Ca
 }
 
 MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallContext& context) const {
+  const CircuitBreaker::Permit work_order_permit = Admit(breakers_.work_order);
+  if (!work_order_permit.allowed) {
+    MigrationOutcome refused =
+        RejectedOutcome(FailureClass::kBackendUnavailable, {CircuitOpenFault(Backend::kWorkOrder)});
+    refused.work_order_circuit_open = true;
+    refused.retry_after = work_order_permit.retry_after;
+    return refused;
+  }
   MigrationStatusUpdate update = StatusUpdateFor(request);
   StoreResult<OutboxEntryId> journalled = outbox_.Journal(update, context.correlation_id);
   if (auto* error = std::get_if<StoreError>(&journalled)) {
+    // Nothing was called: the permit decides nothing about the work-order system.
+    if (breakers_.work_order != nullptr) breakers_.work_order->Record(work_order_permit, CallHealth::kNeutral);
     MigrationOutcome refused = RejectedOutcome(FailureClass::kStoreUnavailable, {StoreUnavailableFault()});
     refused.store_error = error->message;
     return refused;
@@ -77,6 +99,7 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
   BackendResult<WorkOrderCreated> created = work_order_.CreateMigrationWorkOrder(
       WorkOrderRequest{request.telephone_number, request.account_number, request.site_reference}, context);
   outcome.work_order_time = Since(work_order_start);
+  Record(breakers_.work_order, work_order_permit, created);
 
   WorkOrderState state = WorkOrderState::kCreated;
   if (auto* ok = std::get_if<WorkOrderCreated>(&created)) {
@@ -100,10 +123,20 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
   const StoreStatus recorded = outbox_.RecordOutcome(entry, state, update);
   if (recorded) outcome.store_error = recorded->message;
 
+  const CircuitBreaker::Permit midas_permit = Admit(breakers_.midas);
+  if (!midas_permit.allowed) {
+    // Not attempted now: the relay delivers it once MIDAS is trusted again.
+    outcome.midas_circuit_open = true;
+    if (!recorded) outbox_.MarkAttemptFailed(entry, "not attempted: the MIDAS circuit breaker was open");
+    outcome.midas_follow_up = recorded ? MidasFollowUp::kNotKept : MidasFollowUp::kPending;
+    outcome.faults.push_back(MidasNotCalledFault(outcome.order_number.has_value(), outcome.midas_follow_up));
+    return outcome;
+  }
   const auto midas_start = Clock::now();
   outcome.midas_called = true;
   BackendResult<MidasAcknowledged> acknowledged = midas_.UpdateCustomerMigrationStatus(update, context);
   outcome.midas_time = Since(midas_start);
+  Record(breakers_.midas, midas_permit, acknowledged);
 
   if (std::holds_alternative<MidasAcknowledged>(acknowledged)) {
     if (!recorded) outbox_.MarkDelivered(entry);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "adapter/backends.h"
+#include "adapter/circuit_breaker.h"
 #include "adapter/fault.h"
 #include "adapter/migration_request.h"
 #include "adapter/outbox.h"
@@ -33,7 +34,13 @@ struct MigrationOutcome {
   bool midas_called = false;
   MidasFollowUp midas_follow_up = MidasFollowUp::kNotKept;  // meaningful when midas_error is set
   std::optional<std::string> store_error;
-  bool idempotent_replay = false;  // answered from a stored Idempotency-Key answer (set by the JSON face)  // the outbox could not be written (for operators' logs)
+  bool idempotent_replay = false;  // answered from a stored Idempotency-Key answer (set by the JSON face)
+  // A circuit breaker was open: the work order was refused without any call,
+  // or the MIDAS update was left to the relay without a synchronous attempt.
+  bool work_order_circuit_open = false;
+  bool midas_circuit_open = false;
+  // Set when the answer invites a retry after this long (the Retry-After header).
+  std::optional<std::chrono::milliseconds> retry_after;
   std::chrono::microseconds work_order_time{0};
   std::chrono::microseconds midas_time{0};
 };
@@ -41,22 +48,34 @@ struct MigrationOutcome {
 // Builds a failure outcome that called no backend.
 MigrationOutcome RejectedOutcome(FailureClass failure_class, std::vector<Fault> faults);
 
+// The circuit breakers the flow consults; a null one means no breaker.
+struct BackendBreakers {
+  CircuitBreaker* work_order = nullptr;
+  CircuitBreaker* midas = nullptr;
+};
+
 class MigrationFlow {
  public:
-  // The backends and the outbox must outlive the flow. Thread-safe if they are.
-  MigrationFlow(WorkOrderSystem& work_order, Midas& midas, Outbox& outbox)
-      : work_order_(work_order), midas_(midas), outbox_(outbox) {}
+  // The backends, the outbox and the breakers must outlive the flow.
+  // Thread-safe if they are.
+  MigrationFlow(WorkOrderSystem& work_order, Midas& midas, Outbox& outbox, BackendBreakers breakers = {})
+      : work_order_(work_order), midas_(midas), outbox_(outbox), breakers_(breakers) {}
 
   // Validates, then runs. Invalid input calls no backend and writes nothing.
   // When the attempt cannot be journalled, no backend is called either
-  // (kStoreUnavailable).
+  // (kStoreUnavailable). When the work-order breaker is open nothing is
+  // journalled or called (kBackendUnavailable with retry_after); when the
+  // MIDAS breaker is open the update is left pending for the relay.
   MigrationOutcome Run(const MigrationRequestInput& input, const CallContext& context) const;
   MigrationOutcome Run(const MigrationRequest& request, const CallContext& context) const;
+
+  const BackendBreakers& breakers() const { return breakers_; }
 
  private:
   WorkOrderSystem& work_order_;
   Midas& midas_;
   Outbox& outbox_;
+  const BackendBreakers breakers_;
 };
 
 }  // namespace voip

@@ -36,8 +36,20 @@ RelayRound OutboxRelay::RunOnce() {
                   {{"entry", entry.id}, {"correlationId", entry.correlation_id}, {"reason", reason}});
       continue;
     }
+    CircuitBreaker::Permit permit;
+    if (options_.midas_breaker != nullptr) {
+      permit = options_.midas_breaker->Admit();
+      if (!permit.allowed) {
+        round.breaker_open = true;
+        break;
+      }
+    }
     BackendResult<MidasAcknowledged> answer =
         midas_.UpdateCustomerMigrationStatus(entry.update, CallContext{entry.correlation_id});
+    if (options_.midas_breaker != nullptr) {
+      const auto* failed = std::get_if<BackendError>(&answer);
+      options_.midas_breaker->Record(permit, failed == nullptr ? CallHealth::kHealthy : HealthOf(*failed));
+    }
     if (std::holds_alternative<MidasAcknowledged>(answer)) {
       outbox_.MarkDelivered(entry.id);
       ++round.delivered;

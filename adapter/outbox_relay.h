@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "adapter/backends.h"
+#include "adapter/circuit_breaker.h"
 #include "adapter/log.h"
 #include "adapter/outbox.h"
 
@@ -22,6 +23,11 @@ struct OutboxRelayOptions {
   std::chrono::milliseconds poll_interval{1000};
   int batch = 50;                                          // entries per round
   std::function<std::int64_t()> now_ms;                    // Unix ms; the system clock when unset
+  // MIDAS's circuit breaker, shared with the flow (null: none). The relay asks
+  // it before each delivery: while it is open the round stops and the entries
+  // stay due, their attempts not counted; its deliveries count for the
+  // breaker, so while it is half-open a delivery can be the probe that closes it.
+  CircuitBreaker* midas_breaker = nullptr;
 };
 
 // What one round did.
@@ -30,6 +36,7 @@ struct RelayRound {
   int failed = 0;         // will be retried
   int dead_lettered = 0;
   bool store_failed = false;
+  bool breaker_open = false;  // the round stopped because MIDAS's breaker refused a delivery
 };
 
 class OutboxRelay {

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapter/circuit_breaker.h"
 #include "adapter/config.h"
 #include "adapter/log.h"
 #include "adapter/migration_flow.h"
@@ -56,6 +57,8 @@ nlohmann::json Describe(const voip::Config& config) {
                           {"connectTimeoutMs", e.connect_timeout_ms},
                           {"timeoutMs", e.timeout_ms},
                           {"maxIdleConnections", e.max_idle_connections},
+                          {"breaker",
+                           {{"failures", e.breaker_failures}, {"openMs", e.breaker_open_ms}, {"probes", e.breaker_probes}}},
                           {"basicAuthUser", e.username}};  // never the password
   };
   return {{"listen", config.listen_host + ":" + std::to_string(config.listen_port)},
@@ -104,6 +107,22 @@ class ScratchDatabase {
  private:
   std::string dir_;
 };
+
+voip::CircuitBreakerOptions BreakerOptions(const voip::BackendEndpoint& endpoint) {
+  return {endpoint.breaker_failures, std::chrono::milliseconds(endpoint.breaker_open_ms), endpoint.breaker_probes};
+}
+
+// Every transition of a backend's breaker is one log line: warn when it opens.
+voip::CircuitBreaker::TransitionListener LogTransitions(voip::Logger& logger, const char* backend,
+                                                        const voip::BackendEndpoint& endpoint) {
+  return [&logger, backend, open_ms = endpoint.breaker_open_ms](voip::BreakerState from, voip::BreakerState to) {
+    nlohmann::json fields = {{"backend", backend}, {"from", voip::BreakerStateName(from)},
+                             {"to", voip::BreakerStateName(to)}};
+    if (to == voip::BreakerState::kOpen) fields["openMs"] = open_ms;
+    logger.Log(to == voip::BreakerState::kOpen ? voip::LogLevel::kWarn : voip::LogLevel::kInfo,
+               "circuit_breaker", std::move(fields));
+  };
+}
 
 }  // namespace
 
@@ -182,12 +201,23 @@ int main(int argc, char** argv) {
 
   voip::GsoapWorkOrderSystem work_order(config.work_order);
   voip::GsoapMidas midas(config.midas);
-  voip::MigrationFlow flow(work_order, midas, *outbox);
+  voip::CircuitBreaker work_order_breaker(BreakerOptions(config.work_order),
+                                          LogTransitions(logger, "workorder", config.work_order));
+  voip::CircuitBreaker midas_breaker(BreakerOptions(config.midas), LogTransitions(logger, "midas", config.midas));
+  voip::MigrationFlow flow(work_order, midas, *outbox, {&work_order_breaker, &midas_breaker});
   voip::OutboxRelayOptions relay_options;
+  relay_options.midas_breaker = &midas_breaker;
   relay_options.max_age = std::chrono::seconds(config.outbox_max_age_s);
   relay_options.poll_interval = std::chrono::milliseconds(config.outbox_poll_ms);
   voip::OutboxRelay relay(*outbox, midas, logger, relay_options);
   voip::AdapterServer server(config, flow, logger, idempotency.get());
+  server.AddReadinessProbe([&work_order_breaker, &midas_breaker]() -> std::optional<std::string> {
+    if (work_order_breaker.state() == voip::BreakerState::kOpen &&
+        midas_breaker.state() == voip::BreakerState::kOpen) {
+      return "the circuit breakers of both the work-order system and MIDAS are open";
+    }
+    return std::nullopt;
+  });
   std::string error;
   if (!server.Start(&error)) {
     std::cerr << "voip-migration-adapter: " << error << "\n";

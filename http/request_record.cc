@@ -22,8 +22,10 @@ const char* MidasFollowUpName(MidasFollowUp follow_up) {
 
 LogLevel LevelFor(const MigrationOutcome& outcome, int http_status) {
   if (outcome.store_error) return LogLevel::kError;  // a durability promise could not be kept
-  if (http_status >= 500 && !outcome.work_order_error && !outcome.midas_error) return LogLevel::kError;
-  if (outcome.work_order_error || outcome.midas_error) return LogLevel::kWarn;
+  const bool backend_trouble = outcome.work_order_error || outcome.midas_error || outcome.work_order_circuit_open ||
+                               outcome.midas_circuit_open;
+  if (http_status >= 500 && !backend_trouble) return LogLevel::kError;
+  if (backend_trouble) return LogLevel::kWarn;
   return LogLevel::kInfo;
 }
 
@@ -56,6 +58,11 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
   if (outcome.midas_error) {
     fields["midasError"] = BackendErrorKindName(*outcome.midas_error);
     fields["midasDiagnostic"] = outcome.midas_diagnostic;
+    fields["midasUpdate"] = MidasFollowUpName(outcome.midas_follow_up);
+  }
+  if (outcome.work_order_circuit_open) fields["workOrderCircuit"] = "open";
+  if (outcome.midas_circuit_open) {
+    fields["midasCircuit"] = "open";
     fields["midasUpdate"] = MidasFollowUpName(outcome.midas_follow_up);
   }
   if (outcome.store_error) fields["storeError"] = *outcome.store_error;

@@ -89,6 +89,7 @@ class AdapterServer::Impl {
         authenticator_(config.caller_auth),
         listener_(Listener::Make(config_)),
         server_(listener_->server()) {
+    metrics_.WatchBreakers(flow.breakers());
     // A content reader, so that the body limit also holds for chunked bodies
     // (cpp-httplib 0.11.4 applies payload_max_length to Content-Length only).
     server_.Post("/CreateVOIPMigrationWorkOrder",
@@ -266,6 +267,7 @@ class AdapterServer::Impl {
     }
     res.status = answer.reply.status;
     res.set_header(kCorrelationHeader, context.correlation_id);
+    if (answer.outcome) SetRetryAfter(*answer.outcome, res);
     res.set_content(answer.reply.body, answer.reply.content_type.c_str());
     const MigrationOutcome refused = RejectedOutcome(FailureClass::kInvalidRequest, {});
     RecordFinishedRequest({Face::kSoap, answer.outcome ? &*answer.outcome : &refused, res.status,
@@ -318,7 +320,12 @@ class AdapterServer::Impl {
               const std::string& correlation_id) {
     res.status = HttpStatusFor(outcome.failure_class);
     res.set_header(kCorrelationHeader, correlation_id);
+    SetRetryAfter(outcome, res);
     res.set_content(RenderJson(outcome), kJson);
+  }
+
+  static void SetRetryAfter(const MigrationOutcome& outcome, httplib::Response& res) {
+    if (outcome.retry_after) res.set_header("Retry-After", std::to_string(RetryAfterSeconds(*outcome.retry_after)));
   }
 
   const Config config_;

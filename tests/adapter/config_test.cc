@@ -41,6 +41,20 @@ TEST(ParseConfigTest, ReadsFlags) {
   EXPECT_EQ(config.midas.url, "http://midas.example/midas");
 }
 
+// Each backend's circuit breaker is configured on its own; 0 failures turns it off, 0 probes is refused.
+TEST(ParseConfigTest, BreakerSettingsPerBackend) {
+  const Config config = Ok(With({"--workorder-breaker-failures", "0", "--workorder-breaker-open-ms", "1500",
+                                 "--midas-breaker-failures", "7", "--midas-breaker-probes", "3"}));
+  EXPECT_EQ(config.work_order.breaker_failures, 0);
+  EXPECT_EQ(config.work_order.breaker_open_ms, 1500);
+  EXPECT_EQ(config.work_order.breaker_probes, 1);
+  EXPECT_EQ(config.midas.breaker_failures, 7);
+  EXPECT_EQ(config.midas.breaker_open_ms, 30000);
+  EXPECT_EQ(config.midas.breaker_probes, 3);
+  EXPECT_EQ(Error(With({"--midas-breaker-probes", "0"})),
+            "--midas-breaker-probes must be an integer from 1 to 1000, got '0'");
+}
+
 // Backend URLs are required unless simulating.
 TEST(ParseConfigTest, RequiresBackendUrlsUnlessSimulating) {
   EXPECT_EQ(Error({}), "workorder-url is required (or use --simulate)");

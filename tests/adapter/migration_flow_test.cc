@@ -270,5 +270,83 @@ TEST_F(MigrationFlowTest, TimeoutIsJournalledAsUnknown) {
   EXPECT_FALSE(entry.update.order_number.has_value());
 }
 
+// ----- circuit breakers ---------------------------------------------------------
+
+// The flow with a breaker on each backend (open after 2 unhealthy calls, for 30 s).
+class MigrationFlowBreakerTest : public MigrationFlowTest {
+ protected:
+  CircuitBreaker work_order_breaker_{CircuitBreakerOptions{2, std::chrono::milliseconds(30000), 1}};
+  CircuitBreaker midas_breaker_{CircuitBreakerOptions{2, std::chrono::milliseconds(30000), 1}};
+  MigrationFlow guarded_{work_order_, midas_, outbox_, {&work_order_breaker_, &midas_breaker_}};
+
+  static void OpenBreaker(CircuitBreaker& breaker) {
+    for (int i = 0; i < breaker.options().failure_threshold; ++i) {
+      breaker.Record(breaker.Admit(), CallHealth::kUnhealthy);
+    }
+    ASSERT_EQ(breaker.state(), BreakerState::kOpen);
+  }
+};
+
+// Work-order breaker open: a fast 503 (SYSTEM) with Retry-After; nothing journalled, no backend called.
+TEST_F(MigrationFlowBreakerTest, OpenWorkOrderBreakerRefusesWithoutAnyCall) {
+  OpenBreaker(work_order_breaker_);
+  const MigrationOutcome outcome = guarded_.Run(ValidInput(), context_);
+  EXPECT_EQ(outcome.failure_class, FailureClass::kBackendUnavailable);
+  ASSERT_EQ(outcome.faults.size(), 1u);
+  EXPECT_EQ(outcome.faults[0], CircuitOpenFault(Backend::kWorkOrder));
+  EXPECT_EQ(outcome.faults[0].type, FaultType::kSystem);
+  ASSERT_TRUE(outcome.retry_after.has_value());
+  EXPECT_GT(*outcome.retry_after, std::chrono::milliseconds(29000));
+  EXPECT_TRUE(outcome.work_order_circuit_open);
+  EXPECT_FALSE(outcome.work_order_called);
+  EXPECT_FALSE(outcome.midas_called);
+  EXPECT_TRUE(work_order_.requests().empty());
+  EXPECT_TRUE(midas_.updates().empty());
+  EXPECT_TRUE(outbox_.calls().empty());
+}
+
+// Consecutive time-outs of the work-order system open its breaker; the third request calls nothing.
+TEST_F(MigrationFlowBreakerTest, WorkOrderTimeoutsOpenTheBreaker) {
+  for (int i = 0; i < 2; ++i) {
+    work_order_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
+    midas_.WillAnswer(MidasAcknowledged{});
+    EXPECT_EQ(guarded_.Run(ValidInput(), context_).failure_class, FailureClass::kBackendTimeout);
+  }
+  EXPECT_EQ(guarded_.Run(ValidInput(), context_).failure_class, FailureClass::kBackendUnavailable);
+  EXPECT_EQ(work_order_.requests().size(), 2u);
+  EXPECT_EQ(midas_.updates().size(), 2u);
+}
+
+// Business faults are answers from a working system: they never open the breaker.
+TEST_F(MigrationFlowBreakerTest, BusinessFaultsDoNotOpenTheBreaker) {
+  for (int i = 0; i < 3; ++i) {
+    work_order_.WillAnswer(ErrorOf(BackendErrorKind::kBusinessFault, "WO-2001", "Site unknown"));
+    midas_.WillAnswer(MidasAcknowledged{});
+    EXPECT_EQ(guarded_.Run(ValidInput(), context_).failure_class, FailureClass::kBusinessRejected);
+  }
+  EXPECT_EQ(work_order_breaker_.state(), BreakerState::kClosed);
+  EXPECT_EQ(work_order_.requests().size(), 3u);
+}
+
+// MIDAS breaker open: success with the order number and a pending fault; MIDAS is not called,
+// the update stays in the outbox for the relay.
+TEST_F(MigrationFlowBreakerTest, OpenMidasBreakerLeavesTheUpdatePending) {
+  OpenBreaker(midas_breaker_);
+  work_order_.WillAnswer(WorkOrderCreated{"WO1000000001"});
+  const MigrationOutcome outcome = guarded_.Run(ValidInput(), context_);
+  EXPECT_EQ(outcome.order_number, "WO1000000001");
+  EXPECT_EQ(outcome.failure_class, FailureClass::kNone);
+  ASSERT_EQ(outcome.faults.size(), 1u);
+  EXPECT_EQ(outcome.faults[0], MidasNotCalledFault(true, MidasFollowUp::kPending));
+  EXPECT_NE(outcome.faults[0].detail.find("The update is pending"), std::string::npos);
+  EXPECT_TRUE(outcome.midas_circuit_open);
+  EXPECT_FALSE(outcome.midas_called);
+  EXPECT_FALSE(outcome.retry_after.has_value());
+  EXPECT_TRUE(midas_.updates().empty());
+  EXPECT_EQ(outbox_.calls(), (std::vector<std::string>{"Journal", "RecordOutcome", "MarkAttemptFailed"}));
+  ASSERT_EQ(outbox_.entries().size(), 1u);
+  EXPECT_EQ(outbox_.entries()[0].delivery, DeliveryState::kPending);
+}
+
 }  // namespace
 }  // namespace voip

@@ -152,5 +152,65 @@ TEST_F(OutboxRelayTest, BackgroundThreadDelivers) {
   EXPECT_TRUE(List(store::OutboxView::kAll).empty());
 }
 
+// A relay sharing MIDAS's breaker (opens after 1 failure, for 10 s on a hand-moved clock).
+class OutboxRelayBreakerTest : public OutboxRelayTest {
+ protected:
+  void SetUp() override {
+    OutboxRelayTest::SetUp();
+    OutboxRelayOptions relay_options;
+    relay_options.max_age = std::chrono::milliseconds(kMaxAgeMs);
+    relay_options.now_ms = [this] { return now_ms_.load(); };
+    relay_options.midas_breaker = &breaker_;
+    relay_ = std::make_unique<OutboxRelay>(*outbox_, midas_, logger_, relay_options);
+  }
+  std::chrono::steady_clock::time_point steady_{std::chrono::seconds(1)};
+  CircuitBreaker breaker_{CircuitBreakerOptions{1, std::chrono::milliseconds(10000), 1}, {},
+                          [this] { return steady_; }};
+};
+
+// While MIDAS's breaker is open the relay calls nothing and counts no attempt; the entries stay due.
+TEST_F(OutboxRelayBreakerTest, OpenBreakerStopsTheRound) {
+  const OutboxEntryId id = PendingEntry();
+  breaker_.Record(breaker_.Admit(), CallHealth::kUnhealthy);
+  now_ms_ = kStart + 5000;
+  const RelayRound round = relay_->RunOnce();
+  EXPECT_TRUE(round.breaker_open);
+  EXPECT_EQ(round.delivered + round.failed + round.dead_lettered, 0);
+  EXPECT_TRUE(midas_.updates().empty());
+  const auto pending = List(store::OutboxView::kPending);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, id);
+  EXPECT_EQ(pending[0].attempts, 1);
+}
+
+// Half-open, a delivery is the probe: MIDAS acknowledges, the breaker closes, the rest follow.
+TEST_F(OutboxRelayBreakerTest, DeliveryProbeClosesTheBreaker) {
+  PendingEntry("WO1");
+  PendingEntry("WO2");
+  breaker_.Record(breaker_.Admit(), CallHealth::kUnhealthy);
+  steady_ += std::chrono::milliseconds(10000);
+  now_ms_ = kStart + 5000;
+  midas_.WillAnswer(MidasAcknowledged{});
+  midas_.WillAnswer(MidasAcknowledged{});
+  const RelayRound round = relay_->RunOnce();
+  EXPECT_EQ(round.delivered, 2);
+  EXPECT_FALSE(round.breaker_open);
+  EXPECT_EQ(midas_.updates().size(), 2u);
+  EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
+}
+
+// A failed delivery counts for the breaker: MIDAS down opens it and the round stops there.
+TEST_F(OutboxRelayBreakerTest, FailedDeliveryOpensTheBreaker) {
+  PendingEntry("WO1");
+  PendingEntry("WO2");
+  now_ms_ = kStart + 5000;
+  midas_.WillAnswer(ErrorOf(BackendErrorKind::kConnectFailed));
+  const RelayRound round = relay_->RunOnce();
+  EXPECT_EQ(round.failed, 1);
+  EXPECT_TRUE(round.breaker_open);
+  EXPECT_EQ(midas_.updates().size(), 1u);
+  EXPECT_EQ(breaker_.state(), BreakerState::kOpen);
+}
+
 }  // namespace
 }  // namespace voip
