@@ -4,19 +4,9 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include <memory>
-#include <sstream>
-
-#include "adapter/config.h"
-#include "adapter/log.h"
-#include "adapter/migration_flow.h"
 #include "adapter/secret.h"
-#include "adapter/soap/midas_client.h"
-#include "adapter/soap/work_order_client.h"
-#include "http/server.h"
 #include "http/soap_face.h"
-#include "sim/simulators.h"
-#include "tests/support/fake_outbox.h"
+#include "tests/support/adapter_with_simulators.h"
 #include "tests/support/soap_answer.h"
 #include "tests/support/soap_xml.h"
 
@@ -29,34 +19,19 @@ constexpr const char* kKey = "k3y-Only-The-Caller-Knows";
 constexpr const char* kBody =
     R"({"telephoneNumber":"447874384949","accountIdentification":{"accountNumber":"123456789","siteReference":42}})";
 
-class CallerAuthFixture : public ::testing::Test {
+// The adapter wired to the simulators (tests/support/adapter_with_simulators.h),
+// with two accepted API keys; the log at debug level, to prove keys never reach it.
+class CallerAuthFixture : public testing::AdapterWithSimulators {
  protected:
+  CallerAuthFixture() : AdapterWithSimulators(LogLevel::kDebug) {}
+
   void SetUp() override {
-    std::string error;
-    simulators_ = sim::Simulators::Start(sim::SimOptions{}, &error);
-    ASSERT_TRUE(simulators_) << error;
-    config_.listen_port = 0;
     config_.threads = 4;
-    config_.work_order = BackendEndpoint{simulators_->WorkOrderUrl(), 300, 2000, 2};
-    config_.midas = BackendEndpoint{simulators_->MidasUrl(), 300, 2000, 2};
+    config_.work_order.timeout_ms = 2000;
+    config_.midas.timeout_ms = 2000;
     config_.caller_auth.mode = AuthMode::kApiKey;
     config_.caller_auth.api_key_digests = {Sha256("another-key"), Sha256(kKey)};
-    work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
-    midas_ = std::make_unique<GsoapMidas>(config_.midas);
-    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox_);
-    server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
-    ASSERT_TRUE(server_->Start(&error)) << error;
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_read_timeout(10, 0);
-  }
-
-  void TearDown() override {
-    client_.reset();
-    server_.reset();
-    flow_.reset();
-    midas_.reset();
-    work_order_.reset();
-    if (simulators_) simulators_->Stop();
+    ASSERT_TRUE(Start());
   }
 
   httplib::Result Post(httplib::Headers headers) {
@@ -73,17 +48,6 @@ class CallerAuthFixture : public ::testing::Test {
     EXPECT_EQ(faults.size(), 1u);
     return faults.at(0);
   }
-
-  std::ostringstream log_;
-  Logger logger_{log_, LogLevel::kDebug};
-  Config config_;
-  std::unique_ptr<sim::Simulators> simulators_;
-  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
-  std::unique_ptr<GsoapMidas> midas_;
-  testing::FakeOutbox outbox_;
-  std::unique_ptr<MigrationFlow> flow_;
-  std::unique_ptr<AdapterServer> server_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 // No credentials: 401, a challenge, one BUSINESS fault in the failure envelope, no backend called.

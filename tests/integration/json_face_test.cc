@@ -5,16 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <sstream>
 
-#include "adapter/config.h"
-#include "adapter/log.h"
-#include "adapter/migration_flow.h"
-#include "adapter/soap/midas_client.h"
-#include "adapter/soap/work_order_client.h"
-#include "http/server.h"
-#include "sim/simulators.h"
-#include "tests/support/fake_outbox.h"
+#include "tests/support/adapter_with_simulators.h"
 #include "tests/support/ports.h"
 
 namespace voip {
@@ -22,81 +14,21 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kBackendTimeoutMs = 400;
 constexpr int kSlowMs = 1500;
 
-std::string Body(const std::string& telephone, const std::string& account = "123456789", int site = 42) {
-  return json{{"telephoneNumber", telephone},
-              {"accountIdentification", {{"accountNumber", account}, {"siteReference", site}}}}
-      .dump();
-}
-
-// A running adapter wired to running simulators, all on free loopback ports.
-class AdapterFixture : public ::testing::Test {
+// The adapter wired to the simulators (tests/support/adapter_with_simulators.h);
+// their slow triggers outlast the 400 ms backend time-out.
+class AdapterFixture : public testing::AdapterWithSimulators {
  protected:
   void SetUp() override {
-    sim::SimOptions options;
-    options.slow_ms = kSlowMs;
-    std::string error;
-    simulators_ = sim::Simulators::Start(options, &error);
-    ASSERT_TRUE(simulators_) << error;
-    Wire(simulators_->WorkOrderUrl(), simulators_->MidasUrl());
+    sim_options_.slow_ms = kSlowMs;
+    ASSERT_TRUE(Start());
   }
-
-  void Wire(const std::string& work_order_url, const std::string& midas_url) {
-    server_.reset();
-    config_.listen_port = 0;
-    config_.threads = 8;
-    config_.max_body_bytes = 4096;
-    config_.caller_auth.mode = AuthMode::kNone;  // caller authentication: tests/integration/caller_auth_test.cc
-    config_.work_order = BackendEndpoint{work_order_url, 300, kBackendTimeoutMs, 4};
-    config_.midas = BackendEndpoint{midas_url, 300, kBackendTimeoutMs, 4};
-    work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
-    midas_ = std::make_unique<GsoapMidas>(config_.midas);
-    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox_);
-    server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
-    std::string error;
-    ASSERT_TRUE(server_->Start(&error)) << error;
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_read_timeout(10, 0);
-  }
-
-  void TearDown() override {
-    // Clients first: an idle keep-alive connection would hold the simulators' Stop().
-    client_.reset();
-    server_.reset();
-    flow_.reset();
-    midas_.reset();
-    work_order_.reset();
-    if (simulators_) simulators_->Stop();
-  }
-
-  httplib::Result Post(const std::string& body, const std::string& content_type = "application/json",
-                       httplib::Headers headers = {}) {
-    return client_->Post("/CreateVOIPMigrationWorkOrder", headers, body, content_type.c_str());
-  }
-
-  static json Faults(const httplib::Result& result) {
-    const json body = json::parse(result->body);
-    const json& answer = body.at("CreateVOIPMigrationWorkOrder");
-    return answer.contains("success") ? answer["success"]["fault"] : answer.at("failure").at("fault");
-  }
-
-  std::ostringstream log_;
-  Logger logger_{log_, LogLevel::kInfo};
-  Config config_;
-  std::unique_ptr<sim::Simulators> simulators_;
-  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
-  std::unique_ptr<GsoapMidas> midas_;
-  testing::FakeOutbox outbox_;
-  std::unique_ptr<MigrationFlow> flow_;
-  std::unique_ptr<AdapterServer> server_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 // The documented example: 200, an order number, and MIDAS told about that order.
 TEST_F(AdapterFixture, SuccessReturnsOrderNumberAndUpdatesMidas) {
-  auto result = Post(Body("447874384949"));
+  auto result = PostJson(JsonBody("447874384949"));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200);
   const json body = json::parse(result->body);
@@ -121,7 +53,7 @@ TEST_F(AdapterFixture, SuccessReturnsOrderNumberAndUpdatesMidas) {
 
 // A caller's correlation id is echoed and reaches both backends (body and header).
 TEST_F(AdapterFixture, CorrelationIdIsEchoedAndPropagated) {
-  auto result = Post(Body("447874384949"), "application/json", {{"X-Correlation-ID", "itest-42"}});
+  auto result = PostJson(JsonBody("447874384949"), {{"X-Correlation-ID", "itest-42"}});
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200);
   EXPECT_EQ(result->get_header_value("X-Correlation-ID"), "itest-42");
@@ -133,7 +65,7 @@ TEST_F(AdapterFixture, CorrelationIdIsEchoedAndPropagated) {
 
 // Without one, a UUID is generated, echoed and passed on.
 TEST_F(AdapterFixture, CorrelationIdIsGeneratedWhenAbsent) {
-  auto result = Post(Body("447874384949"));
+  auto result = PostJson(JsonBody("447874384949"));
   ASSERT_TRUE(result);
   const std::string id = result->get_header_value("X-Correlation-ID");
   EXPECT_EQ(id.size(), 36u);
@@ -142,7 +74,7 @@ TEST_F(AdapterFixture, CorrelationIdIsGeneratedWhenAbsent) {
 
 // Work-order business fault: 422, BUSINESS with origin, MIDAS told it failed.
 TEST_F(AdapterFixture, WorkOrderBusinessFaultIs422) {
-  auto result = Post(Body("447700900001"));
+  auto result = PostJson(JsonBody("447700900001"));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 422);
   const json faults = Faults(result);
@@ -158,7 +90,7 @@ TEST_F(AdapterFixture, WorkOrderBusinessFaultIs422) {
 
 // Work-order system fault: 502, SYSTEM with origin, MIDAS told it failed.
 TEST_F(AdapterFixture, WorkOrderSystemFaultIs502) {
-  auto result = Post(Body("447700900002"));
+  auto result = PostJson(JsonBody("447700900002"));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 502);
   const json faults = Faults(result);
@@ -173,7 +105,7 @@ TEST_F(AdapterFixture, WorkOrderSystemFaultIs502) {
 // Slow work-order system: 504 within the time-out, one create only, MIDAS told the outcome is unknown.
 TEST_F(AdapterFixture, WorkOrderTimeoutIs504AndOutcomeUnknown) {
   const auto start = std::chrono::steady_clock::now();
-  auto result = Post(Body("447700900003"));
+  auto result = PostJson(JsonBody("447700900003"));
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 504);
@@ -185,7 +117,7 @@ TEST_F(AdapterFixture, WorkOrderTimeoutIs504AndOutcomeUnknown) {
 
 // Malformed answer: 502, outcome unknown to MIDAS.
 TEST_F(AdapterFixture, MalformedAnswerIs502) {
-  auto result = Post(Body("447700900004"));
+  auto result = PostJson(JsonBody("447700900004"));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 502);
   EXPECT_EQ(Faults(result)[0]["detail"], "The work-order system answered with a response that is not a valid SOAP message");
@@ -194,7 +126,7 @@ TEST_F(AdapterFixture, MalformedAnswerIs502) {
 
 // HTML error page: 502 naming the status.
 TEST_F(AdapterFixture, HtmlErrorPageIs502) {
-  auto result = Post(Body("447700900005"));
+  auto result = PostJson(JsonBody("447700900005"));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 502);
   EXPECT_EQ(Faults(result)[0]["detail"], "The work-order system answered with HTTP status 500 instead of a SOAP response");
@@ -202,7 +134,7 @@ TEST_F(AdapterFixture, HtmlErrorPageIs502) {
 
 // A fault with an undeclared detail still yields the backend's code via the fault reader.
 TEST_F(AdapterFixture, UntypedFaultIs502WithOrigin) {
-  auto result = Post(Body("447700900006"));
+  auto result = PostJson(JsonBody("447700900006"));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 502);
   const json faults = Faults(result);
@@ -213,7 +145,7 @@ TEST_F(AdapterFixture, UntypedFaultIs502WithOrigin) {
 
 // MIDAS fault after the work order: still 200 with the order number and a fault entry.
 TEST_F(AdapterFixture, MidasFaultIsSuccessWithFault) {
-  auto result = Post(Body("447700900007"));
+  auto result = PostJson(JsonBody("447700900007"));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200);
   const json success = json::parse(result->body)["CreateVOIPMigrationWorkOrder"]["success"];
@@ -226,7 +158,7 @@ TEST_F(AdapterFixture, MidasFaultIsSuccessWithFault) {
 
 // Slow MIDAS after the work order: 200 with the order number and a time-out fault.
 TEST_F(AdapterFixture, MidasTimeoutIsSuccessWithFault) {
-  auto result = Post(Body("447700900008"));
+  auto result = PostJson(JsonBody("447700900008"));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200);
   const json faults = Faults(result);
@@ -239,7 +171,7 @@ TEST_F(AdapterFixture, MidasTimeoutIsSuccessWithFault) {
 
 // Validation problems: 400, one fault per problem, and no backend hears anything.
 TEST_F(AdapterFixture, InvalidRequestIs400AndCallsNoBackend) {
-  auto result = Post(R"({"telephoneNumber":" ","accountIdentification":{"siteReference":"abc"}})");
+  auto result = PostJson(R"({"telephoneNumber":" ","accountIdentification":{"siteReference":"abc"}})");
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 400);
   const json faults = Faults(result);
@@ -254,7 +186,7 @@ TEST_F(AdapterFixture, InvalidRequestIs400AndCallsNoBackend) {
 
 // Not JSON: 400 with the failure envelope, no backend call.
 TEST_F(AdapterFixture, NotJsonIs400) {
-  auto result = Post("<xml/>");
+  auto result = PostJson("<xml/>");
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 400);
   EXPECT_EQ(Faults(result)[0]["detail"], "The request body is not valid JSON (RFC 8259, UTF-8)");
@@ -263,7 +195,7 @@ TEST_F(AdapterFixture, NotJsonIs400) {
 
 // An empty body: 400.
 TEST_F(AdapterFixture, EmptyBodyIs400) {
-  auto result = Post("");
+  auto result = PostJson("");
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 400);
   EXPECT_EQ(Faults(result).size(), 1u);
@@ -271,7 +203,7 @@ TEST_F(AdapterFixture, EmptyBodyIs400) {
 
 // Wrong content type: 415 with the failure envelope, no backend call.
 TEST_F(AdapterFixture, WrongContentTypeIs415) {
-  auto result = Post(Body("447874384949"), "text/plain");
+  auto result = PostJson(JsonBody("447874384949"), {}, "text/plain");
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 415);
   EXPECT_EQ(Faults(result)[0]["detail"], "Content-Type must be application/json");
@@ -280,7 +212,7 @@ TEST_F(AdapterFixture, WrongContentTypeIs415) {
 
 // A body over the limit: 413 with the failure envelope, no backend call.
 TEST_F(AdapterFixture, OversizedBodyIs413) {
-  auto result = Post(std::string(config_.max_body_bytes + 1, ' ') + Body("447874384949"));
+  auto result = PostJson(std::string(config_.max_body_bytes + 1, ' ') + JsonBody("447874384949"));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 413);
   EXPECT_EQ(Faults(result)[0]["detail"], "The request body is larger than 4096 bytes");
@@ -308,9 +240,9 @@ TEST_F(AdapterFixture, OversizedChunkedBodyIs413) {
 
 // Work-order system down (nothing listening): 503, and MIDAS is told it failed.
 TEST_F(AdapterFixture, WorkOrderSystemDownIs503) {
-  Wire("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/workorder",
-       simulators_->MidasUrl());
-  auto result = Post(Body("447874384949"));
+  config_.work_order.url = "http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/workorder";
+  ASSERT_TRUE(Wire());
+  auto result = PostJson(JsonBody("447874384949"));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 503);
   EXPECT_EQ(Faults(result)[0]["type"], "SYSTEM");
@@ -327,9 +259,9 @@ TEST_F(AdapterFixture, HealthIsUp) {
 
 // /metrics counts each request by face, outcome and status, and the backend errors behind them.
 TEST_F(AdapterFixture, MetricsCountRequestsAndBackendErrors) {
-  Post(Body("447874384949"));
-  Post(Body("447700900001"));
-  Post("{}");
+  PostJson(JsonBody("447874384949"));
+  PostJson(JsonBody("447700900001"));
+  PostJson("{}");
   auto result = client_->Get("/metrics");
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200);
@@ -376,8 +308,8 @@ TEST_F(AdapterFixture, UnknownPathIs404WithEnvelope) {
 
 // The request log line carries telephone and account numbers masked, never in full.
 TEST_F(AdapterFixture, LogsHoldNoPersonalData) {
-  Post(Body("447874384949", "987654321"));
-  Post(Body("447700900001", "987654321"));
+  PostJson(JsonBody("447874384949", "987654321"));
+  PostJson(JsonBody("447700900001", "987654321"));
   const std::string logs = log_.str();
   EXPECT_NE(logs.find("\"event\":\"request\""), std::string::npos);
   EXPECT_NE(logs.find("\"telephoneNumber\":\"*********949\""), std::string::npos) << logs;

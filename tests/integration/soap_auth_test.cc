@@ -6,21 +6,11 @@
 
 #include <chrono>
 #include <ctime>
-#include <memory>
-#include <sstream>
 #include <string>
 
-#include "adapter/config.h"
-#include "adapter/log.h"
-#include "adapter/migration_flow.h"
 #include "adapter/secret.h"
-#include "adapter/soap/midas_client.h"
-#include "adapter/soap/work_order_client.h"
-#include "http/server.h"
-#include "http/soap_face.h"
 #include "http/username_token.h"
-#include "sim/simulators.h"
-#include "tests/support/fake_outbox.h"
+#include "tests/support/adapter_with_simulators.h"
 #include "tests/support/soap_answer.h"
 #include "tests/support/soap_xml.h"
 
@@ -54,41 +44,25 @@ std::string SecurityHeader(const std::string& user, const std::string& password,
          "</wsse:Nonce><wsu:Created>" + created + "</wsu:Created></wsse:UsernameToken></wsse:Security>";
 }
 
-class SoapAuthFixture : public ::testing::Test {
+// The adapter wired to the simulators (tests/support/adapter_with_simulators.h),
+// with an API key and a SOAP user; the log at debug level, to prove secrets never reach it.
+class SoapAuthFixture : public testing::AdapterWithSimulators {
  protected:
+  SoapAuthFixture() : AdapterWithSimulators(LogLevel::kDebug) {}
+
   void SetUp() override {
-    std::string error;
-    simulators_ = sim::Simulators::Start(sim::SimOptions{}, &error);
-    ASSERT_TRUE(simulators_) << error;
-    config_.listen_port = 0;
     config_.threads = 4;
-    config_.work_order = BackendEndpoint{simulators_->WorkOrderUrl(), 300, 2000, 2};
-    config_.midas = BackendEndpoint{simulators_->MidasUrl(), 300, 2000, 2};
+    config_.work_order.timeout_ms = 2000;
+    config_.midas.timeout_ms = 2000;
     config_.caller_auth.mode = AuthMode::kApiKey;
     config_.caller_auth.api_key_digests = {Sha256("soap-api-key")};
     config_.caller_auth.soap_users = {SoapUser{"legacy-caller", "legacy-pass"}};
-    work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
-    midas_ = std::make_unique<GsoapMidas>(config_.midas);
-    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox_);
-    server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
-    ASSERT_TRUE(server_->Start(&error)) << error;
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_read_timeout(10, 0);
+    ASSERT_TRUE(Start());
   }
 
-  void TearDown() override {
-    client_.reset();
-    server_.reset();
-    flow_.reset();
-    midas_.reset();
-    work_order_.reset();
-    if (simulators_) simulators_->Stop();
-  }
-
-  httplib::Result Post(const std::string& header, httplib::Headers headers = {}) {
-    headers.emplace("SOAPAction", std::string("\"") + kCreateSoapAction + "\"");
-    return client_->Post("/soap", headers, SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs, header),
-                         "text/xml; charset=utf-8");
+  // A SOAP 1.1 create request with `header` in its SOAP Header.
+  httplib::Result Post(const std::string& header, const httplib::Headers& headers = {}) {
+    return PostSoap11(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs, header), headers);
   }
 
   // 401, the Basic challenge, a Client SOAP Fault with `reason`, and no backend called.
@@ -112,17 +86,6 @@ class SoapAuthFixture : public ::testing::Test {
     EXPECT_EQ(answer.response["CreateVOIPMigrationWorkOrder"]["success"]["orderNumber"],
               simulators_->WorkOrderRequests()[0].order_number);
   }
-
-  testing::FakeOutbox outbox_;
-  std::ostringstream log_;
-  Logger logger_{log_, LogLevel::kDebug};
-  Config config_;
-  std::unique_ptr<sim::Simulators> simulators_;
-  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
-  std::unique_ptr<GsoapMidas> midas_;
-  std::unique_ptr<MigrationFlow> flow_;
-  std::unique_ptr<AdapterServer> server_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 // No credentials at all: 401 SOAP Fault with the Basic challenge, nothing reaches a backend.

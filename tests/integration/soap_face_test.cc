@@ -11,15 +11,8 @@
 #include <sstream>
 #include <string>
 
-#include "adapter/config.h"
-#include "adapter/log.h"
-#include "adapter/migration_flow.h"
-#include "adapter/soap/midas_client.h"
-#include "adapter/soap/work_order_client.h"
-#include "http/server.h"
 #include "http/soap_face.h"
-#include "sim/simulators.h"
-#include "tests/support/fake_outbox.h"
+#include "tests/support/adapter_with_simulators.h"
 #include "tests/support/soap_answer.h"
 #include "tests/support/soap_xml.h"
 
@@ -33,16 +26,9 @@ using testing::kSoap12EnvelopeNs;
 using testing::ReadSoapAnswer;
 using testing::SoapEnvelope;
 
-constexpr int kBackendTimeoutMs = 400;
 constexpr int kSlowMs = 1500;
 constexpr const char* kSoap11 = "text/xml; charset=utf-8";
 constexpr const char* kSoap12 = "application/soap+xml; charset=utf-8";
-
-std::string JsonBody(const std::string& telephone) {
-  return json{{"telephoneNumber", telephone},
-              {"accountIdentification", {{"accountNumber", "123456789"}, {"siteReference", 42}}}}
-      .dump();
-}
 
 std::string SourceFile(const std::string& relative) {
   std::ifstream file(std::string(VOIP_SOURCE_DIR) + "/" + relative);
@@ -51,68 +37,14 @@ std::string SourceFile(const std::string& relative) {
   return text.str();
 }
 
-// A running adapter wired to running simulators, all on free loopback ports.
-class SoapFaceFixture : public ::testing::Test {
+// The adapter wired to the simulators (tests/support/adapter_with_simulators.h);
+// their slow triggers outlast the 400 ms backend time-out.
+class SoapFaceFixture : public testing::AdapterWithSimulators {
  protected:
   void SetUp() override {
-    sim::SimOptions options;
-    options.slow_ms = kSlowMs;
-    std::string error;
-    simulators_ = sim::Simulators::Start(options, &error);
-    ASSERT_TRUE(simulators_) << error;
-    Wire();
+    sim_options_.slow_ms = kSlowMs;
+    ASSERT_TRUE(Start());
   }
-
-  void Wire() {
-    client_.reset();
-    server_.reset();
-    config_.listen_port = 0;
-    config_.threads = 8;
-    config_.max_body_bytes = 4096;
-    config_.caller_auth.mode = AuthMode::kNone;  // authentication has its own test below
-    config_.work_order = BackendEndpoint{simulators_->WorkOrderUrl(), 300, kBackendTimeoutMs, 4};
-    config_.midas = BackendEndpoint{simulators_->MidasUrl(), 300, kBackendTimeoutMs, 4};
-    work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
-    midas_ = std::make_unique<GsoapMidas>(config_.midas);
-    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox_);
-    server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
-    std::string error;
-    ASSERT_TRUE(server_->Start(&error)) << error;
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_read_timeout(10, 0);
-  }
-
-  void TearDown() override {
-    client_.reset();  // an idle keep-alive connection would hold the simulators' Stop()
-    server_.reset();
-    flow_.reset();
-    midas_.reset();
-    work_order_.reset();
-    if (simulators_) simulators_->Stop();
-  }
-
-  httplib::Result PostSoap11(const std::string& body, httplib::Headers headers = {}) {
-    headers.emplace("SOAPAction", std::string("\"") + kCreateSoapAction + "\"");
-    return client_->Post("/soap", headers, body, kSoap11);
-  }
-  httplib::Result PostSoap12(const std::string& body, httplib::Headers headers = {}) {
-    return client_->Post("/soap", headers, body, kSoap12);
-  }
-
-  bool NoBackendCalled() const {
-    return simulators_->WorkOrderRequests().empty() && simulators_->MidasUpdates().empty();
-  }
-
-  std::ostringstream log_;
-  Logger logger_{log_, LogLevel::kInfo};
-  Config config_;
-  std::unique_ptr<sim::Simulators> simulators_;
-  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
-  std::unique_ptr<GsoapMidas> midas_;
-  testing::FakeOutbox outbox_;
-  std::unique_ptr<MigrationFlow> flow_;
-  std::unique_ptr<AdapterServer> server_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 // SOAP 1.1: 200 text/xml, the order number the work-order system gave, and both backends told.
@@ -353,7 +285,7 @@ TEST_F(SoapFaceFixture, WsdlIgnoresJunkHostHeader) {
 // A configured public-base-url wins over the Host header.
 TEST_F(SoapFaceFixture, WsdlAddressFromConfiguredPublicBaseUrl) {
   config_.public_base_url = "https://api.cableco.example/voip";
-  Wire();
+  ASSERT_TRUE(Wire());
   auto result = client_->Get("/soap?wsdl", {{"Host", "internal:8080"}});
   ASSERT_TRUE(result);
   EXPECT_NE(result->body.find("location=\"https://api.cableco.example/voip/soap\""), std::string::npos);

@@ -1,0 +1,130 @@
+#include "tests/support/adapter_with_simulators.h"
+
+#include <chrono>
+#include <utility>
+
+#include "http/soap_face.h"
+
+namespace voip::testing {
+
+AdapterWithSimulators::AdapterWithSimulators(LogLevel log_level) : logger_(log_, log_level) {
+  config_.listen_port = 0;
+  config_.threads = 8;
+  config_.max_body_bytes = 4096;
+  config_.caller_auth.mode = AuthMode::kNone;
+  config_.work_order = BackendEndpoint{"", kFixtureConnectTimeoutMs, kFixtureBackendTimeoutMs, 4};
+  config_.midas = BackendEndpoint{"", kFixtureConnectTimeoutMs, kFixtureBackendTimeoutMs, 4};
+}
+
+AdapterWithSimulators::~AdapterWithSimulators() { TearDown(); }
+
+void AdapterWithSimulators::TearDown() {
+  StopAdapter();
+  if (simulators_) simulators_->Stop();
+}
+
+void AdapterWithSimulators::StopAdapter() {
+  client_.reset();
+  server_.reset();
+  relay_.reset();
+  flow_.reset();
+  midas_.reset();
+  work_order_.reset();
+}
+
+::testing::AssertionResult AdapterWithSimulators::StartSimulators() {
+  std::string error;
+  simulators_ = sim::Simulators::Start(sim_options_, &error);
+  if (!simulators_) return ::testing::AssertionFailure() << "simulators: " << error;
+  config_.work_order.url = simulators_->WorkOrderUrl();
+  config_.midas.url = simulators_->MidasUrl();
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult AdapterWithSimulators::Start() {
+  if (auto started = StartSimulators(); !started) return started;
+  return Wire();
+}
+
+::testing::AssertionResult AdapterWithSimulators::OpenSqliteOutbox() {
+  std::string error;
+  db_ = store::SqliteDatabase::Open(dir_.File("adapter.db"), store::SyncMode::kNormal, &error);
+  if (!db_) return ::testing::AssertionFailure() << "database: " << error;
+  store::SqliteOutboxOptions options;
+  options.retry = {std::chrono::milliseconds(config_.outbox_retry_base_ms),
+                   std::chrono::milliseconds(config_.outbox_retry_cap_ms)};
+  sqlite_outbox_ = store::SqliteOutbox::Open(*db_, options, &error);
+  if (!sqlite_outbox_) return ::testing::AssertionFailure() << "outbox: " << error;
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult AdapterWithSimulators::Wire() {
+  StopAdapter();
+  if (sqlite_ && !sqlite_outbox_) {
+    if (auto opened = OpenSqliteOutbox(); !opened) return opened;
+  }
+  work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
+  midas_ = std::make_unique<GsoapMidas>(config_.midas);
+  flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox());
+  if (sqlite_) {
+    OutboxRelayOptions relay_options;
+    relay_options.max_age = std::chrono::seconds(config_.outbox_max_age_s);
+    relay_options.poll_interval = std::chrono::milliseconds(config_.outbox_poll_ms);
+    relay_ = std::make_unique<OutboxRelay>(*sqlite_outbox_, *midas_, logger_, relay_options);
+    relay_->Start();
+  }
+  server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
+  std::string error;
+  if (!server_->Start(&error)) return ::testing::AssertionFailure() << "adapter server: " << error;
+  client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  client_->set_read_timeout(10, 0);
+  return ::testing::AssertionSuccess();
+}
+
+httplib::Result AdapterWithSimulators::PostJson(const std::string& body, const httplib::Headers& headers,
+                                                const std::string& content_type) {
+  return client_->Post("/CreateVOIPMigrationWorkOrder", headers, body, content_type.c_str());
+}
+
+httplib::Result AdapterWithSimulators::PostSoap11(const std::string& envelope, httplib::Headers headers) {
+  headers.emplace("SOAPAction", std::string("\"") + kCreateSoapAction + "\"");
+  return client_->Post("/soap", headers, envelope, "text/xml; charset=utf-8");
+}
+
+httplib::Result AdapterWithSimulators::PostSoap12(const std::string& envelope, const httplib::Headers& headers) {
+  return client_->Post("/soap", headers, envelope, "application/soap+xml; charset=utf-8");
+}
+
+std::string AdapterWithSimulators::JsonBody(const std::string& telephone, const std::string& account, int site) {
+  return nlohmann::json{{"telephoneNumber", telephone},
+                        {"accountIdentification", {{"accountNumber", account}, {"siteReference", site}}}}
+      .dump();
+}
+
+nlohmann::json AdapterWithSimulators::Faults(const httplib::Result& result) {
+  const nlohmann::json body = nlohmann::json::parse(result->body);
+  const nlohmann::json& answer = body.at("CreateVOIPMigrationWorkOrder");
+  return answer.contains("success") ? answer["success"]["fault"] : answer.at("failure").at("fault");
+}
+
+bool AdapterWithSimulators::NoBackendCalled() const {
+  return simulators_->WorkOrderRequests().empty() && simulators_->MidasUpdates().empty();
+}
+
+Outbox& AdapterWithSimulators::outbox() {
+  if (sqlite_outbox_) return *sqlite_outbox_;
+  return fake_outbox_;
+}
+
+std::vector<OutboxEntry> AdapterWithSimulators::OutboxEntries() {
+  if (!sqlite_outbox_) return fake_outbox_.entries();
+  sqlite_outbox_->Flush();
+  auto listed = sqlite_outbox_->List(store::OutboxView::kAll);
+  if (auto* error = std::get_if<StoreError>(&listed)) {
+    ADD_FAILURE() << "outbox list: " << error->message;
+    return {};
+  }
+  return std::get<std::vector<OutboxEntry>>(std::move(listed));
+}
+
+}  // namespace voip::testing

@@ -1,0 +1,113 @@
+// A gtest fixture for end-to-end tests over real loopback sockets: the
+// in-process simulators (sim/simulators.h) and the adapter's HTTP server wired
+// to them through the real gSOAP clients, all on free ports.
+//
+// A test changes what it needs before starting (sim_options_, config_, the
+// outbox kind) and calls Start() (or StartSimulators(), changes config_, then
+// Wire()); or changes config_ later and calls Wire() again, which rebuilds the backends, the flow, the relay and the server (the
+// simulators and the outbox stay). The default SetUp() is Start() with the
+// defaults below.
+//
+// Defaults: 8 HTTP threads, 4096-byte bodies, caller authentication off, both
+// backends at the simulators with a 300 ms connect and 400 ms exchange
+// time-out, 4 idle connections each, and an in-memory FakeOutbox (no relay).
+// UseSqliteOutbox() switches to the real SQLite outbox in a temporary
+// directory plus the relay, configured from config_'s outbox-* settings.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "adapter/config.h"
+#include "adapter/log.h"
+#include "adapter/migration_flow.h"
+#include "adapter/outbox_relay.h"
+#include "adapter/soap/midas_client.h"
+#include "adapter/soap/work_order_client.h"
+#include "adapter/store/sqlite_outbox.h"
+#include "http/server.h"
+#include "sim/simulators.h"
+#include "tests/support/fake_outbox.h"
+#include "tests/support/temp_dir.h"
+
+namespace voip::testing {
+
+inline constexpr int kFixtureConnectTimeoutMs = 300;
+inline constexpr int kFixtureBackendTimeoutMs = 400;
+
+class AdapterWithSimulators : public ::testing::Test {
+ protected:
+  explicit AdapterWithSimulators(LogLevel log_level = LogLevel::kInfo);
+  ~AdapterWithSimulators() override;
+
+  void SetUp() override { ASSERT_TRUE(Start()); }
+  // Clients, server, relay, flow and backends first (an idle keep-alive
+  // connection would hold the simulators' Stop()), then the simulators.
+  void TearDown() override;
+
+  // Use the SQLite outbox and the relay instead of the FakeOutbox. Call before
+  // the first Wire().
+  void UseSqliteOutbox() { sqlite_ = true; }
+
+  // Starts the simulators with sim_options_ and points both backends of
+  // config_ at them.
+  ::testing::AssertionResult StartSimulators();
+  // StartSimulators(), then Wire().
+  ::testing::AssertionResult Start();
+  // (Re)builds everything but the simulators and the outbox from config_, and
+  // a client to the server (read time-out 10 s).
+  ::testing::AssertionResult Wire();
+  // Stops the adapter (server, relay, backends); the simulators keep running.
+  void StopAdapter();
+
+  // Requests to the running adapter, on client_.
+  httplib::Result PostJson(const std::string& body, const httplib::Headers& headers = {},
+                           const std::string& content_type = "application/json");
+  httplib::Result PostSoap11(const std::string& envelope, httplib::Headers headers = {});
+  httplib::Result PostSoap12(const std::string& envelope, const httplib::Headers& headers = {});
+
+  // The JSON body of a request for `telephone`.
+  static std::string JsonBody(const std::string& telephone, const std::string& account = "123456789",
+                              int site = 42);
+  // The fault array of a JSON answer (success.fault or failure.fault).
+  static nlohmann::json Faults(const httplib::Result& result);
+
+  bool NoBackendCalled() const;
+
+  // Every outbox entry, after flushing deferred writes. SQLite: what the
+  // database holds (delivered entries with a known outcome are gone); the
+  // FakeOutbox keeps every entry.
+  std::vector<OutboxEntry> OutboxEntries();
+  Outbox& outbox();
+
+  std::string Log() const { return log_.str(); }
+
+  sim::SimOptions sim_options_;
+  Config config_;
+  std::ostringstream log_;
+  Logger logger_;
+  std::unique_ptr<sim::Simulators> simulators_;
+  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
+  std::unique_ptr<GsoapMidas> midas_;
+  FakeOutbox fake_outbox_;
+  std::unique_ptr<MigrationFlow> flow_;
+  std::unique_ptr<AdapterServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+
+ private:
+  ::testing::AssertionResult OpenSqliteOutbox();
+
+  bool sqlite_ = false;
+  TempDir dir_;
+  std::unique_ptr<store::SqliteDatabase> db_;
+  std::unique_ptr<store::SqliteOutbox> sqlite_outbox_;
+  std::unique_ptr<OutboxRelay> relay_;
+};
+
+}  // namespace voip::testing
