@@ -6,6 +6,13 @@
 #include "http/soap_face.h"
 
 namespace voip::testing {
+namespace {
+
+CircuitBreakerOptions BreakerOptions(const BackendEndpoint& endpoint) {
+  return {endpoint.breaker_failures, std::chrono::milliseconds(endpoint.breaker_open_ms), endpoint.breaker_probes};
+}
+
+}  // namespace
 
 AdapterWithSimulators::AdapterWithSimulators(LogLevel log_level) : logger_(log_, log_level) {
   config_.listen_port = 0;
@@ -28,6 +35,8 @@ void AdapterWithSimulators::StopAdapter() {
   server_.reset();
   relay_.reset();
   flow_.reset();
+  midas_breaker_.reset();
+  work_order_breaker_.reset();
   midas_.reset();
   work_order_.reset();
 }
@@ -65,9 +74,13 @@ void AdapterWithSimulators::StopAdapter() {
   }
   work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
   midas_ = std::make_unique<GsoapMidas>(config_.midas);
-  flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox());
+  work_order_breaker_ = std::make_unique<CircuitBreaker>(BreakerOptions(config_.work_order));
+  midas_breaker_ = std::make_unique<CircuitBreaker>(BreakerOptions(config_.midas));
+  flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox(),
+                                          BackendBreakers{work_order_breaker_.get(), midas_breaker_.get()});
   if (sqlite_) {
     OutboxRelayOptions relay_options;
+    relay_options.midas_breaker = midas_breaker_.get();
     relay_options.max_age = std::chrono::seconds(config_.outbox_max_age_s);
     relay_options.poll_interval = std::chrono::milliseconds(config_.outbox_poll_ms);
     relay_ = std::make_unique<OutboxRelay>(*sqlite_outbox_, *midas_, logger_, relay_options);

@@ -10,7 +10,8 @@
 //
 // Defaults: 8 HTTP threads, 4096-byte bodies, caller authentication off, both
 // backends at the simulators with a 300 ms connect and 400 ms exchange
-// time-out, 4 idle connections each, and an in-memory FakeOutbox (no relay).
+// time-out, 4 idle connections each, a circuit breaker each as main wires
+// them (from config_'s breaker settings), and an in-memory FakeOutbox (no relay).
 // UseSqliteOutbox() switches to the real SQLite outbox in a temporary
 // directory plus the relay, configured from config_'s outbox-* settings.
 #pragma once
@@ -24,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "adapter/circuit_breaker.h"
 #include "adapter/config.h"
 #include "adapter/log.h"
 #include "adapter/migration_flow.h"
@@ -96,6 +98,8 @@ class AdapterWithSimulators : public ::testing::Test {
   std::unique_ptr<GsoapWorkOrderSystem> work_order_;
   std::unique_ptr<GsoapMidas> midas_;
   FakeOutbox fake_outbox_;
+  std::unique_ptr<CircuitBreaker> work_order_breaker_;
+  std::unique_ptr<CircuitBreaker> midas_breaker_;
   std::unique_ptr<MigrationFlow> flow_;
   std::unique_ptr<AdapterServer> server_;
   std::unique_ptr<httplib::Client> client_;

@@ -1,0 +1,307 @@
+// Network faults between the adapter and its backends, end to end: a fault
+// proxy (tests/support/fault_proxy.h) sits between the adapter's gSOAP clients
+// and each simulator; the real SQLite outbox and relay keep what MIDAS did not
+// take. Each test asserts the status, the fault entries, what each backend
+// received (never two work orders for one request) and what the outbox holds.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "sim/triggers.h"
+#include "tests/support/adapter_with_simulators.h"
+#include "tests/support/fault_proxy.h"
+
+namespace voip {
+namespace {
+
+using nlohmann::json;
+using testing::FaultMode;
+using testing::FaultProxy;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kCustomer = "447874384949";
+// Far beyond the 400 ms backend time-out, well within the client's 10 s.
+constexpr auto kAnswerBound = std::chrono::seconds(5);
+
+constexpr const char* kWorkOrderUnknownDetail =
+    "The work-order system did not answer in time; whether the work order was created is unknown, check before "
+    "retrying";
+constexpr const char* kWorkOrderInvalidDetail =
+    "The work-order system answered with a response that is not a valid SOAP message";
+
+class FaultInjectionTest : public testing::AdapterWithSimulators {
+ protected:
+  void SetUp() override {
+    UseSqliteOutbox();
+    // Breakers have their own tests (circuit_breaker_test.cc); here every fault must reach the
+    // adapter's answer, however many calls failed before.
+    config_.work_order.breaker_failures = 0;
+    config_.midas.breaker_failures = 0;
+    config_.outbox_poll_ms = 20;
+    config_.outbox_retry_base_ms = 20;
+    config_.outbox_retry_cap_ms = 200;
+    ASSERT_TRUE(StartSimulators());
+    std::string error;
+    work_order_proxy_ = FaultProxy::Start(simulators_->port(), &error);
+    ASSERT_TRUE(work_order_proxy_) << error;
+    midas_proxy_ = FaultProxy::Start(simulators_->port(), &error);
+    ASSERT_TRUE(midas_proxy_) << error;
+    config_.work_order.url = work_order_proxy_->Via(config_.work_order.url);
+    config_.midas.url = midas_proxy_->Via(config_.midas.url);
+    ASSERT_TRUE(Wire());
+  }
+
+  void TearDown() override {
+    StopAdapter();
+    if (work_order_proxy_) work_order_proxy_->Stop();
+    if (midas_proxy_) midas_proxy_->Stop();
+    AdapterWithSimulators::TearDown();
+  }
+
+  // A create request for `telephone`, and how long its answer took.
+  httplib::Result Create(const std::string& telephone = kCustomer) {
+    const auto start = Clock::now();
+    httplib::Result result = PostJson(JsonBody(telephone));
+    elapsed_ = Clock::now() - start;
+    return result;
+  }
+
+  // The one fault entry of a failure answer.
+  static json OnlyFailureFault(const httplib::Result& result) {
+    const json faults = json::parse(result->body).at("CreateVOIPMigrationWorkOrder").at("failure").at("fault");
+    EXPECT_EQ(faults.size(), 1u) << faults;
+    return faults.at(0);
+  }
+
+  static void ExpectSystemFault(const json& fault, const std::string& detail) {
+    EXPECT_EQ(fault["type"], "SYSTEM");
+    EXPECT_EQ(fault["code"], "10686");
+    EXPECT_EQ(fault["description"], "System Exception");
+    EXPECT_EQ(fault["severity"], "CRITICAL");
+    EXPECT_EQ(fault["sourceSystem"], "Middleware");
+    EXPECT_EQ(fault["detail"], detail);
+  }
+
+  // MIDAS was told exactly once, with `status`.
+  void ExpectMidasToldOnce(const char* status) {
+    const auto updates = simulators_->MidasUpdates();
+    ASSERT_EQ(updates.size(), 1u);
+    EXPECT_EQ(updates[0].migration_status, status);
+    EXPECT_EQ(updates[0].telephone_number, kCustomer);
+    EXPECT_FALSE(updates[0].order_number.has_value());
+  }
+
+  // The outbox holds one entry, with an unknown work-order outcome, already
+  // delivered to MIDAS: kept for an operator, nothing left to send.
+  void ExpectOneUnknownOutcomeDelivered() {
+    const auto entries = OutboxEntries();
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(entries[0].work_order, WorkOrderState::kUnknown);
+    EXPECT_EQ(entries[0].delivery, DeliveryState::kDelivered);
+    EXPECT_EQ(entries[0].update.status, MigrationStatus::kWorkOrderOutcomeUnknown);
+  }
+
+  // Polls `done` every 20 ms for at most kAnswerBound.
+  static bool Eventually(const std::function<bool()>& done) {
+    const auto deadline = Clock::now() + kAnswerBound;
+    while (!done()) {
+      if (Clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
+
+  std::unique_ptr<FaultProxy> work_order_proxy_;
+  std::unique_ptr<FaultProxy> midas_proxy_;
+  Clock::duration elapsed_{};
+};
+
+// ----- the work-order system --------------------------------------------------
+
+// Nothing listens: 503 (nothing was sent, a retry is safe), MIDAS told the attempt failed, nothing kept.
+TEST_F(FaultInjectionTest, WorkOrderRefusedIs503AndMidasToldFailed) {
+  work_order_proxy_->SetMode(FaultMode::kRefuse);
+  auto result = Create();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 503);
+  ExpectSystemFault(OnlyFailureFault(result),
+                    "The work-order system could not be reached; nothing was sent to it, so the request can be "
+                    "retried");
+  EXPECT_EQ(work_order_proxy_->connections(), 0);
+  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+  ExpectMidasToldOnce("WORK_ORDER_FAILED");
+  EXPECT_TRUE(OutboxEntries().empty());
+}
+
+// Reset once the request was sent, before the backend saw it: the adapter cannot know that, so the
+// outcome is unknown (504), MIDAS is told so, and the create is not sent again.
+TEST_F(FaultInjectionTest, WorkOrderResetBeforeForwardIsUnknownAndNotRetried) {
+  work_order_proxy_->SetMode(FaultMode::kResetBeforeForward);
+  auto result = Create();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 504);
+  ExpectSystemFault(OnlyFailureFault(result), kWorkOrderUnknownDetail);
+  EXPECT_EQ(work_order_proxy_->requests(), 1);
+  EXPECT_EQ(work_order_proxy_->forwarded(), 0);
+  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+  ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
+  ExpectOneUnknownOutcomeDelivered();
+}
+
+// Reset after the backend created the work order: 504, outcome unknown journalled, MIDAS told
+// WORK_ORDER_OUTCOME_UNKNOWN, exactly one create, never retried.
+TEST_F(FaultInjectionTest, WorkOrderResetAfterForwardIsUnknownAndNotRetried) {
+  work_order_proxy_->SetMode(FaultMode::kResetAfterForward);
+  auto result = Create();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 504);
+  ExpectSystemFault(OnlyFailureFault(result), kWorkOrderUnknownDetail);
+  EXPECT_EQ(work_order_proxy_->requests(), 1);
+  ASSERT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  EXPECT_FALSE(simulators_->WorkOrderRequests()[0].order_number.empty());  // it was created
+  ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
+  ExpectOneUnknownOutcomeDelivered();
+}
+
+// A backend that reads the request and never answers: cut at the time-out, 504, outcome unknown.
+TEST_F(FaultInjectionTest, WorkOrderHangIsCutAtTheTimeoutWith504) {
+  work_order_proxy_->SetMode(FaultMode::kHang);
+  auto result = Create();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 504);
+  EXPECT_LT(elapsed_, kAnswerBound);
+  ExpectSystemFault(OnlyFailureFault(result), kWorkOrderUnknownDetail);
+  EXPECT_EQ(work_order_proxy_->requests(), 1);
+  ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
+  ExpectOneUnknownOutcomeDelivered();
+}
+
+// Half an answer, then the connection closed: 502 (an answer, but not a valid one), outcome unknown.
+TEST_F(FaultInjectionTest, WorkOrderTruncatedAnswerIs502) {
+  work_order_proxy_->SetMode(FaultMode::kTruncate);
+  auto result = Create();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 502);
+  ExpectSystemFault(OnlyFailureFault(result), kWorkOrderInvalidDetail);
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
+  ExpectOneUnknownOutcomeDelivered();
+}
+
+// Something in between answers an HTML 500 page: 502 naming the status, outcome unknown.
+TEST_F(FaultInjectionTest, WorkOrderHtml500PageIs502) {
+  work_order_proxy_->SetMode(FaultMode::kHtml500);
+  auto result = Create();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 502);
+  ExpectSystemFault(OnlyFailureFault(result),
+                    "The work-order system answered with HTTP status 500 instead of a SOAP response");
+  EXPECT_EQ(work_order_proxy_->requests(), 1);
+  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+  ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
+  ExpectOneUnknownOutcomeDelivered();
+}
+
+// A SOAP fault whose detail is not the declared type: 502 with the backend's own code and message
+// read from it; a fault is a certain failure, so MIDAS is told WORK_ORDER_FAILED and nothing is kept.
+TEST_F(FaultInjectionTest, WorkOrderFaultWithUnknownDetailIs502WithBackendCode) {
+  auto result = Create(std::string(sim::kWorkOrderForeignFaultNumber));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 502);
+  const json fault = OnlyFailureFault(result);
+  ExpectSystemFault(fault, "The work-order system answered with an undeclared fault: " +
+                               std::string(sim::kForeignFaultMessage));
+  EXPECT_EQ(fault["origin"], json({{"system", "WorkOrderSystem"},
+                                   {"code", sim::kForeignFaultCode},
+                                   {"message", sim::kForeignFaultMessage}}));
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  const auto updates = simulators_->MidasUpdates();
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].migration_status, "WORK_ORDER_FAILED");
+  EXPECT_TRUE(OutboxEntries().empty());
+}
+
+// ----- MIDAS ------------------------------------------------------------------
+
+// MIDAS down for a while: every answer is a success with its order number and a "pending" fault;
+// once MIDAS is back, the relay delivers every pending update exactly as recorded, and the outbox
+// empties. One work order per request throughout.
+TEST_F(FaultInjectionTest, MidasDownForAWhileThenEveryPendingUpdateIsDelivered) {
+  midas_proxy_->SetMode(FaultMode::kRefuse);
+  std::map<std::string, std::string> correlation_of_order;
+  for (int i = 0; i < 3; ++i) {
+    auto result = Create();
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 200);
+    const json success = json::parse(result->body)["CreateVOIPMigrationWorkOrder"]["success"];
+    correlation_of_order[success["orderNumber"]] = result->get_header_value("X-Correlation-ID");
+    ASSERT_EQ(success["fault"].size(), 1u);
+    ExpectSystemFault(success["fault"][0],
+                      "The work order was created, but the customer's migration status could not be updated in "
+                      "MIDAS yet: MIDAS could not be reached; nothing was sent to it, so the request can be retried. "
+                      "The update is pending: the adapter keeps it and will deliver it to MIDAS later");
+  }
+  ASSERT_EQ(correlation_of_order.size(), 3u);
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 3u);
+  EXPECT_TRUE(simulators_->MidasUpdates().empty());
+  EXPECT_EQ(OutboxEntries().size(), 3u);
+  for (const OutboxEntry& entry : OutboxEntries()) {
+    EXPECT_EQ(entry.delivery, DeliveryState::kPending);
+    EXPECT_EQ(entry.work_order, WorkOrderState::kCreated);
+  }
+
+  midas_proxy_->SetMode(FaultMode::kPassThrough);
+  EXPECT_TRUE(Eventually([&] { return OutboxEntries().empty(); }));
+  const auto updates = simulators_->MidasUpdates();
+  ASSERT_EQ(updates.size(), 3u);
+  for (const auto& update : updates) {
+    ASSERT_TRUE(update.order_number.has_value());
+    ASSERT_EQ(correlation_of_order.count(*update.order_number), 1u) << *update.order_number;
+    EXPECT_EQ(update.correlation_id, correlation_of_order[*update.order_number]);
+    EXPECT_EQ(update.migration_status, "WORK_ORDER_CREATED");
+    EXPECT_EQ(update.telephone_number, kCustomer);
+    EXPECT_EQ(update.account_number, "123456789");
+    EXPECT_EQ(update.site_reference, 42);
+    EXPECT_FALSE(update.reason.has_value());
+    EXPECT_FALSE(update.faulted);
+    correlation_of_order.erase(*update.order_number);  // each order once
+  }
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 3u);
+}
+
+// MIDAS took the update but its answer was lost (reset): success with a pending fault, and the relay
+// delivers it again (at least once: MIDAS receives the same absolute update more than once), then
+// nothing is kept.
+TEST_F(FaultInjectionTest, MidasResetAfterForwardIsDeliveredAgain) {
+  midas_proxy_->SetMode(FaultMode::kResetAfterForward);
+  auto result = Create();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  const json success = json::parse(result->body)["CreateVOIPMigrationWorkOrder"]["success"];
+  ASSERT_EQ(success["fault"].size(), 1u);
+  EXPECT_EQ(success["fault"][0]["code"], "10686");
+  EXPECT_NE(success["fault"][0]["detail"].get<std::string>().find("The update is pending"), std::string::npos);
+  EXPECT_GE(simulators_->MidasUpdates().size(), 1u);
+
+  midas_proxy_->SetMode(FaultMode::kPassThrough);
+  EXPECT_TRUE(Eventually([&] { return OutboxEntries().empty(); }));
+  const auto updates = simulators_->MidasUpdates();
+  ASSERT_GE(updates.size(), 2u);
+  EXPECT_EQ(updates.size(), static_cast<std::size_t>(midas_proxy_->forwarded()));  // every one sent arrived
+  for (const auto& update : updates) {
+    EXPECT_EQ(update.migration_status, "WORK_ORDER_CREATED");
+    EXPECT_EQ(update.order_number, success["orderNumber"].get<std::string>());
+    EXPECT_EQ(update.correlation_id, result->get_header_value("X-Correlation-ID"));
+  }
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+}
+
+}  // namespace
+}  // namespace voip
