@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -30,6 +31,11 @@ struct PooledContext {
   // The last bytes of the previous received block, so that a DOCTYPE split
   // across two blocks is still found.
   std::string carry;
+  // The exchange's deadline: BackendEndpoint::timeout_ms from its start (or
+  // from the connect, when it opens a connection). Every read waits at most
+  // until then.
+  std::chrono::milliseconds timeout{0};
+  std::chrono::steady_clock::time_point deadline{};
 };
 
 namespace {
@@ -107,7 +113,10 @@ SOAP_SOCKET TracedOpen(struct ::soap* soap, const char* endpoint, const char* ho
   ctx->trace.opened_connection = true;
   const SOAP_SOCKET socket = ctx->tcp_open(soap, endpoint, host, port);
   ctx->trace.connect_failed = !soap_valid_socket(socket) || soap->error != SOAP_OK;
-  if (!ctx->trace.connect_failed) ctx->connections_opened->fetch_add(1, std::memory_order_relaxed);
+  if (!ctx->trace.connect_failed) {
+    ctx->connections_opened->fetch_add(1, std::memory_order_relaxed);
+    ctx->deadline = std::chrono::steady_clock::now() + ctx->timeout;
+  }
   return socket;
 }
 
@@ -133,7 +142,19 @@ size_t TracedRecv(struct ::soap* soap, char* buffer, size_t size) {
       ctx->trace.bytes_received - ctx->trace.header_bytes >= soap->length) {
     return 0;
   }
+  // gSOAP's recv_timeout bounds one read, and its transfer_timeout did not
+  // bound the whole answer (measured: with both at 400 ms, an answer dripping
+  // in one byte per 100 ms ran for 85 s). So each read waits at most what is
+  // left until the exchange's deadline, and none starts after it.
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(ctx->deadline - std::chrono::steady_clock::now());
+  if (left.count() <= 0) {
+    ctx->trace.read_ended = true;  // a time-out, as if the read had waited for it
+    return 0;
+  }
+  const int read_timeout = soap->recv_timeout;
+  soap->recv_timeout = GsoapTimeout(static_cast<int>(std::min(left, ctx->timeout).count()));
   const size_t received = ctx->tcp_recv(soap, buffer, size);
+  soap->recv_timeout = read_timeout;
   if (received == 0) {
     ctx->trace.read_ended = true;
     // gSOAP reports a time-out and a closed connection alike; a non-blocking
@@ -243,6 +264,7 @@ const CallTrace& ContextLease::trace() const { return context_->trace; }
 
 void ContextLease::BeginExchange(const std::string& extra_header) {
   context_->trace = CallTrace{};
+  context_->deadline = std::chrono::steady_clock::now() + context_->timeout;
   context_->carry.clear();
   context_->extra_header.clear();
   for (char c : extra_header) {
@@ -283,6 +305,7 @@ PooledContext* ContextPool::NewContext() {
   }
   soap->user = ctx;
   ctx->connections_opened = &connections_opened_;
+  ctx->timeout = std::chrono::milliseconds(std::max(1, endpoint_.timeout_ms));
   if (!ConfigureTls(soap, endpoint_)) {
     soap_free(soap);
     delete ctx;

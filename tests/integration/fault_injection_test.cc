@@ -183,6 +183,25 @@ TEST_F(FaultInjectionTest, WorkOrderHangIsCutAtTheTimeoutWith504) {
   ExpectOneUnknownOutcomeDelivered();
 }
 
+// An answer dripping one byte at a time, each byte well within the per-read time-out: cut at the
+// exchange's total time-out all the same, 504, outcome unknown, one create.
+class WorkOrderDripTest : public FaultInjectionTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(WorkOrderDripTest, IsCutAtTheTotalTimeoutWith504) {
+  work_order_proxy_->SetDripInterval(std::chrono::milliseconds(GetParam()));
+  work_order_proxy_->SetMode(FaultMode::kDrip);
+  auto result = Create();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 504);
+  EXPECT_LT(elapsed_, kAnswerBound);
+  ExpectSystemFault(OnlyFailureFault(result), kWorkOrderUnknownDetail);
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
+  ExpectOneUnknownOutcomeDelivered();
+}
+
+INSTANTIATE_TEST_SUITE_P(MillisecondsPerByte, WorkOrderDripTest, ::testing::Values(100, 1000));
+
 // Half an answer, then the connection closed: 502 (an answer, but not a valid one), outcome unknown.
 TEST_F(FaultInjectionTest, WorkOrderTruncatedAnswerIs502) {
   work_order_proxy_->SetMode(FaultMode::kTruncate);
@@ -301,6 +320,29 @@ TEST_F(FaultInjectionTest, MidasResetAfterForwardIsDeliveredAgain) {
     EXPECT_EQ(update.correlation_id, result->get_header_value("X-Correlation-ID"));
   }
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+}
+
+// MIDAS dripping its answer: cut at the total time-out; the consumer still gets its order number at
+// once with a pending fault, and the update stays pending for the relay.
+TEST_F(FaultInjectionTest, MidasDripIsCutAndTheUpdateStaysPending) {
+  midas_proxy_->SetDripInterval(std::chrono::milliseconds(100));
+  midas_proxy_->SetMode(FaultMode::kDrip);
+  auto result = Create();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_LT(elapsed_, kAnswerBound);
+  const json success = json::parse(result->body)["CreateVOIPMigrationWorkOrder"]["success"];
+  EXPECT_EQ(success["orderNumber"], simulators_->WorkOrderRequests().at(0).order_number);
+  ASSERT_EQ(success["fault"].size(), 1u);
+  EXPECT_EQ(success["fault"][0]["detail"],
+            "The work order was created, but the customer's migration status could not be updated in MIDAS yet: "
+            "MIDAS did not answer in time. The update is pending: the adapter keeps it and will deliver it to "
+            "MIDAS later");
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  const auto entries = OutboxEntries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].delivery, DeliveryState::kPending);
+  EXPECT_EQ(entries[0].update.order_number, success["orderNumber"].get<std::string>());
 }
 
 }  // namespace
