@@ -345,5 +345,91 @@ TEST_F(FaultInjectionTest, MidasDripIsCutAndTheUpdateStaysPending) {
   EXPECT_EQ(entries[0].update.order_number, success["orderNumber"].get<std::string>());
 }
 
+// Whatever goes wrong on the way to MIDAS after the work order was created: 200 with the order
+// number and one pending fault saying what happened; once MIDAS answers again, the relay delivers the
+// update and nothing is left pending. One work order throughout.
+struct MidasFault {
+  const char* name;
+  FaultMode mode;
+  const char* what;  // the middle of the fault's detail
+};
+
+class MidasFaultTest : public FaultInjectionTest, public ::testing::WithParamInterface<MidasFault> {};
+
+TEST_P(MidasFaultTest, IsSuccessWithPendingUpdateDeliveredOnceMidasAnswers) {
+  midas_proxy_->SetMode(GetParam().mode);
+  auto result = Create();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  const json success = json::parse(result->body)["CreateVOIPMigrationWorkOrder"]["success"];
+  ASSERT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  EXPECT_EQ(success["orderNumber"], simulators_->WorkOrderRequests()[0].order_number);
+  ASSERT_EQ(success["fault"].size(), 1u);
+  ExpectSystemFault(success["fault"][0],
+                    "The work order was created, but the customer's migration status could not be updated in MIDAS "
+                    "yet: " + std::string(GetParam().what) +
+                        ". The update is pending: the adapter keeps it and will deliver it to MIDAS later");
+
+  midas_proxy_->SetMode(FaultMode::kPassThrough);
+  EXPECT_TRUE(Eventually([&] { return OutboxEntries().empty(); }));
+  const auto updates = simulators_->MidasUpdates();
+  ASSERT_FALSE(updates.empty());
+  EXPECT_EQ(updates.size(), static_cast<std::size_t>(midas_proxy_->forwarded()));  // every one sent arrived
+  EXPECT_EQ(updates.back().migration_status, "WORK_ORDER_CREATED");
+  EXPECT_EQ(updates.back().order_number, success["orderNumber"].get<std::string>());
+  EXPECT_FALSE(updates.back().faulted);
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryKind, MidasFaultTest,
+    ::testing::Values(MidasFault{"ResetBeforeForward", FaultMode::kResetBeforeForward, "MIDAS did not answer in time"},
+                      MidasFault{"Hang", FaultMode::kHang, "MIDAS did not answer in time"},
+                      MidasFault{"Truncate", FaultMode::kTruncate,
+                                 "MIDAS answered with a response that is not a valid SOAP message"},
+                      MidasFault{"Html500", FaultMode::kHtml500,
+                                 "MIDAS answered with HTTP status 500 instead of a SOAP response"}),
+    [](const ::testing::TestParamInfo<MidasFault>& info) { return info.param.name; });
+
+// ----- kept connections ----------------------------------------------------------
+
+// The work-order system closed the adapter's kept connection while it was idle: the next create
+// goes out on a new connection and succeeds, and each request created exactly one work order.
+TEST_F(FaultInjectionTest, WorkOrderKeptConnectionClosedWhileIdleIsReplaced) {
+  auto first = Create();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(work_order_proxy_->connections(), 1);
+  work_order_proxy_->CloseClientConnections();
+  auto second = Create();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 200) << second->body;
+  EXPECT_TRUE(Faults(second).empty());
+  EXPECT_EQ(work_order_proxy_->connections(), 2);
+  EXPECT_EQ(work_order_proxy_->requests(), 2);
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 2u);
+  EXPECT_EQ(simulators_->MidasUpdates().size(), 2u);
+  EXPECT_TRUE(OutboxEntries().empty());
+}
+
+// MIDAS closed the adapter's kept connection while it was idle: the next update goes out on a new
+// connection and is acknowledged; no pending fault, nothing kept.
+TEST_F(FaultInjectionTest, MidasKeptConnectionClosedWhileIdleIsReplaced) {
+  auto first = Create();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(midas_proxy_->connections(), 1);
+  midas_proxy_->CloseClientConnections();
+  auto second = Create();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 200);
+  EXPECT_TRUE(Faults(second).empty()) << second->body;
+  EXPECT_EQ(midas_proxy_->connections(), 2);
+  EXPECT_EQ(midas_proxy_->requests(), 2);
+  EXPECT_EQ(simulators_->MidasUpdates().size(), 2u);
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 2u);
+  EXPECT_TRUE(OutboxEntries().empty());
+}
+
 }  // namespace
 }  // namespace voip

@@ -175,6 +175,11 @@ void FaultProxy::SetMode(FaultMode mode) {
   if (listen && listener_ < 0) ADD_FAILURE() << "fault proxy: cannot listen on port " << port_ << " again";
 }
 
+void FaultProxy::CloseClientConnections() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (int fd : clients_) ::shutdown(fd, SHUT_RDWR);
+}
+
 void FaultProxy::SetDripInterval(std::chrono::milliseconds interval) {
   std::lock_guard<std::mutex> lock(mutex_);
   drip_interval_ = interval;
@@ -230,6 +235,7 @@ void FaultProxy::AcceptLoop() {
       continue;
     }
     open_.insert(client);
+    clients_.insert(client);
     threads_.emplace_back(&FaultProxy::Serve, this, client);
   }
   std::lock_guard<std::mutex> lock(mutex_);
@@ -267,6 +273,10 @@ void FaultProxy::Serve(int client) {
         keep_open = Forward(client, request, mode);
     }
     if (!keep_open) break;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    clients_.erase(client);
   }
   Untrack(client);
   ::close(client);

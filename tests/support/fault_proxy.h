@@ -52,6 +52,9 @@ class FaultProxy {
   // listening socket and every client connection before returning; leaving it
   // listens again on the same port ("down for a while, then back").
   void SetMode(FaultMode mode);
+  // Closes every client connection now (FIN), as a backend closes idle
+  // keep-alive connections, and goes on listening.
+  void CloseClientConnections();
   // The pause between two bytes in kDrip (default 200 ms).
   void SetDripInterval(std::chrono::milliseconds interval);
 
@@ -83,7 +86,8 @@ class FaultProxy {
   bool listening_ = false;
   bool stopping_ = false;
   std::chrono::milliseconds drip_interval_{200};
-  std::set<int> open_;  // client and upstream sockets in use, shut down by kRefuse and Stop()
+  std::set<int> open_;     // client and upstream sockets in use, shut down by kRefuse and Stop()
+  std::set<int> clients_;  // the client sockets among them
   std::vector<std::thread> threads_;
   std::thread acceptor_;
 
