@@ -5,65 +5,33 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
-#include <sstream>
 #include <thread>
 
-#include "adapter/soap/midas_client.h"
-#include "adapter/soap/work_order_client.h"
-#include "adapter/store/sqlite_idempotency.h"
-#include "adapter/store/sqlite_outbox.h"
-#include "http/server.h"
-#include "sim/simulators.h"
 #include "sim/triggers.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/adapter_with_simulators.h"
 
 namespace voip {
 namespace {
 
 using nlohmann::json;
 
-std::string Body(std::string_view telephone, const std::string& account = "123456789") {
-  return json{{"telephoneNumber", telephone},
-              {"accountIdentification", {{"accountNumber", account}, {"siteReference", 42}}}}
-      .dump();
-}
-
-class IdempotencyTest : public ::testing::Test {
+// The adapter wired to the simulators (tests/support/adapter_with_simulators.h)
+// with the SQLite outbox and Idempotency-Key store, sized for 50 parallel callers.
+class IdempotencyTest : public testing::AdapterWithSimulators {
  protected:
   void SetUp() override {
-    std::string error;
-    sim::SimOptions options;
-    options.slow_ms = 600;
-    options.threads = 64;
-    simulators_ = sim::Simulators::Start(options, &error);
-    ASSERT_TRUE(simulators_) << error;
-    db_ = store::SqliteDatabase::Open(dir_.File("adapter.db"), store::SyncMode::kNormal, &error);
-    ASSERT_TRUE(db_) << error;
-    outbox_ = store::SqliteOutbox::Open(*db_, {}, &error);
-    ASSERT_TRUE(outbox_) << error;
-    idempotency_ = store::SqliteIdempotencyStore::Open(*db_, {}, &error);
-    ASSERT_TRUE(idempotency_) << error;
-    config_.listen_port = 0;
+    UseIdempotencyStore();
+    sim_options_.slow_ms = 600;
+    sim_options_.threads = 64;
     config_.threads = 64;
-    config_.caller_auth.mode = AuthMode::kNone;
-    config_.work_order = BackendEndpoint{simulators_->WorkOrderUrl(), 300, 2000, 64};
-    config_.midas = BackendEndpoint{simulators_->MidasUrl(), 300, 2000, 64};
-    work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
-    midas_ = std::make_unique<GsoapMidas>(config_.midas);
-    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, *outbox_);
-    server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_, idempotency_.get());
-    ASSERT_TRUE(server_->Start(&error)) << error;
+    config_.work_order.timeout_ms = 2000;
+    config_.work_order.max_idle_connections = 64;
+    config_.midas.timeout_ms = 2000;
+    config_.midas.max_idle_connections = 64;
+    ASSERT_TRUE(Start());
   }
 
-  void TearDown() override {
-    // Backend clients before the simulators: an idle keep-alive connection would hold Stop().
-    server_.reset();
-    flow_.reset();
-    midas_.reset();
-    work_order_.reset();
-    if (simulators_) simulators_->Stop();
-  }
-
+  // On a client of its own, so that callers can run in parallel.
   httplib::Result Post(const std::string& body, const std::optional<std::string>& key) {
     httplib::Client client("127.0.0.1", server_->port());
     client.set_read_timeout(10, 0);
@@ -85,27 +53,14 @@ class IdempotencyTest : public ::testing::Test {
     const json answer = json::parse(result->body)["CreateVOIPMigrationWorkOrder"];
     return answer.contains("failure") ? answer["failure"]["fault"][0]["detail"] : answer["success"]["fault"][0]["detail"];
   }
-
-  testing::TempDir dir_;
-  std::ostringstream log_;
-  Logger logger_{log_, LogLevel::kInfo};
-  Config config_;
-  std::unique_ptr<sim::Simulators> simulators_;
-  std::unique_ptr<store::SqliteDatabase> db_;
-  std::unique_ptr<store::SqliteOutbox> outbox_;
-  std::unique_ptr<store::SqliteIdempotencyStore> idempotency_;
-  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
-  std::unique_ptr<GsoapMidas> midas_;
-  std::unique_ptr<MigrationFlow> flow_;
-  std::unique_ptr<AdapterServer> server_;
 };
 
 // Same key, same request: the first answer is replayed byte for byte and no backend is called again.
 TEST_F(IdempotencyTest, SameKeySameRequestReplays) {
-  auto first = Post(Body("447874384949"), "key-1");
+  auto first = Post(JsonBody("447874384949"), "key-1");
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 200);
-  auto second = Post(Body("447874384949"), "key-1");
+  auto second = Post(JsonBody("447874384949"), "key-1");
   ASSERT_TRUE(second);
   EXPECT_EQ(second->status, 200);
   EXPECT_EQ(second->body, first->body);
@@ -116,7 +71,7 @@ TEST_F(IdempotencyTest, SameKeySameRequestReplays) {
 
 // A failure answer is replayed too: a 422 stays a 422 without asking the work-order system again.
 TEST_F(IdempotencyTest, FailureAnswerIsReplayed) {
-  const std::string body = Body(sim::kWorkOrderBusinessFaultNumber);
+  const std::string body = JsonBody(std::string(sim::kWorkOrderBusinessFaultNumber));
   EXPECT_EQ(Post(body, "key-2")->status, 422);
   auto again = Post(body, "key-2");
   EXPECT_EQ(again->status, 422);
@@ -125,8 +80,8 @@ TEST_F(IdempotencyTest, FailureAnswerIsReplayed) {
 
 // Same key, another request: 422 with a BUSINESS fault, and no backend call.
 TEST_F(IdempotencyTest, SameKeyOtherRequestIs422) {
-  ASSERT_EQ(Post(Body("447874384949"), "key-3")->status, 200);
-  auto other = Post(Body("447874384949", "987654321"), "key-3");
+  ASSERT_EQ(Post(JsonBody("447874384949"), "key-3")->status, 200);
+  auto other = Post(JsonBody("447874384949", "987654321"), "key-3");
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 422);
   EXPECT_EQ(FirstDetail(other),
@@ -137,7 +92,7 @@ TEST_F(IdempotencyTest, SameKeyOtherRequestIs422) {
 
 // Same key while the first request is still running: 409, and no second create.
 TEST_F(IdempotencyTest, SameKeyWhileRunningIs409) {
-  const std::string body = Body(sim::kWorkOrderSlowNumber);
+  const std::string body = JsonBody(std::string(sim::kWorkOrderSlowNumber));
   Reply first;
   std::thread slow([&] { first = PostReply(body, "key-4"); });
   for (int i = 0; i < 200 && simulators_->WorkOrderRequests().empty(); ++i) {
@@ -156,25 +111,25 @@ TEST_F(IdempotencyTest, SameKeyWhileRunningIs409) {
 // A key over 255 characters is refused with 400 and calls no backend; 255 is accepted.
 // (An empty header value never reaches the adapter: cpp-httplib drops it; the gate's own test covers "".)
 TEST_F(IdempotencyTest, OverlongKeyIs400) {
-  auto long_key = Post(Body("447874384949"), std::string(256, 'k'));
+  auto long_key = Post(JsonBody("447874384949"), std::string(256, 'k'));
   ASSERT_TRUE(long_key);
   EXPECT_EQ(long_key->status, 400);
   EXPECT_EQ(FirstDetail(long_key), "Idempotency-Key must be 1 to 255 characters");
   EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
-  EXPECT_EQ(Post(Body("447874384949"), std::string(255, 'k'))->status, 200);
+  EXPECT_EQ(Post(JsonBody("447874384949"), std::string(255, 'k'))->status, 200);
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
 }
 
 // Without a key, two identical requests create two work orders (behaviour unchanged).
 TEST_F(IdempotencyTest, WithoutKeyNothingIsReplayed) {
-  EXPECT_EQ(Post(Body("447874384949"), std::nullopt)->status, 200);
-  EXPECT_EQ(Post(Body("447874384949"), std::nullopt)->status, 200);
+  EXPECT_EQ(Post(JsonBody("447874384949"), std::nullopt)->status, 200);
+  EXPECT_EQ(Post(JsonBody("447874384949"), std::nullopt)->status, 200);
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 2u);
 }
 
 // 50 parallel requests with one key create exactly one work order; every other answer is 409 or the replay.
 TEST_F(IdempotencyTest, FiftyParallelRequestsCreateOneWorkOrder) {
-  const std::string body = Body("447874384949");
+  const std::string body = JsonBody("447874384949");
   std::vector<std::thread> threads;
   std::vector<Reply> results(50);
   std::atomic<bool> go{false};

@@ -7,88 +7,44 @@
 
 #include <chrono>
 #include <set>
-#include <sstream>
 #include <thread>
 
-#include "adapter/outbox_relay.h"
-#include "adapter/soap/midas_client.h"
-#include "adapter/soap/work_order_client.h"
-#include "adapter/store/sqlite_outbox.h"
-#include "http/server.h"
-#include "sim/simulators.h"
+#include "tests/support/adapter_with_simulators.h"
 #include "tests/support/ports.h"
-#include "tests/support/temp_dir.h"
 
 namespace voip {
 namespace {
 
 using nlohmann::json;
 
-std::string Body(const std::string& telephone) {
-  return json{{"telephoneNumber", telephone},
-              {"accountIdentification", {{"accountNumber", "123456789"}, {"siteReference", 42}}}}
-      .dump();
-}
-
-class OutboxDeliveryTest : public ::testing::Test {
+// The adapter wired to the simulators (tests/support/adapter_with_simulators.h)
+// with the SQLite outbox and a fast relay, and MIDAS pointed at a closed port;
+// MIDAS comes back later as a second simulator on that port.
+class OutboxDeliveryTest : public testing::AdapterWithSimulators {
  protected:
   void SetUp() override {
-    std::string error;
-    sim::SimOptions options;
-    options.slow_ms = 1000;
-    simulators_ = sim::Simulators::Start(options, &error);
-    ASSERT_TRUE(simulators_) << error;
+    UseSqliteOutbox();
+    sim_options_.slow_ms = 1000;
+    config_.work_order.timeout_ms = 1000;
+    config_.midas.timeout_ms = 1000;
+    config_.outbox_retry_base_ms = 20;
+    config_.outbox_retry_cap_ms = 100;
+    config_.outbox_poll_ms = 20;
+    config_.midas.breaker_failures = 0;  // the relay retries throughout (breakers: circuit_breaker_test.cc)
+    ASSERT_TRUE(StartSimulators());
     midas_port_ = testing::ClosedLoopbackPort();
-    db_ = store::SqliteDatabase::Open(dir_.File("adapter.db"), store::SyncMode::kNormal, &error);
-    ASSERT_TRUE(db_) << error;
-    store::SqliteOutboxOptions outbox_options;
-    outbox_options.retry = {std::chrono::milliseconds(20), std::chrono::milliseconds(100)};
-    outbox_ = store::SqliteOutbox::Open(*db_, outbox_options, &error);
-    ASSERT_TRUE(outbox_) << error;
-
-    config_.listen_port = 0;
-    config_.threads = 8;
-    config_.caller_auth.mode = AuthMode::kNone;
-    config_.work_order = BackendEndpoint{simulators_->WorkOrderUrl(), 300, 1000, 4};
-    config_.midas = BackendEndpoint{"http://127.0.0.1:" + std::to_string(midas_port_) + "/midas", 300, 1000, 4};
-    work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
-    midas_ = std::make_unique<GsoapMidas>(config_.midas);
-    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, *outbox_);
-    OutboxRelayOptions relay_options;
-    relay_options.poll_interval = std::chrono::milliseconds(20);
-    relay_ = std::make_unique<OutboxRelay>(*outbox_, *midas_, logger_, relay_options);
-    relay_->Start();
-    server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
-    ASSERT_TRUE(server_->Start(&error)) << error;
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_read_timeout(10, 0);
+    config_.midas.url = "http://127.0.0.1:" + std::to_string(midas_port_) + "/midas";
+    ASSERT_TRUE(Wire());
   }
 
   void TearDown() override {
-    client_.reset();
-    server_.reset();
-    relay_.reset();
+    StopAdapter();
     if (midas_back_) midas_back_->Stop();
-    if (simulators_) simulators_->Stop();
+    AdapterWithSimulators::TearDown();
   }
 
-  std::vector<OutboxEntry> Pending() { return std::get<std::vector<OutboxEntry>>(outbox_->List(store::OutboxView::kAll)); }
-
-  testing::TempDir dir_;
-  std::ostringstream log_;
-  Logger logger_{log_, LogLevel::kInfo};
-  Config config_;
   int midas_port_ = 0;
-  std::unique_ptr<sim::Simulators> simulators_;
   std::unique_ptr<sim::Simulators> midas_back_;
-  std::unique_ptr<store::SqliteDatabase> db_;
-  std::unique_ptr<store::SqliteOutbox> outbox_;
-  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
-  std::unique_ptr<GsoapMidas> midas_;
-  std::unique_ptr<MigrationFlow> flow_;
-  std::unique_ptr<OutboxRelay> relay_;
-  std::unique_ptr<AdapterServer> server_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 // MIDAS down: each request is a success with a "pending" fault; once MIDAS is back,
@@ -96,7 +52,7 @@ class OutboxDeliveryTest : public ::testing::Test {
 TEST_F(OutboxDeliveryTest, PendingUpdatesAreDeliveredWhenMidasIsBack) {
   std::set<std::string> orders;
   for (int i = 0; i < 5; ++i) {
-    auto result = client_->Post("/CreateVOIPMigrationWorkOrder", Body("447874384949"), "application/json");
+    auto result = PostJson(JsonBody("447874384949"));
     ASSERT_TRUE(result);
     EXPECT_EQ(result->status, 200);
     const json success = json::parse(result->body)["CreateVOIPMigrationWorkOrder"]["success"];
@@ -106,7 +62,7 @@ TEST_F(OutboxDeliveryTest, PendingUpdatesAreDeliveredWhenMidasIsBack) {
     EXPECT_NE(success["fault"][0]["detail"].get<std::string>().find("The update is pending"), std::string::npos);
   }
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 5u);
-  EXPECT_EQ(Pending().size(), 5u);
+  EXPECT_EQ(OutboxEntries().size(), 5u);
 
   sim::SimOptions back;
   back.port = midas_port_;
@@ -114,10 +70,10 @@ TEST_F(OutboxDeliveryTest, PendingUpdatesAreDeliveredWhenMidasIsBack) {
   midas_back_ = sim::Simulators::Start(back, &error);
   ASSERT_TRUE(midas_back_) << error;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline && !Pending().empty()) {
+  while (std::chrono::steady_clock::now() < deadline && !OutboxEntries().empty()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_TRUE(Pending().empty());
+  EXPECT_TRUE(OutboxEntries().empty());
   std::set<std::string> delivered;
   for (const auto& update : midas_back_->MidasUpdates()) {
     EXPECT_EQ(update.migration_status, "WORK_ORDER_CREATED");

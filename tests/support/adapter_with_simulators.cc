@@ -55,7 +55,7 @@ void AdapterWithSimulators::StopAdapter() {
   return Wire();
 }
 
-::testing::AssertionResult AdapterWithSimulators::OpenSqliteOutbox() {
+::testing::AssertionResult AdapterWithSimulators::OpenDatabase() {
   std::string error;
   db_ = store::SqliteDatabase::Open(dir_.File("adapter.db"), store::SyncMode::kNormal, &error);
   if (!db_) return ::testing::AssertionFailure() << "database: " << error;
@@ -64,13 +64,17 @@ void AdapterWithSimulators::StopAdapter() {
                    std::chrono::milliseconds(config_.outbox_retry_cap_ms)};
   sqlite_outbox_ = store::SqliteOutbox::Open(*db_, options, &error);
   if (!sqlite_outbox_) return ::testing::AssertionFailure() << "outbox: " << error;
+  if (idempotency_wanted_) {
+    idempotency_ = store::SqliteIdempotencyStore::Open(*db_, {}, &error);
+    if (!idempotency_) return ::testing::AssertionFailure() << "idempotency store: " << error;
+  }
   return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult AdapterWithSimulators::Wire() {
   StopAdapter();
   if (sqlite_ && !sqlite_outbox_) {
-    if (auto opened = OpenSqliteOutbox(); !opened) return opened;
+    if (auto opened = OpenDatabase(); !opened) return opened;
   }
   work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
   midas_ = std::make_unique<GsoapMidas>(config_.midas);
@@ -86,7 +90,7 @@ void AdapterWithSimulators::StopAdapter() {
     relay_ = std::make_unique<OutboxRelay>(*sqlite_outbox_, *midas_, logger_, relay_options);
     relay_->Start();
   }
-  server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
+  server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_, idempotency_.get());
   std::string error;
   if (!server_->Start(&error)) return ::testing::AssertionFailure() << "adapter server: " << error;
   client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());

@@ -13,7 +13,8 @@
 // time-out, 4 idle connections each, a circuit breaker each as main wires
 // them (from config_'s breaker settings), and an in-memory FakeOutbox (no relay).
 // UseSqliteOutbox() switches to the real SQLite outbox in a temporary
-// directory plus the relay, configured from config_'s outbox-* settings.
+// directory plus the relay, configured from config_'s outbox-* settings;
+// UseIdempotencyStore() adds the Idempotency-Key store in the same database.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -32,6 +33,7 @@
 #include "adapter/outbox_relay.h"
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
+#include "adapter/store/sqlite_idempotency.h"
 #include "adapter/store/sqlite_outbox.h"
 #include "http/server.h"
 #include "sim/simulators.h"
@@ -56,6 +58,9 @@ class AdapterWithSimulators : public ::testing::Test {
   // Use the SQLite outbox and the relay instead of the FakeOutbox. Call before
   // the first Wire().
   void UseSqliteOutbox() { sqlite_ = true; }
+  // Also keep Idempotency-Key records, in the same database (implies the
+  // SQLite outbox). Without, keyed requests are refused (503).
+  void UseIdempotencyStore() { sqlite_ = idempotency_wanted_ = true; }
 
   // Starts the simulators with sim_options_ and points both backends of
   // config_ at them.
@@ -105,12 +110,14 @@ class AdapterWithSimulators : public ::testing::Test {
   std::unique_ptr<httplib::Client> client_;
 
  private:
-  ::testing::AssertionResult OpenSqliteOutbox();
+  ::testing::AssertionResult OpenDatabase();
 
   bool sqlite_ = false;
+  bool idempotency_wanted_ = false;
   TempDir dir_;
   std::unique_ptr<store::SqliteDatabase> db_;
   std::unique_ptr<store::SqliteOutbox> sqlite_outbox_;
+  std::unique_ptr<store::SqliteIdempotencyStore> idempotency_;
   std::unique_ptr<OutboxRelay> relay_;
 };
 
