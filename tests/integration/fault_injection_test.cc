@@ -140,6 +140,23 @@ TEST_F(FaultInjectionTest, WorkOrderRefusedIs503AndMidasToldFailed) {
   EXPECT_TRUE(OutboxEntries().empty());
 }
 
+// Nothing answers the connection attempt (a black hole): cut at the connect time-out, 503 (nothing
+// was sent, a retry is safe), MIDAS told the attempt failed, nothing kept.
+TEST_F(FaultInjectionTest, WorkOrderConnectTimeoutIs503AndMidasToldFailed) {
+  work_order_proxy_->SetMode(FaultMode::kBlackhole);
+  auto result = Create();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 503);
+  EXPECT_LT(elapsed_, kAnswerBound);
+  ExpectSystemFault(OnlyFailureFault(result),
+                    "The work-order system could not be reached; nothing was sent to it, so the request can be "
+                    "retried");
+  EXPECT_EQ(work_order_proxy_->connections(), 0);
+  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+  ExpectMidasToldOnce("WORK_ORDER_FAILED");
+  EXPECT_TRUE(OutboxEntries().empty());
+}
+
 // Reset once the request was sent, before the backend saw it: the adapter cannot know that, so the
 // outcome is unknown (504), MIDAS is told so, and the create is not sent again.
 TEST_F(FaultInjectionTest, WorkOrderResetBeforeForwardIsUnknownAndNotRetried) {
@@ -345,7 +362,7 @@ TEST_F(FaultInjectionTest, MidasDripIsCutAndTheUpdateStaysPending) {
   EXPECT_EQ(entries[0].update.order_number, success["orderNumber"].get<std::string>());
 }
 
-// Whatever goes wrong on the way to MIDAS after the work order was created: 200 with the order
+// Whatever goes wrong between the adapter and MIDAS after the work order was created: 200 with the order
 // number and one pending fault saying what happened; once MIDAS answers again, the relay delivers the
 // update and nothing is left pending. One work order throughout.
 struct MidasFault {
@@ -383,7 +400,9 @@ TEST_P(MidasFaultTest, IsSuccessWithPendingUpdateDeliveredOnceMidasAnswers) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryKind, MidasFaultTest,
-    ::testing::Values(MidasFault{"ResetBeforeForward", FaultMode::kResetBeforeForward, "MIDAS did not answer in time"},
+    ::testing::Values(MidasFault{"Blackhole", FaultMode::kBlackhole,
+                                 "MIDAS could not be reached; nothing was sent to it, so the request can be retried"},
+                      MidasFault{"ResetBeforeForward", FaultMode::kResetBeforeForward, "MIDAS did not answer in time"},
                       MidasFault{"Hang", FaultMode::kHang, "MIDAS did not answer in time"},
                       MidasFault{"Truncate", FaultMode::kTruncate,
                                  "MIDAS answered with a response that is not a valid SOAP message"},

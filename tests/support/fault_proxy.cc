@@ -122,8 +122,8 @@ std::unique_ptr<FaultProxy> FaultProxy::Start(int target_port, std::string* erro
     *error = "pipe: " + std::string(std::strerror(errno));
     return nullptr;
   }
-  if (!proxy->Listen(0, error)) return nullptr;
-  proxy->listening_ = true;
+  if (!proxy->Listen(0, /*backlog=*/64, error)) return nullptr;
+  proxy->listening_ = Listening::kAccepting;
   proxy->acceptor_ = std::thread(&FaultProxy::AcceptLoop, proxy.get());
   return proxy;
 }
@@ -135,7 +135,7 @@ FaultProxy::~FaultProxy() {
   }
 }
 
-bool FaultProxy::Listen(int port, std::string* error) {
+bool FaultProxy::Listen(int port, int backlog, std::string* error) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int on = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
@@ -144,7 +144,7 @@ bool FaultProxy::Listen(int port, std::string* error) {
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = htons(static_cast<uint16_t>(port));
   socklen_t size = sizeof address;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 64) != 0 ||
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, backlog) != 0 ||
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
     *error = "cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno);
     if (fd >= 0) ::close(fd);
@@ -161,18 +161,28 @@ std::string FaultProxy::Via(const std::string& url) const {
   return "http://127.0.0.1:" + std::to_string(port_) + (path == std::string::npos ? "" : url.substr(path));
 }
 
+FaultProxy::Listening FaultProxy::ListeningFor(FaultMode mode) {
+  switch (mode) {
+    case FaultMode::kRefuse: return Listening::kNone;
+    case FaultMode::kBlackhole: return Listening::kBlackhole;
+    default: return Listening::kAccepting;
+  }
+}
+
 void FaultProxy::SetMode(FaultMode mode) {
   std::unique_lock<std::mutex> lock(mutex_);
   if (stopping_) return;
   mode_ = mode;
-  const bool listen = mode != FaultMode::kRefuse;
-  if (mode == FaultMode::kRefuse) {
-    for (int fd : open_) ::shutdown(fd, SHUT_RDWR);  // a backend that goes down takes its connections along
+  const Listening wanted = ListeningFor(mode);
+  if (wanted != Listening::kAccepting) {
+    for (int fd : open_) ::shutdown(fd, SHUT_RDWR);  // a backend that goes away takes its connections along
   }
-  if (listening_ == listen) return;
+  if (listening_ == wanted) return;
   (void)!::write(wake_[1], "m", 1);
-  changed_.wait(lock, [&] { return listening_ == listen || stopping_; });
-  if (listen && listener_ < 0) ADD_FAILURE() << "fault proxy: cannot listen on port " << port_ << " again";
+  changed_.wait(lock, [&] { return listening_ == wanted || stopping_; });
+  if (wanted != Listening::kNone && listener_ < 0) {
+    ADD_FAILURE() << "fault proxy: cannot listen on port " << port_ << " again";
+  }
 }
 
 void FaultProxy::CloseClientConnections() {
@@ -203,22 +213,27 @@ void FaultProxy::Stop() {
 void FaultProxy::AcceptLoop() {
   for (;;) {
     {
-      // Reconcile the listening socket with the mode (kRefuse: none).
+      // Reconcile the listening socket with the mode.
       std::lock_guard<std::mutex> lock(mutex_);
       if (stopping_) break;
-      const bool listen = mode_ != FaultMode::kRefuse;
-      if (!listen && listener_ >= 0) {
-        ::close(listener_);  // connections still in its backlog are reset
-        listener_ = -1;
-      } else if (listen && listener_ < 0) {
-        std::string error;
-        Listen(port_, &error);  // on failure listener_ stays -1; SetMode reports it
+      const Listening wanted = ListeningFor(mode_);
+      if (wanted != listening_) {
+        CloseListener();  // connections still in its backlog are reset
+        std::string error;  // on failure listener_ stays -1; SetMode reports it
+        if (wanted == Listening::kAccepting) {
+          Listen(port_, /*backlog=*/64, &error);
+        } else if (wanted == Listening::kBlackhole && Listen(port_, /*backlog=*/0, &error)) {
+          // Linux queues one connection at backlog 0: this one fills the queue,
+          // and the SYNs of any other are dropped, so their connect times out.
+          filler_ = ConnectLoopback(port_);
+        }
+        listening_ = wanted;
       }
-      listening_ = listen;
     }
     changed_.notify_all();
+    const bool accepting = listening_ == Listening::kAccepting && listener_ >= 0;
     pollfd fds[2] = {{wake_[0], POLLIN, 0}, {listener_, POLLIN, 0}};
-    if (::poll(fds, listener_ >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) break;
+    if (::poll(fds, accepting ? 2 : 1, -1) < 0 && errno != EINTR) break;
     if (fds[0].revents != 0) {
       char drained[16];
       while (::read(wake_[0], drained, sizeof drained) > 0) {
@@ -230,7 +245,7 @@ void FaultProxy::AcceptLoop() {
     if (client < 0) continue;
     connections_++;
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_ || mode_ == FaultMode::kRefuse) {  // went down while it was being accepted
+    if (stopping_ || ListeningFor(mode_) != Listening::kAccepting) {  // went away while it was being accepted
       ::close(client);
       continue;
     }
@@ -239,9 +254,15 @@ void FaultProxy::AcceptLoop() {
     threads_.emplace_back(&FaultProxy::Serve, this, client);
   }
   std::lock_guard<std::mutex> lock(mutex_);
+  CloseListener();
+  listening_ = Listening::kNone;
+}
+
+void FaultProxy::CloseListener() {
+  if (filler_ >= 0) ::close(filler_);
+  filler_ = -1;
   if (listener_ >= 0) ::close(listener_);
   listener_ = -1;
-  listening_ = false;
 }
 
 void FaultProxy::Serve(int client) {

@@ -27,6 +27,7 @@ namespace voip::testing {
 enum class FaultMode {
   kPassThrough,         // forward the request and the whole answer
   kRefuse,              // nothing listens: connections are refused; kept ones are closed
+  kBlackhole,           // nothing answers a connection attempt (SYNs dropped): connects time out; kept ones are closed
   kResetBeforeForward,  // read the request, then reset the connection (RST); the backend sees nothing
   kResetAfterForward,   // forward the request, read the backend's answer, then reset instead of answering
   kHang,                // read the request, never answer, until Stop()
@@ -48,9 +49,9 @@ class FaultProxy {
   // `url` (http://host:port/path) with host and port replaced by the proxy's.
   std::string Via(const std::string& url) const;
 
-  // Switches the mode for the next request. Entering kRefuse closes the
-  // listening socket and every client connection before returning; leaving it
-  // listens again on the same port ("down for a while, then back").
+  // Switches the mode for the next request. Entering kRefuse or kBlackhole
+  // closes the listening socket and every client connection before returning;
+  // leaving it listens again on the same port ("down for a while, then back").
   void SetMode(FaultMode mode);
   // Closes every client connection now (FIN), as a backend closes idle
   // keep-alive connections, and goes on listening.
@@ -65,8 +66,12 @@ class FaultProxy {
   void Stop();  // idempotent
 
  private:
+  enum class Listening { kNone, kAccepting, kBlackhole };
+  static Listening ListeningFor(FaultMode mode);
+
   explicit FaultProxy(int target_port) : target_port_(target_port) {}
-  bool Listen(int port, std::string* error);
+  bool Listen(int port, int backlog, std::string* error);
+  void CloseListener();  // and the blackhole's filler connection
   void AcceptLoop();
   void Serve(int client);
   bool Forward(int client, const std::string& request, FaultMode mode);
@@ -78,12 +83,13 @@ class FaultProxy {
   const int target_port_;
   int port_ = 0;
   int listener_ = -1;
+  int filler_ = -1;  // kBlackhole: the one connection its backlog holds
   int wake_[2] = {-1, -1};  // wakes the accept loop's poll()
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   FaultMode mode_ = FaultMode::kPassThrough;
-  bool listening_ = false;
+  Listening listening_ = Listening::kNone;
   bool stopping_ = false;
   std::chrono::milliseconds drip_interval_{200};
   std::set<int> open_;     // client and upstream sockets in use, shut down by kRefuse and Stop()
