@@ -98,6 +98,15 @@ class FaultInjectionTest : public testing::AdapterWithSimulators {
     EXPECT_FALSE(updates[0].order_number.has_value());
   }
 
+  // /metrics counted one failed work-order call, of `kind` (BackendErrorKindName).
+  void ExpectWorkOrderErrorCounted(const char* kind) {
+    auto metrics = client_->Get("/metrics");
+    ASSERT_TRUE(metrics);
+    const std::string sample =
+        std::string("voip_backend_errors_total{backend=\"workorder\",kind=\"") + kind + "\"} 1\n";
+    EXPECT_NE(metrics->body.find(sample), std::string::npos) << sample;
+  }
+
   // The outbox holds one entry, with an unknown work-order outcome, already
   // delivered to MIDAS: kept for an operator, nothing left to send.
   void ExpectOneUnknownOutcomeDelivered() {
@@ -138,6 +147,7 @@ TEST_F(FaultInjectionTest, WorkOrderRefusedIs503AndMidasToldFailed) {
   EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
   ExpectMidasToldOnce("WORK_ORDER_FAILED");
   EXPECT_TRUE(OutboxEntries().empty());
+  ExpectWorkOrderErrorCounted("connect_failed");
 }
 
 // Nothing answers the connection attempt (a black hole): cut at the connect time-out, 503 (nothing
@@ -155,6 +165,7 @@ TEST_F(FaultInjectionTest, WorkOrderConnectTimeoutIs503AndMidasToldFailed) {
   EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
   ExpectMidasToldOnce("WORK_ORDER_FAILED");
   EXPECT_TRUE(OutboxEntries().empty());
+  ExpectWorkOrderErrorCounted("connect_failed");
 }
 
 // Reset once the request was sent, before the backend saw it: the adapter cannot know that, so the
@@ -170,6 +181,7 @@ TEST_F(FaultInjectionTest, WorkOrderResetBeforeForwardIsUnknownAndNotRetried) {
   EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
   ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
   ExpectOneUnknownOutcomeDelivered();
+  ExpectWorkOrderErrorCounted("timeout");
 }
 
 // Reset after the backend created the work order: 504, outcome unknown journalled, MIDAS told
@@ -185,6 +197,7 @@ TEST_F(FaultInjectionTest, WorkOrderResetAfterForwardIsUnknownAndNotRetried) {
   EXPECT_FALSE(simulators_->WorkOrderRequests()[0].order_number.empty());  // it was created
   ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
   ExpectOneUnknownOutcomeDelivered();
+  ExpectWorkOrderErrorCounted("timeout");
 }
 
 // A backend that reads the request and never answers: cut at the time-out, 504, outcome unknown.
@@ -198,6 +211,7 @@ TEST_F(FaultInjectionTest, WorkOrderHangIsCutAtTheTimeoutWith504) {
   EXPECT_EQ(work_order_proxy_->requests(), 1);
   ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
   ExpectOneUnknownOutcomeDelivered();
+  ExpectWorkOrderErrorCounted("timeout");
 }
 
 // An answer dripping one byte at a time, each byte well within the per-read time-out: cut at the
@@ -215,6 +229,7 @@ TEST_P(WorkOrderDripTest, IsCutAtTheTotalTimeoutWith504) {
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
   ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
   ExpectOneUnknownOutcomeDelivered();
+  ExpectWorkOrderErrorCounted("timeout");
 }
 
 INSTANTIATE_TEST_SUITE_P(MillisecondsPerByte, WorkOrderDripTest, ::testing::Values(100, 1000));
@@ -229,6 +244,7 @@ TEST_F(FaultInjectionTest, WorkOrderTruncatedAnswerIs502) {
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
   ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
   ExpectOneUnknownOutcomeDelivered();
+  ExpectWorkOrderErrorCounted("malformed_response");
 }
 
 // Something in between answers an HTML 500 page: 502 naming the status, outcome unknown.
@@ -243,6 +259,7 @@ TEST_F(FaultInjectionTest, WorkOrderHtml500PageIs502) {
   EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
   ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
   ExpectOneUnknownOutcomeDelivered();
+  ExpectWorkOrderErrorCounted("http_error");
 }
 
 // A SOAP fault whose detail is not the declared type: 502 with the backend's own code and message
@@ -262,6 +279,7 @@ TEST_F(FaultInjectionTest, WorkOrderFaultWithUnknownDetailIs502WithBackendCode) 
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0].migration_status, "WORK_ORDER_FAILED");
   EXPECT_TRUE(OutboxEntries().empty());
+  ExpectWorkOrderErrorCounted("untyped_fault");
 }
 
 // ----- MIDAS ------------------------------------------------------------------
