@@ -434,14 +434,20 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
     // middle of the XML: a complete but malformed answer, not a time-out.
     result.kind = BackendErrorKind::kMalformedResponse;
     result.diagnostic = Diagnostic(lease, "answer ended inside the XML document");
+  } else if ((error == SOAP_EOF || error == SOAP_TCP_ERROR || error == SOAP_SSL_ERROR) && trace.peer_closed &&
+             trace.bytes_received > 0) {
+    // The backend began to answer, then closed or reset the connection: an
+    // answer cut short is not a valid one, wherever the cut fell (gSOAP says
+    // SOAP_EOF past the envelope's start, the HTTP status before it).
+    result.kind = BackendErrorKind::kMalformedResponse;
+    result.diagnostic = Diagnostic(lease, "answer cut short: connection closed by the backend after " +
+                                              std::to_string(trace.bytes_received) + " bytes");
   } else if (error == SOAP_EOF || error == SOAP_TCP_ERROR || error == SOAP_SSL_ERROR) {
     result.kind = BackendErrorKind::kTimeout;
     result.diagnostic = Diagnostic(
-        lease, trace.peer_closed
-                   ? "connection closed by the backend after " +
-                         std::to_string(trace.bytes_received) + " bytes, no complete answer"
-                   : "no complete answer within the time-out (" +
-                         std::to_string(trace.bytes_received) + " bytes received)");
+        lease, trace.peer_closed ? std::string("connection closed by the backend without an answer")
+                                 : "no complete answer within the time-out (" +
+                                       std::to_string(trace.bytes_received) + " bytes received)");
   } else if (error == SOAP_EOM) {
     result.kind = BackendErrorKind::kInternal;
     result.diagnostic = Diagnostic(lease, "out of memory reading the answer");

@@ -123,9 +123,11 @@ enum class ExchangePhase { kSend, kReceive };
 //            failure after connecting -> kTimeout (the request may have been
 //            delivered: outcome unknown); failure before connecting -> kInternal.
 //   receive: HTTP status 300..599 -> kHttpError; SOAP_EOF or a socket error
-//            (time-out, connection closed, truncated) -> kTimeout; out of memory
-//            -> kInternal; anything else (not XML, HTML with 200, wrong
-//            element, larger than kMaxResponseBytes, too deep) -> kMalformedResponse.
+//            with nothing received before the backend closed the connection,
+//            or a time-out -> kTimeout; out of memory -> kInternal; anything
+//            else (part of an answer then closed, not XML, HTML with 200,
+//            wrong element, larger than kMaxResponseBytes, too deep) ->
+//            kMalformedResponse.
 // `diagnostic` names the gSOAP error code and gSOAP's own text, never data.
 BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase phase);
 

@@ -13,8 +13,9 @@ namespace voip {
 //   typed WorkOrderFault  -> kBusinessFault / kSystemFault by its category
 //   other SOAP fault      -> kUntypedFault (code and message read from the detail)
 //   connect failed        -> kConnectFailed (the only case where nothing was sent)
-//   no complete answer    -> kTimeout (the order may exist: outcome unknown)
-//   HTTP error page       -> kHttpError;  anything else unreadable -> kMalformedResponse
+//   no answer in time, or closed without one -> kTimeout (the order may exist: outcome unknown)
+//   HTTP error page       -> kHttpError;  anything else unreadable, an answer cut
+//                            short included -> kMalformedResponse (outcome unknown too)
 // A create is never retried by this class.
 class GsoapWorkOrderSystem : public WorkOrderSystem {
  public:

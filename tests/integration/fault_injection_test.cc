@@ -234,8 +234,13 @@ TEST_P(WorkOrderDripTest, IsCutAtTheTotalTimeoutWith504) {
 
 INSTANTIATE_TEST_SUITE_P(MillisecondsPerByte, WorkOrderDripTest, ::testing::Values(100, 1000));
 
-// Half an answer, then the connection closed: 502 (an answer, but not a valid one), outcome unknown.
-TEST_F(FaultInjectionTest, WorkOrderTruncatedAnswerIs502) {
+// Part of an answer, then the connection closed, wherever the cut falls (in the HTTP headers, in the
+// envelope's start tag, or after the order number but before the envelope ends): 502 (an answer, but
+// not a valid one), outcome unknown, one create.
+class WorkOrderTruncateTest : public FaultInjectionTest, public ::testing::WithParamInterface<long> {};
+
+TEST_P(WorkOrderTruncateTest, TruncatedAnswerIs502) {
+  work_order_proxy_->SetTruncateAt(GetParam());
   work_order_proxy_->SetMode(FaultMode::kTruncate);
   auto result = Create();
   ASSERT_TRUE(result);
@@ -246,6 +251,9 @@ TEST_F(FaultInjectionTest, WorkOrderTruncatedAnswerIs502) {
   ExpectOneUnknownOutcomeDelivered();
   ExpectWorkOrderErrorCounted("malformed_response");
 }
+
+// Bytes kept: 40 (inside the HTTP headers), half, all but the last 30 (after </wo:orderNumber>).
+INSTANTIATE_TEST_SUITE_P(CutAt, WorkOrderTruncateTest, ::testing::Values(40L, 0L, -30L));
 
 // Something in between answers an HTML 500 page: 502 naming the status, outcome unknown.
 TEST_F(FaultInjectionTest, WorkOrderHtml500PageIs502) {

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -190,6 +191,11 @@ void FaultProxy::CloseClientConnections() {
   for (int fd : clients_) ::shutdown(fd, SHUT_RDWR);
 }
 
+void FaultProxy::SetTruncateAt(long at) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  truncate_at_ = at;
+}
+
 void FaultProxy::SetDripInterval(std::chrono::milliseconds interval) {
   std::lock_guard<std::mutex> lock(mutex_);
   drip_interval_ = interval;
@@ -321,9 +327,17 @@ bool FaultProxy::Forward(int client, const std::string& request, FaultMode mode)
     case FaultMode::kResetAfterForward:
       ResetOnClose(client);
       return false;
-    case FaultMode::kTruncate:
-      SendAll(client, std::string_view(answer).substr(0, answer.size() / 2));
+    case FaultMode::kTruncate: {
+      long at;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        at = truncate_at_;
+      }
+      const long size = static_cast<long>(answer.size());
+      const long kept = at > 0 ? std::min(at, size) : at < 0 ? std::max(0L, size + at) : size / 2;
+      SendAll(client, std::string_view(answer).substr(0, static_cast<std::size_t>(kept)));
       return false;
+    }
     case FaultMode::kDrip: {
       std::chrono::milliseconds interval;
       {

@@ -32,7 +32,7 @@ enum class FaultMode {
   kResetAfterForward,   // forward the request, read the backend's answer, then reset instead of answering
   kHang,                // read the request, never answer, until Stop()
   kDrip,                // forward the request, then the answer one byte per drip interval
-  kTruncate,            // forward the request, then the first half of the answer, then close (FIN)
+  kTruncate,            // forward the request, then the answer up to the cut (SetTruncateAt), then close (FIN)
   kHtml500,             // answer an HTML "500 Internal Server Error" page itself; the backend sees nothing
 };
 
@@ -56,6 +56,10 @@ class FaultProxy {
   // Closes every client connection now (FIN), as a backend closes idle
   // keep-alive connections, and goes on listening.
   void CloseClientConnections();
+  // Where kTruncate cuts the answer (HTTP headers included): after `at` bytes
+  // when positive, `-at` bytes before its end when negative, in the middle
+  // when 0 (the default).
+  void SetTruncateAt(long at);
   // The pause between two bytes in kDrip (default 200 ms).
   void SetDripInterval(std::chrono::milliseconds interval);
 
@@ -92,6 +96,7 @@ class FaultProxy {
   Listening listening_ = Listening::kNone;
   bool stopping_ = false;
   std::chrono::milliseconds drip_interval_{200};
+  long truncate_at_ = 0;
   std::set<int> open_;     // client and upstream sockets in use, shut down by kRefuse and Stop()
   std::set<int> clients_;  // the client sockets among them
   std::vector<std::thread> threads_;

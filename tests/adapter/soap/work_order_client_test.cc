@@ -358,14 +358,16 @@ TEST_F(soapWorkOrderClient, OversizedPlainAnswerIsRefused) {
   EXPECT_THAT(error.diagnostic, HasSubstr("larger than"));
 }
 
-// An answer cut off mid-body (connection closed) is a time-out: the outcome is unknown.
-TEST_F(soapWorkOrderClient, TruncatedAnswerIsTimeout) {
+// An answer cut off mid-body (connection closed) is malformed, not a time-out: the backend
+// answered, badly; the outcome is unknown all the same.
+TEST_F(soapWorkOrderClient, TruncatedAnswerIsMalformed) {
   CannedResponse response = Created("WO-1");
   response.ending = CannedResponse::Ending::kCloseMidResponse;
   backend_.Enqueue(response);
   const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
-  EXPECT_EQ(error.kind, BackendErrorKind::kTimeout);
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
   EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error -1:"));  // measured: SOAP_EOF
+  EXPECT_THAT(error.diagnostic, HasSubstr("answer cut short"));
   EXPECT_FALSE(error.NothingWasDone());
 }
 
