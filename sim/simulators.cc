@@ -1,16 +1,13 @@
 #include "sim/simulators.h"
 
-#include <sys/socket.h>
-
 #include <chrono>
 #include <mutex>
-#include <thread>
 #include <utility>
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "adapter/soap/soap_dispatch.h"
+#include "sim/http_server.h"
 #include "sim/midas_sim.h"
 #include "sim/stop_signal.h"
 #include "sim/work_order_sim.h"
@@ -24,31 +21,9 @@ using soap::SoapLimits;
 namespace {
 
 constexpr std::size_t kMaxBodyBytes = 1 << 20;
-// Keep-alive connections may carry many requests (the default is 5, which
-// turns a load test into a connect storm).
-constexpr std::size_t kKeepAliveMaxRequests = 100000;
-// Idle keep-alive connections hold a pool thread, and stop() waits for them
-// (cpp-httplib 0.11.4 cannot close them early: process_and_close_socket is
-// private), so keep the idle period short; clients reconnect transparently.
-constexpr time_t kKeepAliveIdleSeconds = 2;
-// Debian's compiled cpp-httplib listens with a backlog of 5; Linux lets a
-// listening socket's backlog be raised by calling listen() again.
-constexpr int kListenBacklog = SOMAXCONN;
-constexpr auto kReadyPollInterval = std::chrono::milliseconds(1);
-constexpr auto kReadyTimeout = std::chrono::seconds(5);
-
-// cpp-httplib's server, with access to its listening socket.
-class HttpServer : public httplib::Server {
- public:
-  void RaiseListenBacklog(int backlog) { ::listen(svr_sock_, backlog); }
-};
-
-// cpp-httplib's default also sets SO_REUSEPORT, which lets a second server
-// bind a port that is in use and silently share its traffic. Refuse that.
-void ReuseAddressOnly(socket_t sock) {
-  int yes = 1;
-  ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-}
+// An idle keep-alive connection is closed after this; clients reconnect
+// transparently. Stop() closes idle connections at once.
+constexpr std::chrono::seconds kIdleTimeout{2};
 
 std::string Unquote(std::string value) {
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
@@ -57,14 +32,15 @@ std::string Unquote(std::string value) {
   return value;
 }
 
-InboundSoapMessage Inbound(const httplib::Request& request) {
-  return {request.body, Unquote(request.get_header_value("SOAPAction")),
-          request.get_header_value("X-Correlation-ID")};
+InboundSoapMessage Inbound(const HttpRequest& request) {
+  return {request.body, Unquote(std::string(request.Header("SOAPAction"))),
+          std::string(request.Header("X-Correlation-ID"))};
 }
 
-void Send(HttpReply reply, httplib::Response& response) {
+void Send(HttpReply reply, HttpResponse& response) {
   response.status = reply.status;
-  response.set_content(std::move(reply.body), reply.content_type.c_str());
+  response.content_type = std::move(reply.content_type);
+  response.body = std::move(reply.body);
 }
 
 nlohmann::json OptionalJson(const std::optional<std::string>& value) {
@@ -106,35 +82,23 @@ class SimulatorsImpl final : public Simulators {
   explicit SimulatorsImpl(const SimOptions& options)
       : options_(options),
         work_orders_(options.slow_ms, &stop_signal_, SoapLimits{kMaxBodyBytes}),
-        midas_(options.slow_ms, &stop_signal_, SoapLimits{kMaxBodyBytes}) {}
+        midas_(options.slow_ms, &stop_signal_, SoapLimits{kMaxBodyBytes}),
+        server_(HttpServerOptions{options.threads, kMaxBodyBytes, kIdleTimeout},
+                [this](const HttpRequest& request, HttpResponse& response) { Handle(request, response); }) {}
 
   ~SimulatorsImpl() override { Stop(); }
 
-  // Binds, starts the accept loop on a thread, waits until it runs.
+  // Binds and starts serving.
   bool Start(std::string* error) {
-    Configure();
-    if (options_.port == 0) {
-      port_ = server_.bind_to_any_port(options_.host);
-    } else if (server_.bind_to_port(options_.host, options_.port)) {
-      port_ = options_.port;
-    }
+    std::string reason;
+    port_ = server_.Bind(options_.host, options_.port, &reason);
     if (port_ <= 0) {
       if (error != nullptr) {
-        *error = "cannot bind " + options_.host + ":" + std::to_string(options_.port);
+        *error = "cannot bind " + options_.host + ":" + std::to_string(options_.port) + " (" + reason + ")";
       }
       return false;
     }
-    server_.RaiseListenBacklog(kListenBacklog);
-    listener_ = std::thread([this] { server_.listen_after_bind(); });
-    // stop() is a no-op until the accept loop runs: wait for it.
-    const auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
-    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(kReadyPollInterval);
-    }
-    if (!server_.is_running()) {
-      if (error != nullptr) *error = "simulator HTTP server did not start";
-      return false;  // the destructor joins the thread
-    }
+    server_.Start();
     return true;
   }
 
@@ -154,38 +118,29 @@ class SimulatorsImpl final : public Simulators {
 
   void Stop() override {
     std::lock_guard<std::mutex> lock(stop_mutex_);
-    stop_signal_.Stop();  // first, so slow answers return and the pool can drain
-    if (server_.is_running()) server_.stop();
-    if (listener_.joinable()) listener_.join();
+    stop_signal_.Stop();  // first, so slow answers return and the workers can finish
+    server_.Stop();
   }
 
  private:
-  void Configure() {
-    const int threads = options_.threads > 0 ? options_.threads : 1;
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    server_.set_tcp_nodelay(true);
-    server_.set_socket_options(ReuseAddressOnly);
-    server_.set_keep_alive_max_count(kKeepAliveMaxRequests);
-    server_.set_keep_alive_timeout(kKeepAliveIdleSeconds);
-    server_.set_payload_max_length(kMaxBodyBytes);
-
-    server_.Post("/workorder", [this](const httplib::Request& request, httplib::Response& response) {
+  void Handle(const HttpRequest& request, HttpResponse& response) {
+    if (request.method == "POST" && request.path == "/workorder") {
       HttpReply reply = work_orders_.Serve(Inbound(request));
       WaitLatency();
       Send(std::move(reply), response);
-    });
-    server_.Post("/midas", [this](const httplib::Request& request, httplib::Response& response) {
+    } else if (request.method == "POST" && request.path == "/midas") {
       HttpReply reply = midas_.Serve(Inbound(request));
       WaitLatency();
       Send(std::move(reply), response);
-    });
-    server_.Get("/__sim/received", [this](const httplib::Request&, httplib::Response& response) {
-      response.set_content(ReceivedJson().dump(), "application/json");
-    });
-    server_.Delete("/__sim/received", [this](const httplib::Request&, httplib::Response& response) {
+    } else if (request.method == "GET" && request.path == "/__sim/received") {
+      response.content_type = "application/json";
+      response.body = ReceivedJson().dump();
+    } else if (request.method == "DELETE" && request.path == "/__sim/received") {
       Reset();
       response.status = 204;
-    });
+    } else {
+      response.status = 404;
+    }
   }
 
   // The configured backend latency, after the request was recorded and
@@ -215,7 +170,6 @@ class SimulatorsImpl final : public Simulators {
   WorkOrderSim work_orders_;
   MidasSim midas_;
   HttpServer server_;
-  std::thread listener_;
   int port_ = -1;
   std::mutex stop_mutex_;
 };

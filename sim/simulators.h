@@ -21,7 +21,7 @@ struct SimOptions {
   int port = 0;          // 0: any free port
   int slow_ms = 30000;   // how long the "slow answer" triggers wait before answering
   int latency_ms = 0;    // added before every work-order and MIDAS answer (benchmarks)
-  int threads = 32;      // HTTP worker threads
+  int threads = 32;      // HTTP workers: connections served at once
 };
 
 // One CreateMigrationWorkOrder request as the work-order simulator received it.
@@ -68,8 +68,8 @@ class Simulators {
   virtual std::vector<ReceivedStatusUpdate> MidasUpdates() const = 0;
   virtual void Reset() = 0;
 
-  // Idempotent. Pending slow answers are cut short at once; an idle
-  // keep-alive client connection can hold Stop() for up to 2 s.
+  // Idempotent. Pending slow answers are cut short at once and still
+  // answered; idle keep-alive client connections are closed at once.
   virtual void Stop() = 0;
 };
 
