@@ -28,6 +28,9 @@ RelayRound OutboxRelay::RunOnce() {
     return round;
   }
   for (const OutboxEntry& entry : std::get<std::vector<OutboxEntry>>(due)) {
+    // Stopping: the rest waits for the next start. A round of slow MIDAS
+    // calls (up to `batch` time-outs) would otherwise hold Stop() that long.
+    if (StopRequested()) break;
     if (options_.now_ms() - entry.pending_since_ms > options_.max_age.count()) {
       const std::string reason = "not delivered within the maximum age; last error: " + entry.last_error;
       round.store_failed |= outbox_.DeadLetter(entry.id, reason).has_value();
@@ -91,6 +94,11 @@ void OutboxRelay::Stop() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   outbox_.Flush();
+}
+
+bool OutboxRelay::StopRequested() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stopping_;
 }
 
 void OutboxRelay::Wake() {

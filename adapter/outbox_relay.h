@@ -47,20 +47,24 @@ class OutboxRelay {
   OutboxRelay(const OutboxRelay&) = delete;
   OutboxRelay& operator=(const OutboxRelay&) = delete;
 
-  // Delivers the entries due now, one batch, and writes the results. Not to
-  // be called concurrently with itself (the thread calls it).
+  // Delivers the entries due now, one batch, and writes the results; once
+  // Stop() was called it starts no further delivery. Not to be called
+  // concurrently with itself (the thread calls it).
   RelayRound RunOnce();
 
   // Runs rounds on a background thread every poll interval, at once again
   // after a full batch. Start once.
   void Start();
-  // Finishes the round in progress, stops the thread, flushes. Idempotent.
+  // Lets the delivery in progress finish (not the rest of its round), stops
+  // the thread, flushes. Idempotent; callable from a MIDAS call of RunOnce()
+  // when no thread was started.
   void Stop();
   // Wakes the thread for a round now (tests, and the operator's re-drive).
   void Wake();
 
  private:
   void Loop();
+  bool StopRequested();
 
   Outbox& outbox_;
   Midas& midas_;

@@ -255,7 +255,7 @@ int main(int argc, char** argv) {
   }).detach();
   server.Stop();
   server.Wait();
-  relay.Stop();  // finishes its round and writes what it deferred
+  relay.Stop();  // finishes the delivery in progress and writes what it deferred
   logger.Log(voip::LogLevel::kInfo, "stop",
              {{"signal", signal_number},
               {"backendConnectionsOpened",

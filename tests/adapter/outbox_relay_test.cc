@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <sstream>
 
 #include "adapter/store/sqlite_outbox.h"
@@ -150,6 +151,44 @@ TEST_F(OutboxRelayTest, BackgroundThreadDelivers) {
   relay_->Stop();
   EXPECT_EQ(midas_.updates().size(), 1u);
   EXPECT_TRUE(List(store::OutboxView::kAll).empty());
+}
+
+// A MIDAS that never answers in time and, on its first call, has the relay stopped (as SIGTERM does
+// while a round is under way).
+class StopDuringCallMidas : public Midas {
+ public:
+  std::function<void()> on_first_call;
+  int calls() const { return calls_.load(); }
+  BackendResult<MidasAcknowledged> UpdateCustomerMigrationStatus(const MigrationStatusUpdate&,
+                                                                 const CallContext&) override {
+    if (calls_++ == 0) on_first_call();
+    return ErrorOf(BackendErrorKind::kTimeout);
+  }
+
+ private:
+  std::atomic<int> calls_{0};
+};
+
+// Stopping in the middle of a round of slow MIDAS calls: the call in progress finishes, no further one
+// starts (each could take a whole time-out), and the entries not attempted stay pending as they were.
+TEST_F(OutboxRelayTest, StopEndsTheRoundAfterTheCallInProgress) {
+  for (const char* order : {"WO1", "WO2", "WO3"}) PendingEntry(order);
+  now_ms_ = kStart + 1000;
+  StopDuringCallMidas slow_midas;
+  OutboxRelayOptions relay_options;
+  relay_options.max_age = std::chrono::milliseconds(kMaxAgeMs);
+  relay_options.now_ms = [this] { return now_ms_.load(); };
+  OutboxRelay relay(*outbox_, slow_midas, logger_, relay_options);
+  slow_midas.on_first_call = [&relay] { relay.Stop(); };
+  const RelayRound round = relay.RunOnce();
+  EXPECT_EQ(slow_midas.calls(), 1);
+  EXPECT_EQ(round.failed, 1);
+  EXPECT_EQ(round.delivered + round.dead_lettered, 0);
+  const auto pending = List(store::OutboxView::kPending);
+  ASSERT_EQ(pending.size(), 3u);
+  int attempted = 0;
+  for (const OutboxEntry& entry : pending) attempted += entry.attempts - 1;  // each failed once before
+  EXPECT_EQ(attempted, 1);
 }
 
 // A relay sharing MIDAS's breaker (opens after 1 failure, for 10 s on a hand-moved clock).
