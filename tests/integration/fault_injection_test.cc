@@ -134,26 +134,12 @@ class FaultInjectionTest : public testing::AdapterWithSimulators {
 
 // ----- the work-order system --------------------------------------------------
 
-// Nothing listens: 503 (nothing was sent, a retry is safe), MIDAS told the attempt failed, nothing kept.
-TEST_F(FaultInjectionTest, WorkOrderRefusedIs503AndMidasToldFailed) {
-  work_order_proxy_->SetMode(FaultMode::kRefuse);
-  auto result = Create();
-  ASSERT_TRUE(result);
-  EXPECT_EQ(result->status, 503);
-  ExpectSystemFault(OnlyFailureFault(result),
-                    "The work-order system could not be reached; nothing was sent to it, so the request can be "
-                    "retried");
-  EXPECT_EQ(work_order_proxy_->connections(), 0);
-  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
-  ExpectMidasToldOnce("WORK_ORDER_FAILED");
-  EXPECT_TRUE(OutboxEntries().empty());
-  ExpectWorkOrderErrorCounted("connect_failed");
-}
+// Nothing listens (refused), or nothing answers the connection attempt (a black hole, cut at the
+// connect time-out): 503 (nothing was sent, a retry is safe), MIDAS told the attempt failed, nothing kept.
+class WorkOrderUnreachableTest : public FaultInjectionTest, public ::testing::WithParamInterface<FaultMode> {};
 
-// Nothing answers the connection attempt (a black hole): cut at the connect time-out, 503 (nothing
-// was sent, a retry is safe), MIDAS told the attempt failed, nothing kept.
-TEST_F(FaultInjectionTest, WorkOrderConnectTimeoutIs503AndMidasToldFailed) {
-  work_order_proxy_->SetMode(FaultMode::kBlackhole);
+TEST_P(WorkOrderUnreachableTest, Is503AndMidasToldFailed) {
+  work_order_proxy_->SetMode(GetParam());
   auto result = Create();
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 503);
@@ -167,6 +153,12 @@ TEST_F(FaultInjectionTest, WorkOrderConnectTimeoutIs503AndMidasToldFailed) {
   EXPECT_TRUE(OutboxEntries().empty());
   ExpectWorkOrderErrorCounted("connect_failed");
 }
+
+INSTANTIATE_TEST_SUITE_P(RefusedOrBlackhole, WorkOrderUnreachableTest,
+                         ::testing::Values(FaultMode::kRefuse, FaultMode::kBlackhole),
+                         [](const ::testing::TestParamInfo<FaultMode>& info) {
+                           return info.param == FaultMode::kRefuse ? "Refused" : "Blackhole";
+                         });
 
 // Reset once the request was sent, before the backend saw it: the adapter cannot know that, so the
 // outcome is unknown (504), MIDAS is told so, and the create is not sent again.
