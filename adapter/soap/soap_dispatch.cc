@@ -7,6 +7,7 @@
 #include <sstream>
 #include <streambuf>
 
+#include "adapter/soap/doctype_scan.h"
 #include "soapH.h"
 
 namespace voip::soap {
@@ -53,14 +54,7 @@ class ViewStreamBuf : public std::streambuf {
 
 // SOAP forbids DTDs (SOAP 1.1 section 3, WS-I BP R1008). gSOAP would skip one
 // silently, so look for it before parsing; case-insensitive to be safe.
-bool HasDoctype(std::string_view body) {
-  constexpr std::string_view kDoctype = "<!doctype";
-  auto it = std::search(body.begin(), body.end(), kDoctype.begin(), kDoctype.end(),
-                        [](char a, char b) {
-                          return std::tolower(static_cast<unsigned char>(a)) == b;
-                        });
-  return it != body.end();
-}
+bool HasDoctype(std::string_view body) { return ContainsDoctype(body); }
 
 bool IsSenderFault(struct soap* ctx) {
   const char* code = ctx->fault == nullptr ? nullptr : *soap_faultcode(ctx);
@@ -220,11 +214,14 @@ class MessageScope {
     ctx_->is = in;
     ctx_->os = out;
   }
+  // soap_dealloc(), not soap_end(): the hash tables soap_end() would clear
+  // are cleared by the next message's soap_begin() anyway (see
+  // ContextPool::Return in gsoap_context.cc).
   ~MessageScope() {
     ctx_->is = nullptr;
     ctx_->os = nullptr;
     soap_destroy(ctx_);
-    soap_end(ctx_);
+    soap_dealloc(ctx_, nullptr);
   }
   MessageScope(const MessageScope&) = delete;
   MessageScope& operator=(const MessageScope&) = delete;

@@ -33,10 +33,30 @@ std::unique_ptr<SqliteDatabase> SqliteDatabase::Open(const std::string& path, Sy
     *error = "cannot configure the database '" + path + "': " + *problem;
     return nullptr;
   }
+  database->begin_ = std::make_unique<Statement>(*database, "BEGIN IMMEDIATE");
+  database->commit_ = std::make_unique<Statement>(*database, "COMMIT");
+  database->rollback_ = std::make_unique<Statement>(*database, "ROLLBACK");
+  if (!database->begin_->ok() || !database->commit_->ok() || !database->rollback_->ok()) {
+    *error = "cannot prepare transactions on the database '" + path + "': " + database->LastError();
+    return nullptr;
+  }
   return database;
 }
 
-SqliteDatabase::~SqliteDatabase() { sqlite3_close(db_); }
+SqliteDatabase::SqliteDatabase(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
+SqliteDatabase::~SqliteDatabase() {
+  begin_.reset();  // statements are finalised before the connection closes
+  commit_.reset();
+  rollback_.reset();
+  sqlite3_close(db_);
+}
+
+bool SqliteDatabase::Begin() { return begin_->Run(); }
+
+bool SqliteDatabase::Commit() { return commit_->Run(); }
+
+bool SqliteDatabase::Rollback() { return rollback_->Run(); }
 
 std::optional<std::string> SqliteDatabase::Exec(const char* sql) {
   char* message = nullptr;
@@ -127,17 +147,17 @@ std::optional<std::int64_t> Statement::OptionalInt(int column) const {
   return Int(column);
 }
 
-Transaction::Transaction(SqliteDatabase& db) : db_(db) { began_ = !db_.Exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(SqliteDatabase& db) : db_(db) { began_ = db_.Begin(); }
 
 Transaction::~Transaction() {
-  if (began_ && !done_) db_.Exec("ROLLBACK");
+  if (began_ && !done_) db_.Rollback();
 }
 
 bool Transaction::Commit() {
   if (!began_ || done_) return false;
   done_ = true;
-  if (db_.Exec("COMMIT")) {
-    db_.Exec("ROLLBACK");
+  if (!db_.Commit()) {
+    db_.Rollback();
     return false;
   }
   return true;

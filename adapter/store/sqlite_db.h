@@ -17,6 +17,8 @@ namespace voip::store {
 
 enum class SyncMode { kNormal, kFull };
 
+class Statement;
+
 // One connection. Not thread-safe by itself: callers hold mutex() around every
 // use (the stores built on it do).
 class SqliteDatabase {
@@ -30,6 +32,11 @@ class SqliteDatabase {
 
   // Runs one or more statements without results. nullopt on success, else the message.
   std::optional<std::string> Exec(const char* sql);
+  // BEGIN IMMEDIATE, COMMIT and ROLLBACK, prepared once at Open (sqlite3_exec
+  // parsed their text on every call: two transactions per request). True on success.
+  bool Begin();
+  bool Commit();
+  bool Rollback();
   std::string LastError() const;
   std::int64_t LastInsertId() const;
   int Changes() const;  // rows changed by the last statement
@@ -38,10 +45,13 @@ class SqliteDatabase {
   const std::string& path() const { return path_; }
 
  private:
-  SqliteDatabase(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  SqliteDatabase(sqlite3* db, std::string path);
   sqlite3* db_;
   std::string path_;
   std::mutex mutex_;
+  std::unique_ptr<Statement> begin_;
+  std::unique_ptr<Statement> commit_;
+  std::unique_ptr<Statement> rollback_;
 };
 
 // A prepared statement, reset on every Step cycle. Bind indexes start at 1,
