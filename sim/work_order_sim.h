@@ -21,7 +21,7 @@ namespace voip::sim {
 class WorkOrderSim {
  public:
   // Only the newest records are kept, so a long load run does not grow memory.
-  static constexpr std::size_t kMaxRecords = 100000;
+  static constexpr std::size_t kMaxRecords = 10000;
 
   // `stop` must outlive this object; stopping it cuts slow answers short.
   WorkOrderSim(int slow_ms, const StopSignal* stop, soap::SoapLimits limits = {});

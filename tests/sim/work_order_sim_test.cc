@@ -9,6 +9,7 @@
 #include <pugixml.hpp>
 
 #include "sim/triggers.h"
+#include "sim/work_order_sim.h"
 #include "tests/sim/sim_test_clients.h"
 
 namespace voip::sim {
@@ -185,6 +186,20 @@ TEST(simWorkOrder, AnswersNonSoapWithFaultAndRecordsNothing) {
   EXPECT_EQ(result->status, 500);
   EXPECT_NE(result->body.find("SOAP-ENV:Fault"), std::string::npos);
   EXPECT_TRUE(sims->WorkOrderRequests().empty());
+}
+
+// Only the newest kMaxRecords requests are kept (oldest dropped first); order numbers keep counting.
+TEST(simWorkOrder, KeepsOnlyTheNewestRecords) {
+  StopSignal stop;
+  WorkOrderSim sim(0, &stop);
+  const std::string body = RequestBody(testing::kCustomerNumber);
+  for (std::size_t i = 0; i < WorkOrderSim::kMaxRecords + 1; ++i) {
+    ASSERT_EQ(sim.Serve({body, "", ""}).status, 200);
+  }
+  const std::vector<ReceivedWorkOrder> received = sim.Received();
+  ASSERT_EQ(received.size(), WorkOrderSim::kMaxRecords);
+  EXPECT_EQ(received.front().order_number, "WO1000000002");
+  EXPECT_EQ(received.back().order_number, "WO" + std::to_string(1000000001 + WorkOrderSim::kMaxRecords));
 }
 
 }  // namespace
