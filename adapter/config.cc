@@ -283,6 +283,14 @@ const std::vector<Setting>& Settings() {
        KeyPassword(&Config::midas)},
       {"threads", "N", "HTTP worker threads; each serves one client connection at a time. Default 64.",
        IntIn(1, 4096, [](Config& c, long v) { c.threads = static_cast<int>(v); })},
+      {"max-queued-connections", "N",
+       "Accepted client connections that may wait for a free worker thread; a connection beyond that is "
+       "answered at once with 503 and Retry-After, and closed. Default 64.",
+       IntIn(0, 100000, [](Config& c, long v) { c.max_queued_connections = static_cast<int>(v); })},
+      {"max-in-flight", "N",
+       "Requests processed at once (calling the backends); one beyond that is answered at once with 503 "
+       "and Retry-After, calling nothing. 0: as many as there are threads. Default 0.",
+       IntIn(0, 100000, [](Config& c, long v) { c.max_in_flight = static_cast<int>(v); })},
       {"max-body-bytes", "N", "Largest request body accepted; larger ones get 413. Default 65536.",
        IntIn(256, 16 * 1024 * 1024, [](Config& c, long v) { c.max_body_bytes = static_cast<std::size_t>(v); })},
       {"keep-alive-max-count", "N", "Requests served on one client connection before it is closed. "

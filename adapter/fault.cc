@@ -126,6 +126,12 @@ Fault MidasNotCalledFault(bool work_order_created, MidasFollowUp follow_up) {
       work_order_created, follow_up);
 }
 
+Fault OverloadedFault() {
+  return SystemFault(
+      "The adapter is overloaded: too many requests are being processed at once; nothing was sent, so the "
+      "request can be retried after the time given in Retry-After");
+}
+
 Fault StoreUnavailableFault() {
   return SystemFault(
       "The adapter could not record the request in its database; nothing was sent, so the request can be retried");

@@ -127,6 +127,11 @@ std::string Metrics::RenderPrometheus() const {
   }
   Header(out, "voip_requests_in_flight", "gauge", "Requests being processed now.");
   out += "voip_requests_in_flight " + std::to_string(in_flight_.load(kOrder)) + "\n";
+  Header(out, "voip_load_shed_total", "counter",
+         "Answered 503 at once to shed load: requests beyond max-in-flight (level request), connections "
+         "beyond the worker threads and max-queued-connections (level connection).");
+  Sample(out, "voip_load_shed_total", "level=\"request\"", shed_[0].load(kOrder));
+  Sample(out, "voip_load_shed_total", "level=\"connection\"", shed_[1].load(kOrder));
   const std::array<CircuitBreaker*, kBackends> breakers = {breakers_.work_order, breakers_.midas};
   Header(out, "voip_circuit_breaker_state", "gauge",
          "Circuit breaker of each legacy system: 0 closed, 1 half-open (probing), 2 open (calls refused).");

@@ -49,6 +49,11 @@ class Metrics {
     Metrics& metrics_;
   };
 
+  // A request (kRequest: more than max-in-flight) or a connection (kConnection:
+  // more than the pool and its queue) answered 503 at once.
+  enum class Shed { kRequest = 0, kConnection = 1 };
+  void RecordShed(Shed level) { shed_[static_cast<int>(level)].fetch_add(1, kOrder); }
+
   // The breakers whose state and transitions are exported (set before
   // serving; a null one is exported as closed, never transitioning).
   void WatchBreakers(const BackendBreakers& breakers) { breakers_ = breakers; }
@@ -79,6 +84,8 @@ class Metrics {
   std::array<std::array<std::atomic<std::uint64_t>, kErrorKinds>, kBackends> backend_errors_{};
   // voip_requests_in_flight
   std::atomic<std::int64_t> in_flight_{0};
+  // voip_load_shed_total{level}
+  std::array<std::atomic<std::uint64_t>, 2> shed_{};
   // voip_circuit_breaker_state{backend} and
   // voip_circuit_breaker_transitions_total{backend,to}, read from the breakers
   BackendBreakers breakers_;

@@ -65,6 +65,12 @@ MigrationOutcome RejectedOutcome(FailureClass failure_class, std::vector<Fault> 
   return outcome;
 }
 
+MigrationOutcome OverloadedOutcome() {
+  MigrationOutcome outcome = RejectedOutcome(FailureClass::kOverloaded, {OverloadedFault()});
+  outcome.retry_after = std::chrono::seconds(1);
+  return outcome;
+}
+
 MigrationOutcome MigrationFlow::Run(const MigrationRequestInput& input, const CallContext& context) const {
   ValidationResult validated = Validate(input);
   if (auto* faults = std::get_if<std::vector<Fault>>(&validated)) {

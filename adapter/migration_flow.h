@@ -48,6 +48,9 @@ struct MigrationOutcome {
 // Builds a failure outcome that called no backend.
 MigrationOutcome RejectedOutcome(FailureClass failure_class, std::vector<Fault> faults);
 
+// The adapter shed the request (kOverloaded, OverloadedFault, Retry-After 1 s).
+MigrationOutcome OverloadedOutcome();
+
 // The circuit breakers the flow consults; a null one means no breaker.
 struct BackendBreakers {
   CircuitBreaker* work_order = nullptr;

@@ -66,6 +66,8 @@ nlohmann::json Describe(const voip::Config& config) {
           {"workOrder", endpoint(config.work_order)},
           {"midas", endpoint(config.midas)},
           {"threads", config.threads},
+          {"maxQueuedConnections", config.max_queued_connections},
+          {"maxInFlight", config.max_in_flight},
           {"maxBodyBytes", config.max_body_bytes},
           {"logLevel", config.log_level},
           {"tls", !config.tls_cert_file.empty()},

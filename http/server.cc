@@ -13,6 +13,7 @@
 #include "http/caller_auth.h"
 #include "http/idempotency_gate.h"
 #include "http/json_face.h"
+#include "http/load_shedding.h"
 #include "http/request_record.h"
 #include "http/server_settings.h"
 #include "http/soap_face.h"
@@ -116,6 +117,18 @@ class AdapterServer::Impl {
     });
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics_.RenderPrometheus(), "text/plain; version=0.0.4; charset=utf-8");
+    });
+    // A connection the task queue had no room for: a minimal 503 before its
+    // body is read, and closed. The operators' endpoints are still served.
+    server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (!BoundedTaskQueue::ServingShedConnection() || req.path == "/health" || req.path == "/ready" ||
+          req.path == "/metrics") {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      metrics_.RecordShed(Metrics::Shed::kConnection);
+      res.set_header("Connection", "close");
+      Answer(req, res, OverloadedOutcome(), CorrelationIdFor(req.get_header_value(kCorrelationHeader)));
+      return httplib::Server::HandlerResponse::Handled;
     });
     server_.set_error_handler(httplib::Server::HandlerWithResponse(
         [this](const httplib::Request& req, httplib::Response& res) { return HandleError(req, res); }));
@@ -237,7 +250,22 @@ class AdapterServer::Impl {
                        const CallContext& context) {
     parsed = ParseJsonRequest(body);
     if (auto* fault = std::get_if<Fault>(&parsed)) return RejectedOutcome(FailureClass::kInvalidRequest, {*fault});
-    return flow_.Run(std::get<MigrationRequestInput>(parsed), context);
+    return RunCore(std::get<MigrationRequestInput>(parsed), context);
+  }
+
+  // Validates, then runs the flow if there is room (max-in-flight) and sheds
+  // the request otherwise: invalid input still gets its 400.
+  MigrationOutcome RunCore(const MigrationRequestInput& input, const CallContext& context) {
+    ValidationResult validated = Validate(input);
+    if (auto* faults = std::get_if<std::vector<Fault>>(&validated)) {
+      return RejectedOutcome(FailureClass::kInvalidRequest, std::move(*faults));
+    }
+    const InFlightLimit::Slot slot = in_flight_limit_.TryEnter();
+    if (!slot) {
+      metrics_.RecordShed(Metrics::Shed::kRequest);
+      return OverloadedOutcome();
+    }
+    return flow_.Run(std::get<MigrationRequest>(validated), context);
   }
 
   // The SOAP face: parse -> the same core -> render, all in http/soap_face.
@@ -262,7 +290,7 @@ class AdapterServer::Impl {
     } else {
       const SoapCall call{body, content_type, OptionalHeader(req, "SOAPAction")};
       answer = ServeSoap(
-          call, [&](const MigrationRequestInput& read) { return flow_.Run(*(input = read), context); },
+          call, [&](const MigrationRequestInput& read) { return RunCore(*(input = read), context); },
           soap_limits_);
     }
     res.status = answer.reply.status;
@@ -335,6 +363,7 @@ class AdapterServer::Impl {
   IdempotencyGate idempotency_;
   CallerAuthenticator authenticator_;  // remembers UsernameToken nonces; thread-safe
   Metrics metrics_;
+  InFlightLimit in_flight_limit_{config_.max_in_flight};
   std::vector<ReadinessProbe> probes_;
   std::unique_ptr<Listener> listener_;  // plain HTTP or TLS, from the configuration
   httplib::Server& server_;             // listener_'s server

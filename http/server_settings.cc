@@ -3,6 +3,8 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include "http/load_shedding.h"
+
 namespace voip {
 namespace {
 
@@ -36,7 +38,10 @@ bool SetUpTls(SSL_CTX& ctx, const Config& config) {
 
 void ApplyServerSettings(httplib::Server& server, const Config& config) {
   const int threads = config.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  const int max_queued = config.max_queued_connections;
+  server.new_task_queue = [threads, max_queued] {
+    return new BoundedTaskQueue(static_cast<std::size_t>(threads), static_cast<std::size_t>(max_queued));
+  };
   server.set_tcp_nodelay(true);
   // cpp-httplib's default also sets SO_REUSEPORT, which lets a second
   // process bind a port already in use without an error.

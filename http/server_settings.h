@@ -14,7 +14,8 @@
 namespace voip {
 
 // Applies the adapter's settings from `config` to a cpp-httplib server (plain
-// or TLS): a pool of config.threads workers (one per connection being served),
+// or TLS): a pool of config.threads workers (one per connection being served)
+// with at most config.max_queued_connections waiting (http/load_shedding.h),
 // TCP_NODELAY, SO_REUSEADDR without SO_REUSEPORT, the keep-alive count and
 // idle time, read/write time-outs and the body limit.
 void ApplyServerSettings(httplib::Server& server, const Config& config);

@@ -55,6 +55,17 @@ TEST(ParseConfigTest, BreakerSettingsPerBackend) {
             "--midas-breaker-probes must be an integer from 1 to 1000, got '0'");
 }
 
+// The load-shedding bounds: defaults, and 0 accepted for both.
+TEST(ParseConfigTest, LoadSheddingBounds) {
+  const Config defaults = Ok(With({}));
+  EXPECT_EQ(defaults.max_queued_connections, 64);
+  EXPECT_EQ(defaults.max_in_flight, 0);
+  const Config config = Ok(With({"--max-queued-connections", "0", "--max-in-flight", "12"}));
+  EXPECT_EQ(config.max_queued_connections, 0);
+  EXPECT_EQ(config.max_in_flight, 12);
+  EXPECT_EQ(Error(With({"--max-in-flight", "-1"})), "--max-in-flight must be an integer from 0 to 100000, got '-1'");
+}
+
 // Backend URLs are required unless simulating.
 TEST(ParseConfigTest, RequiresBackendUrlsUnlessSimulating) {
   EXPECT_EQ(Error({}), "workorder-url is required (or use --simulate)");

@@ -1,0 +1,221 @@
+// Load shedding over real sockets, against slow simulators: more requests or
+// connections than the bounds get a fast 503 with Retry-After and reach no
+// backend, instead of waiting in an unbounded queue.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "adapter/config.h"
+#include "adapter/log.h"
+#include "adapter/migration_flow.h"
+#include "adapter/soap/midas_client.h"
+#include "adapter/soap/work_order_client.h"
+#include "http/server.h"
+#include "sim/simulators.h"
+#include "sim/triggers.h"
+#include "http/soap_face.h"
+#include "tests/support/fake_outbox.h"
+#include "tests/support/soap_answer.h"
+#include "tests/support/soap_xml.h"
+
+namespace voip {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kSlowMs = 1500;  // the slow trigger's answer time
+
+std::string Body(std::string_view telephone) {
+  return json{{"telephoneNumber", telephone},
+              {"accountIdentification", {{"accountNumber", "123456789"}, {"siteReference", 42}}}}
+      .dump();
+}
+
+// A TCP connection to the adapter that sends nothing: it holds a worker thread
+// (or a place in the queue) until closed.
+class IdleConnection {
+ public:
+  explicit IdleConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  }
+  ~IdleConnection() { ::close(fd_); }
+  bool connected() const { return connected_; }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+class LoadSheddingFixture : public ::testing::Test {
+ protected:
+  void Wire(int threads, int max_queued_connections, int max_in_flight) {
+    sim::SimOptions options;
+    options.slow_ms = kSlowMs;
+    std::string error;
+    simulators_ = sim::Simulators::Start(options, &error);
+    ASSERT_TRUE(simulators_) << error;
+    config_.listen_port = 0;
+    config_.threads = threads;
+    config_.max_queued_connections = max_queued_connections;
+    config_.max_in_flight = max_in_flight;
+    config_.read_timeout_s = 8;
+    config_.keep_alive_timeout_s = 8;
+    config_.caller_auth.mode = AuthMode::kNone;
+    config_.work_order = BackendEndpoint{simulators_->WorkOrderUrl(), 300, 5000, 8};
+    config_.midas = BackendEndpoint{simulators_->MidasUrl(), 300, 5000, 8};
+    work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
+    midas_ = std::make_unique<GsoapMidas>(config_.midas);
+    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox_);
+    server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
+    ASSERT_TRUE(server_->Start(&error)) << error;
+  }
+
+  void TearDown() override {
+    server_.reset();
+    if (simulators_) simulators_->Stop();
+  }
+
+  // One request on its own connection; by default the client gives up after
+  // 4 s, well before a queued connection would be served (8 s read time-out).
+  httplib::Result Post(std::string_view telephone, int read_timeout_s = 4) {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(read_timeout_s, 0);
+    return client.Post("/CreateVOIPMigrationWorkOrder", Body(telephone), "application/json");
+  }
+
+  std::string Metrics() {
+    httplib::Client client("127.0.0.1", server_->port());
+    auto result = client.Get("/metrics");
+    return result ? result->body : "";
+  }
+
+  std::unique_ptr<sim::Simulators> simulators_;
+  Config config_;
+  testing::FakeOutbox outbox_;
+  std::ostringstream log_;
+  Logger logger_{log_, LogLevel::kInfo};
+  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
+  std::unique_ptr<GsoapMidas> midas_;
+  std::unique_ptr<MigrationFlow> flow_;
+  std::unique_ptr<AdapterServer> server_;
+};
+
+// max-in-flight 1: while a slow request runs, a second one is answered 503 with Retry-After
+// and the overloaded fault, and only the first reaches the work-order system.
+TEST_F(LoadSheddingFixture, RequestBeyondMaxInFlightIsShed) {
+  Wire(/*threads=*/4, /*max_queued_connections=*/4, /*max_in_flight=*/1);
+  auto slow = std::async(std::launch::async, [this] { return Post(sim::kWorkOrderSlowNumber, 30); });
+  while (simulators_->WorkOrderRequests().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto shed = Post("447874384949");
+  ASSERT_TRUE(shed);
+  EXPECT_EQ(shed->status, 503);
+  EXPECT_EQ(shed->get_header_value("Retry-After"), "1");
+  const json faults = json::parse(shed->body)["CreateVOIPMigrationWorkOrder"]["failure"]["fault"];
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0]["code"], "10686");
+  EXPECT_EQ(faults[0]["detail"], OverloadedFault().detail);
+  auto first = slow.get();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  EXPECT_EQ(simulators_->MidasUpdates().size(), 1u);
+  EXPECT_NE(Metrics().find("voip_load_shed_total{level=\"request\"} 1\n"), std::string::npos);
+}
+
+// The SOAP face sheds the same way: the overloaded fault in a 200 failure response, Retry-After too.
+TEST_F(LoadSheddingFixture, SoapRequestBeyondMaxInFlightIsShed) {
+  Wire(4, 4, 1);
+  auto slow = std::async(std::launch::async, [this] { return Post(sim::kWorkOrderSlowNumber, 30); });
+  while (simulators_->WorkOrderRequests().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  httplib::Client client("127.0.0.1", server_->port());
+  client.set_read_timeout(4, 0);
+  auto shed = client.Post("/soap", {{"SOAPAction", std::string("\"") + kCreateSoapAction + "\""}},
+                          testing::SoapEnvelope(testing::CreateRequest("447874384949"), testing::kSoap11EnvelopeNs),
+                          "text/xml; charset=utf-8");
+  ASSERT_TRUE(shed);
+  EXPECT_EQ(shed->status, 200);
+  EXPECT_EQ(shed->get_header_value("Retry-After"), "1");
+  const json faults =
+      testing::ReadSoapAnswer(shed->body).response["CreateVOIPMigrationWorkOrder"]["failure"]["fault"];
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0]["detail"], OverloadedFault().detail);
+  auto first = slow.get();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+}
+
+// Invalid input is still a 400 when the adapter is full: validation comes before the bound.
+TEST_F(LoadSheddingFixture, InvalidRequestGets400EvenWhenFull) {
+  Wire(4, 4, 1);
+  auto slow = std::async(std::launch::async, [this] { return Post(sim::kWorkOrderSlowNumber, 30); });
+  while (simulators_->WorkOrderRequests().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto invalid = Post("");
+  ASSERT_TRUE(invalid);
+  EXPECT_EQ(invalid->status, 400);
+  auto first = slow.get();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+}
+
+// Every worker busy and the queue full: a new connection gets a minimal 503 at once and is
+// closed; it reaches no backend. /health is still served.
+TEST_F(LoadSheddingFixture, ConnectionBeyondPoolAndQueueIsShed) {
+  Wire(/*threads=*/2, /*max_queued_connections=*/1, /*max_in_flight=*/0);
+  IdleConnection held_a(server_->port()), held_b(server_->port());
+  ASSERT_TRUE(held_a.connected() && held_b.connected());
+  IdleConnection queued(server_->port());
+  ASSERT_TRUE(queued.connected());
+  auto shed = Post("447874384949");
+  ASSERT_TRUE(shed) << "the request waited in an unbounded queue: " << httplib::to_string(shed.error());
+  EXPECT_EQ(shed->status, 503);
+  EXPECT_EQ(shed->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(shed->get_header_value("Connection"), "close");
+  const json faults = json::parse(shed->body)["CreateVOIPMigrationWorkOrder"]["failure"]["fault"];
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0]["detail"], OverloadedFault().detail);
+  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+  const std::string metrics = Metrics();  // on a shed connection too
+  EXPECT_NE(metrics.find("voip_load_shed_total{level=\"connection\"} 1\n"), std::string::npos) << metrics;
+}
+
+// Eight clients at once against 2 workers + 2 queued and a slow work-order system: at most four
+// are served, the rest are refused with 503 at once; every 200 is one work order, no more.
+TEST_F(LoadSheddingFixture, MoreConnectionsThanTheBoundAgainstSlowBackends) {
+  Wire(/*threads=*/2, /*max_queued_connections=*/2, /*max_in_flight=*/0);
+  std::vector<std::future<int>> clients;
+  for (int i = 0; i < 8; ++i) {
+    clients.push_back(std::async(std::launch::async, [this] {
+      httplib::Client client("127.0.0.1", server_->port());
+      client.set_read_timeout(10, 0);  // long enough for the queued ones: 2 rounds of 1.5 s
+      auto result = client.Post("/CreateVOIPMigrationWorkOrder", Body(sim::kWorkOrderSlowNumber), "application/json");
+      return result ? result->status : 0;
+    }));
+  }
+  int served = 0, shed = 0;
+  for (auto& client : clients) {
+    const int status = client.get();
+    if (status == 200) ++served;
+    if (status == 503) ++shed;
+  }
+  EXPECT_EQ(served + shed, 8);
+  EXPECT_LE(served, 4);
+  EXPECT_GE(shed, 4);
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), static_cast<std::size_t>(served));
+}
+
+}  // namespace
+}  // namespace voip
