@@ -83,6 +83,21 @@ void Metrics::RecordBackend(Backend backend, bool called, std::chrono::microseco
   if (error) backend_errors_[b][static_cast<int>(*error)].fetch_add(1, kOrder);
 }
 
+void Metrics::RecordRelayRound(int delivered, int retried, int dead_lettered, bool store_failed) {
+  relay_deliveries_[0].fetch_add(static_cast<std::uint64_t>(delivered), kOrder);
+  relay_deliveries_[1].fetch_add(static_cast<std::uint64_t>(retried), kOrder);
+  relay_deliveries_[2].fetch_add(static_cast<std::uint64_t>(dead_lettered), kOrder);
+  if (store_failed) outbox_store_errors_.fetch_add(1, kOrder);
+}
+
+void Metrics::SetOutboxCounts(const OutboxCounts& counts, std::int64_t now_ms) {
+  outbox_pending_.store(counts.pending, kOrder);
+  outbox_unknown_.store(counts.unknown_outcome, kOrder);
+  outbox_dead_.store(counts.dead_lettered, kOrder);
+  const std::int64_t age = counts.oldest_pending_since_ms ? now_ms - *counts.oldest_pending_since_ms : 0;
+  outbox_oldest_pending_age_ms_.store(age > 0 ? age : 0, kOrder);
+}
+
 std::string Metrics::RenderPrometheus() const {
   std::string out;
   out.reserve(8192);
@@ -149,6 +164,27 @@ std::string Metrics::RenderPrometheus() const {
              breakers[b] != nullptr ? breakers[b]->transitions_to(to) : 0);
     }
   }
+  Header(out, "voip_outbox_relay_deliveries_total", "counter",
+         "MIDAS updates the outbox relay handled, by result (delivered, retry scheduled, dead_lettered).");
+  const char* const kRelayResults[] = {"delivered", "retry", "dead_lettered"};
+  for (int r = 0; r < 3; ++r) {
+    Sample(out, "voip_outbox_relay_deliveries_total", std::string("result=\"") + kRelayResults[r] + "\"",
+           relay_deliveries_[r].load(kOrder));
+  }
+  Header(out, "voip_outbox_store_errors_total", "counter", "Outbox relay rounds that could not read or write the database.");
+  Sample(out, "voip_outbox_store_errors_total", "", outbox_store_errors_.load(kOrder));
+  Header(out, "voip_outbox_pending_updates", "gauge",
+         "MIDAS updates waiting in the outbox for delivery (counted by the relay each round).");
+  Sample(out, "voip_outbox_pending_updates", "", std::to_string(outbox_pending_.load(kOrder)));
+  Header(out, "voip_outbox_unknown_outcomes", "gauge",
+         "Work orders whose outcome is unknown, until an operator resolves them (outbox resolve).");
+  Sample(out, "voip_outbox_unknown_outcomes", "", std::to_string(outbox_unknown_.load(kOrder)));
+  Header(out, "voip_outbox_dead_letters", "gauge", "MIDAS updates parked in the outbox until an operator re-drives them.");
+  Sample(out, "voip_outbox_dead_letters", "", std::to_string(outbox_dead_.load(kOrder)));
+  Header(out, "voip_outbox_oldest_pending_age_seconds", "gauge",
+         "Age of the oldest pending MIDAS update (0 when none), as of the relay's last round.");
+  Sample(out, "voip_outbox_oldest_pending_age_seconds", "",
+         Number(static_cast<double>(outbox_oldest_pending_age_ms_.load(kOrder)) / 1000.0));
   return out;
 }
 

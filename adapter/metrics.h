@@ -11,6 +11,7 @@
 
 #include "adapter/backends.h"
 #include "adapter/migration_flow.h"
+#include "adapter/outbox.h"
 
 namespace voip {
 
@@ -57,6 +58,12 @@ class Metrics {
   // The breakers whose state and transitions are exported (set before
   // serving; a null one is exported as closed, never transitioning).
   void WatchBreakers(const BackendBreakers& breakers) { breakers_ = breakers; }
+  // One round of the outbox relay (adapter/outbox_relay.h): what it delivered,
+  // scheduled for a retry and dead-lettered, and whether the store failed.
+  void RecordRelayRound(int delivered, int retried, int dead_lettered, bool store_failed);
+  // What the outbox holds, as counted by the relay once per round (not per
+  // scrape); `now_ms` (Unix ms) dates the oldest pending entry.
+  void SetOutboxCounts(const OutboxCounts& counts, std::int64_t now_ms);
 
   std::int64_t in_flight() const { return in_flight_.load(kOrder); }
   std::string RenderPrometheus() const;
@@ -89,6 +96,16 @@ class Metrics {
   // voip_circuit_breaker_state{backend} and
   // voip_circuit_breaker_transitions_total{backend,to}, read from the breakers
   BackendBreakers breakers_;
+  // voip_outbox_relay_deliveries_total{result}: [0 delivered | 1 retry | 2 dead_lettered]
+  std::array<std::atomic<std::uint64_t>, 3> relay_deliveries_{};
+  // voip_outbox_store_errors_total: relay rounds that could not read or write the outbox
+  std::atomic<std::uint64_t> outbox_store_errors_{0};
+  // voip_outbox_pending_updates, voip_outbox_unknown_outcomes, voip_outbox_dead_letters
+  std::atomic<std::int64_t> outbox_pending_{0};
+  std::atomic<std::int64_t> outbox_unknown_{0};
+  std::atomic<std::int64_t> outbox_dead_{0};
+  // voip_outbox_oldest_pending_age_seconds (milliseconds here; 0 when none)
+  std::atomic<std::int64_t> outbox_oldest_pending_age_ms_{0};
 };
 
 }  // namespace voip

@@ -100,6 +100,7 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
   const OutboxEntryId entry = std::get<OutboxEntryId>(journalled);
 
   MigrationOutcome outcome;
+  outcome.outbox_entry = entry;
   const auto work_order_start = Clock::now();
   outcome.work_order_called = true;
   BackendResult<WorkOrderCreated> created = work_order_.CreateMigrationWorkOrder(
@@ -128,6 +129,7 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
   // Committed before MIDAS is called: from here on the update cannot be lost.
   const StoreStatus recorded = outbox_.RecordOutcome(entry, state, update);
   if (recorded) outcome.store_error = recorded->message;
+  outcome.work_order_outcome_unknown = state == WorkOrderState::kUnknown;
 
   const CircuitBreaker::Permit midas_permit = Admit(breakers_.midas);
   if (!midas_permit.allowed) {

@@ -41,6 +41,8 @@ struct MigrationOutcome {
   bool midas_circuit_open = false;
   // Set when the answer invites a retry after this long (the Retry-After header).
   std::optional<std::chrono::milliseconds> retry_after;
+  std::optional<OutboxEntryId> outbox_entry;  // the journal entry of the attempt, when one was written
+  bool work_order_outcome_unknown = false;    // recorded as unknown: an operator must check the work-order system
   std::chrono::microseconds work_order_time{0};
   std::chrono::microseconds midas_time{0};
 };

@@ -57,6 +57,14 @@ template <typename T>
 using StoreResult = std::variant<T, StoreError>;
 using StoreStatus = std::optional<StoreError>;  // nullopt: done
 
+// What the outbox holds now, for the gauges at GET /metrics.
+struct OutboxCounts {
+  std::int64_t pending = 0;          // MIDAS updates not delivered yet (kPending)
+  std::int64_t unknown_outcome = 0;  // work orders whose outcome is unknown, until an operator resolves them
+  std::int64_t dead_lettered = 0;    // parked updates (kDeadLettered)
+  std::optional<std::int64_t> oldest_pending_since_ms;  // of the pending ones; unset when none
+};
+
 // Thread-safe. Times are read from the implementation's clock.
 class Outbox {
  public:
@@ -91,6 +99,11 @@ class Outbox {
   // Pending entries whose next attempt is due, oldest first, at most `limit`.
   // Flushes first.
   virtual StoreResult<std::vector<OutboxEntry>> Due(int limit) = 0;
+
+  // Counts what is outstanding. One aggregate query over the entries still
+  // kept (delivered entries with a known outcome are removed), so it is cheap
+  // enough for the relay to call once per round.
+  virtual StoreResult<OutboxCounts> Count() = 0;
 };
 
 }  // namespace voip

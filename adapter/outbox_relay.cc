@@ -10,6 +10,21 @@ std::int64_t SystemNowMs() {
       .count();
 }
 
+// The fields every relay event carries: the entry, its correlation id, and the
+// customer's numbers masked.
+nlohmann::json EntryFields(const OutboxEntry& entry) {
+  return {{"entry", entry.id},
+          {"correlationId", entry.correlation_id},
+          {"telephoneNumber", Mask(entry.update.telephone_number)},
+          {"accountNumber", Mask(entry.update.account_number)},
+          {"migrationStatus", MigrationStatusName(entry.update.status)}};
+}
+
+nlohmann::json With(nlohmann::json fields, nlohmann::json more) {
+  for (auto& [key, value] : more.items()) fields[key] = std::move(value);
+  return fields;
+}
+
 }  // namespace
 
 OutboxRelay::OutboxRelay(Outbox& outbox, Midas& midas, Logger& logger, OutboxRelayOptions options)
@@ -20,6 +35,22 @@ OutboxRelay::OutboxRelay(Outbox& outbox, Midas& midas, Logger& logger, OutboxRel
 OutboxRelay::~OutboxRelay() { Stop(); }
 
 RelayRound OutboxRelay::RunOnce() {
+  RelayRound round = DeliverDue();
+  StoreResult<OutboxCounts> counts = outbox_.Count();
+  if (auto* error = std::get_if<StoreError>(&counts)) {
+    logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", error->message}});
+    round.store_failed = true;
+  } else {
+    round.counts = std::get<OutboxCounts>(counts);
+  }
+  if (options_.metrics != nullptr) {
+    options_.metrics->RecordRelayRound(round.delivered, round.failed, round.dead_lettered, round.store_failed);
+    if (round.counts) options_.metrics->SetOutboxCounts(*round.counts, options_.now_ms());
+  }
+  return round;
+}
+
+RelayRound OutboxRelay::DeliverDue() {
   RelayRound round;
   StoreResult<std::vector<OutboxEntry>> due = outbox_.Due(options_.batch);
   if (auto* error = std::get_if<StoreError>(&due)) {
@@ -36,7 +67,7 @@ RelayRound OutboxRelay::RunOnce() {
       round.store_failed |= outbox_.DeadLetter(entry.id, reason).has_value();
       ++round.dead_lettered;
       logger_.Log(LogLevel::kError, "midas_update_dead_lettered",
-                  {{"entry", entry.id}, {"correlationId", entry.correlation_id}, {"reason", reason}});
+                  With(EntryFields(entry), {{"attempts", entry.attempts}, {"reason", reason}}));
       continue;
     }
     CircuitBreaker::Permit permit;
@@ -56,8 +87,7 @@ RelayRound OutboxRelay::RunOnce() {
     if (std::holds_alternative<MidasAcknowledged>(answer)) {
       outbox_.MarkDelivered(entry.id);
       ++round.delivered;
-      logger_.Log(LogLevel::kInfo, "midas_update_delivered",
-                  {{"entry", entry.id}, {"correlationId", entry.correlation_id}, {"attempts", entry.attempts + 1}});
+      logger_.Log(LogLevel::kInfo, "midas_update_delivered", With(EntryFields(entry), {{"attempts", entry.attempts + 1}}));
       continue;
     }
     const BackendError& error = std::get<BackendError>(answer);
@@ -66,14 +96,18 @@ RelayRound OutboxRelay::RunOnce() {
       round.store_failed |= outbox_.DeadLetter(entry.id, detail).has_value();
       ++round.dead_lettered;
       logger_.Log(LogLevel::kError, "midas_update_dead_lettered",
-                  {{"entry", entry.id}, {"correlationId", entry.correlation_id}, {"reason", detail}});
+                  With(EntryFields(entry), {{"attempts", entry.attempts + 1},
+                                            {"reason", detail},
+                                            {"diagnostic", error.diagnostic}}));
       continue;
     }
     outbox_.MarkAttemptFailed(entry.id, detail);
     ++round.failed;
     logger_.Log(LogLevel::kWarn, "midas_update_retry",
-                {{"entry", entry.id}, {"correlationId", entry.correlation_id}, {"attempts", entry.attempts + 1},
-                 {"error", detail}, {"diagnostic", error.diagnostic}});
+                With(EntryFields(entry), {{"attempts", entry.attempts + 1},
+                                          {"error", BackendErrorKindName(error.kind)},
+                                          {"reason", detail},
+                                          {"diagnostic", error.diagnostic}}));
   }
   if (auto problem = outbox_.Flush()) {
     logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", problem->message}});

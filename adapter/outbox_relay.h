@@ -1,7 +1,10 @@
 // The outbox relay: a background thread that delivers pending MIDAS updates
 // (at least once), retrying with the outbox's backoff, and dead-letters an
 // entry that is older than the maximum age or that MIDAS rejected for a
-// business reason (retrying cannot help; an operator re-drives it).
+// business reason (retrying cannot help; an operator re-drives it). Each
+// round writes a log line per entry it handled (numbers masked) and, with
+// metrics, counts what it did and what the outbox holds afterwards (one
+// aggregate query per round, so GET /metrics never touches the database).
 #pragma once
 
 #include <chrono>
@@ -9,11 +12,13 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "adapter/backends.h"
 #include "adapter/circuit_breaker.h"
 #include "adapter/log.h"
+#include "adapter/metrics.h"
 #include "adapter/outbox.h"
 
 namespace voip {
@@ -28,6 +33,7 @@ struct OutboxRelayOptions {
   // stay due, their attempts not counted; its deliveries count for the
   // breaker, so while it is half-open a delivery can be the probe that closes it.
   CircuitBreaker* midas_breaker = nullptr;
+  Metrics* metrics = nullptr;                              // must outlive the relay; none when null
 };
 
 // What one round did.
@@ -37,6 +43,7 @@ struct RelayRound {
   int dead_lettered = 0;
   bool store_failed = false;
   bool breaker_open = false;  // the round stopped because MIDAS's breaker refused a delivery
+  std::optional<OutboxCounts> counts;  // what the outbox holds after the round (unset: counting failed)
 };
 
 class OutboxRelay {
@@ -47,8 +54,9 @@ class OutboxRelay {
   OutboxRelay(const OutboxRelay&) = delete;
   OutboxRelay& operator=(const OutboxRelay&) = delete;
 
-  // Delivers the entries due now, one batch, and writes the results; once
-  // Stop() was called it starts no further delivery. Not to be called
+  // Delivers the entries due now, one batch, writes the results, then counts
+  // the outbox (and records both in the metrics); once Stop() was called it
+  // starts no further delivery. Not to be called
   // concurrently with itself (the thread calls it).
   RelayRound RunOnce();
 
@@ -65,6 +73,7 @@ class OutboxRelay {
  private:
   void Loop();
   bool StopRequested();
+  RelayRound DeliverDue();
 
   Outbox& outbox_;
   Midas& midas_;

@@ -207,12 +207,13 @@ int main(int argc, char** argv) {
                                           LogTransitions(logger, "workorder", config.work_order));
   voip::CircuitBreaker midas_breaker(BreakerOptions(config.midas), LogTransitions(logger, "midas", config.midas));
   voip::MigrationFlow flow(work_order, midas, *outbox, {&work_order_breaker, &midas_breaker});
+  voip::AdapterServer server(config, flow, logger, idempotency.get());
   voip::OutboxRelayOptions relay_options;
   relay_options.midas_breaker = &midas_breaker;
   relay_options.max_age = std::chrono::seconds(config.outbox_max_age_s);
   relay_options.poll_interval = std::chrono::milliseconds(config.outbox_poll_ms);
+  relay_options.metrics = &server.metrics();
   voip::OutboxRelay relay(*outbox, midas, logger, relay_options);
-  voip::AdapterServer server(config, flow, logger, idempotency.get());
   server.AddReadinessProbe([&work_order_breaker, &midas_breaker]() -> std::optional<std::string> {
     if (work_order_breaker.state() == voip::BreakerState::kOpen &&
         midas_breaker.state() == voip::BreakerState::kOpen) {

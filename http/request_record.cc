@@ -67,6 +67,18 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
   }
   if (outcome.store_error) fields["storeError"] = *outcome.store_error;
   if (outcome.idempotent_replay) fields["idempotentReplay"] = true;
+  if (outcome.work_order_outcome_unknown && logger.Enabled(LogLevel::kWarn)) {
+    // Its own event, so that operators can alert on it: the work order may or
+    // may not exist until someone checks (docs/delivery.md, outbox resolve).
+    nlohmann::json unknown = {{"correlationId", request.correlation_id},
+                              {"face", FaceName(request.face)},
+                              {"workOrderError", fields.value("workOrderError", "")},
+                              {"recorded", !outcome.store_error.has_value()}};
+    if (outcome.outbox_entry) unknown["entry"] = *outcome.outbox_entry;
+    if (fields.contains("telephoneNumber")) unknown["telephoneNumber"] = fields["telephoneNumber"];
+    if (fields.contains("accountNumber")) unknown["accountNumber"] = fields["accountNumber"];
+    logger.Log(LogLevel::kWarn, "work_order_outcome_unknown", std::move(unknown));
+  }
   logger.Log(level, "request", std::move(fields));
 }
 

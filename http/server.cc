@@ -160,6 +160,7 @@ class AdapterServer::Impl {
     if (thread_.joinable()) thread_.join();
   }
   void AddReadinessProbe(ReadinessProbe probe) { probes_.push_back(std::move(probe)); }
+  Metrics& metrics() { return metrics_; }
   void Stop() { server_.stop(); }
 
  private:
@@ -382,6 +383,7 @@ AdapterServer::~AdapterServer() {
 bool AdapterServer::Start(std::string* error) { return impl_->Bind(error, &port_); }
 void AdapterServer::Wait() { impl_->Wait(); }
 void AdapterServer::AddReadinessProbe(ReadinessProbe probe) { impl_->AddReadinessProbe(std::move(probe)); }
+Metrics& AdapterServer::metrics() { return impl_->metrics(); }
 void AdapterServer::Stop() { impl_->Stop(); }
 
 }  // namespace voip

@@ -15,6 +15,8 @@
 
 namespace voip {
 
+class Metrics;
+
 class AdapterServer {
  public:
   // `flow`, `logger` and `idempotency` must outlive the server. Without an
@@ -30,6 +32,10 @@ class AdapterServer {
   // before Start().
   using ReadinessProbe = std::function<std::optional<std::string>()>;
   void AddReadinessProbe(ReadinessProbe probe);
+
+  // The metrics served at GET /metrics, for components outside the server
+  // that record into them (the outbox relay). Lives as long as the server.
+  Metrics& metrics();
 
   // Binds the configured address (port 0 picks a free port) and starts serving
   // on a background thread. Returns false and sets *error when it cannot bind.

@@ -116,6 +116,10 @@ SqliteOutbox::SqliteOutbox(SqliteDatabase& db, SqliteOutboxOptions options)
       attempts_(std::make_unique<Statement>(db, "SELECT attempts FROM outbox WHERE id = ?1 AND delivery = 'pending'")),
       failed_(std::make_unique<Statement>(
           db, "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1")),
+      count_(std::make_unique<Statement>(
+          db, "SELECT COALESCE(SUM(delivery = 'pending'), 0), COALESCE(SUM(work_order = 'unknown'), 0), "
+              "COALESCE(SUM(delivery = 'dead'), 0), MIN(CASE WHEN delivery = 'pending' THEN pending_since_ms END) "
+              "FROM outbox")),
       retry_(options_.retry, options_.seed != 0 ? options_.seed : std::random_device{}()) {}
 
 SqliteOutbox::~SqliteOutbox() { Flush(); }
@@ -232,6 +236,20 @@ StoreResult<std::vector<OutboxEntry>> SqliteOutbox::Due(int limit) {
   Statement query(db_, sql.c_str());
   query.Bind(1, Now()).Bind(2, std::int64_t{limit});
   return Rows(query);
+}
+
+StoreResult<OutboxCounts> SqliteOutbox::Count() {
+  if (auto problem = Flush()) return *problem;
+  std::lock_guard<std::mutex> lock(db_.mutex());
+  Statement& count = count_->Reset();
+  if (!count.Step()) return Failed("cannot count the outbox");
+  OutboxCounts counts;
+  counts.pending = count.Int(0);
+  counts.unknown_outcome = count.Int(1);
+  counts.dead_lettered = count.Int(2);
+  counts.oldest_pending_since_ms = count.OptionalInt(3);
+  count.Reset();
+  return counts;
 }
 
 StoreResult<int> SqliteOutbox::RecoverInterrupted() {

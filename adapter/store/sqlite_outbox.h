@@ -46,6 +46,7 @@ class SqliteOutbox : public Outbox {
   StoreStatus DeadLetter(OutboxEntryId id, const std::string& reason) override;
   StoreStatus Flush() override;
   StoreResult<std::vector<OutboxEntry>> Due(int limit) override;
+  StoreResult<OutboxCounts> Count() override;
 
   // At start-up, before serving, by the one process that owns the database:
   // attempts still journalled as kAttempting were interrupted, so their outcome
@@ -83,7 +84,7 @@ class SqliteOutbox : public Outbox {
   SqliteDatabase& db_;
   SqliteOutboxOptions options_;
   // The hot statements, prepared once (used under the database mutex).
-  std::unique_ptr<Statement> insert_, record_, remove_, delivered_, attempts_, failed_;
+  std::unique_ptr<Statement> insert_, record_, remove_, delivered_, attempts_, failed_, count_;
   RetryPolicy retry_;
   std::mutex deferred_mutex_;
   std::vector<Deferred> deferred_;

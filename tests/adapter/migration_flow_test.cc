@@ -348,5 +348,25 @@ TEST_F(MigrationFlowBreakerTest, OpenMidasBreakerLeavesTheUpdatePending) {
   EXPECT_EQ(outbox_.entries()[0].delivery, DeliveryState::kPending);
 }
 
+// The outcome says which journal entry holds an unknown work-order outcome (for the operators' log line).
+TEST_F(MigrationFlowTest, OutcomeNamesTheEntryWithAnUnknownOutcome) {
+  work_order_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
+  midas_.WillAnswer(MidasAcknowledged{});
+  const MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  EXPECT_TRUE(outcome.work_order_outcome_unknown);
+  EXPECT_EQ(outcome.outbox_entry, outbox_.entries().at(0).id);
+  EXPECT_EQ(work_order_.requests().size(), 1u);
+  EXPECT_EQ(midas_.updates().size(), 1u);
+}
+
+// A certain failure (connection refused) is not an unknown outcome.
+TEST_F(MigrationFlowTest, CertainFailureIsNotAnUnknownOutcome) {
+  work_order_.WillAnswer(ErrorOf(BackendErrorKind::kConnectFailed));
+  midas_.WillAnswer(MidasAcknowledged{});
+  const MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  EXPECT_FALSE(outcome.work_order_outcome_unknown);
+  EXPECT_TRUE(outcome.outbox_entry.has_value());
+}
+
 }  // namespace
 }  // namespace voip

@@ -35,6 +35,7 @@ class OutboxRelayTest : public ::testing::Test {
     OutboxRelayOptions relay_options;
     relay_options.max_age = std::chrono::milliseconds(kMaxAgeMs);
     relay_options.now_ms = [this] { return now_ms_.load(); };
+    relay_options.metrics = &metrics_;
     relay_ = std::make_unique<OutboxRelay>(*outbox_, midas_, logger_, relay_options);
   }
 
@@ -61,6 +62,7 @@ class OutboxRelayTest : public ::testing::Test {
   std::atomic<std::int64_t> now_ms_{kStart};
   std::ostringstream log_;
   Logger logger_{log_, LogLevel::kDebug};
+  Metrics metrics_;
   FakeMidas midas_;
   std::unique_ptr<store::SqliteDatabase> db_;
   std::unique_ptr<store::SqliteOutbox> outbox_;
@@ -138,6 +140,87 @@ TEST_F(OutboxRelayTest, RedrivenDeadLetterIsDelivered) {
   EXPECT_EQ(relay_->RunOnce().delivered, 1);
   EXPECT_EQ(midas_.updates().size(), 1u);
   EXPECT_TRUE(List(store::OutboxView::kAll).empty());
+}
+
+bool HasLine(const std::string& text, const std::string& line) { return text.find(line + "\n") != std::string::npos; }
+
+// A round counts what it did in the metrics and publishes the outbox's gauges afterwards.
+TEST_F(OutboxRelayTest, RecordsRoundAndOutboxGaugesInMetrics) {
+  PendingEntry("WO1");
+  PendingEntry("WO2");
+  midas_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
+  midas_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
+  now_ms_ = kStart + 1500;
+  const RelayRound round = relay_->RunOnce();
+  EXPECT_EQ(round.failed, 2);
+  ASSERT_TRUE(round.counts.has_value());
+  EXPECT_EQ(round.counts->pending, 2);
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_TRUE(HasLine(text, R"(voip_outbox_relay_deliveries_total{result="retry"} 2)")) << text;
+  EXPECT_TRUE(HasLine(text, R"(voip_outbox_relay_deliveries_total{result="delivered"} 0)"));
+  EXPECT_TRUE(HasLine(text, "voip_outbox_pending_updates 2"));
+  EXPECT_TRUE(HasLine(text, "voip_outbox_dead_letters 0"));
+  EXPECT_TRUE(HasLine(text, "voip_outbox_oldest_pending_age_seconds 1.5"));
+  EXPECT_EQ(midas_.updates().size(), 2u);
+}
+
+// Delivered and dead-lettered entries leave the pending gauge and reach their counters.
+TEST_F(OutboxRelayTest, DeliveredAndDeadLetteredEntriesLeaveThePendingGauge) {
+  PendingEntry("WO1");
+  now_ms_ = kStart + 1000;
+  midas_.WillAnswer(MidasAcknowledged{});
+  relay_->RunOnce();
+  PendingEntry("WO2");
+  now_ms_ = kStart + kMaxAgeMs + 2000;
+  relay_->RunOnce();
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_TRUE(HasLine(text, R"(voip_outbox_relay_deliveries_total{result="delivered"} 1)")) << text;
+  EXPECT_TRUE(HasLine(text, R"(voip_outbox_relay_deliveries_total{result="dead_lettered"} 1)"));
+  EXPECT_TRUE(HasLine(text, "voip_outbox_pending_updates 0"));
+  EXPECT_TRUE(HasLine(text, "voip_outbox_dead_letters 1"));
+  EXPECT_TRUE(HasLine(text, "voip_outbox_oldest_pending_age_seconds 0"));
+  EXPECT_EQ(midas_.updates().size(), 1u);
+}
+
+// Relay events carry the entry, correlation id and attempts, with the customer's numbers masked.
+TEST_F(OutboxRelayTest, EventLinesMaskNumbers) {
+  PendingEntry("WO1");
+  midas_.WillAnswer(ErrorOf(BackendErrorKind::kConnectFailed));
+  now_ms_ = kStart + 1000;
+  relay_->RunOnce();
+  midas_.WillAnswer(MidasAcknowledged{});
+  now_ms_ = kStart + 10'000;
+  relay_->RunOnce();
+  std::istringstream lines(log_.str());
+  std::string line;
+  std::vector<nlohmann::json> events;
+  while (std::getline(lines, line)) events.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(events.size(), 2u) << log_.str();
+  EXPECT_EQ(events[0]["event"], "midas_update_retry");
+  EXPECT_EQ(events[0]["error"], "connect_failed");
+  EXPECT_EQ(events[0]["attempts"], 2);
+  EXPECT_EQ(events[1]["event"], "midas_update_delivered");
+  EXPECT_EQ(events[1]["attempts"], 3);
+  EXPECT_EQ(events[1]["correlationId"], "corr-WO1");
+  EXPECT_EQ(events[1]["telephoneNumber"], "*********949");
+  EXPECT_EQ(events[1]["accountNumber"], "******789");
+  EXPECT_EQ(log_.str().find("447874384949"), std::string::npos);
+  EXPECT_EQ(log_.str().find("123456789"), std::string::npos);
+}
+
+// A round whose store fails counts a store error and leaves the gauges as they were.
+TEST_F(OutboxRelayTest, StoreFailureIsCounted) {
+  PendingEntry("WO1");
+  now_ms_ = kStart + 1000;
+  midas_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
+  relay_->RunOnce();
+  ASSERT_FALSE(db_->Exec("DROP TABLE outbox"));
+  const RelayRound round = relay_->RunOnce();
+  EXPECT_TRUE(round.store_failed);
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_TRUE(HasLine(text, "voip_outbox_store_errors_total 1")) << text;
+  EXPECT_TRUE(HasLine(text, "voip_outbox_pending_updates 1"));
+  EXPECT_NE(log_.str().find("outbox_store_failed"), std::string::npos);
 }
 
 // The background thread delivers without being driven, and Stop() joins it.

@@ -58,6 +58,16 @@ class FakeOutbox : public Outbox {
   }
   StoreStatus Flush() override { return std::nullopt; }
   StoreResult<std::vector<OutboxEntry>> Due(int) override { return std::vector<OutboxEntry>{}; }
+  StoreResult<OutboxCounts> Count() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    OutboxCounts counts;
+    for (const auto& [id, entry] : entries_) {
+      counts.pending += entry.delivery == DeliveryState::kPending;
+      counts.dead_lettered += entry.delivery == DeliveryState::kDeadLettered;
+      counts.unknown_outcome += entry.work_order == WorkOrderState::kUnknown;
+    }
+    return counts;
+  }
 
   std::vector<std::string> calls() const {
     std::lock_guard<std::mutex> lock(mutex_);

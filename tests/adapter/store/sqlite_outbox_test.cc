@@ -121,6 +121,35 @@ TEST_F(SqliteOutboxTest, DeliveredUnknownOutcomeStaysListed) {
   EXPECT_TRUE(List(OutboxView::kPending).empty());
 }
 
+// Count() reports pending, unknown-outcome and dead-lettered entries and the oldest pending one.
+TEST_F(SqliteOutboxTest, CountsWhatIsOutstanding) {
+  const OutboxEntryId pending = JournalOne();
+  ASSERT_FALSE(outbox_->RecordOutcome(pending, WorkOrderState::kCreated, Created("WO1")));
+  now_ms_ += 500;
+  const OutboxEntryId unknown = JournalOne();
+  MigrationStatusUpdate update = Customer();
+  update.status = MigrationStatus::kWorkOrderOutcomeUnknown;
+  ASSERT_FALSE(outbox_->RecordOutcome(unknown, WorkOrderState::kUnknown, update));
+  outbox_->MarkDelivered(unknown);  // told MIDAS, still unknown until resolved
+  const OutboxEntryId dead = JournalOne();
+  ASSERT_FALSE(outbox_->RecordOutcome(dead, WorkOrderState::kFailed, Customer()));
+  ASSERT_FALSE(outbox_->DeadLetter(dead, "rejected"));
+  JournalOne();  // still attempting: neither pending nor parked
+
+  const OutboxCounts counts = std::get<OutboxCounts>(outbox_->Count());
+  EXPECT_EQ(counts.pending, 1);
+  EXPECT_EQ(counts.unknown_outcome, 1);
+  EXPECT_EQ(counts.dead_lettered, 1);
+  EXPECT_EQ(counts.oldest_pending_since_ms, 1'000'000);
+}
+
+// An empty outbox counts zero everywhere and has no oldest pending entry.
+TEST_F(SqliteOutboxTest, CountsNothingWhenEmpty) {
+  const OutboxCounts counts = std::get<OutboxCounts>(outbox_->Count());
+  EXPECT_EQ(counts.pending + counts.unknown_outcome + counts.dead_lettered, 0);
+  EXPECT_FALSE(counts.oldest_pending_since_ms.has_value());
+}
+
 // A failed attempt is counted and scheduled within the first backoff ceiling.
 TEST_F(SqliteOutboxTest, FailedAttemptIsScheduledWithBackoff) {
   const OutboxEntryId id = JournalOne();
