@@ -326,6 +326,9 @@ const std::vector<Setting>& Settings() {
        IntIn(1, 365 * 86400, [](Config& c, long v) { c.outbox_max_age_s = static_cast<int>(v); })},
       {"outbox-poll-ms", "MS", "How often the relay looks for MIDAS updates due for redelivery. Default 1000.",
        IntIn(10, 600000, [](Config& c, long v) { c.outbox_poll_ms = static_cast<int>(v); })},
+      {"database-check-ms", "MS", "GET /ready checks that the database is writable (one small write) at most "
+                                  "this often, answering from the last check in between. Default 5000.",
+       IntIn(10, 600000, [](Config& c, long v) { c.database_check_ms = static_cast<int>(v); })},
       {"idempotency-key-ttl-s", "S", "How long the answer to an Idempotency-Key is kept and replayed. Default "
                                      "86400 (24 h).",
        IntIn(60, 30 * 86400, [](Config& c, long v) { c.idempotency_key_ttl_s = static_cast<int>(v); })},

@@ -89,6 +89,7 @@ struct Config {
   int outbox_retry_cap_ms = 60000;     // backoff cap
   int outbox_max_age_s = 86400;        // then the update is dead-lettered
   int outbox_poll_ms = 1000;           // how often the relay looks for due updates
+  int database_check_ms = 5000;        // /ready's writability check runs at most this often
   int idempotency_key_ttl_s = 86400;   // how long an Idempotency-Key's answer is kept
   int shutdown_grace_s = 30;           // SIGTERM: how long requests in flight may still take
   // http[s]://host[:port][/path] callers use to reach the adapter, without a

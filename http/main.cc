@@ -17,6 +17,7 @@
 #include "adapter/outbox_relay.h"
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
+#include "adapter/store/database_health.h"
 #include "adapter/store/instance_lock.h"
 #include "adapter/store/sqlite_idempotency.h"
 #include "adapter/store/sqlite_outbox.h"
@@ -77,6 +78,7 @@ nlohmann::json Describe(const voip::Config& config) {
 
           {"database", config.database},
           {"databaseSync", config.database_sync_full ? "full" : "normal"},
+          {"databaseCheckMs", config.database_check_ms},
           {"outbox",
            {{"retryBaseMs", config.outbox_retry_base_ms},
             {"retryCapMs", config.outbox_retry_cap_ms},
@@ -198,6 +200,12 @@ int main(int argc, char** argv) {
     std::cerr << "voip-migration-adapter: " << failure->message << "\n";
     return 1;
   }
+  auto database_health = voip::store::DatabaseHealth::Open(
+      *database, std::chrono::milliseconds(config.database_check_ms), &store_error);
+  if (!database_health) {
+    std::cerr << "voip-migration-adapter: " << store_error << "\n";
+    return 1;
+  }
   logger.Log(voip::LogLevel::kInfo, "outbox_recovered",
              {{"entries", std::get<int>(recovered)}, {"idempotencyKeys", std::get<int>(interrupted_keys)}});
 
@@ -221,6 +229,7 @@ int main(int argc, char** argv) {
     }
     return std::nullopt;
   });
+  server.AddReadinessProbe([&health = *database_health] { return health.Check(); });
   std::string error;
   if (!server.Start(&error)) {
     std::cerr << "voip-migration-adapter: " << error << "\n";
