@@ -1,6 +1,9 @@
 #include "http/idempotency_gate.h"
 
 #include "adapter/secret.h"
+#include "http/json_face.h"
+#include "http/soap_face.h"
+#include "http/status.h"
 
 namespace voip {
 namespace {
@@ -16,14 +19,35 @@ IdempotencyGate::Decision Refuse(FailureClass failure_class, Fault fault) {
   return decision;
 }
 
+constexpr std::string_view kSoap11Mark = "soap11:";
+constexpr std::string_view kSoap12Mark = "soap12:";
+
+// JSON fingerprints carry no mark (as before there was a SOAP face).
+std::string FingerprintOf(std::string_view request, AnswerFormat format) {
+  const std::string digest = Sha256Hex(Sha256(request));
+  switch (format) {
+    case AnswerFormat::kSoap11: return std::string(kSoap11Mark) + digest;
+    case AnswerFormat::kSoap12: return std::string(kSoap12Mark) + digest;
+    case AnswerFormat::kJson: break;
+  }
+  return digest;
+}
+
 }  // namespace
 
-IdempotencyGate::Decision IdempotencyGate::Begin(const std::string& key, std::string_view request_body) {
+AnswerFormat AnswerFormatOf(const std::string& fingerprint) {
+  if (fingerprint.rfind(kSoap11Mark, 0) == 0) return AnswerFormat::kSoap11;
+  if (fingerprint.rfind(kSoap12Mark, 0) == 0) return AnswerFormat::kSoap12;
+  return AnswerFormat::kJson;
+}
+
+IdempotencyGate::Decision IdempotencyGate::Begin(const std::string& key, std::string_view request,
+                                                 AnswerFormat format) {
   if (key.empty() || key.size() > kMaxIdempotencyKeyLength) {
     return Refuse(FailureClass::kInvalidRequest, BusinessFault("Idempotency-Key must be 1 to 255 characters"));
   }
   if (store_ == nullptr) return Refuse(FailureClass::kStoreUnavailable, StoreUnavailableFault());
-  StoreResult<Claim> claimed = store_->ClaimKey(key, Sha256Hex(Sha256(request_body)));
+  StoreResult<Claim> claimed = store_->ClaimKey(key, FingerprintOf(request, format));
   if (std::holds_alternative<StoreError>(claimed)) {
     Decision decision = Refuse(FailureClass::kStoreUnavailable, StoreUnavailableFault());
     decision.refusal->store_error = std::get<StoreError>(claimed).message;
@@ -64,6 +88,15 @@ MigrationOutcome InterruptedIdempotentOutcome() {
   return RejectedOutcome(FailureClass::kInternal,
                          {SystemFault("The adapter stopped while this request was being processed; whether the work "
                                       "order was created is unknown, check before retrying with a new key")});
+}
+
+StoredAnswer InterruptedAnswerFor(const std::string& fingerprint) {
+  const MigrationOutcome outcome = InterruptedIdempotentOutcome();
+  const AnswerFormat format = AnswerFormatOf(fingerprint);
+  if (format == AnswerFormat::kJson) return {HttpStatusFor(outcome.failure_class), RenderJson(outcome)};
+  const soap::HttpReply reply =
+      RenderSoapOutcome(format == AnswerFormat::kSoap12 ? soap::SoapVersion::k12 : soap::SoapVersion::k11, outcome);
+  return {reply.status, reply.body};
 }
 
 }  // namespace voip

@@ -14,6 +14,14 @@
 
 namespace voip {
 
+// The form a face's answers take; part of a key's fingerprint, so that a key
+// used on one face is "another request" on the other, and an answer is only
+// ever replayed in the form it was given.
+enum class AnswerFormat { kJson, kSoap11, kSoap12 };
+
+// The format a stored fingerprint was made for.
+AnswerFormat AnswerFormatOf(const std::string& fingerprint);
+
 class IdempotencyGate {
  public:
   // `store` must outlive the gate; nullptr: no store, and a request with a
@@ -26,9 +34,11 @@ class IdempotencyGate {
     std::optional<MigrationOutcome> refusal;  // answer this (400, 409, 422, 503)
   };
 
-  // Before the request runs. `request_body` is the body as received; its
-  // SHA-256 is the request's fingerprint.
-  Decision Begin(const std::string& key, std::string_view request_body);
+  // Before the request runs. `request` identifies the request: the JSON body
+  // as received, or the SOAP face's SoapIdempotencyText (never the envelope's
+  // bytes: a UsernameToken makes each retry's differ). Its SHA-256, marked
+  // with `format`, is the request's fingerprint.
+  Decision Begin(const std::string& key, std::string_view request, AnswerFormat format = AnswerFormat::kJson);
 
   // After a claimed request ran and `answer` was rendered: stores it, or
   // releases the key when the outcome did nothing and asks for a retry.
@@ -41,7 +51,9 @@ class IdempotencyGate {
 };
 
 // The answer kept for keys whose request was cut short by a crash: the
-// outcome is unknown (500, SYSTEM 10686).
+// outcome is unknown (SYSTEM 10686; JSON: 500, SOAP: 200 with `failure`).
 MigrationOutcome InterruptedIdempotentOutcome();
+// That outcome rendered as the face of `fingerprint` answers.
+StoredAnswer InterruptedAnswerFor(const std::string& fingerprint);
 
 }  // namespace voip

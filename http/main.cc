@@ -193,9 +193,7 @@ int main(int argc, char** argv) {
     std::cerr << "voip-migration-adapter: " << store_error << "\n";
     return 1;
   }
-  const voip::MigrationOutcome interrupted = voip::InterruptedIdempotentOutcome();
-  auto interrupted_keys = idempotency->CompleteInterrupted(
-      {voip::HttpStatusFor(interrupted.failure_class), voip::RenderJson(interrupted)});
+  auto interrupted_keys = idempotency->CompleteInterrupted(voip::InterruptedAnswerFor);
   if (auto* failure = std::get_if<voip::StoreError>(&interrupted_keys)) {
     std::cerr << "voip-migration-adapter: " << failure->message << "\n";
     return 1;

@@ -290,9 +290,35 @@ class AdapterServer::Impl {
       res.set_header("WWW-Authenticate", auth.challenge);
     } else {
       const SoapCall call{body, content_type, OptionalHeader(req, "SOAPAction")};
+      std::optional<std::string> claimed_key;
       answer = ServeSoap(
-          call, [&](const MigrationRequestInput& read) { return RunCore(*(input = read), context); },
+          call,
+          [&](const SoapOperation& operation) -> CoreAnswer {
+            input = operation.input;
+            if (!operation.idempotency_key) return {RunCore(*input, context), std::nullopt};
+            // The same gate and store as the JSON face's Idempotency-Key.
+            const AnswerFormat format =
+                SoapVersionOf(content_type) == soap::SoapVersion::k12 ? AnswerFormat::kSoap12 : AnswerFormat::kSoap11;
+            IdempotencyGate::Decision decision =
+                idempotency_.Begin(*operation.idempotency_key, SoapIdempotencyText(*input), format);
+            if (decision.replay) {
+              MigrationOutcome replayed;
+              replayed.idempotent_replay = true;
+              return {std::move(replayed), std::move(decision.replay)};
+            }
+            if (!decision.run) return {std::move(*decision.refusal), std::nullopt};
+            claimed_key = operation.idempotency_key;
+            return {RunCore(*input, context), std::nullopt};
+          },
           soap_limits_);
+      if (answer.outcome && answer.outcome->idempotent_replay) {
+        res.set_header("Idempotent-Replayed", "true");
+        input.reset();  // nothing ran: the replay line names no customer, as on the JSON face
+      }
+      if (claimed_key && answer.outcome) {
+        const StoredAnswer kept{answer.reply.status, answer.reply.body};
+        if (auto problem = idempotency_.Finish(*claimed_key, *answer.outcome, kept)) answer.outcome->store_error = problem;
+      }
     }
     res.status = answer.reply.status;
     res.set_header(kCorrelationHeader, context.correlation_id);

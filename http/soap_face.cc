@@ -98,6 +98,10 @@ std::string FaultReasonFor(int soap_error, SoapVersion version, unsigned max_dep
   }
 }
 
+const char* ContentTypeOf(SoapVersion version) {
+  return version == SoapVersion::k12 ? "application/soap+xml; charset=utf-8" : "text/xml; charset=utf-8";
+}
+
 FieldInput TextField(const std::string* value) {
   return value == nullptr ? FieldInput::Null() : FieldInput::Text(*value);
 }
@@ -162,15 +166,26 @@ void ToResponse(struct soap* ctx, const MigrationOutcome& outcome,
 // One instance per message, built on the thread's gSOAP context.
 class FaceService final : public VOIPMigrationWorkOrderBindingService {
  public:
-  FaceService(struct soap* ctx, const MigrationCore& core, std::optional<MigrationOutcome>& outcome)
-      : VOIPMigrationWorkOrderBindingService(ctx), core_(core), outcome_(outcome) {}
+  FaceService(struct soap* ctx, const MigrationCore& core, std::optional<MigrationOutcome>& outcome,
+              std::optional<StoredAnswer>& replay)
+      : VOIPMigrationWorkOrderBindingService(ctx), core_(core), outcome_(outcome), replay_(replay) {}
 
   VOIPMigrationWorkOrderBindingService* copy() override { return nullptr; }  // never copied
 
   int CreateVOIPMigrationWorkOrder(_spm__CreateVOIPMigrationWorkOrder* request,
                                    _spm__CreateVOIPMigrationWorkOrderResponse& response) override {
     if (request == nullptr) return soap_senderfault("The request element is missing", nullptr);
-    outcome_ = core_(ToInput(*request));
+    SoapOperation operation{ToInput(*request), std::nullopt};
+    if (soap->header != nullptr && soap->header->spm__IdempotencyKey != nullptr) {
+      operation.idempotency_key = *soap->header->spm__IdempotencyKey;
+    }
+    soap->header = nullptr;  // the response carries no header (gSOAP would echo the request's)
+    CoreAnswer answer = core_(operation);
+    outcome_ = std::move(answer.outcome);
+    if (answer.replay) {
+      replay_ = std::move(answer.replay);
+      return SOAP_STOP;  // nothing serialised: ServeSoap sends the kept bytes
+    }
     ToResponse(soap, *outcome_, response);
     return SOAP_OK;
   }
@@ -178,6 +193,7 @@ class FaceService final : public VOIPMigrationWorkOrderBindingService {
  private:
   const MigrationCore& core_;
   std::optional<MigrationOutcome>& outcome_;
+  std::optional<StoredAnswer>& replay_;
 };
 
 }  // namespace
@@ -201,15 +217,44 @@ SoapAnswer ServeSoap(const SoapCall& call, const MigrationCore& core, const soap
     answer.reply = soap::SoapSenderFaultReply(*version, 0, problem);
     return answer;
   }
+  std::optional<StoredAnswer> replay;
   soap::SoapDispatchResult result = soap::DispatchSoap(
       call.body,
       [&](struct soap* ctx) {
-        FaceService service(ctx, core, answer.outcome);
+        FaceService service(ctx, core, answer.outcome, replay);
         return service.dispatch();
       },
       limits, *version, [&](int soap_error) { return FaultReasonFor(soap_error, *version, limits.max_depth); });
+  if (result.taken_over && replay) {
+    answer.reply = HttpReply{replay->http_status, ContentTypeOf(*version), std::move(replay->body)};
+    return answer;
+  }
   answer.reply = std::move(result.reply);
   return answer;
+}
+
+std::string SoapIdempotencyText(const MigrationRequestInput& input) {
+  // One line per field: its kind, then its text; a newline in a value cannot
+  // shift the lines, since each value is length-prefixed.
+  std::string text = "soap-request\n";
+  for (const FieldInput* field : {&input.telephone_number, &input.account_identification, &input.account_number,
+                                  &input.site_reference}) {
+    text += std::to_string(static_cast<int>(field->kind)) + ':' + std::to_string(field->text.size()) + ':' +
+            field->text + '\n';
+  }
+  return text;
+}
+
+HttpReply RenderSoapOutcome(SoapVersion version, const MigrationOutcome& outcome) {
+  const bool v12 = version == SoapVersion::k12;
+  const std::string envelope =
+      std::string("<e:Envelope xmlns:e=\"") +
+      (v12 ? "http://www.w3.org/2003/05/soap-envelope" : "http://schemas.xmlsoap.org/soap/envelope/") +
+      "\"><e:Body><spm:CreateVOIPMigrationWorkOrder "
+      "xmlns:spm=\"http://schemas.cableco.example/spm/voip-migration/v1\"/></e:Body></e:Envelope>";
+  const SoapCall call{envelope, v12 ? "application/soap+xml; charset=utf-8" : "text/xml; charset=utf-8",
+                      std::string(kCreateSoapAction)};
+  return ServeSoap(call, [&](const SoapOperation&) { return CoreAnswer{outcome, std::nullopt}; }, {}).reply;
 }
 
 HttpReply SoapRefusal(std::string_view content_type, int http_status, const std::string& reason) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "adapter/idempotency.h"
 #include "adapter/migration_flow.h"
 #include "adapter/migration_request.h"
 #include "adapter/soap/soap_dispatch.h"
@@ -32,8 +33,23 @@ struct SoapCall {
 // application/soap+xml is SOAP 1.2 (any parameters); nullopt otherwise.
 std::optional<soap::SoapVersion> SoapVersionOf(std::string_view content_type);
 
+// What the operation read from one envelope: the request, and the value of
+// the IdempotencyKey SOAP header when the caller sent one (possibly empty).
+struct SoapOperation {
+  MigrationRequestInput input;
+  std::optional<std::string> idempotency_key;
+};
+
+// What the core made of it: the outcome to render; or, for an idempotent
+// replay, the answer kept for the key, sent byte for byte (`outcome` then
+// only records the replay, for logs and metrics).
+struct CoreAnswer {
+  MigrationOutcome outcome;
+  std::optional<StoredAnswer> replay;
+};
+
 // Runs the operation for a request that reached it. Called at most once.
-using MigrationCore = std::function<MigrationOutcome(const MigrationRequestInput&)>;
+using MigrationCore = std::function<CoreAnswer(const SoapOperation&)>;
 
 struct SoapAnswer {
   soap::HttpReply reply;
@@ -41,6 +57,11 @@ struct SoapAnswer {
   // core ran; nullopt when the envelope was refused with a SOAP Fault.
   std::optional<MigrationOutcome> outcome;
 };
+
+// What identifies one SOAP request for its idempotency key: its fields as
+// read (not the envelope's bytes, which carry a fresh UsernameToken nonce on
+// every retry), in a form no JSON body can take.
+std::string SoapIdempotencyText(const MigrationRequestInput& input);
 
 // Answers one POST /soap:
 //  - HTTP 200 with CreateVOIPMigrationWorkOrderResponse holding `success` or
@@ -55,7 +76,13 @@ struct SoapAnswer {
 //    are HTTP 500; SOAP 1.2 Sender faults 400, others 500. Fault strings
 //    are the adapter's own words, never gSOAP's or the program's internals.
 // Thread-safe (each thread parses on its own gSOAP context).
+// A replay is sent with the stored status and body, in the Content-Type of
+// the call's SOAP version.
 SoapAnswer ServeSoap(const SoapCall& call, const MigrationCore& core, const soap::SoapLimits& limits);
+
+// The response envelope of `outcome` in `version` (k11 or k12), as ServeSoap
+// would answer a request the core answered with it: HTTP 200.
+soap::HttpReply RenderSoapOutcome(soap::SoapVersion version, const MigrationOutcome& outcome);
 
 // A Client (1.1) / Sender (1.2) fault saying `reason` with `http_status`, in
 // the SOAP version `content_type` announces (1.1 when it announces none), for

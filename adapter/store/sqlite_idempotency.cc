@@ -1,5 +1,8 @@
 #include "adapter/store/sqlite_idempotency.h"
 
+#include <utility>
+#include <vector>
+
 #include <chrono>
 #include <mutex>
 
@@ -93,14 +96,24 @@ StoreStatus SqliteIdempotencyStore::Release(const std::string& key) {
   return std::nullopt;
 }
 
-StoreResult<int> SqliteIdempotencyStore::CompleteInterrupted(const StoredAnswer& answer) {
+StoreResult<int> SqliteIdempotencyStore::CompleteInterrupted(
+    const std::function<StoredAnswer(const std::string& fingerprint)>& answer_for) {
   std::lock_guard<std::mutex> lock(db_.mutex());
-  Statement complete(db_,
-                     "UPDATE idempotency SET state = 'done', http_status = ?1, body = ?2 WHERE state = 'running'");
-  if (!complete.Bind(1, std::int64_t{answer.http_status}).Bind(2, answer.body).Run()) {
-    return Failed("cannot complete interrupted idempotency keys");
+  Transaction transaction(db_);
+  if (!transaction.ok()) return Failed("cannot begin a transaction");
+  Statement running(db_, "SELECT key, fingerprint FROM idempotency WHERE state = 'running'");
+  std::vector<std::pair<std::string, std::string>> keys;
+  while (running.Step()) keys.emplace_back(running.Text(0), running.Text(1));
+  if (running.failed()) return Failed("cannot read interrupted idempotency keys");
+  Statement complete(db_, "UPDATE idempotency SET state = 'done', http_status = ?2, body = ?3 WHERE key = ?1");
+  for (const auto& [key, fingerprint] : keys) {
+    const StoredAnswer answer = answer_for(fingerprint);
+    if (!complete.Reset().Bind(1, key).Bind(2, std::int64_t{answer.http_status}).Bind(3, answer.body).Run()) {
+      return Failed("cannot complete interrupted idempotency keys");
+    }
   }
-  return db_.Changes();
+  if (!transaction.Commit()) return Failed("cannot commit interrupted idempotency keys");
+  return static_cast<int>(keys.size());
 }
 
 StoreResult<int> SqliteIdempotencyStore::DeleteExpired() {

@@ -25,9 +25,11 @@ class SqliteIdempotencyStore : public IdempotencyStore {
   StoreStatus Release(const std::string& key) override;
 
   // At start-up: keys still running were cut short by a crash; each gets
-  // `answer` (the outcome of its request is unknown), so that a retry is
-  // neither run again nor refused forever. Returns how many.
-  StoreResult<int> CompleteInterrupted(const StoredAnswer& answer);
+  // the answer `answer_for` gives for its fingerprint (the outcome of its
+  // request is unknown; the fingerprint says which face's format to answer
+  // in), so that a retry is neither run again nor refused forever. Returns
+  // how many.
+  StoreResult<int> CompleteInterrupted(const std::function<StoredAnswer(const std::string& fingerprint)>& answer_for);
   // Deletes expired keys. Returns how many.
   StoreResult<int> DeleteExpired();
 

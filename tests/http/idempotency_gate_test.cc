@@ -37,6 +37,31 @@ class IdempotencyGateTest : public ::testing::Test {
   IdempotencyGate gate_{&store_};
 };
 
+// A SOAP request's fingerprint is marked with its SOAP version; a JSON one is the bare SHA-256.
+TEST_F(IdempotencyGateTest, SoapFingerprintsAreMarkedWithTheirVersion) {
+  gate_.Begin("k", "abc", AnswerFormat::kSoap12);
+  EXPECT_EQ(store_.claimed_fingerprint, "soap12:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(AnswerFormatOf(store_.claimed_fingerprint), AnswerFormat::kSoap12);
+  gate_.Begin("k", "abc", AnswerFormat::kSoap11);
+  EXPECT_EQ(AnswerFormatOf(store_.claimed_fingerprint), AnswerFormat::kSoap11);
+  gate_.Begin("k", "abc");
+  EXPECT_EQ(AnswerFormatOf(store_.claimed_fingerprint), AnswerFormat::kJson);
+}
+
+// A key cut short by a crash is answered in its face's form: JSON 500, or a SOAP failure envelope.
+TEST(InterruptedAnswerTest, AnswersInTheFormOfTheFingerprint) {
+  const StoredAnswer json = InterruptedAnswerFor("ba7816bf");
+  EXPECT_EQ(json.http_status, 500);
+  EXPECT_EQ(json.body.rfind("{\"CreateVOIPMigrationWorkOrder\":{\"failure\"", 0), 0u) << json.body;
+  const StoredAnswer soap12 = InterruptedAnswerFor("soap12:ba7816bf");
+  EXPECT_EQ(soap12.http_status, 200);
+  EXPECT_NE(soap12.body.find("http://www.w3.org/2003/05/soap-envelope"), std::string::npos) << soap12.body;
+  EXPECT_NE(soap12.body.find("The adapter stopped while this request was being processed"), std::string::npos);
+  EXPECT_NE(soap12.body.find(":failure>"), std::string::npos);
+  const StoredAnswer soap11 = InterruptedAnswerFor("soap11:ba7816bf");
+  EXPECT_NE(soap11.body.find("http://schemas.xmlsoap.org/soap/envelope/"), std::string::npos) << soap11.body;
+}
+
 // An empty key is a 400 BUSINESS fault and the store is not asked.
 TEST_F(IdempotencyGateTest, EmptyKeyIsInvalid) {
   const auto decision = gate_.Begin("", "{}");

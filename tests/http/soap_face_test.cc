@@ -38,9 +38,10 @@ class SoapFaceTest : public ::testing::Test {
     const SoapCall call{body, content_type, std::move(soap_action)};
     SoapAnswer answer = ServeSoap(
         call,
-        [this](const MigrationRequestInput& input) {
-          inputs_.push_back(input);
-          return outcome_;
+        [this](const SoapOperation& operation) -> CoreAnswer {
+          inputs_.push_back(operation.input);
+          keys_.push_back(operation.idempotency_key);
+          return {outcome_, replay_};
         },
         limits_);
     EXPECT_EQ(answer.outcome.has_value(), !inputs_.empty());
@@ -52,7 +53,10 @@ class SoapFaceTest : public ::testing::Test {
     MigrationFlow flow(work_order_, midas_, outbox_);
     const SoapCall call{body, content_type, kQuotedAction};
     return ServeSoap(
-               call, [&flow](const MigrationRequestInput& input) { return flow.Run(input, CallContext{"c-1"}); },
+               call,
+               [&flow](const SoapOperation& operation) -> CoreAnswer {
+                 return {flow.Run(operation.input, CallContext{"c-1"}), std::nullopt};
+               },
                limits_)
         .reply;
   }
@@ -80,7 +84,9 @@ class SoapFaceTest : public ::testing::Test {
 
   soap::SoapLimits limits_{4096};
   MigrationOutcome outcome_ = SuccessOutcome();
+  std::optional<StoredAnswer> replay_;  // what the core answers as a replay, when set
   std::vector<MigrationRequestInput> inputs_;
+  std::vector<std::optional<std::string>> keys_;  // the IdempotencyKey header of each call
   testing::FakeWorkOrderSystem work_order_;
   testing::FakeMidas midas_;
   testing::FakeOutbox outbox_;
@@ -359,6 +365,72 @@ TEST(SoapVersionOfTest, RecognisesBothSoapMediaTypes) {
   EXPECT_EQ(SoapVersionOf("application/soap+xml;charset=utf-8;action=\"x\""), soap::SoapVersion::k12);
   EXPECT_EQ(SoapVersionOf("application/xml"), std::nullopt);
   EXPECT_EQ(SoapVersionOf(""), std::nullopt);
+}
+
+// The IdempotencyKey SOAP header reaches the core with the request; without it the core gets none.
+TEST_F(SoapFaceTest, IdempotencyKeyHeaderReachesTheCore) {
+  Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs, "<v:IdempotencyKey>k-1</v:IdempotencyKey>"));
+  Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs));
+  ASSERT_EQ(keys_.size(), 2u);
+  EXPECT_EQ(keys_[0], "k-1");
+  EXPECT_EQ(keys_[1], std::nullopt);
+}
+
+// A caller may mark the IdempotencyKey block mustUnderstand: it is understood, so no MustUnderstand fault.
+TEST_F(SoapFaceTest, IdempotencyKeyMarkedMustUnderstandIsUnderstood) {
+  const auto reply = Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs,
+                                        "<v:IdempotencyKey env:mustUnderstand=\"1\">k-4</v:IdempotencyKey>"));
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  ASSERT_EQ(keys_.size(), 1u);
+  EXPECT_EQ(keys_[0], "k-4");
+}
+
+// A replay from the core is sent as kept, in the call's SOAP version's Content-Type, and nothing is rendered.
+TEST_F(SoapFaceTest, ReplayIsSentAsKept) {
+  replay_ = StoredAnswer{200, "<kept answer/>"};
+  const auto reply = Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap12EnvelopeNs,
+                                        "<v:IdempotencyKey>k-2</v:IdempotencyKey>"),
+                           kSoap12);
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.content_type, "application/soap+xml; charset=utf-8");
+  EXPECT_EQ(reply.body, "<kept answer/>");
+  EXPECT_EQ(inputs_.size(), 1u);
+}
+
+// The answer to a keyed request carries no SOAP header (gSOAP would echo the request's).
+TEST_F(SoapFaceTest, AnswerEchoesNoHeader) {
+  const auto reply = Serve(
+      SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs, "<v:IdempotencyKey>k-3</v:IdempotencyKey>"));
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body.find("IdempotencyKey"), std::string::npos) << reply.body;
+  EXPECT_EQ(reply.body.find("Header"), std::string::npos) << reply.body;
+}
+
+// Requests are told apart by their fields as read: same fields give the same text, another value or kind another.
+TEST(SoapIdempotencyTextTest, DependsOnTheFieldsOnly) {
+  MigrationRequestInput a;
+  a.telephone_number = FieldInput::Text("447874384949");
+  a.account_identification = {FieldInput::Kind::kObject, {}};
+  a.account_number = FieldInput::Text("123456789");
+  a.site_reference = FieldInput::Text("42");
+  MigrationRequestInput b = a;
+  EXPECT_EQ(SoapIdempotencyText(a), SoapIdempotencyText(b));
+  b.account_number = FieldInput::Text("123456780");
+  EXPECT_NE(SoapIdempotencyText(a), SoapIdempotencyText(b));
+  b = a;
+  b.telephone_number = FieldInput::Null();
+  MigrationRequestInput c = a;
+  c.telephone_number = FieldInput::Text("");
+  EXPECT_NE(SoapIdempotencyText(b), SoapIdempotencyText(c));
+}
+
+// RenderSoapOutcome gives the envelope ServeSoap answers for that outcome.
+TEST_F(SoapFaceTest, RenderSoapOutcomeMatchesServedAnswer) {
+  const auto served = Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs));
+  const auto rendered = RenderSoapOutcome(soap::SoapVersion::k11, outcome_);
+  EXPECT_EQ(rendered.status, 200);
+  EXPECT_EQ(rendered.content_type, served.content_type);
+  EXPECT_EQ(rendered.body, served.body);
 }
 
 }  // namespace

@@ -74,14 +74,24 @@ TEST_F(SqliteIdempotencyTest, ExpiredKeyIsNewAgain) {
   EXPECT_EQ(std::get<int>(store_->DeleteExpired()), 1);
 }
 
-// Keys left running by a crash get the given answer and then replay it.
-TEST_F(SqliteIdempotencyTest, InterruptedKeysReplayTheGivenAnswer) {
-  ClaimOf("k1", "fp");
-  EXPECT_EQ(std::get<int>(store_->CompleteInterrupted({500, "unknown"})), 1);
-  const Claim claim = ClaimOf("k1", "fp");
-  EXPECT_EQ(claim.result, ClaimResult::kReplay);
-  EXPECT_EQ(claim.answer->http_status, 500);
-  EXPECT_EQ(claim.answer->body, "unknown");
+// Keys left running by a crash get the answer given for their fingerprint, and then replay it.
+TEST_F(SqliteIdempotencyTest, InterruptedKeysReplayTheAnswerForTheirFingerprint) {
+  ClaimOf("k1", "fp-json");
+  ClaimOf("k2", "soap11:fp");
+  ClaimOf("k3", "fp-done");
+  store_->Complete("k3", {200, "kept"});
+  const auto answer_for = [](const std::string& fingerprint) {
+    return fingerprint.rfind("soap11:", 0) == 0 ? StoredAnswer{200, "<soap/>"} : StoredAnswer{500, "unknown"};
+  };
+  EXPECT_EQ(std::get<int>(store_->CompleteInterrupted(answer_for)), 2);
+  const Claim json = ClaimOf("k1", "fp-json");
+  EXPECT_EQ(json.result, ClaimResult::kReplay);
+  EXPECT_EQ(json.answer->http_status, 500);
+  EXPECT_EQ(json.answer->body, "unknown");
+  const Claim soap = ClaimOf("k2", "soap11:fp");
+  EXPECT_EQ(soap.answer->http_status, 200);
+  EXPECT_EQ(soap.answer->body, "<soap/>");
+  EXPECT_EQ(ClaimOf("k3", "fp-done").answer->body, "kept");
 }
 
 }  // namespace
