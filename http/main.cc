@@ -15,6 +15,7 @@
 #include "adapter/log.h"
 #include "adapter/migration_flow.h"
 #include "adapter/outbox_relay.h"
+#include "adapter/store/wal_checkpointer.h"
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
 #include "adapter/store/database_health.h"
@@ -29,6 +30,9 @@
 #include "sim/simulators.h"
 
 namespace {
+
+// How often the WAL is copied back into the database file, beside the requests.
+constexpr std::chrono::milliseconds kCheckpointInterval{100};
 
 // Blocks SIGINT/SIGTERM in every thread started after this, so that main can
 // wait for them with sigwait.
@@ -173,6 +177,14 @@ int main(int argc, char** argv) {
                                                                          : voip::store::SyncMode::kNormal,
                                                                      &store_error)
                                 : nullptr;
+  // Checkpoints beside the requests, not inside their commits (adapter/store/wal_checkpointer.h).
+  auto checkpointer = database ? voip::store::WalCheckpointer::Start(config.database,
+                                                                     config.database_sync_full
+                                                                         ? voip::store::SyncMode::kFull
+                                                                         : voip::store::SyncMode::kNormal,
+                                                                     kCheckpointInterval, &store_error)
+                               : nullptr;
+  if (database && !checkpointer) database.reset();  // reported below with store_error
   voip::store::SqliteOutboxOptions outbox_options;
   outbox_options.retry = {std::chrono::milliseconds(config.outbox_retry_base_ms),
                           std::chrono::milliseconds(config.outbox_retry_cap_ms)};

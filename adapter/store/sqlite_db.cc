@@ -27,12 +27,12 @@ std::unique_ptr<SqliteDatabase> SqliteDatabase::Open(const std::string& path, Sy
     *error = "cannot put the database '" + path + "' in WAL mode: " + database->LastError();
     return nullptr;
   }
-  // Checkpoints (the WAL copied back into the database file, with an fsync of
-  // each) run inside the commit that crosses wal_autocheckpoint pages, holding
-  // the database for every request meanwhile. The same few pages are rewritten
-  // by every request, so a checkpoint costs about the same for 1,000 or 10,000
-  // WAL pages: every 10,000 pages (a WAL of up to ~40 MiB) makes them ten times
-  // rarer. Durability is the commit's, not the checkpoint's.
+  // A checkpoint (the WAL copied back into the database file, with an fsync of
+  // each) runs inside the commit that crosses wal_autocheckpoint pages, holding
+  // the database for every request meanwhile. The adapter checkpoints from its
+  // own thread instead (wal_checkpointer.h); 10,000 pages (a WAL of up to
+  // ~40 MiB) is only the backstop for when that one falls behind, and for the
+  // operator's subcommands. Durability is the commit's, not the checkpoint's.
   const char* pragmas = sync == SyncMode::kFull
                             ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;"
                             : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;";
