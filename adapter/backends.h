@@ -3,6 +3,7 @@
 // code that sees generated types or soap->error codes. Fakes live in tests/.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,13 @@ enum class Backend { kWorkOrder, kMidas };
 // Per-call information passed to a backend.
 struct CallContext {
   std::string correlation_id;  // sent in the body (correlationId) and as X-Correlation-ID
+  // The whole request's deadline (request-deadline-ms from its start): every
+  // backend call's time-outs are clamped to what remains, and no retry starts
+  // after it. Unset (the relay's deliveries): each call has its own time-outs only.
+  std::optional<std::chrono::steady_clock::time_point> deadline{};
+
+  // What remains until the deadline (negative once passed); nullopt without one.
+  std::optional<std::chrono::milliseconds> Remaining() const;
 };
 
 // How a backend call failed. The kind says what is known about the outcome.

@@ -291,6 +291,11 @@ const std::vector<Setting>& Settings() {
        "Requests processed at once (calling the backends); one beyond that is answered at once with 503 "
        "and Retry-After, calling nothing. 0: as many as there are threads. Default 0.",
        IntIn(0, 100000, [](Config& c, long v) { c.max_in_flight = static_cast<int>(v); })},
+      {"request-deadline-ms", "MS",
+       "Deadline of a whole request from when it is read: each backend call's time-outs are clamped to what "
+       "remains, no retry starts after it, and MIDAS is not called once it has passed (the update is left "
+       "pending for the relay). Default 15000.",
+       IntIn(1, 3600000, [](Config& c, long v) { c.request_deadline_ms = static_cast<int>(v); })},
       {"max-body-bytes", "N", "Largest request body accepted; larger ones get 413. Default 65536.",
        IntIn(256, 16 * 1024 * 1024, [](Config& c, long v) { c.max_body_bytes = static_cast<std::size_t>(v); })},
       {"keep-alive-max-count", "N", "Requests served on one client connection before it is closed. "

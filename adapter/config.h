@@ -67,6 +67,7 @@ struct Config {
   int threads = 64;                    // HTTP worker threads (one per concurrent connection)
   int max_queued_connections = 64;     // accepted connections waiting for a worker; beyond: a fast 503
   int max_in_flight = 0;               // requests running the core at once (0: as many as threads)
+  int request_deadline_ms = 15000;     // a whole request, every backend call and retry included
   std::size_t max_body_bytes = 64 * 1024;
   int keep_alive_max_count = 10000;    // requests per client connection
   int keep_alive_timeout_s = 30;       // idle client connection

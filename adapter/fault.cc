@@ -126,6 +126,11 @@ Fault MidasNotCalledFault(bool work_order_created, MidasFollowUp follow_up) {
       work_order_created, follow_up);
 }
 
+Fault MidasDeadlineFault(bool work_order_created, MidasFollowUp follow_up) {
+  return ForMidasUpdate(SystemFault("MIDAS was not called: the request's deadline had passed"), work_order_created,
+                        follow_up);
+}
+
 Fault OverloadedFault() {
   return SystemFault(
       "The adapter is overloaded: too many requests are being processed at once; nothing was sent, so the "

@@ -88,6 +88,10 @@ Fault CircuitOpenFault(Backend backend);
 // because MIDAS's circuit breaker is open; worded like MidasUpdateFault.
 Fault MidasNotCalledFault(bool work_order_created, MidasFollowUp follow_up);
 
+// The fault entry for a MIDAS update not attempted during the request because
+// the request's deadline had passed; worded like MidasUpdateFault.
+Fault MidasDeadlineFault(bool work_order_created, MidasFollowUp follow_up);
+
 // The fault entry when the adapter sheds load (too many requests or
 // connections at once): nothing was sent (503 with Retry-After).
 Fault OverloadedFault();

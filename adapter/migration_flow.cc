@@ -131,6 +131,15 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
   if (recorded) outcome.store_error = recorded->message;
   outcome.work_order_outcome_unknown = state == WorkOrderState::kUnknown;
 
+  const auto remaining = context.Remaining();
+  if (remaining && remaining->count() <= 0) {
+    // No time left for MIDAS: the relay delivers the update.
+    outcome.midas_deadline_passed = true;
+    if (!recorded) outbox_.MarkAttemptFailed(entry, "not attempted: the request's deadline had passed");
+    outcome.midas_follow_up = recorded ? MidasFollowUp::kNotKept : MidasFollowUp::kPending;
+    outcome.faults.push_back(MidasDeadlineFault(outcome.order_number.has_value(), outcome.midas_follow_up));
+    return outcome;
+  }
   const CircuitBreaker::Permit midas_permit = Admit(breakers_.midas);
   if (!midas_permit.allowed) {
     // Not attempted now: the relay delivers it once MIDAS is trusted again.

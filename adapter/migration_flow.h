@@ -39,6 +39,8 @@ struct MigrationOutcome {
   // or the MIDAS update was left to the relay without a synchronous attempt.
   bool work_order_circuit_open = false;
   bool midas_circuit_open = false;
+  // The request's deadline had passed before MIDAS's turn: left to the relay.
+  bool midas_deadline_passed = false;
   // Set when the answer invites a retry after this long (the Retry-After header).
   std::optional<std::chrono::milliseconds> retry_after;
   std::optional<OutboxEntryId> outbox_entry;  // the journal entry of the attempt, when one was written

@@ -73,6 +73,7 @@ nlohmann::json Describe(const voip::Config& config) {
           {"threads", config.threads},
           {"maxQueuedConnections", config.max_queued_connections},
           {"maxInFlight", config.max_in_flight},
+          {"requestDeadlineMs", config.request_deadline_ms},
           {"maxBodyBytes", config.max_body_bytes},
           {"logLevel", config.log_level},
           {"tls", !config.tls_cert_file.empty()},

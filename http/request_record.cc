@@ -23,7 +23,7 @@ const char* MidasFollowUpName(MidasFollowUp follow_up) {
 LogLevel LevelFor(const MigrationOutcome& outcome, int http_status) {
   if (outcome.store_error) return LogLevel::kError;  // a durability promise could not be kept
   const bool backend_trouble = outcome.work_order_error || outcome.midas_error || outcome.work_order_circuit_open ||
-                               outcome.midas_circuit_open;
+                               outcome.midas_circuit_open || outcome.midas_deadline_passed;
   if (http_status >= 500 && !backend_trouble) return LogLevel::kError;
   if (backend_trouble) return LogLevel::kWarn;
   return LogLevel::kInfo;
@@ -61,6 +61,10 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
     fields["midasUpdate"] = MidasFollowUpName(outcome.midas_follow_up);
   }
   if (outcome.work_order_circuit_open) fields["workOrderCircuit"] = "open";
+  if (outcome.midas_deadline_passed) {
+    fields["midasSkipped"] = "deadline";
+    fields["midasUpdate"] = MidasFollowUpName(outcome.midas_follow_up);
+  }
   if (outcome.midas_circuit_open) {
     fields["midasCircuit"] = "open";
     fields["midasUpdate"] = MidasFollowUpName(outcome.midas_follow_up);

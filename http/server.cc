@@ -204,7 +204,7 @@ class AdapterServer::Impl {
   void HandleCreate(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     const auto start = std::chrono::steady_clock::now();
     const Metrics::InFlight in_flight(metrics_);
-    const CallContext context{CorrelationIdFor(req.get_header_value(kCorrelationHeader))};
+    const CallContext context{CorrelationIdFor(req.get_header_value(kCorrelationHeader)), Deadline(start)};
     MigrationOutcome outcome;
     std::string body;
     std::variant<MigrationRequestInput, Fault> parsed = Fault{};
@@ -273,7 +273,7 @@ class AdapterServer::Impl {
   void HandleSoap(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     const auto start = std::chrono::steady_clock::now();
     const Metrics::InFlight in_flight(metrics_);
-    const CallContext context{CorrelationIdFor(req.get_header_value(kCorrelationHeader))};
+    const CallContext context{CorrelationIdFor(req.get_header_value(kCorrelationHeader)), Deadline(start)};
     const std::string content_type = req.get_header_value("Content-Type");
     std::string body;
     std::optional<MigrationRequestInput> input;
@@ -377,6 +377,11 @@ class AdapterServer::Impl {
     res.set_header(kCorrelationHeader, correlation_id);
     SetRetryAfter(outcome, res);
     res.set_content(RenderJson(outcome), kJson);
+  }
+
+  // The request's deadline, counted from when its handler started.
+  std::chrono::steady_clock::time_point Deadline(std::chrono::steady_clock::time_point start) const {
+    return start + std::chrono::milliseconds(config_.request_deadline_ms);
   }
 
   static void SetRetryAfter(const MigrationOutcome& outcome, httplib::Response& res) {

@@ -3,6 +3,11 @@
 
 namespace voip {
 
+std::optional<std::chrono::milliseconds> CallContext::Remaining() const {
+  if (!deadline) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+}
+
 bool BackendError::NothingWasDone() const { return kind == BackendErrorKind::kConnectFailed; }
 
 const char* BackendErrorKindName(BackendErrorKind kind) {

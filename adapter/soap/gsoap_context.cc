@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -37,6 +38,9 @@ struct PooledContext {
   // until then.
   std::chrono::milliseconds timeout{0};
   std::chrono::steady_clock::time_point deadline{};
+  // The request's deadline for the current exchange (CallContext::deadline),
+  // which the exchange's deadline never passes.
+  std::optional<std::chrono::steady_clock::time_point> request_deadline;
 };
 
 namespace {
@@ -95,6 +99,7 @@ SOAP_SOCKET TracedOpen(struct ::soap* soap, const char* endpoint, const char* ho
   if (!ctx->trace.connect_failed) {
     ctx->connections_opened->fetch_add(1, std::memory_order_relaxed);
     ctx->deadline = std::chrono::steady_clock::now() + ctx->timeout;
+    if (ctx->request_deadline) ctx->deadline = std::min(ctx->deadline, *ctx->request_deadline);
   }
   return socket;
 }
@@ -241,9 +246,25 @@ const char* ContextLease::endpoint() const { return pool_->endpoint().url.c_str(
 
 const CallTrace& ContextLease::trace() const { return context_->trace; }
 
-void ContextLease::BeginExchange(const std::string& extra_header) {
+void ContextLease::BeginExchange(const std::string& extra_header,
+                                 std::optional<std::chrono::steady_clock::time_point> request_deadline) {
   context_->trace = CallTrace{};
-  context_->deadline = std::chrono::steady_clock::now() + context_->timeout;
+  const auto now = std::chrono::steady_clock::now();
+  context_->deadline = now + context_->timeout;
+  context_->request_deadline = request_deadline;
+  // Connect and send never wait past the request's deadline either.
+  const BackendEndpoint& limits = pool_->endpoint();
+  int connect_ms = limits.connect_timeout_ms;
+  int send_ms = limits.timeout_ms;
+  if (request_deadline) {
+    context_->deadline = std::min(context_->deadline, *request_deadline);
+    const int left = static_cast<int>(
+        std::max<long long>(1, std::chrono::ceil<std::chrono::milliseconds>(*request_deadline - now).count()));
+    connect_ms = std::min(connect_ms, left);
+    send_ms = std::min(send_ms, left);
+  }
+  context_->soap->connect_timeout = GsoapTimeout(connect_ms);
+  context_->soap->send_timeout = GsoapTimeout(send_ms);
   context_->carry.clear();
   context_->extra_header.clear();
   for (char c : extra_header) {

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -67,8 +69,11 @@ class ContextLease {
 
   // Prepares the next exchange: clears the trace, sets the one extra HTTP
   // header line ("Name: value"; CR and LF are removed), or none when empty,
-  // and the endpoint's HTTP Basic credentials when it has a username.
-  void BeginExchange(const std::string& extra_header);
+  // and the endpoint's HTTP Basic credentials when it has a username. Its
+  // connect, send and answer time-outs are clamped to `request_deadline`
+  // when one is given (at least 1 ms each).
+  void BeginExchange(const std::string& extra_header,
+                     std::optional<std::chrono::steady_clock::time_point> request_deadline = std::nullopt);
   // Closes the connection now, so the next exchange opens a new one.
   void CloseConnection();
 

@@ -11,6 +11,8 @@ namespace {
 
 constexpr std::size_t kMaxCorrelationIdBytes = 64;  // midas:CorrelationId maxLength
 constexpr std::size_t kMaxReasonChars = 512;        // midas:Reason maxLength
+// Less than this left of the request's deadline: no repeat on a new connection.
+constexpr std::chrono::milliseconds kMinRepeatTime{100};
 
 midas__MigrationStatus ToWire(MigrationStatus status) {
   switch (status) {
@@ -64,9 +66,9 @@ struct Attempt {
 };
 
 Attempt UpdateOnce(soap::ContextLease& lease, _midas__UpdateCustomerMigrationStatusRequest& body,
-                   const std::string& extra_header, bool may_repeat) {
+                   const std::string& extra_header, const CallContext& context, bool may_repeat) {
   MidasCustomerBindingProxy proxy(lease.soap(), lease.endpoint());
-  lease.BeginExchange(extra_header);
+  lease.BeginExchange(extra_header, context.deadline);
   if (proxy.send_UpdateCustomerMigrationStatus(nullptr, nullptr, &body) != SOAP_OK) {
     if (may_repeat && StaleKeptConnection(lease.trace(), soap::ExchangePhase::kSend)) return {};
     return {soap::ClassifyExchangeFailure(lease, soap::ExchangePhase::kSend)};
@@ -119,12 +121,16 @@ BackendResult<MidasAcknowledged> GsoapMidas::UpdateCustomerMigrationStatus(
 
   const std::string extra_header =
       correlation_id.empty() ? "" : "X-Correlation-ID: " + correlation_id;
-  Attempt attempt = UpdateOnce(lease, body, extra_header, /*may_repeat=*/true);
+  // The repeat on a new connection only when the request's deadline leaves
+  // time for it.
+  const auto remaining = context.Remaining();
+  const bool may_repeat = !remaining || *remaining >= kMinRepeatTime;
+  Attempt attempt = UpdateOnce(lease, body, extra_header, context, may_repeat);
   if (!attempt.result) {
     lease.CloseConnection();
     soap_destroy(lease.soap());
     soap_end(lease.soap());
-    attempt = UpdateOnce(lease, body, extra_header, /*may_repeat=*/false);
+    attempt = UpdateOnce(lease, body, extra_header, context, /*may_repeat=*/false);
   }
   return std::move(*attempt.result);
 }

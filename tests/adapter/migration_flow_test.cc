@@ -270,6 +270,33 @@ TEST_F(MigrationFlowTest, TimeoutIsJournalledAsUnknown) {
   EXPECT_FALSE(entry.update.order_number.has_value());
 }
 
+// The request's deadline passed during the work-order call: MIDAS is not called, the update is
+// left pending for the relay, and the consumer is told so.
+TEST_F(MigrationFlowTest, DeadlinePassedLeavesMidasToTheRelay) {
+  work_order_.WillAnswer(WorkOrderCreated{"WO1000000001"});
+  CallContext late{"corr-1", std::chrono::steady_clock::now() - std::chrono::milliseconds(1)};
+  const MigrationOutcome outcome = flow_.Run(ValidInput(), late);
+  EXPECT_EQ(outcome.order_number, "WO1000000001");
+  ASSERT_EQ(outcome.faults.size(), 1u);
+  EXPECT_EQ(outcome.faults[0], MidasDeadlineFault(true, MidasFollowUp::kPending));
+  EXPECT_TRUE(outcome.midas_deadline_passed);
+  EXPECT_FALSE(outcome.midas_called);
+  EXPECT_TRUE(midas_.updates().empty());
+  EXPECT_EQ(outbox_.calls(), (std::vector<std::string>{"Journal", "RecordOutcome", "MarkAttemptFailed"}));
+}
+
+// With time left, MIDAS is called as usual and gets the request's deadline.
+TEST_F(MigrationFlowTest, DeadlineIsPassedToBothBackends) {
+  work_order_.WillAnswer(WorkOrderCreated{"WO1"});
+  midas_.WillAnswer(MidasAcknowledged{});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  flow_.Run(ValidInput(), CallContext{"corr-1", deadline});
+  ASSERT_EQ(work_order_.contexts().size(), 1u);
+  ASSERT_EQ(midas_.contexts().size(), 1u);
+  EXPECT_EQ(work_order_.contexts()[0].deadline, deadline);
+  EXPECT_EQ(midas_.contexts()[0].deadline, deadline);
+}
+
 // ----- circuit breakers ---------------------------------------------------------
 
 // The flow with a breaker on each backend (open after 2 unhealthy calls, for 30 s).
