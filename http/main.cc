@@ -282,7 +282,9 @@ int main(int argc, char** argv) {
   logger.Log(voip::LogLevel::kInfo, "stop",
              {{"signal", signal_number},
               {"backendConnectionsOpened",
-               {{"workOrder", work_order.ConnectionsOpened()}, {"midas", midas.ConnectionsOpened()}}}});
+               {{"workOrder", work_order.ConnectionsOpened()}, {"midas", midas.ConnectionsOpened()}}},
+              {"staleConnectionsReplaced",
+               {{"workOrder", work_order.StaleConnectionsReplaced()}, {"midas", midas.StaleConnectionsReplaced()}}}});
   if (simulators) simulators->Stop();
   return 0;
 }

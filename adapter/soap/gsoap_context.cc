@@ -23,6 +23,7 @@ namespace voip::soap {
 struct PooledContext {
   struct ::soap* soap = nullptr;
   std::atomic<std::uint64_t>* connections_opened = nullptr;  // the pool's counter
+  std::atomic<std::uint64_t>* closed_stale_connections = nullptr;  // the pool's counter
   CallTrace trace;
   std::string extra_header;  // soap->http_extra_header points into it during an exchange
   // gSOAP's own I/O functions, called by the hooks.
@@ -249,6 +250,21 @@ const CallTrace& ContextLease::trace() const { return context_->trace; }
 void ContextLease::BeginExchange(const std::string& extra_header,
                                  std::optional<std::chrono::steady_clock::time_point> request_deadline) {
   context_->trace = CallTrace{};
+  // A kept connection the backend closed (or reset) while it was idle is
+  // closed here, before anything is sent on it, so that the exchange opens a
+  // new one. gSOAP's own check before reuse (soap_connect_command ->
+  // soap->fpoll) does the same; this one does not depend on it. A close that
+  // arrives after this check is seen by the send or the answer: classified
+  // as usual, and a create is never repeated (see work_order_client.h).
+  struct ::soap* soap = context_->soap;
+  if (soap_valid_socket(soap->socket)) {
+    char byte;
+    const ssize_t peeked = ::recv(soap->socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+      soap_force_closesock(soap);
+      context_->closed_stale_connections->fetch_add(1, std::memory_order_relaxed);
+    }
+  }
   const auto now = std::chrono::steady_clock::now();
   context_->deadline = now + context_->timeout;
   context_->request_deadline = request_deadline;
@@ -305,6 +321,7 @@ PooledContext* ContextPool::NewContext() {
   }
   soap->user = ctx;
   ctx->connections_opened = &connections_opened_;
+  ctx->closed_stale_connections = &closed_stale_connections_;
   ctx->timeout = std::chrono::milliseconds(std::max(1, endpoint_.timeout_ms));
   if (!ConfigureTls(soap, endpoint_)) {
     soap_free(soap);

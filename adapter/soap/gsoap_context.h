@@ -67,7 +67,8 @@ class ContextLease {
   const char* endpoint() const;
   const CallTrace& trace() const;
 
-  // Prepares the next exchange: clears the trace, sets the one extra HTTP
+  // Prepares the next exchange: closes a kept connection the backend has
+  // closed while idle (so that a new one is opened), clears the trace, sets the one extra HTTP
   // header line ("Name: value"; CR and LF are removed), or none when empty,
   // and the endpoint's HTTP Basic credentials when it has a username. Its
   // connect, send and answer time-outs are clamped to `request_deadline`
@@ -105,6 +106,11 @@ class ContextPool {
   // operators and the benchmark: with keep-alive working this stays near the
   // number of concurrent callers while the number of calls grows.
   std::uint64_t ConnectionsOpened() const { return connections_opened_.load(std::memory_order_relaxed); }
+  // Kept connections found closed by the backend before an exchange, and
+  // replaced before anything was sent on them.
+  std::uint64_t StaleConnectionsReplaced() const {
+    return closed_stale_connections_.load(std::memory_order_relaxed);
+  }
   const BackendEndpoint& endpoint() const { return endpoint_; }
 
  private:
@@ -116,6 +122,7 @@ class ContextPool {
   mutable std::mutex mutex_;
   std::vector<PooledContext*> idle_;
   std::atomic<std::uint64_t> connections_opened_{0};
+  std::atomic<std::uint64_t> closed_stale_connections_{0};
 };
 
 // Where an exchange failed: in the proxy's send_X step (connect + request) or

@@ -23,6 +23,8 @@ class GsoapMidas : public Midas {
 
   // TCP connections opened to the backend so far (see ContextPool).
   std::uint64_t ConnectionsOpened() const { return pool_.ConnectionsOpened(); }
+  // Kept connections MIDAS had closed while idle, replaced before sending.
+  std::uint64_t StaleConnectionsReplaced() const { return pool_.StaleConnectionsReplaced(); }
 
  private:
   soap::ContextPool pool_;

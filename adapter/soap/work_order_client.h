@@ -26,6 +26,8 @@ class GsoapWorkOrderSystem : public WorkOrderSystem {
 
   // TCP connections opened to the backend so far (see ContextPool).
   std::uint64_t ConnectionsOpened() const { return pool_.ConnectionsOpened(); }
+  // Kept connections the backend had closed while idle, replaced before sending.
+  std::uint64_t StaleConnectionsReplaced() const { return pool_.StaleConnectionsReplaced(); }
 
  private:
   soap::ContextPool pool_;

@@ -5,6 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <pugixml.hpp>
@@ -483,6 +488,96 @@ TEST_F(soapWorkOrderClient, CreateIsNeverRetriedOnClosedKeptConnection) {
   const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kTimeout);
   EXPECT_EQ(backend_.Requests().size(), 2u);
+}
+
+// A loopback backend that answers each request with keep-alive, then closes
+// the connection once it has been idle for 100 ms (as servers with a short
+// keep-alive time-out do). Counts connections, requests and idle closes.
+class IdleClosingBackend {
+ public:
+  explicit IdleClosingBackend(std::string answer) : answer_(std::move(answer)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    ::listen(listener_, 8);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~IdleClosingBackend() {
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    thread_.join();
+  }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/workorder"; }
+  int connections() const { return connections_; }
+  int requests() const { return requests_; }
+  int idle_closes() const { return idle_closes_; }
+
+ private:
+  // One request: the head, then Content-Length bytes of body. False when the
+  // connection was idle for 100 ms (or closed) before a whole request came.
+  static bool ReadRequest(int connection) {
+    std::string received;
+    char buffer[4096];
+    for (;;) {
+      const std::size_t head_end = received.find("\r\n\r\n");
+      if (head_end != std::string::npos) {
+        const std::size_t at = received.find("Content-Length: ");
+        const std::size_t body = at == std::string::npos ? 0 : std::stoul(received.substr(at + 16));
+        if (received.size() >= head_end + 4 + body) return true;
+      }
+      const ssize_t n = ::recv(connection, buffer, sizeof buffer, 0);
+      if (n <= 0) return false;
+      received.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+
+  void Serve() {
+    for (;;) {
+      const int connection = ::accept(listener_, nullptr, nullptr);
+      if (connection < 0) return;
+      ++connections_;
+      timeval idle{0, 100 * 1000};
+      ::setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
+      while (ReadRequest(connection)) {
+        ++requests_;
+        const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: " +
+                                  std::to_string(answer_.size()) + "\r\n\r\n" + answer_;
+        ::send(connection, reply.data(), reply.size(), MSG_NOSIGNAL);
+      }
+      ::close(connection);
+      ++idle_closes_;
+    }
+  }
+
+  const std::string answer_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<int> connections_{0};
+  std::atomic<int> requests_{0};
+  std::atomic<int> idle_closes_{0};
+  std::thread thread_;
+};
+
+// A kept connection the backend closed while idle is detected and replaced before sending:
+// the next create succeeds on a new connection, and each call sent exactly one create.
+TEST(soapWorkOrderClientKeepAlive, ConnectionClosedWhileIdleIsReplacedBeforeSending) {
+  IdleClosingBackend backend(Created("WO-1").body);
+  GsoapWorkOrderSystem client(Endpoint(backend.Url()));
+  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(Request(), Context())));
+  for (int i = 0; i < 500 && backend.idle_closes() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // until the backend closed it
+  }
+  ASSERT_EQ(backend.idle_closes(), 1);
+  const auto second = client.CreateMigrationWorkOrder(Request(), Context());
+  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(second)) << ErrorOf(second).diagnostic;
+  EXPECT_EQ(backend.requests(), 2);
+  EXPECT_EQ(backend.connections(), 2);
+  EXPECT_EQ(client.StaleConnectionsReplaced(), 1u);
 }
 
 // Markup characters and non-ASCII text are escaped on the way out and decoded on the way in.
