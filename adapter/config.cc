@@ -90,6 +90,36 @@ Apply Password(BackendEndpoint Config::*endpoint) {
   };
 }
 
+Apply WsseUser(BackendEndpoint Config::*endpoint) {
+  return [endpoint](Config& config, const std::string& text) -> std::optional<std::string> {
+    if (text.empty()) return "must be non-empty";
+    (config.*endpoint).wsse_user = text;
+    return std::nullopt;
+  };
+}
+
+Apply WssePassword(BackendEndpoint Config::*endpoint) {
+  return [endpoint](Config& config, const std::string& reference) -> std::optional<std::string> {
+    auto secret = ResolveSecret(reference);
+    if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
+    (config.*endpoint).wsse_password = std::get<std::string>(secret);
+    return std::nullopt;
+  };
+}
+
+Apply WssePasswordTypeOf(BackendEndpoint Config::*endpoint) {
+  return [endpoint](Config& config, const std::string& text) -> std::optional<std::string> {
+    if (text == "digest") {
+      (config.*endpoint).wsse_password_type = WssePasswordType::kDigest;
+    } else if (text == "text") {
+      (config.*endpoint).wsse_password_type = WssePasswordType::kText;
+    } else {
+      return "must be digest or text, got '" + text + "'";
+    }
+    return std::nullopt;
+  };
+}
+
 // A file that must be readable at start-up (a certificate, a key).
 Apply ReadableFile(std::string BackendEndpoint::*field, BackendEndpoint Config::*endpoint) {
   return [field, endpoint](Config& config, const std::string& path) -> std::optional<std::string> {
@@ -244,6 +274,16 @@ const std::vector<Setting>& Settings() {
        Username(&Config::work_order)},
       {"workorder-password", "env:NAME|file:PATH", "SECRET. HTTP Basic password for the work-order system.",
        Password(&Config::work_order)},
+      {"workorder-wsse-user", "USER", "WS-Security UsernameToken user name sent in the SOAP Header of every call "
+                                  "to the work-order system (needs workorder-wsse-password).",
+       WsseUser(&Config::work_order)},
+      {"workorder-wsse-password", "env:NAME|file:PATH", "SECRET. WS-Security UsernameToken password for the work-order system.",
+       WssePassword(&Config::work_order)},
+      {"workorder-wsse-password-type", "digest|text",
+       "How the UsernameToken carries the password: digest (PasswordDigest: Base64(SHA-1(nonce + created + "
+       "password))) or text (PasswordText, the password itself; only with an https:// workorder-url). "
+       "Default digest.",
+       WssePasswordTypeOf(&Config::work_order)},
       {"workorder-ca-file", "PEM", "CA certificate(s) trusted for an https:// work-order URL (only these); "
                                    "default: the system's CAs. Host names are always checked.",
        ReadableFile(&BackendEndpoint::ca_file, &Config::work_order)},
@@ -273,6 +313,16 @@ const std::vector<Setting>& Settings() {
       {"midas-username", "USER", "HTTP Basic user name sent to MIDAS (needs midas-password).",
        Username(&Config::midas)},
       {"midas-password", "env:NAME|file:PATH", "SECRET. HTTP Basic password for MIDAS.", Password(&Config::midas)},
+      {"midas-wsse-user", "USER", "WS-Security UsernameToken user name sent in the SOAP Header of every call "
+                                  "to MIDAS (needs midas-wsse-password).",
+       WsseUser(&Config::midas)},
+      {"midas-wsse-password", "env:NAME|file:PATH", "SECRET. WS-Security UsernameToken password for MIDAS.",
+       WssePassword(&Config::midas)},
+      {"midas-wsse-password-type", "digest|text",
+       "How the UsernameToken carries the password: digest (PasswordDigest: Base64(SHA-1(nonce + created + "
+       "password))) or text (PasswordText, the password itself; only with an https:// midas-url). "
+       "Default digest.",
+       WssePasswordTypeOf(&Config::midas)},
       {"midas-ca-file", "PEM", "CA certificate(s) trusted for an https:// MIDAS URL (only these); default: the "
                                 "system's CAs. Host names are always checked.",
        ReadableFile(&BackendEndpoint::ca_file, &Config::midas)},
@@ -417,6 +467,14 @@ std::optional<std::string> CheckAuth(Config& config) {
 std::optional<std::string> CheckCredentials(const BackendEndpoint& endpoint, const std::string& name) {
   if (endpoint.username.empty() != endpoint.password.empty()) {
     return name + "-username and " + name + "-password go together: set both or neither";
+  }
+  if (endpoint.wsse_user.empty() != endpoint.wsse_password.empty()) {
+    return name + "-wsse-user and " + name + "-wsse-password go together: set both or neither";
+  }
+  // A clear-text password only where TLS hides it (--simulate's backends are http://).
+  if (!endpoint.wsse_user.empty() && endpoint.wsse_password_type == WssePasswordType::kText &&
+      endpoint.url.rfind("https://", 0) != 0) {
+    return name + "-wsse-password-type text sends the password in clear: it needs an https:// " + name + "-url";
   }
   return std::nullopt;
 }

@@ -31,6 +31,8 @@ struct CallerAuthConfig {
 };
 
 // Where and how to call one legacy system.
+enum class WssePasswordType { kDigest, kText };
+
 struct BackendEndpoint {
   std::string url;              // http://host:port/path
   int connect_timeout_ms = 2000;  // TCP connect
@@ -46,6 +48,14 @@ struct BackendEndpoint {
   // password is a secret (read from env:/file: by ParseConfig), never logged.
   std::string username{};
   std::string password{};
+  // WS-Security UsernameToken (OASIS WSS 1.0 UsernameToken Profile) sent in
+  // the SOAP Header of every call, when wsse_user is set. wsse_password is a
+  // secret (env:/file:), never logged. kDigest sends Base64(SHA-1(nonce +
+  // created + password)); kText sends the password itself, which the
+  // configuration accepts only for an https:// URL.
+  std::string wsse_user{};
+  std::string wsse_password{};
+  WssePasswordType wsse_password_type = WssePasswordType::kDigest;
   // TLS, for https:// URLs. The server's certificate is always verified, host
   // name included: against ca_file when set (only that CA is trusted), else
   // against the system's CAs. client_cert_file (PEM: certificate and private

@@ -10,7 +10,7 @@
 
 #include "adapter/config.h"
 #include "adapter/secret.h"
-#include "http/username_token.h"
+#include "adapter/username_token.h"
 
 namespace voip {
 

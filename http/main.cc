@@ -64,7 +64,9 @@ nlohmann::json Describe(const voip::Config& config) {
                           {"maxIdleConnections", e.max_idle_connections},
                           {"breaker",
                            {{"failures", e.breaker_failures}, {"openMs", e.breaker_open_ms}, {"probes", e.breaker_probes}}},
-                          {"basicAuthUser", e.username}};  // never the password
+                          {"basicAuthUser", e.username},  // never the password
+                          {"wsseUser", e.wsse_user},
+                          {"wssePasswordType", e.wsse_password_type == voip::WssePasswordType::kText ? "text" : "digest"}};
   };
   return {{"listen", config.listen_host + ":" + std::to_string(config.listen_port)},
           {"simulate", config.simulate},

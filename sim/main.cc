@@ -9,9 +9,12 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
+#include <variant>
 
+#include "adapter/secret.h"
 #include "sim/simulators.h"
 
 namespace {
@@ -20,10 +23,14 @@ constexpr int kDefaultPort = 8081;
 
 constexpr char kUsage[] =
     "Usage: voip-migration-sim [--listen HOST:PORT] [--slow-ms N] [--latency-ms N] [--threads N]\n"
+    "                          [--require-wsse env:NAME|file:PATH]\n"
     "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8081; port 0 = any free port)\n"
     "  --slow-ms N         how long the slow-answer triggers wait, in ms (default 30000)\n"
     "  --latency-ms N      added before every work-order and MIDAS answer, in ms (default 0)\n"
     "  --threads N         HTTP worker threads (default 32)\n"
+    "  --require-wsse env:NAME|file:PATH\n"
+    "                      both backends refuse any call without a valid WS-Security UsernameToken\n"
+    "                      (PasswordDigest) of a user listed in that secret, one user:password a line\n"
     "  --help              this text\n"
     "Serves POST /workorder, POST /midas, GET|DELETE /__sim/received.\n"
     "Stops on SIGTERM or SIGINT.\n";
@@ -59,6 +66,25 @@ bool ParseListen(const std::string& text, voip::sim::SimOptions* options) {
   return true;
 }
 
+// The users of --require-wsse: a secret holding "user:password" lines.
+std::optional<std::string> ParseWsseUsers(const std::string& reference, voip::sim::SimOptions* options) {
+  auto secret = voip::ResolveSecret(reference);
+  if (auto* error = std::get_if<voip::SecretError>(&secret)) return error->message;
+  std::istringstream lines(std::get<std::string>(secret));
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == line.size()) {
+      return "names a secret whose lines must be user:password";
+    }
+    options->wsse_users.push_back({line.substr(0, colon), line.substr(colon + 1)});
+  }
+  if (options->wsse_users.empty()) return "names a secret that holds no user:password line";
+  return std::nullopt;
+}
+
 ParsedArgs ParseArgs(int argc, char** argv) {
   ParsedArgs parsed;
   parsed.options.port = kDefaultPort;
@@ -75,7 +101,8 @@ ParsedArgs ParseArgs(int argc, char** argv) {
       parsed.help = true;
       continue;
     }
-    if (flag != "--listen" && flag != "--slow-ms" && flag != "--latency-ms" && flag != "--threads") {
+    if (flag != "--listen" && flag != "--slow-ms" && flag != "--latency-ms" && flag != "--threads" &&
+        flag != "--require-wsse") {
       parsed.error = "unknown flag " + flag;
       return parsed;
     }
@@ -105,6 +132,11 @@ ParsedArgs ParseArgs(int argc, char** argv) {
         return parsed;
       }
       parsed.options.latency_ms = static_cast<int>(*ms);
+    } else if (flag == "--require-wsse") {
+      if (const std::optional<std::string> problem = ParseWsseUsers(value, &parsed.options)) {
+        parsed.error = "--require-wsse: " + *problem;
+        return parsed;
+      }
     } else {
       const std::optional<long> threads = ParseInteger(value, 1, 1024);
       if (!threads) {

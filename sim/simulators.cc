@@ -1,5 +1,6 @@
 #include "sim/simulators.h"
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <utility>
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapter/soap/soap_dispatch.h"
+#include "adapter/username_token.h"
 #include "sim/http_server.h"
 #include "sim/midas_sim.h"
 #include "sim/stop_signal.h"
@@ -41,6 +43,16 @@ void Send(HttpReply reply, HttpResponse& response) {
   response.status = reply.status;
   response.content_type = std::move(reply.content_type);
   response.body = std::move(reply.body);
+}
+
+// The WS-Security fault for a refused token (WSS 1.0 section 12: faultcode
+// wsse:FailedAuthentication), SOAP 1.1 as the backends' WSDLs declare.
+HttpReply TokenRefused(const char* reason) {
+  return {500, "text/xml; charset=utf-8",
+          std::string(R"(<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" )"
+                      R"(xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">)"
+                      "<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>wsse:FailedAuthentication</faultcode><faultstring>") +
+              reason + "</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>"};
 }
 
 nlohmann::json OptionalJson(const std::optional<std::string>& value) {
@@ -83,6 +95,7 @@ class SimulatorsImpl final : public Simulators {
       : options_(options),
         work_orders_(options.slow_ms, &stop_signal_, SoapLimits{kMaxBodyBytes}),
         midas_(options.slow_ms, &stop_signal_, SoapLimits{kMaxBodyBytes}),
+        token_verifier_(options.wsse_users, options.wsse_window),
         server_(HttpServerOptions{options.threads, kMaxBodyBytes, kIdleTimeout},
                 [this](const HttpRequest& request, HttpResponse& response) { Handle(request, response); }) {}
 
@@ -114,7 +127,10 @@ class SimulatorsImpl final : public Simulators {
   void Reset() override {
     work_orders_.Reset();
     midas_.Reset();
+    refused_tokens_.store(0);
   }
+
+  std::uint64_t RefusedTokens() const override { return refused_tokens_.load(); }
 
   void Stop() override {
     std::lock_guard<std::mutex> lock(stop_mutex_);
@@ -124,6 +140,15 @@ class SimulatorsImpl final : public Simulators {
 
  private:
   void Handle(const HttpRequest& request, HttpResponse& response) {
+    const bool soap_post = request.method == "POST" && (request.path == "/workorder" || request.path == "/midas");
+    if (soap_post && !options_.wsse_users.empty()) {
+      const char* refusal = TokenRefusal(request.body);
+      if (refusal != nullptr) {
+        refused_tokens_.fetch_add(1);
+        Send(TokenRefused(refusal), response);
+        return;
+      }
+    }
     if (request.method == "POST" && request.path == "/workorder") {
       HttpReply reply = work_orders_.Serve(Inbound(request));
       WaitLatency();
@@ -143,6 +168,14 @@ class SimulatorsImpl final : public Simulators {
     }
   }
 
+  // Why the message's UsernameToken is refused, or nullptr when it is accepted.
+  const char* TokenRefusal(std::string_view body) {
+    const std::optional<UsernameToken> token = ExtractUsernameToken(body);
+    if (!token) return "A WS-Security UsernameToken is required";
+    const TokenVerdict verdict = token_verifier_.Verify(*token, std::chrono::system_clock::now());
+    return verdict == TokenVerdict::kAccepted ? nullptr : TokenVerdictText(verdict);
+  }
+
   // The configured backend latency, after the request was recorded and
   // answered; cut short when the simulators stop.
   void WaitLatency() const {
@@ -158,7 +191,9 @@ class SimulatorsImpl final : public Simulators {
     for (const ReceivedStatusUpdate& received : midas_.Received()) {
       midas_updates.push_back(ToJson(received));
     }
-    return {{"workOrders", std::move(work_orders)}, {"midasUpdates", std::move(midas_updates)}};
+    return {{"workOrders", std::move(work_orders)},
+            {"midasUpdates", std::move(midas_updates)},
+            {"refusedTokens", refused_tokens_.load()}};
   }
 
   std::string BaseUrl() const {
@@ -169,6 +204,8 @@ class SimulatorsImpl final : public Simulators {
   StopSignal stop_signal_;
   WorkOrderSim work_orders_;
   MidasSim midas_;
+  UsernameTokenVerifier token_verifier_;
+  std::atomic<std::uint64_t> refused_tokens_{0};
   HttpServer server_;
   int port_ = -1;
   std::mutex stop_mutex_;

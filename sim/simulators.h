@@ -3,16 +3,23 @@
 //   POST /workorder   the work-order system (CreateMigrationWorkOrder)
 //   POST /midas       MIDAS (UpdateCustomerMigrationStatus)
 //   GET  /__sim/received   what both have received so far (JSON), DELETE resets it
+// With SimOptions::wsse_users, both POST endpoints first verify a WS-Security
+// UsernameToken (PasswordDigest) with the verifier the adapter's SOAP face uses
+// (adapter/username_token.h) and refuse a missing, wrong, stale or replayed
+// one with a wsse:FailedAuthentication SOAP fault (HTTP 500), unrecorded.
 // Used in-process by `voip-migration-adapter --simulate` and by tests, and as its
 // own process by `voip-migration-sim`. Outcomes are chosen by deterministic
 // triggers documented in docs/simulators.md.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "adapter/config.h"
 
 namespace voip::sim {
 
@@ -22,6 +29,9 @@ struct SimOptions {
   int slow_ms = 30000;   // how long the "slow answer" triggers wait before answering
   int latency_ms = 0;    // added before every work-order and MIDAS answer (benchmarks)
   int threads = 32;      // HTTP workers: connections served at once
+  // Non-empty: every POST must carry a valid UsernameToken of one of these users.
+  std::vector<SoapUser> wsse_users{};
+  std::chrono::seconds wsse_window{300};  // Created must be this close to now; nonces remembered as long
 };
 
 // One CreateMigrationWorkOrder request as the work-order simulator received it.
@@ -67,6 +77,8 @@ class Simulators {
   virtual std::vector<ReceivedWorkOrder> WorkOrderRequests() const = 0;
   virtual std::vector<ReceivedStatusUpdate> MidasUpdates() const = 0;
   virtual void Reset() = 0;
+  // POSTs refused for their UsernameToken so far (only with wsse_users).
+  virtual std::uint64_t RefusedTokens() const = 0;
 
   // Idempotent. Pending slow answers are cut short at once and still
   // answered; idle keep-alive client connections are closed at once.

@@ -15,6 +15,7 @@
 
 #include "adapter/soap/doctype_scan.h"
 #include "adapter/soap/soap_fault_reader.h"
+#include "adapter/username_token.h"
 #include "soapH.h"
 
 namespace voip::soap {
@@ -247,7 +248,39 @@ const char* ContextLease::endpoint() const { return pool_->endpoint().url.c_str(
 
 const CallTrace& ContextLease::trace() const { return context_->trace; }
 
-void ContextLease::BeginExchange(const std::string& extra_header,
+namespace {
+
+// Puts a fresh WS-Security UsernameToken into the context's SOAP Header (all
+// in the context's memory, freed at the end of the exchange). mustUnderstand
+// is set: a backend that asks for a token must process it, and one that does
+// not know WS-Security must say so rather than ignore the credentials.
+bool AddSecurityHeader(struct ::soap* soap, const BackendEndpoint& endpoint) {
+  const auto token = NewUsernameToken(endpoint.wsse_user, endpoint.wsse_password, endpoint.wsse_password_type,
+                                      std::chrono::system_clock::now());
+  if (!token) return false;
+  auto* password = soap_new__wsse__Password(soap);
+  auto* nonce = soap_new__wsse__Nonce(soap);
+  auto* username_token = soap_new__wsse__UsernameToken(soap);
+  auto* security = soap_new__wsse__Security(soap);
+  if (password == nullptr || nonce == nullptr || username_token == nullptr || security == nullptr) return false;
+  password->__item = soap_strdup(soap, token->password.c_str());
+  password->Type = soap_strdup(soap, token->password_type.c_str());
+  nonce->__item = soap_strdup(soap, token->nonce.c_str());
+  nonce->EncodingType = soap_strdup(soap, kBase64EncodingType);
+  username_token->Username = soap_strdup(soap, token->username.c_str());
+  username_token->Password = password;
+  username_token->Nonce = nonce;
+  username_token->wsu__Created = soap_strdup(soap, token->created.c_str());
+  security->UsernameToken = username_token;
+  ::soap_header(soap);
+  if (soap->header == nullptr) return false;
+  soap->header->wsse__Security = security;
+  return true;
+}
+
+}  // namespace
+
+bool ContextLease::BeginExchange(const std::string& extra_header,
                                  std::optional<std::chrono::steady_clock::time_point> request_deadline) {
   context_->trace = CallTrace{};
   // A kept connection the backend closed (or reset) while it was idle is
@@ -293,6 +326,8 @@ void ContextLease::BeginExchange(const std::string& extra_header,
   const bool basic = !endpoint.username.empty();
   context_->soap->userid = basic ? endpoint.username.c_str() : nullptr;
   context_->soap->passwd = basic ? endpoint.password.c_str() : nullptr;
+  context_->soap->header = nullptr;
+  return endpoint.wsse_user.empty() || AddSecurityHeader(context_->soap, endpoint);
 }
 
 void ContextLease::CloseConnection() { soap_force_closesock(context_->soap); }
@@ -378,6 +413,7 @@ void ContextPool::Return(PooledContext* ctx) {
   soap_closesock(soap);
   soap->error = SOAP_OK;
   soap->http_extra_header = nullptr;
+  soap->header = nullptr;  // the WS-Security header, freed by soap_dealloc above
   ctx->extra_header.clear();
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -502,6 +538,13 @@ BackendError NoContextError() {
   BackendError error;
   error.kind = BackendErrorKind::kInternal;
   error.diagnostic = "no gSOAP context could be allocated";
+  return error;
+}
+
+BackendError SecurityHeaderError() {
+  BackendError error;
+  error.kind = BackendErrorKind::kInternal;
+  error.diagnostic = "the WS-Security UsernameToken could not be made (no random nonce)";
   return error;
 }
 

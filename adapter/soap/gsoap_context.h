@@ -70,10 +70,13 @@ class ContextLease {
   // Prepares the next exchange: closes a kept connection the backend has
   // closed while idle (so that a new one is opened), clears the trace, sets the one extra HTTP
   // header line ("Name: value"; CR and LF are removed), or none when empty,
-  // and the endpoint's HTTP Basic credentials when it has a username. Its
-  // connect, send and answer time-outs are clamped to `request_deadline`
-  // when one is given (at least 1 ms each).
-  void BeginExchange(const std::string& extra_header,
+  // and the endpoint's HTTP Basic credentials when it has a username, and a SOAP
+  // Header with a fresh WS-Security UsernameToken (new nonce, Created now)
+  // when it has a wsse_user. Its connect, send and answer time-outs are
+  // clamped to `request_deadline` when one is given (at least 1 ms each).
+  // Call it after constructing the proxy. Returns false, with nothing sent,
+  // only when the token cannot be made.
+  bool BeginExchange(const std::string& extra_header,
                      std::optional<std::chrono::steady_clock::time_point> request_deadline = std::nullopt);
   // Closes the connection now, so the next exchange opens a new one.
   void CloseConnection();
@@ -147,6 +150,9 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
 // with code and message read from the raw detail XML, the message falling back
 // to the faultstring and the code to the faultcode.
 BackendError UntypedFault(const ContextLease& lease);
+
+// BeginExchange could not make the WS-Security token: kInternal, nothing was sent.
+BackendError SecurityHeaderError();
 
 // A response that carried a DOCTYPE: kMalformedResponse.
 BackendError DoctypeRejected(const ContextLease& lease);

@@ -68,7 +68,7 @@ struct Attempt {
 Attempt UpdateOnce(soap::ContextLease& lease, _midas__UpdateCustomerMigrationStatusRequest& body,
                    const std::string& extra_header, const CallContext& context, bool may_repeat) {
   MidasCustomerBindingProxy proxy(lease.soap(), lease.endpoint());
-  lease.BeginExchange(extra_header, context.deadline);
+  if (!lease.BeginExchange(extra_header, context.deadline)) return {soap::SecurityHeaderError()};
   if (proxy.send_UpdateCustomerMigrationStatus(nullptr, nullptr, &body) != SOAP_OK) {
     if (may_repeat && StaleKeptConnection(lease.trace(), soap::ExchangePhase::kSend)) return {};
     return {soap::ClassifyExchangeFailure(lease, soap::ExchangePhase::kSend)};

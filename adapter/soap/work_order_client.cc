@@ -48,7 +48,10 @@ BackendResult<WorkOrderCreated> GsoapWorkOrderSystem::CreateMigrationWorkOrder(
   body.correlationId = correlation_id.empty() ? nullptr : &correlation_id;
 
   WorkOrderBindingProxy proxy(lease.soap(), lease.endpoint());
-  lease.BeginExchange(correlation_id.empty() ? "" : "X-Correlation-ID: " + correlation_id, context.deadline);
+  if (!lease.BeginExchange(correlation_id.empty() ? "" : "X-Correlation-ID: " + correlation_id,
+                           context.deadline)) {
+    return soap::SecurityHeaderError();
+  }
   if (proxy.send_CreateMigrationWorkOrder(nullptr, nullptr, &body) != SOAP_OK) {
     return soap::ClassifyExchangeFailure(lease, soap::ExchangePhase::kSend);
   }

@@ -160,6 +160,46 @@ TEST(ParseConfigTest, BackendCredentialsGoTogether) {
   EXPECT_EQ(Error(With({"--midas-username", "a:b"})), "--midas-username must be non-empty and hold no ':'");
 }
 
+// WS-Security UsernameToken settings per backend: the password is a secret, digest is the default.
+TEST(ParseConfigTest, ReadsBackendWsseSettings) {
+  ::setenv("VOIP_CONFIG_TEST_WSSE_PASSWORD", "wsse-secret", 1);
+  const Config config = Ok(With({"--workorder-wsse-user", "spm-wsse", "--workorder-wsse-password",
+                                 "env:VOIP_CONFIG_TEST_WSSE_PASSWORD"}));
+  ::unsetenv("VOIP_CONFIG_TEST_WSSE_PASSWORD");
+  EXPECT_EQ(config.work_order.wsse_user, "spm-wsse");
+  EXPECT_EQ(config.work_order.wsse_password, "wsse-secret");
+  EXPECT_EQ(config.work_order.wsse_password_type, WssePasswordType::kDigest);
+  EXPECT_EQ(config.midas.wsse_user, "");
+  EXPECT_EQ(Error(With({"--midas-wsse-password", "wsse-secret"})),
+            "--midas-wsse-password is a secret: give env:NAME or file:PATH, not the value itself");
+}
+
+// A wsse user without a password (or the reverse) stops start-up.
+TEST(ParseConfigTest, WsseUserAndPasswordGoTogether) {
+  EXPECT_EQ(Error(With({"--midas-wsse-user", "spm"})),
+            "midas-wsse-user and midas-wsse-password go together: set both or neither");
+}
+
+// PasswordText (the password in clear) is accepted only for an https:// URL.
+TEST(ParseConfigTest, WssePasswordTextNeedsHttps) {
+  ::setenv("VOIP_CONFIG_TEST_WSSE_PASSWORD", "wsse-secret", 1);
+  const std::vector<std::string> text = {"--workorder-wsse-user", "spm", "--workorder-wsse-password",
+                                         "env:VOIP_CONFIG_TEST_WSSE_PASSWORD", "--workorder-wsse-password-type",
+                                         "text", "--midas-url", "http://midas.example/midas", "--auth", "none"};
+  std::vector<std::string> over_http = text;
+  over_http.insert(over_http.end(), {"--workorder-url", "http://wo.example/workorder"});
+  std::vector<std::string> over_https = text;
+  over_https.insert(over_https.end(), {"--workorder-url", "https://wo.example/workorder"});
+  const std::string refused = Error(over_http);
+  const Config config = Ok(over_https);
+  ::unsetenv("VOIP_CONFIG_TEST_WSSE_PASSWORD");
+  EXPECT_EQ(refused,
+            "workorder-wsse-password-type text sends the password in clear: it needs an https:// workorder-url");
+  EXPECT_EQ(config.work_order.wsse_password_type, WssePasswordType::kText);
+  EXPECT_EQ(Error(With({"--midas-wsse-password-type", "plain"})),
+            "--midas-wsse-password-type must be digest or text, got 'plain'");
+}
+
 // https:// backend URLs are accepted, with a CA file and a client certificate that must be readable.
 TEST(ParseConfigTest, TlsSettingsForBackends) {
   const std::string ca = ::testing::TempDir() + "/ca.pem";

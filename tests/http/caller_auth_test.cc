@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "adapter/secret.h"
-#include "http/username_token.h"
+#include "adapter/username_token.h"
 
 namespace voip {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "adapter/secret.h"
-#include "http/username_token.h"
+#include "adapter/username_token.h"
 #include "tests/support/adapter_with_simulators.h"
 #include "tests/support/soap_answer.h"
 #include "tests/support/soap_xml.h"

@@ -1,10 +1,12 @@
-#include "http/username_token.h"
+#include "adapter/username_token.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include <cctype>
+#include <cstdio>
 #include <ctime>
 
 #include <pugixml.hpp>
@@ -82,6 +84,36 @@ std::string PasswordDigest(std::string_view nonce_base64, std::string_view creat
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
   return Base64Encode(digest, sizeof digest);
+}
+
+std::string UtcDateTime(std::chrono::system_clock::time_point time) {
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[32];
+  const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(millis < 0 ? millis + 1000 : millis));
+  return text;
+}
+
+std::optional<UsernameToken> NewUsernameToken(const std::string& user, std::string_view password,
+                                              WssePasswordType type, std::chrono::system_clock::time_point now) {
+  unsigned char nonce[16];
+  if (RAND_bytes(nonce, sizeof nonce) != 1) return std::nullopt;
+  UsernameToken token;
+  token.username = user;
+  token.nonce = Base64Encode(nonce, sizeof nonce);
+  token.created = UtcDateTime(now);
+  if (type == WssePasswordType::kText) {
+    token.password = std::string(password);
+    token.password_type = kPasswordTextType;
+  } else {
+    token.password = PasswordDigest(token.nonce, token.created, password);
+    token.password_type = kPasswordDigestType;
+  }
+  return token;
 }
 
 const char* TokenVerdictText(TokenVerdict verdict) {

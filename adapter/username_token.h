@@ -1,5 +1,6 @@
 // WS-Security UsernameToken (OASIS WSS UsernameToken Profile 1.0/1.1) with
-// PasswordDigest, for callers of the SOAP face:
+// PasswordDigest: verified for callers of the SOAP face and by the simulators,
+// made for the adapter's own calls to the backends.
 //   digest = Base64(SHA-1(nonce bytes + Created text + password)).
 // A token is accepted only when its user is configured, its digest matches
 // (compared in constant time), its Created time is within the window of now
@@ -19,6 +20,13 @@
 
 namespace voip {
 
+inline constexpr const char* kPasswordDigestType =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest";
+inline constexpr const char* kPasswordTextType =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";
+inline constexpr const char* kBase64EncodingType =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary";
+
 struct UsernameToken {
   std::string username;
   std::string password;       // the digest as sent (Base64)
@@ -35,6 +43,16 @@ std::optional<UsernameToken> ExtractUsernameToken(std::string_view envelope);
 // Base64(SHA-1(Base64-decoded nonce + created + password)); "" when the nonce
 // is not valid Base64.
 std::string PasswordDigest(std::string_view nonce_base64, std::string_view created, std::string_view password);
+
+// A fresh token for one outbound message: a nonce of 16 random bytes (OpenSSL
+// RAND_bytes) in Base64, Created = `now` in UTC to the millisecond, and the
+// password as a PasswordDigest of those, or as itself for kText. nullopt only
+// when no random bytes could be had.
+std::optional<UsernameToken> NewUsernameToken(const std::string& user, std::string_view password,
+                                              WssePasswordType type, std::chrono::system_clock::time_point now);
+
+// "YYYY-MM-DDThh:mm:ss.mmmZ" (UTC).
+std::string UtcDateTime(std::chrono::system_clock::time_point time);
 
 enum class TokenVerdict { kAccepted, kUnknownUserOrBadDigest, kStale, kReplayed, kMalformed };
 const char* TokenVerdictText(TokenVerdict verdict);

@@ -1,4 +1,4 @@
-#include "http/username_token.h"
+#include "adapter/username_token.h"
 
 #include <gtest/gtest.h>
 
@@ -82,6 +82,36 @@ TEST(UsernameTokenTest, ExtractsFromTheSoapHeader) {
   EXPECT_EQ(token->created, kCreated);
   EXPECT_FALSE(ExtractUsernameToken("<!DOCTYPE x [<!ENTITY a 'b'>]>" + envelope));
   EXPECT_FALSE(ExtractUsernameToken(R"(<s:Envelope xmlns:s="urn:s"><s:Body/></s:Envelope>)"));
+}
+
+// A token made for an outbound call is one the verifier accepts: digest of its own nonce and Created.
+TEST(UsernameTokenTest, NewTokenVerifies) {
+  const system_clock::time_point now = CreatedTime() + std::chrono::milliseconds(42);
+  const auto token = NewUsernameToken("legacy-caller", "legacy-pass", WssePasswordType::kDigest, now);
+  ASSERT_TRUE(token);
+  EXPECT_EQ(token->created, "2026-11-26T18:00:00.042Z");
+  EXPECT_EQ(token->password_type, kPasswordDigestType);
+  EXPECT_EQ(token->password, PasswordDigest(token->nonce, token->created, "legacy-pass"));
+  UsernameTokenVerifier verifier = Verifier();
+  EXPECT_EQ(verifier.Verify(*token, now), TokenVerdict::kAccepted);
+}
+
+// Two tokens made at the same instant still differ in their nonce (16 random bytes).
+TEST(UsernameTokenTest, NewTokensHaveFreshNonces) {
+  const auto first = NewUsernameToken("u", "p", WssePasswordType::kDigest, CreatedTime());
+  const auto second = NewUsernameToken("u", "p", WssePasswordType::kDigest, CreatedTime());
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->nonce.size(), 24u);
+  EXPECT_NE(first->nonce, second->nonce);
+  EXPECT_NE(first->password, second->password);
+}
+
+// PasswordText carries the password itself, with the profile's PasswordText type.
+TEST(UsernameTokenTest, TextTokenCarriesThePassword) {
+  const auto token = NewUsernameToken("u", "p4ss", WssePasswordType::kText, CreatedTime());
+  ASSERT_TRUE(token);
+  EXPECT_EQ(token->password, "p4ss");
+  EXPECT_EQ(token->password_type, kPasswordTextType);
 }
 
 }  // namespace
