@@ -118,6 +118,16 @@ TEST_F(SoapAuthFixture, UsernameTokenAcceptedOnceThenReplayRefused) {
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
 }
 
+// A caller's Security header marked mustUnderstand="1" (as WSS4J and WCF send it) is understood: the
+// SOAP face declares wsse:Security, so the token is checked and the work order created.
+TEST_F(SoapAuthFixture, MustUnderstandSecurityHeaderIsAccepted) {
+  std::string header = SecurityHeader("legacy-caller", "legacy-pass", "bm9uY2UtMDAwMDAwMDAwNA==",
+                                      UtcText(std::chrono::system_clock::now()));
+  header.insert(header.find('>'), R"( xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" soapenv:mustUnderstand="1")");
+  ExpectCreated(Post(header));
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+}
+
 // A token whose Created time is 10 minutes old (window 5 minutes) is refused.
 TEST_F(SoapAuthFixture, StaleUsernameTokenIs401) {
   const auto old = std::chrono::system_clock::now() - std::chrono::minutes(10);
