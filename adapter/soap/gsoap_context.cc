@@ -263,6 +263,12 @@ bool AddSecurityHeader(struct ::soap* soap, const BackendEndpoint& endpoint) {
   auto* username_token = soap_new__wsse__UsernameToken(soap);
   auto* security = soap_new__wsse__Security(soap);
   if (password == nullptr || nonce == nullptr || username_token == nullptr || security == nullptr) return false;
+  // soap_new_X leaves a struct's members uninitialised: default them (the
+  // __size/__any members included) before filling in the token.
+  soap_default__wsse__Password(soap, password);
+  soap_default__wsse__Nonce(soap, nonce);
+  soap_default__wsse__UsernameToken(soap, username_token);
+  soap_default__wsse__Security(soap, security);
   password->__item = soap_strdup(soap, token->password.c_str());
   password->Type = soap_strdup(soap, token->password_type.c_str());
   nonce->__item = soap_strdup(soap, token->nonce.c_str());
