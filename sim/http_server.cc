@@ -97,16 +97,6 @@ const char* ReasonPhrase(int status) {
   }
 }
 
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(sent));
-  }
-  return true;
-}
-
 // Appends what the peer sends next; false when it closed, the time-out passed
 // or the socket was shut down.
 bool ReadMore(int fd, std::string& buffer) {
@@ -294,6 +284,16 @@ void AppendResponse(std::string& out, const HttpResponse& response, bool keep_al
 }
 
 }  // namespace
+
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(sent));
+  }
+  return true;
+}
 
 std::string_view HttpRequest::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {

@@ -31,6 +31,10 @@
 
 namespace voip::sim {
 
+// Sends all of `data` on a blocking socket (no SIGPIPE, EINTR retried);
+// false when the peer closed or the send failed.
+bool SendAll(int fd, std::string_view data);
+
 struct HttpRequest {
   std::string method;
   std::string path;  // the request target without its query string

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sim/http_server.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -18,6 +20,8 @@
 
 namespace voip::testing {
 namespace {
+
+using sim::SendAll;
 
 constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
 constexpr std::size_t kMaxMessageBytes = 4 * 1024 * 1024;
@@ -31,16 +35,6 @@ constexpr std::string_view kHtmlBody =
 std::string HtmlErrorPage() {
   return "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html; charset=iso-8859-1\r\nContent-Length: " +
          std::to_string(kHtmlBody.size()) + "\r\nConnection: close\r\n\r\n" + std::string(kHtmlBody);
-}
-
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(sent));
-  }
-  return true;
 }
 
 // The Content-Length of a header block, or -1 when it has none.
