@@ -64,7 +64,12 @@ TranslatedFailure TranslateBackendError(Backend backend, const BackendError& err
       return {std::move(fault), FailureClass::kBackendSystemFault};
     }
     case BackendErrorKind::kConnectFailed:
-      return {SystemFault(who + " could not be reached; nothing was sent to it, so the request can be retried"),
+      // Only the work-order system's refusal makes the whole request safe to
+      // retry: by MIDAS's turn the work order may exist, and a retry would
+      // create another one (the pending update is delivered by the relay).
+      return {SystemFault(work_order ? who + " could not be reached; nothing was sent to it, so the request can be "
+                                             "retried"
+                                     : who + " could not be reached; nothing was sent to it"),
               FailureClass::kBackendUnavailable};
     case BackendErrorKind::kTimeout:
       return {SystemFault(work_order ? who + " did not answer in time; whether the work order was created is "

@@ -63,6 +63,23 @@ TEST(TranslateBackendErrorTest, WorkOrderTimeoutSaysOutcomeUnknown) {
             "before retrying");
 }
 
+// A refused work-order connection makes the request safe to retry, and says so.
+TEST(TranslateBackendErrorTest, WorkOrderConnectFailureSaysRetryIsSafe) {
+  const TranslatedFailure t = TranslateBackendError(Backend::kWorkOrder, ErrorOf(BackendErrorKind::kConnectFailed));
+  EXPECT_EQ(t.fault.detail,
+            "The work-order system could not be reached; nothing was sent to it, so the request can be retried");
+}
+
+// MIDAS is called after the work order: its refusal never invites a retry of the
+// request, which would create a second work order.
+TEST(TranslateBackendErrorTest, MidasConnectFailureDoesNotInviteARetry) {
+  const Fault fault = MidasUpdateFault(ErrorOf(BackendErrorKind::kConnectFailed), true, MidasFollowUp::kPending);
+  EXPECT_EQ(fault.detail,
+            "The work order was created, but the customer's migration status could not be updated in MIDAS yet: "
+            "MIDAS could not be reached; nothing was sent to it. The update is pending: the adapter keeps it and "
+            "will deliver it to MIDAS later");
+}
+
 // An HTTP error page names its status, never the backend's URL.
 TEST(TranslateBackendErrorTest, HttpErrorNamesStatus) {
   BackendError error = ErrorOf(BackendErrorKind::kHttpError, "", "", 503);

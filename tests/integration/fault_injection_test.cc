@@ -299,7 +299,7 @@ TEST_F(FaultInjectionTest, MidasDownForAWhileThenEveryPendingUpdateIsDelivered) 
     ASSERT_EQ(success["fault"].size(), 1u);
     ExpectSystemFault(success["fault"][0],
                       "The work order was created, but the customer's migration status could not be updated in "
-                      "MIDAS yet: MIDAS could not be reached; nothing was sent to it, so the request can be retried. "
+                      "MIDAS yet: MIDAS could not be reached; nothing was sent to it. "
                       "The update is pending: the adapter keeps it and will deliver it to MIDAS later");
   }
   ASSERT_EQ(correlation_of_order.size(), 3u);
@@ -418,8 +418,7 @@ TEST_P(MidasFaultTest, IsSuccessWithPendingUpdateDeliveredOnceMidasAnswers) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryKind, MidasFaultTest,
-    ::testing::Values(MidasFault{"Blackhole", FaultMode::kBlackhole,
-                                 "MIDAS could not be reached; nothing was sent to it, so the request can be retried"},
+    ::testing::Values(MidasFault{"Blackhole", FaultMode::kBlackhole, "MIDAS could not be reached; nothing was sent to it"},
                       MidasFault{"ResetBeforeForward", FaultMode::kResetBeforeForward, "MIDAS did not answer in time"},
                       MidasFault{"Hang", FaultMode::kHang, "MIDAS did not answer in time"},
                       MidasFault{"Truncate", FaultMode::kTruncate,
