@@ -1,11 +1,13 @@
 // voip-migration-adapter: the one wiring place. Builds the real backends from
 // the configuration and hands them down; no globals.
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -273,11 +275,17 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &signal_number);
   // Past the grace period, exit anyway: what was cut short stays journalled,
   // and the next start reports it as an unknown outcome and tells MIDAS.
-  std::thread([&logger, grace = config.shutdown_grace_s] {
-    std::this_thread::sleep_for(std::chrono::seconds(grace));
+  // The watchdog is joined once the orderly shutdown is over (a detached one
+  // would still be sleeping when the process exits).
+  std::mutex shutdown_mutex;
+  std::condition_variable shutdown_over_cv;
+  bool shutdown_over = false;
+  std::thread grace_watchdog([&, grace = config.shutdown_grace_s] {
+    std::unique_lock<std::mutex> lock(shutdown_mutex);
+    if (shutdown_over_cv.wait_for(lock, std::chrono::seconds(grace), [&] { return shutdown_over; })) return;
     logger.Log(voip::LogLevel::kWarn, "shutdown_grace_exceeded", {{"graceS", grace}});
     std::_Exit(0);
-  }).detach();
+  });
   server.Stop();
   server.Wait();
   relay.Stop();  // finishes the delivery in progress and writes what it deferred
@@ -288,5 +296,11 @@ int main(int argc, char** argv) {
               {"staleConnectionsReplaced",
                {{"workOrder", work_order.StaleConnectionsReplaced()}, {"midas", midas.StaleConnectionsReplaced()}}}});
   if (simulators) simulators->Stop();
+  {
+    std::lock_guard<std::mutex> lock(shutdown_mutex);
+    shutdown_over = true;
+  }
+  shutdown_over_cv.notify_one();
+  grace_watchdog.join();
   return 0;
 }
