@@ -4,7 +4,9 @@
 Starts voip-migration-sim and the adapter (voip-migration-adapter) as their own
 processes on loopback, drives the JSON face with wrk and bench/wrk.lua in
 bounded runs, and measures the reference server (voip-bench-reference: the
-adapter's HTTP settings, a fixed answer) in the same run. Writes results/:
+adapter's HTTP settings, a fixed answer) and the pass-through chain (the same
+server making two HTTP calls to a second one per request: the architectural
+ceiling) in the same run. Writes results/:
 bench.md (the table), bench.json, bench.png (gnuplot), logs, and the callgrind
 and memcheck outputs. Standard library only; Debian's /usr/bin/python3.
 """
@@ -118,10 +120,12 @@ def start_adapter(args, sim_port, logfile, wrapper=()):
                    logfile, r"voip-migration-adapter listening on http://127\.0\.0\.1:(\d+)", name="adapter")
 
 
-def start_reference(args):
+def start_reference(args, threads=None, pass_through_to=None, as_backend=False, name="reference"):
+    extra = ["--pass-through-to", pass_through_to] if pass_through_to else []
+    extra += ["--as-backend"] if as_backend else []
     return Process([f"{args.build}/voip-bench-reference"] + server_flags(args, None)[:2] +
-                   ["--threads", str(args.threads)],
-                   None, r"listening on http://127\.0\.0\.1:(\d+)", name="reference")
+                   ["--threads", str(threads or args.threads)] + extra,
+                   None, r"listening on http://127\.0\.0\.1:(\d+)", name=name)
 
 
 def run_wrk(port, connections, duration_s, mix=False, close=False):
@@ -148,9 +152,16 @@ def stop_line(logfile):
 
 
 def measure(args, kind, label, connections, sim=None, mix=False, close=False, latency_ms=0):
-    """One scenario on a fresh adapter or reference process: warm-up, then a measured run."""
+    """One scenario on a fresh adapter, reference or chain process: warm-up, then a measured run.
+    `sim` is the process the server calls (the simulators; for the chain, its backend), whose CPU
+    is measured too."""
     logfile = os.path.join(args.out, f"{label}.log")
-    server = start_reference(args) if kind == "reference" else start_adapter(args, sim.port, logfile)
+    if kind == "reference":
+        server = start_reference(args)
+    elif kind == "chain":
+        server = start_reference(args, pass_through_to=f"http://127.0.0.1:{sim.port}", name="chain")
+    else:
+        server = start_adapter(args, sim.port, logfile)
     try:
         warm = run_wrk(server.port, connections, args.warmup, mix=mix, close=close)
         cpu0 = server.cpu_seconds()
@@ -300,19 +311,24 @@ def write_report(args, rows, extras):
     lines.append(f"Machine: {extras['machine']}. Command: `{extras['command']}`. "
                  f"Each row: a fresh server process, {args.warmup} s warm-up, {args.duration} s measured, "
                  f"wrk 2 threads. Adapter and reference: `--threads {args.threads}`.\n")
-    lines.append("| scenario | conns | req/s | ratio | p50 ms | p90 ms | p99 ms | errors | peak RSS MiB "
+    lines.append("| scenario | conns | req/s | ratio | of chain | p50 ms | p90 ms | p99 ms | errors | peak RSS MiB "
                  "| CPU s/1000 req | sim CPU s/1000 | backend connects/1000 |")
-    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         ratio = r.get("ratio_text", "")
-        lines.append(f"| {r['label']} | {r['connections']} | {fmt(r['rps'], 0)} | {ratio} | {fmt(r['p50_ms'], 2)} "
+        of_chain = f"{r['ratio_to_chain'] * 100:.1f} %" if "ratio_to_chain" in r else ""
+        lines.append(f"| {r['label']} | {r['connections']} | {fmt(r['rps'], 0)} | {ratio} | {of_chain} "
+                     f"| {fmt(r['p50_ms'], 2)} "
                      f"| {fmt(r['p90_ms'], 2)} | {fmt(r['p99_ms'], 2)} | {r['errors']} | {fmt(r['peak_rss_mib'])} "
                      f"| {fmt(r['cpu_s_per_1000'], 3)} | {fmt(r.get('sim_cpu_s_per_1000'), 3)} "
                      f"| {fmt(r.get('backend_connects_per_1000'), 2)} |")
     lines.append("")
-    lines.append("ratio: adapter req/s ÷ reference req/s at the same connection count (and the same "
-                 "`Connection` header); for 50 ms backends, req/s ÷ the Little's-law bound "
-                 f"(connections ÷ {LITTLE_BACKEND_S} s).\n")
+    lines.append("ratio: adapter (or chain) req/s ÷ reference req/s at the same connection count (and the "
+                 "same `Connection` header); for 50 ms backends, req/s ÷ the Little's-law bound "
+                 f"(connections ÷ {LITTLE_BACKEND_S} s). of chain: adapter req/s ÷ chain req/s at the same "
+                 "connection count. chain: the reference server making two keep-alive HTTP POSTs per request to a "
+                 "backend answering a fixed body from the simulators' HTTP server (the adapter's shape without "
+                 "its work); its sim CPU column is that backend's CPU.\n")
     for r in rows:
         if r.get("mix"):
             lines.append(f"Mix statuses ({r['label']}): {json.dumps(r['statuses'], sort_keys=True)}\n")
@@ -354,10 +370,11 @@ def plot(args, rows):
     data = os.path.join(args.out, "bench.dat")
     adapter_rows = [r for r in rows if r["kind"] == "adapter"]
     with open(data, "w") as f:
-        f.write("# scenario adapter reference p50 p90 p99\n")
+        f.write("# scenario adapter reference chain p50 p90 p99\n")
         for r in adapter_rows:
             ref = r.get("reference_rps") or 0
-            f.write(f"\"{r['label']}\" {r['rps']:.1f} {ref:.1f} {r['p50_ms']:.3f} {r['p90_ms']:.3f} "
+            chain = r.get("chain_rps") or 0
+            f.write(f"\"{r['label']}\" {r['rps']:.1f} {ref:.1f} {chain:.1f} {r['p50_ms']:.3f} {r['p90_ms']:.3f} "
                     f"{r['p99_ms']:.3f}\n")
     png = os.path.join(args.out, "bench.png")
     script = f"""
@@ -373,12 +390,12 @@ set grid ytics
 set xrange [-0.6:*]
 set key top right
 set ylabel "requests/s"
-set title "Throughput: adapter vs reference server (same settings, same run; reference 0 = none)"
-plot '{data}' using 2:xtic(1) title "adapter" lc rgb "#1f77b4", '' using 3 title "reference" lc rgb "#aaaaaa"
+set title "Throughput: adapter vs reference server and pass-through chain (same settings, same run; 0 = none)"
+plot '{data}' using 2:xtic(1) title "adapter" lc rgb "#1f77b4", '' using 3 title "reference" lc rgb "#aaaaaa", '' using 4 title "chain (2 HTTP calls, no work)" lc rgb "#9467bd"
 set ylabel "ms (log)"
 set logscale y
 set title "Adapter latency percentiles"
-plot '{data}' using 4:xtic(1) title "p50" lc rgb "#2ca02c", '' using 5 title "p90" lc rgb "#ff7f0e", '' using 6 title "p99" lc rgb "#d62728"
+plot '{data}' using 5:xtic(1) title "p50" lc rgb "#2ca02c", '' using 6 title "p90" lc rgb "#ff7f0e", '' using 7 title "p99" lc rgb "#d62728"
 unset multiplot
 """
     try:
@@ -413,6 +430,7 @@ def main():
     plan = []
     for c in (8, 64, 256):
         plan.append(("reference", f"reference-{c}", c, {}))
+        plan.append(("chain", f"chain-{c}", c, {}))
         plan.append(("adapter", f"json-{c}", c, {}))
     plan.append(("adapter", "json-256-backends-50ms", 256, {"latency_ms": 50}))
     plan.append(("adapter", "json-mix-64", 64, {"mix": True}))
@@ -431,8 +449,14 @@ def main():
                 if latency not in sims:
                     sims[latency] = start_sim(args.build, latency, args.sim_threads, args.out, str(latency))
                 sim = sims[latency]
-            rows.append(measure(args, kind, label, connections, sim=sim, mix=options.get("mix", False),
-                                close=options.get("close", False), latency_ms=latency))
+            if kind == "chain":  # a fresh backend per chain scenario, sized like the simulators
+                sim = start_reference(args, threads=args.sim_threads, as_backend=True, name="chain-backend")
+            try:
+                rows.append(measure(args, kind, label, connections, sim=sim, mix=options.get("mix", False),
+                                    close=options.get("close", False), latency_ms=latency))
+            finally:
+                if kind == "chain":
+                    sim.stop()
         extras = {}
         wanted = {name for name in ("repeat", "callgrind", "memcheck") if not only or name in only}
         if args.skip_valgrind:
@@ -450,9 +474,17 @@ def main():
             sim.stop()
 
     refs = {(r["connections"], r["close"]): r for r in rows if r["kind"] == "reference"}
+    chains = {(r["connections"], r["close"]): r for r in rows if r["kind"] == "chain"}
     for r in rows:
+        if r["kind"] == "chain" and (r["connections"], r["close"]) in refs:
+            r["ratio"] = r["rps"] / refs[(r["connections"], r["close"])]["rps"]
+            r["ratio_text"] = f"{r['ratio'] * 100:.1f} %"
         if r["kind"] != "adapter":
             continue
+        chain = chains.get((r["connections"], r["close"]))
+        if chain and not r["latency_ms"]:
+            r["chain_rps"] = chain["rps"]
+            r["ratio_to_chain"] = r["rps"] / chain["rps"]
         if r["latency_ms"]:
             bound = r["connections"] / LITTLE_BACKEND_S
             r["ratio"] = r["rps"] / bound

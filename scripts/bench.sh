@@ -2,7 +2,8 @@
 # The benchmark (docs/performance.md). NOT part of the test command.
 # Installs what it needs (Debian: wrk, valgrind, gnuplot-nox), builds, then runs
 # bench/run_bench.py: voip-migration-sim and the adapter as their own processes
-# on loopback, wrk against the JSON face, the reference server in the same run,
+# on loopback, wrk against the JSON face, the reference server and the
+# pass-through chain (the architectural ceiling) in the same run,
 # callgrind and memcheck on short runs. Writes results/ (git-ignored):
 # bench.md, bench.json, bench.png, logs. Takes about four minutes.
 # Extra arguments go to bench/run_bench.py (--help lists them).
