@@ -5,19 +5,10 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include <sstream>
-
 #include "adapter/circuit_breaker.h"
-#include "adapter/config.h"
-#include "adapter/log.h"
 #include "adapter/migration_flow.h"
-#include "adapter/soap/midas_client.h"
-#include "adapter/soap/work_order_client.h"
-#include "http/server.h"
-#include "http/soap_face.h"
-#include "sim/simulators.h"
+#include "tests/support/adapter_with_simulators.h"
 #include "tests/support/canned_backend.h"
-#include "tests/support/fake_outbox.h"
 #include "tests/support/soap_answer.h"
 #include "tests/support/soap_xml.h"
 
@@ -28,12 +19,7 @@ using nlohmann::json;
 
 constexpr int kFailures = 2;
 constexpr int kOpenMs = 30000;
-
-std::string Body(const std::string& telephone = "447874384949") {
-  return json{{"telephoneNumber", telephone},
-              {"accountIdentification", {{"accountNumber", "123456789"}, {"siteReference", 42}}}}
-      .dump();
-}
+constexpr const char* kCustomer = "447874384949";
 
 testing::CannedResponse HtmlErrorPage() {
   testing::CannedResponse page;
@@ -43,93 +29,68 @@ testing::CannedResponse HtmlErrorPage() {
   return page;
 }
 
-// The adapter with breakers (open after 2 failures, for 30 s); one backend is
-// a canned server answering error pages, the other a simulator.
-class CircuitBreakerFixture : public ::testing::Test {
+// The adapter (tests/support/adapter_with_simulators.h) with breakers that open after 2
+// failures, for 30 s; one backend is a canned server answering error pages, the other a
+// simulator.
+class CircuitBreakerFixture : public testing::AdapterWithSimulators {
  protected:
-  void Wire(bool failing_work_order) {
-    std::string error;
-    simulators_ = sim::Simulators::Start(sim::SimOptions{}, &error);
-    ASSERT_TRUE(simulators_) << error;
+  void SetUp() override {}  // each test starts with Serve()
+
+  void Serve(bool failing_work_order) {
     failing_.SetDefault(HtmlErrorPage());
-    config_.listen_port = 0;
     config_.threads = 4;
-    config_.caller_auth.mode = AuthMode::kNone;
-    const std::string failing_url = failing_.Url();
-    config_.work_order = BackendEndpoint{failing_work_order ? failing_url : simulators_->WorkOrderUrl(), 300, 2000, 4};
-    config_.midas = BackendEndpoint{failing_work_order ? simulators_->MidasUrl() : failing_url, 300, 2000, 4};
-    work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
-    midas_ = std::make_unique<GsoapMidas>(config_.midas);
-    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox_,
-                                            BackendBreakers{&work_order_breaker_, &midas_breaker_});
-    server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
-    ASSERT_TRUE(server_->Start(&error)) << error;
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_read_timeout(10, 0);
+    for (BackendEndpoint* endpoint : {&config_.work_order, &config_.midas}) {
+      endpoint->timeout_ms = 2000;
+      endpoint->breaker_failures = kFailures;
+      endpoint->breaker_open_ms = kOpenMs;
+      endpoint->breaker_probes = 1;
+    }
+    ASSERT_TRUE(StartSimulators());
+    (failing_work_order ? config_.work_order : config_.midas).url = failing_.Url();
+    ASSERT_TRUE(Wire());
   }
 
   void TearDown() override {
-    client_.reset();
-    server_.reset();
-    if (simulators_) simulators_->Stop();
+    AdapterWithSimulators::TearDown();
     failing_.Stop();
   }
 
-  httplib::Result PostJson() { return client_->Post("/CreateVOIPMigrationWorkOrder", Body(), "application/json"); }
+  httplib::Result Create() { return PostJson(JsonBody(kCustomer)); }
 
-  httplib::Result PostSoap() {
-    const httplib::Headers headers = {{"SOAPAction", std::string("\"") + kCreateSoapAction + "\""}};
-    return client_->Post("/soap", headers,
-                         testing::SoapEnvelope(testing::CreateRequest("447874384949"), testing::kSoap11EnvelopeNs),
-                         "text/xml; charset=utf-8");
+  httplib::Result CreateOverSoap() {
+    return PostSoap11(testing::SoapEnvelope(testing::CreateRequest(kCustomer), testing::kSoap11EnvelopeNs));
   }
 
   std::string Metrics() { return client_->Get("/metrics")->body; }
 
-  static CircuitBreakerOptions Options() {
-    return CircuitBreakerOptions{kFailures, std::chrono::milliseconds(kOpenMs), 1};
-  }
-
   testing::CannedBackend failing_;
-  std::unique_ptr<sim::Simulators> simulators_;
-  Config config_;
-  testing::FakeOutbox outbox_;
-  std::ostringstream log_;
-  Logger logger_{log_, LogLevel::kInfo};
-  CircuitBreaker work_order_breaker_{Options()};
-  CircuitBreaker midas_breaker_{Options()};
-  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
-  std::unique_ptr<GsoapMidas> midas_;
-  std::unique_ptr<MigrationFlow> flow_;
-  std::unique_ptr<AdapterServer> server_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 // JSON face: after 2 error pages the work-order breaker is open: 503, Retry-After, SYSTEM 10686,
 // and neither backend is called nor anything journalled.
 TEST_F(CircuitBreakerFixture, OpenWorkOrderBreakerAnswers503WithRetryAfter) {
-  Wire(/*failing_work_order=*/true);
+  Serve(/*failing_work_order=*/true);
   for (int i = 0; i < kFailures; ++i) {
-    auto failed = PostJson();
+    auto failed = Create();
     ASSERT_TRUE(failed);
     EXPECT_EQ(failed->status, 502);
     EXPECT_FALSE(failed->has_header("Retry-After"));
   }
-  const std::size_t journalled = outbox_.calls().size();
-  auto result = PostJson();
+  const std::size_t journalled = fake_outbox_.calls().size();
+  auto result = Create();
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 503);
   const long retry_after = std::stol(result->get_header_value("Retry-After"));
   EXPECT_GE(retry_after, 1);
   EXPECT_LE(retry_after, kOpenMs / 1000);
-  const json faults = json::parse(result->body)["CreateVOIPMigrationWorkOrder"]["failure"]["fault"];
+  const json faults = Faults(result);
   ASSERT_EQ(faults.size(), 1u);
   EXPECT_EQ(faults[0]["type"], "SYSTEM");
   EXPECT_EQ(faults[0]["code"], "10686");
   EXPECT_EQ(faults[0]["detail"], CircuitOpenFault(Backend::kWorkOrder).detail);
   EXPECT_EQ(failing_.Requests().size(), static_cast<std::size_t>(kFailures));
   EXPECT_EQ(simulators_->MidasUpdates().size(), static_cast<std::size_t>(kFailures));
-  EXPECT_EQ(outbox_.calls().size(), journalled);
+  EXPECT_EQ(fake_outbox_.calls().size(), journalled);
   const std::string metrics = Metrics();
   EXPECT_NE(metrics.find("voip_circuit_breaker_state{backend=\"workorder\"} 2\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("voip_circuit_breaker_state{backend=\"midas\"} 0\n"), std::string::npos);
@@ -139,9 +100,9 @@ TEST_F(CircuitBreakerFixture, OpenWorkOrderBreakerAnswers503WithRetryAfter) {
 
 // SOAP face: the same fault entry in a 200 failure response, with Retry-After too.
 TEST_F(CircuitBreakerFixture, SoapFaceGivesTheSameFaultAndRetryAfter) {
-  Wire(/*failing_work_order=*/true);
-  for (int i = 0; i < kFailures; ++i) ASSERT_EQ(PostSoap()->status, 200);
-  auto result = PostSoap();
+  Serve(/*failing_work_order=*/true);
+  for (int i = 0; i < kFailures; ++i) ASSERT_EQ(CreateOverSoap()->status, 200);
+  auto result = CreateOverSoap();
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200);
   EXPECT_TRUE(result->has_header("Retry-After"));
@@ -156,9 +117,9 @@ TEST_F(CircuitBreakerFixture, SoapFaceGivesTheSameFaultAndRetryAfter) {
 // MIDAS breaker open: success with the order number and a pending fault; MIDAS is not called,
 // the update waits in the outbox; no Retry-After (nothing to retry for the consumer).
 TEST_F(CircuitBreakerFixture, OpenMidasBreakerStillCreatesTheWorkOrder) {
-  Wire(/*failing_work_order=*/false);
-  for (int i = 0; i < kFailures; ++i) ASSERT_EQ(PostJson()->status, 200);
-  auto result = PostJson();
+  Serve(/*failing_work_order=*/false);
+  for (int i = 0; i < kFailures; ++i) ASSERT_EQ(Create()->status, 200);
+  auto result = Create();
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200);
   EXPECT_FALSE(result->has_header("Retry-After"));
@@ -168,10 +129,10 @@ TEST_F(CircuitBreakerFixture, OpenMidasBreakerStillCreatesTheWorkOrder) {
   EXPECT_EQ(success["fault"][0]["detail"], MidasNotCalledFault(true, MidasFollowUp::kPending).detail);
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), static_cast<std::size_t>(kFailures + 1));
   EXPECT_EQ(failing_.Requests().size(), static_cast<std::size_t>(kFailures));
-  const auto entries = outbox_.entries();
+  const auto entries = fake_outbox_.entries();
   ASSERT_EQ(entries.size(), static_cast<std::size_t>(kFailures + 1));
   EXPECT_EQ(entries.back().delivery, DeliveryState::kPending);
-  EXPECT_NE(log_.str().find("\"midasCircuit\":\"open\""), std::string::npos);
+  EXPECT_NE(Log().find("\"midasCircuit\":\"open\""), std::string::npos);
 }
 
 }  // namespace

@@ -11,19 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include <future>
-#include <sstream>
 #include <thread>
 
-#include "adapter/config.h"
-#include "adapter/log.h"
 #include "adapter/migration_flow.h"
-#include "adapter/soap/midas_client.h"
-#include "adapter/soap/work_order_client.h"
-#include "http/server.h"
-#include "sim/simulators.h"
-#include "sim/triggers.h"
 #include "http/soap_face.h"
-#include "tests/support/fake_outbox.h"
+#include "sim/triggers.h"
+#include "tests/support/adapter_with_simulators.h"
 #include "tests/support/soap_answer.h"
 #include "tests/support/soap_xml.h"
 
@@ -31,14 +24,9 @@ namespace voip {
 namespace {
 
 using nlohmann::json;
+using testing::AdapterWithSimulators;
 
 constexpr int kSlowMs = 1500;  // the slow trigger's answer time
-
-std::string Body(std::string_view telephone) {
-  return json{{"telephoneNumber", telephone},
-              {"accountIdentification", {{"accountNumber", "123456789"}, {"siteReference", 42}}}}
-      .dump();
-}
 
 // A TCP connection to the adapter that sends nothing: it holds a worker thread
 // (or a place in the queue) until closed.
@@ -59,33 +47,23 @@ class IdleConnection {
   bool connected_ = false;
 };
 
-class LoadSheddingFixture : public ::testing::Test {
+// The adapter (tests/support/adapter_with_simulators.h) against simulators whose slow trigger
+// answers in 1.5 s, with the pool, queue and in-flight bounds each test sets.
+class LoadSheddingFixture : public AdapterWithSimulators {
  protected:
-  void Wire(int threads, int max_queued_connections, int max_in_flight) {
-    sim::SimOptions options;
-    options.slow_ms = kSlowMs;
-    std::string error;
-    simulators_ = sim::Simulators::Start(options, &error);
-    ASSERT_TRUE(simulators_) << error;
-    config_.listen_port = 0;
+  void SetUp() override { sim_options_.slow_ms = kSlowMs; }  // each test starts with Serve()
+
+  void Serve(int threads, int max_queued_connections, int max_in_flight) {
     config_.threads = threads;
     config_.max_queued_connections = max_queued_connections;
     config_.max_in_flight = max_in_flight;
     config_.read_timeout_s = 8;
     config_.keep_alive_timeout_s = 8;
-    config_.caller_auth.mode = AuthMode::kNone;
-    config_.work_order = BackendEndpoint{simulators_->WorkOrderUrl(), 300, 5000, 8};
-    config_.midas = BackendEndpoint{simulators_->MidasUrl(), 300, 5000, 8};
-    work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
-    midas_ = std::make_unique<GsoapMidas>(config_.midas);
-    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox_);
-    server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
-    ASSERT_TRUE(server_->Start(&error)) << error;
-  }
-
-  void TearDown() override {
-    server_.reset();
-    if (simulators_) simulators_->Stop();
+    for (BackendEndpoint* endpoint : {&config_.work_order, &config_.midas}) {
+      endpoint->timeout_ms = 5000;
+      endpoint->max_idle_connections = 8;
+    }
+    ASSERT_TRUE(Start());
   }
 
   // One request on its own connection; by default the client gives up after
@@ -93,7 +71,7 @@ class LoadSheddingFixture : public ::testing::Test {
   httplib::Result Post(std::string_view telephone, int read_timeout_s = 4) {
     httplib::Client client("127.0.0.1", server_->port());
     client.set_read_timeout(read_timeout_s, 0);
-    return client.Post("/CreateVOIPMigrationWorkOrder", Body(telephone), "application/json");
+    return client.Post("/CreateVOIPMigrationWorkOrder", JsonBody(telephone), "application/json");
   }
 
   std::string Metrics() {
@@ -101,22 +79,12 @@ class LoadSheddingFixture : public ::testing::Test {
     auto result = client.Get("/metrics");
     return result ? result->body : "";
   }
-
-  std::unique_ptr<sim::Simulators> simulators_;
-  Config config_;
-  testing::FakeOutbox outbox_;
-  std::ostringstream log_;
-  Logger logger_{log_, LogLevel::kInfo};
-  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
-  std::unique_ptr<GsoapMidas> midas_;
-  std::unique_ptr<MigrationFlow> flow_;
-  std::unique_ptr<AdapterServer> server_;
 };
 
 // max-in-flight 1: while a slow request runs, a second one is answered 503 with Retry-After
 // and the overloaded fault, and only the first reaches the work-order system.
 TEST_F(LoadSheddingFixture, RequestBeyondMaxInFlightIsShed) {
-  Wire(/*threads=*/4, /*max_queued_connections=*/4, /*max_in_flight=*/1);
+  Serve(/*threads=*/4, /*max_queued_connections=*/4, /*max_in_flight=*/1);
   auto slow = std::async(std::launch::async, [this] { return Post(sim::kWorkOrderSlowNumber, 30); });
   while (simulators_->WorkOrderRequests().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   auto shed = Post("447874384949");
@@ -137,7 +105,7 @@ TEST_F(LoadSheddingFixture, RequestBeyondMaxInFlightIsShed) {
 
 // The SOAP face sheds the same way: the overloaded fault in a 200 failure response, Retry-After too.
 TEST_F(LoadSheddingFixture, SoapRequestBeyondMaxInFlightIsShed) {
-  Wire(4, 4, 1);
+  Serve(4, 4, 1);
   auto slow = std::async(std::launch::async, [this] { return Post(sim::kWorkOrderSlowNumber, 30); });
   while (simulators_->WorkOrderRequests().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   httplib::Client client("127.0.0.1", server_->port());
@@ -160,7 +128,7 @@ TEST_F(LoadSheddingFixture, SoapRequestBeyondMaxInFlightIsShed) {
 
 // Invalid input is still a 400 when the adapter is full: validation comes before the bound.
 TEST_F(LoadSheddingFixture, InvalidRequestGets400EvenWhenFull) {
-  Wire(4, 4, 1);
+  Serve(4, 4, 1);
   auto slow = std::async(std::launch::async, [this] { return Post(sim::kWorkOrderSlowNumber, 30); });
   while (simulators_->WorkOrderRequests().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   auto invalid = Post("");
@@ -174,7 +142,7 @@ TEST_F(LoadSheddingFixture, InvalidRequestGets400EvenWhenFull) {
 // Every worker busy and the queue full: a new connection gets a minimal 503 at once and is
 // closed; it reaches no backend. /health is still served.
 TEST_F(LoadSheddingFixture, ConnectionBeyondPoolAndQueueIsShed) {
-  Wire(/*threads=*/2, /*max_queued_connections=*/1, /*max_in_flight=*/0);
+  Serve(/*threads=*/2, /*max_queued_connections=*/1, /*max_in_flight=*/0);
   IdleConnection held_a(server_->port()), held_b(server_->port());
   ASSERT_TRUE(held_a.connected() && held_b.connected());
   IdleConnection queued(server_->port());
@@ -195,13 +163,14 @@ TEST_F(LoadSheddingFixture, ConnectionBeyondPoolAndQueueIsShed) {
 // Eight clients at once against 2 workers + 2 queued and a slow work-order system: at most four
 // are served, the rest are refused with 503 at once; every 200 is one work order, no more.
 TEST_F(LoadSheddingFixture, MoreConnectionsThanTheBoundAgainstSlowBackends) {
-  Wire(/*threads=*/2, /*max_queued_connections=*/2, /*max_in_flight=*/0);
+  Serve(/*threads=*/2, /*max_queued_connections=*/2, /*max_in_flight=*/0);
   std::vector<std::future<int>> clients;
   for (int i = 0; i < 8; ++i) {
     clients.push_back(std::async(std::launch::async, [this] {
       httplib::Client client("127.0.0.1", server_->port());
       client.set_read_timeout(10, 0);  // long enough for the queued ones: 2 rounds of 1.5 s
-      auto result = client.Post("/CreateVOIPMigrationWorkOrder", Body(sim::kWorkOrderSlowNumber), "application/json");
+      auto result =
+          client.Post("/CreateVOIPMigrationWorkOrder", JsonBody(sim::kWorkOrderSlowNumber), "application/json");
       return result ? result->status : 0;
     }));
   }

@@ -6,17 +6,9 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include <sstream>
-
-#include "adapter/config.h"
-#include "adapter/log.h"
 #include "adapter/migration_flow.h"
-#include "adapter/soap/midas_client.h"
-#include "adapter/soap/work_order_client.h"
-#include "http/server.h"
-#include "sim/simulators.h"
 #include "sim/triggers.h"
-#include "tests/support/fake_outbox.h"
+#include "tests/support/adapter_with_simulators.h"
 
 namespace voip {
 namespace {
@@ -27,53 +19,20 @@ constexpr int kSlowMs = 1500;
 constexpr int kBackendTimeoutMs = 5000;
 constexpr int kRequestDeadlineMs = 600;
 
-class RequestDeadlineFixture : public ::testing::Test {
+// The adapter (tests/support/adapter_with_simulators.h) with a 600 ms request deadline, backend
+// time-outs of 5 s and simulators whose slow triggers answer in 1.5 s.
+class RequestDeadlineFixture : public testing::AdapterWithSimulators {
  protected:
   void SetUp() override {
-    sim::SimOptions options;
-    options.slow_ms = kSlowMs;
-    std::string error;
-    simulators_ = sim::Simulators::Start(options, &error);
-    ASSERT_TRUE(simulators_) << error;
-    config_.listen_port = 0;
+    sim_options_.slow_ms = kSlowMs;
     config_.threads = 4;
-    config_.caller_auth.mode = AuthMode::kNone;
     config_.request_deadline_ms = kRequestDeadlineMs;
-    config_.work_order = BackendEndpoint{simulators_->WorkOrderUrl(), 300, kBackendTimeoutMs, 4};
-    config_.midas = BackendEndpoint{simulators_->MidasUrl(), 300, kBackendTimeoutMs, 4};
-    work_order_ = std::make_unique<GsoapWorkOrderSystem>(config_.work_order);
-    midas_ = std::make_unique<GsoapMidas>(config_.midas);
-    flow_ = std::make_unique<MigrationFlow>(*work_order_, *midas_, outbox_);
-    server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
-    ASSERT_TRUE(server_->Start(&error)) << error;
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_read_timeout(10, 0);
+    config_.work_order.timeout_ms = kBackendTimeoutMs;
+    config_.midas.timeout_ms = kBackendTimeoutMs;
+    ASSERT_TRUE(Start());
   }
 
-  void TearDown() override {
-    client_.reset();
-    server_.reset();
-    if (simulators_) simulators_->Stop();
-  }
-
-  httplib::Result Post(std::string_view telephone) {
-    const std::string body =
-        json{{"telephoneNumber", telephone},
-             {"accountIdentification", {{"accountNumber", "123456789"}, {"siteReference", 42}}}}
-            .dump();
-    return client_->Post("/CreateVOIPMigrationWorkOrder", body, "application/json");
-  }
-
-  std::unique_ptr<sim::Simulators> simulators_;
-  Config config_;
-  testing::FakeOutbox outbox_;
-  std::ostringstream log_;
-  Logger logger_{log_, LogLevel::kInfo};
-  std::unique_ptr<GsoapWorkOrderSystem> work_order_;
-  std::unique_ptr<GsoapMidas> midas_;
-  std::unique_ptr<MigrationFlow> flow_;
-  std::unique_ptr<AdapterServer> server_;
-  std::unique_ptr<httplib::Client> client_;
+  httplib::Result Post(std::string_view telephone) { return PostJson(JsonBody(telephone)); }
 };
 
 // A work-order answer that would come within its own 5 s time-out but after the request's
@@ -88,7 +47,7 @@ TEST_F(RequestDeadlineFixture, WorkOrderCallIsCutAtTheRequestDeadline) {
   EXPECT_EQ(faults[1]["detail"], MidasDeadlineFault(false, MidasFollowUp::kPending).detail);
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
   EXPECT_TRUE(simulators_->MidasUpdates().empty());
-  const auto entries = outbox_.entries();
+  const auto entries = fake_outbox_.entries();
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].work_order, WorkOrderState::kUnknown);
   EXPECT_EQ(entries[0].delivery, DeliveryState::kPending);
@@ -106,7 +65,7 @@ TEST_F(RequestDeadlineFixture, MidasCallIsCutAtTheRequestDeadline) {
   EXPECT_NE(success["fault"][0]["detail"].get<std::string>().find("The update is pending"), std::string::npos);
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
   EXPECT_EQ(simulators_->MidasUpdates().size(), 1u);
-  EXPECT_EQ(outbox_.entries().at(0).delivery, DeliveryState::kPending);
+  EXPECT_EQ(fake_outbox_.entries().at(0).delivery, DeliveryState::kPending);
 }
 
 // Within the deadline nothing changes: success, both backends called once, no fault.

@@ -112,7 +112,7 @@ httplib::Result AdapterWithSimulators::PostSoap12(const std::string& envelope, c
   return client_->Post("/soap", headers, envelope, "application/soap+xml; charset=utf-8");
 }
 
-std::string AdapterWithSimulators::JsonBody(const std::string& telephone, const std::string& account, int site) {
+std::string AdapterWithSimulators::JsonBody(std::string_view telephone, std::string_view account, int site) {
   return nlohmann::json{{"telephoneNumber", telephone},
                         {"accountIdentification", {{"accountNumber", account}, {"siteReference", site}}}}
       .dump();

@@ -24,6 +24,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adapter/circuit_breaker.h"
@@ -80,7 +81,7 @@ class AdapterWithSimulators : public ::testing::Test {
   httplib::Result PostSoap12(const std::string& envelope, const httplib::Headers& headers = {});
 
   // The JSON body of a request for `telephone`.
-  static std::string JsonBody(const std::string& telephone, const std::string& account = "123456789",
+  static std::string JsonBody(std::string_view telephone, std::string_view account = "123456789",
                               int site = 42);
   // The fault array of a JSON answer (success.fault or failure.fault).
   static nlohmann::json Faults(const httplib::Result& result);

@@ -6,6 +6,7 @@
 
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
+#include "tests/support/backend_calls.h"
 #include "tests/support/canned_backend.h"
 
 namespace voip {
@@ -13,6 +14,8 @@ namespace {
 
 using testing::CannedBackend;
 using testing::CannedResponse;
+using testing::SampleStatusUpdate;
+using testing::SampleWorkOrderRequest;
 
 CannedResponse WorkOrderCreatedAnswer() {
   CannedResponse response;
@@ -35,32 +38,10 @@ CannedResponse MidasAcknowledgedAnswer() {
 }
 
 BackendEndpoint Endpoint(const std::string& url, const std::string& username, const std::string& password) {
-  BackendEndpoint endpoint;
-  endpoint.url = url;
-  endpoint.connect_timeout_ms = 500;
-  endpoint.timeout_ms = 2000;
-  endpoint.max_idle_connections = 2;
+  BackendEndpoint endpoint = testing::SampleEndpoint(url);
   endpoint.username = username;
   endpoint.password = password;
   return endpoint;
-}
-
-WorkOrderRequest Request() {
-  WorkOrderRequest request;
-  request.telephone_number = "447874384949";
-  request.account_number = "123456789";
-  request.site_reference = 42;
-  return request;
-}
-
-MigrationStatusUpdate Update() {
-  MigrationStatusUpdate update;
-  update.account_number = "123456789";
-  update.site_reference = 42;
-  update.telephone_number = "447874384949";
-  update.status = MigrationStatus::kWorkOrderCreated;
-  update.order_number = "WO-1";
-  return update;
 }
 
 // The work-order system receives `Authorization: Basic base64(user:password)` on every call,
@@ -69,8 +50,10 @@ TEST(BackendCredentialsTest, WorkOrderCallsCarryBasicCredentials) {
   CannedBackend backend;
   backend.SetDefault(WorkOrderCreatedAnswer());
   GsoapWorkOrderSystem client(Endpoint(backend.Url("/workorder"), "spm-adapter", "wo-pa:ss"));
-  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(Request(), {"c1"})));
-  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(Request(), {"c2"})));
+  ASSERT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), {"c1"})));
+  ASSERT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), {"c2"})));
   const auto requests = backend.Requests();
   ASSERT_EQ(requests.size(), 2u);
   // base64("spm-adapter:wo-pa:ss")
@@ -84,7 +67,8 @@ TEST(BackendCredentialsTest, MidasCallsCarryTheirOwnCredentials) {
   CannedBackend backend;
   backend.SetDefault(MidasAcknowledgedAnswer());
   GsoapMidas client(Endpoint(backend.Url("/midas"), "midas-user", "m1das"));
-  ASSERT_TRUE(std::holds_alternative<MidasAcknowledged>(client.UpdateCustomerMigrationStatus(Update(), {"c1"})));
+  ASSERT_TRUE(
+      std::holds_alternative<MidasAcknowledged>(client.UpdateCustomerMigrationStatus(SampleStatusUpdate(), {"c1"})));
   const auto requests = backend.Requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].Header("Authorization"), "Basic bWlkYXMtdXNlcjptMWRhcw==");  // midas-user:m1das
@@ -95,7 +79,8 @@ TEST(BackendCredentialsTest, NoCredentialsNoAuthorizationHeader) {
   CannedBackend backend;
   backend.SetDefault(WorkOrderCreatedAnswer());
   GsoapWorkOrderSystem client(Endpoint(backend.Url("/workorder"), "", ""));
-  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(Request(), {"c1"})));
+  ASSERT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), {"c1"})));
   const auto requests = backend.Requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_FALSE(requests[0].headers.count("Authorization"));

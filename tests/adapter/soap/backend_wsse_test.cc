@@ -12,37 +12,19 @@
 #include "adapter/soap/work_order_client.h"
 #include "adapter/username_token.h"
 #include "sim/simulators.h"
+#include "tests/support/backend_calls.h"
 
 namespace voip {
 namespace {
 
+using testing::SampleStatusUpdate;
+using testing::SampleWorkOrderRequest;
+
 BackendEndpoint Endpoint(const std::string& url, const std::string& user, const std::string& password) {
-  BackendEndpoint endpoint;
-  endpoint.url = url;
-  endpoint.connect_timeout_ms = 500;
-  endpoint.timeout_ms = 2000;
-  endpoint.max_idle_connections = 2;
+  BackendEndpoint endpoint = testing::SampleEndpoint(url);
   endpoint.wsse_user = user;
   endpoint.wsse_password = password;
   return endpoint;
-}
-
-WorkOrderRequest Request() {
-  WorkOrderRequest request;
-  request.telephone_number = "447874384949";
-  request.account_number = "123456789";
-  request.site_reference = 42;
-  return request;
-}
-
-MigrationStatusUpdate Update() {
-  MigrationStatusUpdate update;
-  update.account_number = "123456789";
-  update.site_reference = 42;
-  update.telephone_number = "447874384949";
-  update.status = MigrationStatus::kWorkOrderCreated;
-  update.order_number = "WO-1";
-  return update;
 }
 
 class BackendWsseTest : public ::testing::Test {
@@ -60,7 +42,7 @@ class BackendWsseTest : public ::testing::Test {
 
   BackendError RefusedCreate(const BackendEndpoint& endpoint) {
     GsoapWorkOrderSystem client(endpoint);
-    auto result = client.CreateMigrationWorkOrder(Request(), {"c1"});
+    auto result = client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), {"c1"});
     EXPECT_TRUE(std::holds_alternative<BackendError>(result));
     return std::holds_alternative<BackendError>(result) ? std::get<BackendError>(result) : BackendError{};
   }
@@ -71,7 +53,7 @@ class BackendWsseTest : public ::testing::Test {
 // With the right user and password, the work order is created and the simulator saw one request.
 TEST_F(BackendWsseTest, CorrectTokenIsAccepted) {
   GsoapWorkOrderSystem client(Endpoint(simulators_->WorkOrderUrl(), "spm-adapter", "wo-s3cret"));
-  const auto result = client.CreateMigrationWorkOrder(Request(), {"c1"});
+  const auto result = client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), {"c1"});
   ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result));
   EXPECT_FALSE(std::get<WorkOrderCreated>(result).order_number.empty());
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
@@ -82,7 +64,8 @@ TEST_F(BackendWsseTest, CorrectTokenIsAccepted) {
 TEST_F(BackendWsseTest, EveryCallCarriesAFreshToken) {
   GsoapWorkOrderSystem client(Endpoint(simulators_->WorkOrderUrl(), "spm-adapter", "wo-s3cret"));
   for (const char* id : {"c1", "c2", "c3"}) {
-    ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(Request(), {id})));
+    ASSERT_TRUE(
+        std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), {id})));
   }
   const auto received = simulators_->WorkOrderRequests();
   ASSERT_EQ(received.size(), 3u);
@@ -97,7 +80,8 @@ TEST_F(BackendWsseTest, EveryCallCarriesAFreshToken) {
 // user name, and never the password itself.
 TEST_F(BackendWsseTest, TokenFollowsTheProfile) {
   GsoapWorkOrderSystem client(Endpoint(simulators_->WorkOrderUrl(), "spm-adapter", "wo-s3cret"));
-  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(Request(), {"c1"})));
+  ASSERT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), {"c1"})));
   const auto received = simulators_->WorkOrderRequests();
   ASSERT_EQ(received.size(), 1u);
   const std::string& xml = received[0].raw_xml;
@@ -133,7 +117,8 @@ TEST_F(BackendWsseTest, MissingTokenIsRefused) {
 // The same message sent again (same nonce) is refused as a replay.
 TEST_F(BackendWsseTest, ReplayedMessageIsRefused) {
   GsoapWorkOrderSystem client(Endpoint(simulators_->WorkOrderUrl(), "spm-adapter", "wo-s3cret"));
-  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(Request(), {"c1"})));
+  ASSERT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), {"c1"})));
   const std::string sent = simulators_->WorkOrderRequests().at(0).raw_xml;
   httplib::Client replay("127.0.0.1", simulators_->port());
   replay.set_read_timeout(5, 0);
@@ -149,7 +134,8 @@ TEST_F(BackendWsseTest, ReplayedMessageIsRefused) {
 // MIDAS gets a token with its own credentials and accepts it.
 TEST_F(BackendWsseTest, MidasAcceptsItsOwnToken) {
   GsoapMidas client(Endpoint(simulators_->MidasUrl(), "midas-adapter", "m1das"));
-  ASSERT_TRUE(std::holds_alternative<MidasAcknowledged>(client.UpdateCustomerMigrationStatus(Update(), {"c1"})));
+  ASSERT_TRUE(
+      std::holds_alternative<MidasAcknowledged>(client.UpdateCustomerMigrationStatus(SampleStatusUpdate(), {"c1"})));
   const auto received = simulators_->MidasUpdates();
   ASSERT_EQ(received.size(), 1u);
   EXPECT_EQ(ExtractUsernameToken(received[0].raw_xml)->username, "midas-adapter");

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/backend_calls.h"
 #include "tests/support/canned_backend.h"
 #include "tests/support/soap_xml.h"
 
@@ -28,6 +29,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::CannedBackend;
 using testing::CannedResponse;
+using testing::SampleWorkOrderRequest;
 
 constexpr const char* kWoNs = "http://schemas.cableco.example/fieldops/workorder/migration/v1";
 constexpr const char* kSoapAction =
@@ -75,14 +77,6 @@ BackendEndpoint Endpoint(const std::string& url) {
   return endpoint;
 }
 
-WorkOrderRequest Request() {
-  WorkOrderRequest request;
-  request.telephone_number = "447874384949";
-  request.account_number = "123456789";
-  request.site_reference = 42;
-  return request;
-}
-
 CallContext Context() { return CallContext{"corr-0001"}; }
 
 BackendError ErrorOf(const BackendResult<WorkOrderCreated>& result) {
@@ -101,7 +95,7 @@ class soapWorkOrderClient : public ::testing::Test {
 // A successful answer yields the order number.
 TEST_F(soapWorkOrderClient, SuccessReturnsOrderNumber) {
   backend_.Enqueue(Created("WO-0000123"));
-  auto result = client_.CreateMigrationWorkOrder(Request(), Context());
+  auto result = client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
   ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result));
   EXPECT_EQ(std::get<WorkOrderCreated>(result).order_number, "WO-0000123");
 }
@@ -110,7 +104,7 @@ TEST_F(soapWorkOrderClient, SuccessReturnsOrderNumber) {
 // SOAPAction and the correlation id in the body and in X-Correlation-ID.
 TEST_F(soapWorkOrderClient, SendsContractRequest) {
   backend_.Enqueue(Created("WO-1"));
-  client_.CreateMigrationWorkOrder(Request(), Context());
+  client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
   const auto requests = backend_.Requests();
   ASSERT_EQ(requests.size(), 1u);
   const auto& sent = requests[0];
@@ -147,7 +141,7 @@ TEST_F(soapWorkOrderClient, SendsContractRequest) {
 // CR/LF in the correlation id cannot inject an HTTP header.
 TEST_F(soapWorkOrderClient, CorrelationIdCannotInjectHeaders) {
   backend_.Enqueue(Created("WO-1"));
-  client_.CreateMigrationWorkOrder(Request(), CallContext{"abc\r\nX-Injected: 1"});
+  client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), CallContext{"abc\r\nX-Injected: 1"});
   const auto requests = backend_.Requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].Header("X-Injected"), "");
@@ -157,7 +151,7 @@ TEST_F(soapWorkOrderClient, CorrelationIdCannotInjectHeaders) {
 // A typed WorkOrderFault with category BUSINESS is a business fault with the backend's code and message.
 TEST_F(soapWorkOrderClient, TypedBusinessFault) {
   backend_.Enqueue(WorkOrderFault("BUSINESS"));
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kBusinessFault);
   EXPECT_EQ(error.backend_code, "WO-4711");
   EXPECT_EQ(error.backend_message, "Line not eligible for VoC");
@@ -170,7 +164,7 @@ TEST_F(soapWorkOrderClient, TypedSystemFault) {
   CannedResponse fault = WorkOrderFault("SYSTEM");
   fault.body.replace(fault.body.find("soapenv:Client"), 14, "soapenv:Server");
   backend_.Enqueue(fault);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kSystemFault);
   EXPECT_EQ(error.backend_code, "WO-4711");
   EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error 12,"));  // measured: SOAP_FAULT
@@ -183,7 +177,7 @@ TEST_F(soapWorkOrderClient, UnknownDetailFaultIsUntypedWithExtractedFields) {
                          "<err:errorCode>DB-17</err:errorCode>"
                          "<err:errorMessage>Database unavailable</err:errorMessage>"
                          "</err:ErrorInfo></detail>"));
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kUntypedFault);
   EXPECT_EQ(error.backend_code, "DB-17");
   EXPECT_EQ(error.backend_message, "Database unavailable");
@@ -193,7 +187,7 @@ TEST_F(soapWorkOrderClient, UnknownDetailFaultIsUntypedWithExtractedFields) {
 // A fault without detail is untyped, falling back to faultcode and faultstring.
 TEST_F(soapWorkOrderClient, FaultWithoutDetailFallsBackToFaultString) {
   backend_.Enqueue(Fault("soapenv:Server", ""));
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kUntypedFault);
   EXPECT_EQ(error.backend_message, "Request rejected");
   EXPECT_THAT(error.backend_code, HasSubstr("Server"));
@@ -206,7 +200,7 @@ TEST_F(soapWorkOrderClient, Http500HtmlPageIsHttpError) {
   page.content_type = "text/html";
   page.body = "<!DOCTYPE html><html><body><h1>Internal Server Error</h1></body></html>";
   backend_.Enqueue(page);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kHttpError);
   EXPECT_EQ(error.http_status, 500);
 }
@@ -218,7 +212,7 @@ TEST_F(soapWorkOrderClient, Http503IsHttpError) {
   page.content_type = "text/plain";
   page.body = "Service Unavailable";
   backend_.Enqueue(page);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kHttpError);
   EXPECT_EQ(error.http_status, 503);
 }
@@ -229,7 +223,7 @@ TEST_F(soapWorkOrderClient, Html200IsMalformed) {
   page.content_type = "text/html";
   page.body = "<html><body>Welcome to the portal</body></html>";
   backend_.Enqueue(page);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
   EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error 3:"));  // measured: SOAP_TAG_MISMATCH
 }
@@ -239,7 +233,7 @@ TEST_F(soapWorkOrderClient, MismatchedEndTagIsMalformed) {
   CannedResponse response = Created("WO-1");
   response.body.replace(response.body.find("</wo:orderNumber>"), 17, "</wo:orderNumbr>");
   backend_.Enqueue(response);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
 }
 
@@ -248,7 +242,7 @@ TEST_F(soapWorkOrderClient, WrongResponseElementIsMalformed) {
   CannedResponse response;
   response.body = Envelope("<wo:SomethingElse><wo:orderNumber>WO-1</wo:orderNumber></wo:SomethingElse>");
   backend_.Enqueue(response);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
 }
 
@@ -257,7 +251,7 @@ TEST_F(soapWorkOrderClient, MissingOrderNumberIsMalformed) {
   CannedResponse response;
   response.body = Envelope("<wo:CreateMigrationWorkOrderResponse/>");
   backend_.Enqueue(response);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
 }
 
@@ -267,7 +261,7 @@ TEST_F(soapWorkOrderClient, DoctypeIsRejected) {
   response.body.insert(response.body.find("<soapenv:Envelope"),
                        "<!DOCTYPE x [<!ENTITY e \"boom\">]>");
   backend_.Enqueue(response);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
   EXPECT_THAT(error.diagnostic, HasSubstr("DOCTYPE"));
 }
@@ -278,7 +272,7 @@ TEST_F(soapWorkOrderClient, AnswerCutByItsContentLengthIsMalformed) {
   CannedResponse response = Created("WO-1");
   response.body = response.body.substr(0, response.body.find("</wo:orderNumber>"));
   backend_.Enqueue(response);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse) << error.diagnostic;
   EXPECT_THAT(error.diagnostic, HasSubstr("ended inside the XML"));
   EXPECT_EQ(backend_.Requests().size(), 1u);
@@ -291,7 +285,7 @@ TEST_F(soapWorkOrderClient, MixedCaseDoctypeIsRejected) {
   for (int i = 0; i < 200; ++i) padding += "<!-- < <! <!D <!doc -->";
   response.body.insert(response.body.find("<soapenv:Envelope"), padding + "<!DocType x>");
   backend_.Enqueue(response);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
   EXPECT_THAT(error.diagnostic, HasSubstr("DOCTYPE"));
 }
@@ -301,7 +295,7 @@ TEST_F(soapWorkOrderClient, NearDoctypeIsAccepted) {
   CannedResponse response = Created("WO-3");
   response.body.insert(response.body.find("<soapenv:Envelope"), "<!-- <!doc <!DOCTYP -->");
   backend_.Enqueue(response);
-  auto result = client_.CreateMigrationWorkOrder(Request(), Context());
+  auto result = client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
   ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result)) << std::get<BackendError>(result).diagnostic;
 }
 
@@ -309,7 +303,7 @@ TEST_F(soapWorkOrderClient, NearDoctypeIsAccepted) {
 TEST_F(soapWorkOrderClient, DoesNotAskForCompression) {
   backend_.Enqueue(Created("WO-1"));
   ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(
-      client_.CreateMigrationWorkOrder(Request(), Context())));
+      client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
   ASSERT_EQ(backend_.Requests().size(), 1u);
   EXPECT_EQ(backend_.Requests()[0].Header("Accept-Encoding"), "");
   EXPECT_EQ(backend_.Requests()[0].Header("Content-Type"), "text/xml; charset=utf-8");
@@ -320,7 +314,7 @@ TEST_F(soapWorkOrderClient, UnaskedCompressedAnswerIsRead) {
   CannedResponse response = Created("WO-77");
   response.gzip = true;
   backend_.Enqueue(response);
-  auto result = client_.CreateMigrationWorkOrder(Request(), Context());
+  auto result = client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
   ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result)) << std::get<BackendError>(result).diagnostic;
   EXPECT_EQ(std::get<WorkOrderCreated>(result).order_number, "WO-77");
 }
@@ -333,7 +327,7 @@ TEST_F(soapWorkOrderClient, OversizedCompressedAnswerIsRefused) {
                        std::string(2 * 1024 * 1024, ' '));
   response.gzip = true;
   backend_.Enqueue(response);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
   EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error -1:"));  // measured: SOAP_EOF
 }
@@ -346,7 +340,7 @@ TEST_F(soapWorkOrderClient, DeeplyNestedUnknownDetailIsReadSafely) {
   nested += "<errorCode>DEEP-1</errorCode>";
   for (int i = 0; i < 2000; ++i) nested += "</x>";
   backend_.Enqueue(Fault("soapenv:Server", "<detail>" + nested + "</detail>"));
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kUntypedFault);
   EXPECT_EQ(error.backend_code, "DEEP-1");
 }
@@ -358,7 +352,7 @@ TEST_F(soapWorkOrderClient, OversizedPlainAnswerIsRefused) {
   response.body.insert(response.body.find("<wo:CreateMigrationWorkOrderResponse>"),
                        std::string(2 * 1024 * 1024, ' '));
   backend_.Enqueue(response);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
   EXPECT_THAT(error.diagnostic, HasSubstr("larger than"));
 }
@@ -369,7 +363,7 @@ TEST_F(soapWorkOrderClient, TruncatedAnswerIsMalformed) {
   CannedResponse response = Created("WO-1");
   response.ending = CannedResponse::Ending::kCloseMidResponse;
   backend_.Enqueue(response);
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
   EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error -1:"));  // measured: SOAP_EOF
   EXPECT_THAT(error.diagnostic, HasSubstr("answer cut short"));
@@ -382,7 +376,7 @@ TEST_F(soapWorkOrderClient, SlowAnswerTimesOut) {
   response.delay_ms = 3000;
   backend_.Enqueue(response);
   const auto start = std::chrono::steady_clock::now();
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(error.kind, BackendErrorKind::kTimeout);
   EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error -1:"));  // measured: SOAP_EOF
@@ -394,7 +388,7 @@ TEST_F(soapWorkOrderClient, SlowAnswerTimesOut) {
 TEST(soapWorkOrderClientConnect, ConnectionRefusedIsConnectFailed) {
   GsoapWorkOrderSystem client(
       Endpoint("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/wo"));
-  const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kConnectFailed);
   EXPECT_TRUE(error.NothingWasDone());
   EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error 28:"));  // measured: SOAP_TCP_ERROR
@@ -403,7 +397,7 @@ TEST(soapWorkOrderClientConnect, ConnectionRefusedIsConnectFailed) {
 // An unresolvable host name is a connect failure.
 TEST(soapWorkOrderClientConnect, UnknownHostIsConnectFailed) {
   GsoapWorkOrderSystem client(Endpoint("http://no-such-host.invalid:8080/wo"));
-  const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(Request(), Context()));
+  const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kConnectFailed);
   EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error 28:"));
 }
@@ -412,7 +406,7 @@ TEST(soapWorkOrderClientConnect, UnknownHostIsConnectFailed) {
 TEST_F(soapWorkOrderClient, KeepAliveReusesOneConnection) {
   for (int i = 0; i < 5; ++i) {
     backend_.Enqueue(Created("WO-" + std::to_string(i)));
-    auto result = client_.CreateMigrationWorkOrder(Request(), Context());
+    auto result = client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
     ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result)) << i;
   }
   EXPECT_EQ(backend_.Requests().size(), 5u);
@@ -426,7 +420,7 @@ TEST_F(soapWorkOrderClient, CountsConnectionsOpened) {
   for (int i = 0; i < 5; ++i) {
     backend_.Enqueue(Created("WO-" + std::to_string(i)));
     ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(
-        client_.CreateMigrationWorkOrder(Request(), Context()))) << i;
+        client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()))) << i;
   }
   EXPECT_EQ(client_.ConnectionsOpened(), 1u);
   CannedResponse html;
@@ -434,11 +428,11 @@ TEST_F(soapWorkOrderClient, CountsConnectionsOpened) {
   html.content_type = "text/html";
   html.body = "<html><body>Internal Server Error</body></html>";
   backend_.Enqueue(html);
-  EXPECT_EQ(ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context())).kind,
+  EXPECT_EQ(ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())).kind,
             BackendErrorKind::kHttpError);
   backend_.Enqueue(Created("WO-6"));
   ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(
-      client_.CreateMigrationWorkOrder(Request(), Context())));
+      client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
   EXPECT_EQ(client_.ConnectionsOpened(), 2u);
   EXPECT_EQ(backend_.ConnectionCount(), 2u);
 }
@@ -447,7 +441,7 @@ TEST_F(soapWorkOrderClient, CountsConnectionsOpened) {
 TEST(soapWorkOrderClientConnect, RefusedConnectIsNotCounted) {
   GsoapWorkOrderSystem client(
       Endpoint("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/wo"));
-  EXPECT_EQ(ErrorOf(client.CreateMigrationWorkOrder(Request(), Context())).kind,
+  EXPECT_EQ(ErrorOf(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())).kind,
             BackendErrorKind::kConnectFailed);
   EXPECT_EQ(client.ConnectionsOpened(), 0u);
 }
@@ -465,7 +459,7 @@ TEST_F(soapWorkOrderClient, ConcurrentCallsAreSafe) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 20; ++i) {
-        auto result = client.CreateMigrationWorkOrder(Request(), Context());
+        auto result = client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
         if (std::holds_alternative<WorkOrderCreated>(result)) ++successes;
         else ADD_FAILURE() << std::get<BackendError>(result).diagnostic;
       }
@@ -484,8 +478,8 @@ TEST_F(soapWorkOrderClient, CreateIsNeverRetriedOnClosedKeptConnection) {
   backend_.Enqueue(drop);
   backend_.Enqueue(Created("WO-2"));
   ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(
-      client_.CreateMigrationWorkOrder(Request(), Context())));
-  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(Request(), Context()));
+      client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kTimeout);
   EXPECT_EQ(backend_.Requests().size(), 2u);
 }
@@ -568,12 +562,13 @@ class IdleClosingBackend {
 TEST(soapWorkOrderClientKeepAlive, ConnectionClosedWhileIdleIsReplacedBeforeSending) {
   IdleClosingBackend backend(Created("WO-1").body);
   GsoapWorkOrderSystem client(Endpoint(backend.Url()));
-  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(Request(), Context())));
+  ASSERT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
   for (int i = 0; i < 500 && backend.idle_closes() == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));  // until the backend closed it
   }
   ASSERT_EQ(backend.idle_closes(), 1);
-  const auto second = client.CreateMigrationWorkOrder(Request(), Context());
+  const auto second = client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
   ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(second)) << ErrorOf(second).diagnostic;
   EXPECT_EQ(backend.requests(), 2);
   EXPECT_EQ(backend.connections(), 2);
@@ -583,7 +578,7 @@ TEST(soapWorkOrderClientKeepAlive, ConnectionClosedWhileIdleIsReplacedBeforeSend
 // Markup characters and non-ASCII text are escaped on the way out and decoded on the way in.
 TEST_F(soapWorkOrderClient, SpecialCharactersRoundTrip) {
   backend_.Enqueue(Created("WO&lt;&amp;]]&gt;Ü€"));
-  WorkOrderRequest request = Request();
+  WorkOrderRequest request = SampleWorkOrderRequest();
   request.account_number = "A<&]]>\"'Zoë€";
   auto result = client_.CreateMigrationWorkOrder(request, CallContext{"ctx-<&]]>"});
   ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result));
