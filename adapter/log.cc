@@ -1,6 +1,7 @@
 #include "adapter/log.h"
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 
 namespace voip {
@@ -44,19 +45,98 @@ std::string NowIso8601() {
   return buffer;
 }
 
+// Replacement of invalid UTF-8 keeps a hostile value from throwing here.
+std::string Dump(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  // Printable ASCII other than '"' and '\\' is written as it is (nearly every
+  // value); anything else takes nlohmann::json's escaping.
+  for (const char c : text) {
+    if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+      out += Dump(nlohmann::json(std::string(text)));
+      return;
+    }
+  }
+  out += '"';
+  out += text;
+  out += '"';
+}
+
+void LogFields::Key(std::string_view key) {
+  text_ += ',';
+  AppendJsonString(text_, key);
+  text_ += ':';
+}
+
+LogFields& LogFields::Add(std::string_view key, std::string_view value) {
+  Key(key);
+  AppendJsonString(text_, value);
+  return *this;
+}
+
+LogFields& LogFields::Add(std::string_view key, std::int64_t value) {
+  Key(key);
+  text_ += std::to_string(value);
+  return *this;
+}
+
+LogFields& LogFields::Add(std::string_view key, bool value) {
+  Key(key);
+  text_ += value ? "true" : "false";
+  return *this;
+}
+
+LogFields& LogFields::Add(std::string_view key, const std::vector<std::string>& values) {
+  Key(key);
+  text_ += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) text_ += ',';
+    AppendJsonString(text_, values[i]);
+  }
+  text_ += ']';
+  return *this;
+}
+
+LogFields& LogFields::Add(std::string_view key, const nlohmann::json& value) {
+  Key(key);
+  text_ += Dump(value);
+  return *this;
+}
+
+LogFields& LogFields::AddMillis(std::string_view key, std::chrono::microseconds value) {
+  Key(key);
+  const long long us = value.count();
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%s%lld.%03lld", us < 0 ? "-" : "", (us < 0 ? -us : us) / 1000,
+                (us < 0 ? -us : us) % 1000);
+  text_ += buffer;
+  return *this;
+}
 
 void Logger::Log(LogLevel level, std::string_view event, nlohmann::json fields) {
   if (!Enabled(level)) return;
-  nlohmann::json line = nlohmann::json::object();
-  line["time"] = NowIso8601();
-  line["level"] = LevelName(level);
-  line["event"] = std::string(event);
-  for (auto& [key, value] : fields.items()) line[key] = std::move(value);
-  // Replacement of invalid UTF-8 keeps a hostile value from throwing here.
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  LogFields line;
+  for (const auto& [key, value] : fields.items()) line.Add(key, value);
+  Log(level, event, line);
+}
+
+void Logger::Log(LogLevel level, std::string_view event, const LogFields& fields) {
+  if (!Enabled(level)) return;
+  std::string text = "{\"time\":\"";
+  text.reserve(64 + event.size() + fields.text().size());
+  text += NowIso8601();
+  text += "\",\"level\":\"";
+  text += LevelName(level);
+  text += "\",\"event\":";
+  AppendJsonString(text, event);
+  text += fields.text();
+  text += "}\n";
   std::lock_guard<std::mutex> lock(mutex_);
-  out_ << text << '\n';
+  out_.write(text.data(), static_cast<std::streamsize>(text.size()));
   out_.flush();
 }
 

@@ -3,11 +3,14 @@
 // logger; JSON encoding escapes CR/LF and other control characters.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,14 +26,46 @@ std::optional<LogLevel> ParseLogLevel(std::string_view name);
 // masked entirely.
 std::string Mask(std::string_view value);
 
+// The fields of one log line, written as JSON text as they are added: no
+// intermediate JSON objects, for the line every request writes (measured in
+// docs/performance.md). Strings are escaped exactly as nlohmann::json dumps
+// them (control characters, CR and LF included; invalid UTF-8 replaced by
+// U+FFFD). Fields appear in the order they were added; a key must not be
+// added twice, nor be "time", "level" or "event".
+class LogFields {
+ public:
+  LogFields& Add(std::string_view key, std::string_view value);
+  LogFields& Add(std::string_view key, const std::string& value) { return Add(key, std::string_view(value)); }
+  LogFields& Add(std::string_view key, const char* value) { return Add(key, std::string_view(value)); }
+  LogFields& Add(std::string_view key, std::int64_t value);
+  LogFields& Add(std::string_view key, int value) { return Add(key, std::int64_t{value}); }
+  LogFields& Add(std::string_view key, bool value);
+  LogFields& Add(std::string_view key, const std::vector<std::string>& values);  // an array of strings
+  LogFields& Add(std::string_view key, const nlohmann::json& value);
+  // A duration as milliseconds with three decimals (microsecond precision).
+  LogFields& AddMillis(std::string_view key, std::chrono::microseconds value);
+
+  // ,"key":value,... (empty when no field was added).
+  const std::string& text() const { return text_; }
+
+ private:
+  void Key(std::string_view key);
+  std::string text_;
+};
+
+// Appends `text` as a JSON string (quoted and escaped as LogFields does).
+void AppendJsonString(std::string& out, std::string_view text);
+
 class Logger {
  public:
   // `out` must outlive the logger. Thread-safe: lines are never interleaved.
   Logger(std::ostream& out, LogLevel min_level) : out_(out), min_level_(min_level) {}
 
   bool Enabled(LogLevel level) const { return level >= min_level_; }
-  // Writes {"time":..., "level":..., "event": event, ...fields}.
+  // Writes {"time":..., "level":..., "event": event, ...fields}, the fields
+  // in `fields`' order (alphabetical for a JSON object).
   void Log(LogLevel level, std::string_view event, nlohmann::json fields = nlohmann::json::object());
+  void Log(LogLevel level, std::string_view event, const LogFields& fields);
 
  private:
   std::mutex mutex_;

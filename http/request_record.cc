@@ -1,14 +1,15 @@
 #include "http/request_record.h"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace voip {
 namespace {
 
-double Millis(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; }
-
-void AddMasked(nlohmann::json& fields, const char* name, const FieldInput& field) {
-  if (field.kind == FieldInput::Kind::kText || field.kind == FieldInput::Kind::kInteger) {
-    fields[name] = Mask(field.text);
-  }
+std::optional<std::string> Masked(const FieldInput& field) {
+  if (field.kind == FieldInput::Kind::kText || field.kind == FieldInput::Kind::kInteger) return Mask(field.text);
+  return std::nullopt;
 }
 
 const char* MidasFollowUpName(MidasFollowUp follow_up) {
@@ -37,53 +38,58 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
   const LogLevel level = request.soap_fault ? LogLevel::kInfo : LevelFor(outcome, request.http_status);
   if (!logger.Enabled(level)) return;
 
-  nlohmann::json codes = nlohmann::json::array();
-  for (const Fault& fault : outcome.faults) codes.push_back(fault.Code());
-  nlohmann::json fields = {{"correlationId", request.correlation_id},
-                           {"face", FaceName(request.face)},
-                           {"outcome", request.soap_fault ? "soapFault" : outcome.order_number ? "success" : "failure"},
-                           {"status", request.http_status},
-                           {"faultCodes", std::move(codes)},
-                           {"totalMs", Millis(request.total)}};
+  std::optional<std::string> telephone;
+  std::optional<std::string> account;
   if (request.input != nullptr) {
-    AddMasked(fields, "telephoneNumber", request.input->telephone_number);
-    AddMasked(fields, "accountNumber", request.input->account_number);
+    telephone = Masked(request.input->telephone_number);
+    account = Masked(request.input->account_number);
   }
-  if (outcome.work_order_called) fields["workOrderMs"] = Millis(outcome.work_order_time);
-  if (outcome.midas_called) fields["midasMs"] = Millis(outcome.midas_time);
-  if (outcome.work_order_error) {
-    fields["workOrderError"] = BackendErrorKindName(*outcome.work_order_error);
-    fields["workOrderDiagnostic"] = outcome.work_order_diagnostic;
-  }
-  if (outcome.midas_error) {
-    fields["midasError"] = BackendErrorKindName(*outcome.midas_error);
-    fields["midasDiagnostic"] = outcome.midas_diagnostic;
-    fields["midasUpdate"] = MidasFollowUpName(outcome.midas_follow_up);
-  }
-  if (outcome.work_order_circuit_open) fields["workOrderCircuit"] = "open";
-  if (outcome.midas_deadline_passed) {
-    fields["midasSkipped"] = "deadline";
-    fields["midasUpdate"] = MidasFollowUpName(outcome.midas_follow_up);
-  }
-  if (outcome.midas_circuit_open) {
-    fields["midasCircuit"] = "open";
-    fields["midasUpdate"] = MidasFollowUpName(outcome.midas_follow_up);
-  }
-  if (outcome.store_error) fields["storeError"] = *outcome.store_error;
-  if (outcome.idempotent_replay) fields["idempotentReplay"] = true;
+  const char* work_order_error =
+      outcome.work_order_error ? BackendErrorKindName(*outcome.work_order_error) : nullptr;
   if (outcome.work_order_outcome_unknown && logger.Enabled(LogLevel::kWarn)) {
     // Its own event, so that operators can alert on it: the work order may or
     // may not exist until someone checks (docs/delivery.md, outbox resolve).
-    nlohmann::json unknown = {{"correlationId", request.correlation_id},
-                              {"face", FaceName(request.face)},
-                              {"workOrderError", fields.value("workOrderError", "")},
-                              {"recorded", !outcome.store_error.has_value()}};
-    if (outcome.outbox_entry) unknown["entry"] = *outcome.outbox_entry;
-    if (fields.contains("telephoneNumber")) unknown["telephoneNumber"] = fields["telephoneNumber"];
-    if (fields.contains("accountNumber")) unknown["accountNumber"] = fields["accountNumber"];
-    logger.Log(LogLevel::kWarn, "work_order_outcome_unknown", std::move(unknown));
+    LogFields unknown;
+    unknown.Add("correlationId", request.correlation_id)
+        .Add("face", FaceName(request.face))
+        .Add("workOrderError", work_order_error != nullptr ? work_order_error : "")
+        .Add("recorded", !outcome.store_error.has_value());
+    if (outcome.outbox_entry) unknown.Add("entry", *outcome.outbox_entry);
+    if (telephone) unknown.Add("telephoneNumber", *telephone);
+    if (account) unknown.Add("accountNumber", *account);
+    logger.Log(LogLevel::kWarn, "work_order_outcome_unknown", unknown);
   }
-  logger.Log(level, "request", std::move(fields));
+
+  std::vector<std::string> codes;
+  codes.reserve(outcome.faults.size());
+  for (const Fault& fault : outcome.faults) codes.push_back(fault.Code());
+  LogFields fields;
+  fields.Add("correlationId", request.correlation_id)
+      .Add("face", FaceName(request.face))
+      .Add("outcome", request.soap_fault ? "soapFault" : outcome.order_number ? "success" : "failure")
+      .Add("status", request.http_status)
+      .Add("faultCodes", codes)
+      .AddMillis("totalMs", request.total);
+  if (telephone) fields.Add("telephoneNumber", *telephone);
+  if (account) fields.Add("accountNumber", *account);
+  if (outcome.work_order_called) fields.AddMillis("workOrderMs", outcome.work_order_time);
+  if (outcome.midas_called) fields.AddMillis("midasMs", outcome.midas_time);
+  if (work_order_error != nullptr) {
+    fields.Add("workOrderError", work_order_error).Add("workOrderDiagnostic", outcome.work_order_diagnostic);
+  }
+  // midasUpdate once, after whichever reason MIDAS was not updated.
+  const bool midas_not_updated = outcome.midas_error || outcome.midas_deadline_passed || outcome.midas_circuit_open;
+  if (outcome.midas_error) {
+    fields.Add("midasError", BackendErrorKindName(*outcome.midas_error))
+        .Add("midasDiagnostic", outcome.midas_diagnostic);
+  }
+  if (outcome.work_order_circuit_open) fields.Add("workOrderCircuit", "open");
+  if (outcome.midas_deadline_passed) fields.Add("midasSkipped", "deadline");
+  if (outcome.midas_circuit_open) fields.Add("midasCircuit", "open");
+  if (midas_not_updated) fields.Add("midasUpdate", MidasFollowUpName(outcome.midas_follow_up));
+  if (outcome.store_error) fields.Add("storeError", *outcome.store_error);
+  if (outcome.idempotent_replay) fields.Add("idempotentReplay", true);
+  logger.Log(level, "request", fields);
 }
 
 }  // namespace voip
