@@ -8,7 +8,8 @@
 //    BoundedTaskQueue keeps at most `max_queued` connections waiting for a
 //    worker; one beyond that is served by a small separate set of shedding
 //    threads on which ServingShedConnection() is true, so that the server's
-//    pre-routing handler answers it with a minimal 503 and closes it at once.
+//    pre-routing handler answers it from its request head alone (a minimal
+//    JSON 503, or a SOAP Fault on /soap) and closes it at once.
 //  - requests: InFlightLimit bounds how many requests run the core (and so
 //    call the backends) at once; beyond it a request is answered 503 without
 //    any backend call.

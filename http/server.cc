@@ -119,7 +119,8 @@ class AdapterServer::Impl {
       res.set_content(metrics_.RenderPrometheus(), "text/plain; version=0.0.4; charset=utf-8");
     });
     // A connection the task queue had no room for: a minimal 503 before its
-    // body is read, and closed. The operators' endpoints are still served.
+    // body is read, and closed; a SOAP Fault on the SOAP face. The operators'
+    // endpoints are still served.
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (!BoundedTaskQueue::ServingShedConnection() || req.path == "/health" || req.path == "/ready" ||
           req.path == "/metrics") {
@@ -127,7 +128,16 @@ class AdapterServer::Impl {
       }
       metrics_.RecordShed(Metrics::Shed::kConnection);
       res.set_header("Connection", "close");
-      Answer(req, res, OverloadedOutcome(), CorrelationIdFor(req.get_header_value(kCorrelationHeader)));
+      const MigrationOutcome overloaded = OverloadedOutcome();
+      const std::string correlation_id = CorrelationIdFor(req.get_header_value(kCorrelationHeader));
+      if (req.path != kSoapPath) {
+        Answer(req, res, overloaded, correlation_id);
+      } else {
+        SendSoapReply(SoapServerRefusal(req.get_header_value("Content-Type"), HttpStatusFor(overloaded.failure_class),
+                                        overloaded.faults.front().detail),
+                      correlation_id, res);
+        SetRetryAfter(overloaded, res);
+      }
       return httplib::Server::HandlerResponse::Handled;
     });
     server_.set_error_handler(httplib::Server::HandlerWithResponse(
@@ -320,10 +330,8 @@ class AdapterServer::Impl {
         if (auto problem = idempotency_.Finish(*claimed_key, *answer.outcome, kept)) answer.outcome->store_error = problem;
       }
     }
-    res.status = answer.reply.status;
-    res.set_header(kCorrelationHeader, context.correlation_id);
+    SendSoapReply(answer.reply, context.correlation_id, res);
     if (answer.outcome) SetRetryAfter(*answer.outcome, res);
-    res.set_content(answer.reply.body, answer.reply.content_type.c_str());
     const MigrationOutcome refused = RejectedOutcome(FailureClass::kInvalidRequest, {});
     RecordFinishedRequest({Face::kSoap, answer.outcome ? &*answer.outcome : &refused, res.status,
                            context.correlation_id, input ? &*input : nullptr, SinceStart(start),
@@ -351,9 +359,7 @@ class AdapterServer::Impl {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     const std::string correlation_id = CorrelationIdFor(req.get_header_value(kCorrelationHeader));
     if (req.path == kSoapPath && res.status == 413) {
-      const soap::HttpReply reply = SoapRefusal(req.get_header_value("Content-Type"), 413, TooLargeDetail());
-      res.set_header(kCorrelationHeader, correlation_id);
-      res.set_content(reply.body, reply.content_type.c_str());
+      SendSoapReply(SoapRefusal(req.get_header_value("Content-Type"), 413, TooLargeDetail()), correlation_id, res);
       return httplib::Server::HandlerResponse::Handled;
     }
     MigrationOutcome outcome;
@@ -377,6 +383,14 @@ class AdapterServer::Impl {
     res.set_header(kCorrelationHeader, correlation_id);
     SetRetryAfter(outcome, res);
     res.set_content(RenderJson(outcome), kJson);
+  }
+
+  // A SOAP answer with the request's correlation id.
+  static void SendSoapReply(const soap::HttpReply& reply, const std::string& correlation_id,
+                            httplib::Response& res) {
+    res.status = reply.status;
+    res.set_header(kCorrelationHeader, correlation_id);
+    res.set_content(reply.body, reply.content_type.c_str());
   }
 
   // The request's deadline, counted from when its handler started.

@@ -262,4 +262,9 @@ HttpReply SoapRefusal(std::string_view content_type, int http_status, const std:
                                     reason.c_str());
 }
 
+HttpReply SoapServerRefusal(std::string_view content_type, int http_status, const std::string& reason) {
+  return soap::SoapReceiverFaultReply(SoapVersionOf(content_type).value_or(SoapVersion::k11), http_status,
+                                      reason.c_str());
+}
+
 }  // namespace voip

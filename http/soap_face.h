@@ -90,4 +90,11 @@ soap::HttpReply RenderSoapOutcome(soap::SoapVersion version, const MigrationOutc
 // 413 for a body larger than max-body-bytes.
 soap::HttpReply SoapRefusal(std::string_view content_type, int http_status, const std::string& reason);
 
+// A Server (1.1) / Receiver (1.2) fault saying `reason` with `http_status`,
+// in the SOAP version `content_type` announces (1.1 when it announces none),
+// for a request the adapter refuses before its body is read for a reason of
+// its own: 503 on a connection shed because every worker is busy and the
+// queue is full (http/load_shedding.h).
+soap::HttpReply SoapServerRefusal(std::string_view content_type, int http_status, const std::string& reason);
+
 }  // namespace voip

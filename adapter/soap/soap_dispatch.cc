@@ -127,13 +127,18 @@ unsigned NestingDepth(std::string_view body) {
   return deepest;
 }
 
-// Writes a Client/Sender fault in `version` without parsing the body.
+// Writes a Client/Sender fault (or, not `sender`, a Server/Receiver fault) in
+// `version` without parsing the body.
 // `http_status` 0 means the status the SOAP HTTP binding gives a sender fault.
 SoapDispatchResult Refuse(struct soap* ctx, std::ostringstream& out, SoapVersion version,
-                          int http_status, const char* reason) {
+                          int http_status, const char* reason, bool sender = true) {
   soap_begin(ctx);
   UseVersion(ctx, VersionNumber(version));
-  soap_sender_fault(ctx, reason, nullptr);
+  if (sender) {
+    soap_sender_fault(ctx, reason, nullptr);
+  } else {
+    soap_receiver_fault(ctx, reason, nullptr);
+  }
   SoapDispatchResult result;
   result.soap_error = ctx->error;
   soap_send_fault(ctx);
@@ -230,6 +235,14 @@ class MessageScope {
   struct soap* ctx_;
 };
 
+HttpReply FaultReply(SoapVersion version, int http_status, const char* reason, bool sender) {
+  struct soap* ctx = ThreadContext();
+  if (ctx == nullptr) return {500, "text/plain; charset=utf-8", "out of memory for a SOAP context\n"};
+  std::ostringstream out;
+  MessageScope scope(ctx, nullptr, &out);
+  return Refuse(ctx, out, version, http_status, reason, sender).reply;
+}
+
 }  // namespace
 
 SOAP_ENV__Detail* FaultDetail(struct soap* ctx) {
@@ -275,11 +288,11 @@ SoapDispatchResult DispatchSoap(std::string_view body, const ServiceDispatcher& 
 }
 
 HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char* reason) {
-  struct soap* ctx = ThreadContext();
-  if (ctx == nullptr) return {500, "text/plain; charset=utf-8", "out of memory for a SOAP context\n"};
-  std::ostringstream out;
-  MessageScope scope(ctx, nullptr, &out);
-  return Refuse(ctx, out, version, http_status, reason).reply;
+  return FaultReply(version, http_status, reason, /*sender=*/true);
+}
+
+HttpReply SoapReceiverFaultReply(SoapVersion version, int http_status, const char* reason) {
+  return FaultReply(version, http_status, reason, /*sender=*/false);
 }
 
 }  // namespace voip::soap

@@ -88,6 +88,11 @@ SoapDispatchResult DispatchSoap(std::string_view body, const ServiceDispatcher& 
 // status the SOAP HTTP binding gives a sender fault (1.1: 500, 1.2: 400).
 HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char* reason);
 
+// A Server (SOAP 1.1) or Receiver (SOAP 1.2; kAny means 1.1) fault envelope
+// saying `reason`, for a message refused before parsing for a reason of the
+// service's own (it is overloaded). `http_status` is sent as given.
+HttpReply SoapReceiverFaultReply(SoapVersion version, int http_status, const char* reason);
+
 // For an operation building a fault: after soap_sender_fault() or
 // soap_receiver_fault(), returns the fault's detail (SOAP 1.1 `detail` or
 // SOAP 1.2 `Detail`, following the request's version), allocating it on the

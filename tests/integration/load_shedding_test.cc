@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include <future>
+#include <memory>
+#include <vector>
 #include <thread>
 
 #include "adapter/migration_flow.h"
@@ -74,6 +76,30 @@ class LoadSheddingFixture : public AdapterWithSimulators {
     return client.Post("/CreateVOIPMigrationWorkOrder", JsonBody(telephone), "application/json");
   }
 
+  // Serves 2 workers and 1 queued connection, and fills all three with
+  // connections that send nothing: the adapter sheds the next connection.
+  std::vector<std::unique_ptr<IdleConnection>> ServeFull() {
+    Serve(/*threads=*/2, /*max_queued_connections=*/1, /*max_in_flight=*/0);
+    std::vector<std::unique_ptr<IdleConnection>> held;
+    for (int i = 0; i < 3; ++i) {
+      held.push_back(std::make_unique<IdleConnection>(server_->port()));
+      EXPECT_TRUE(held.back()->connected());
+    }
+    return held;
+  }
+
+  // A SOAP request on its own connection, in the version `content_type` announces.
+  httplib::Result PostSoap(const char* envelope_ns, const std::string& content_type) {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(4, 0);
+    httplib::Headers headers;
+    if (content_type.rfind("text/xml", 0) == 0) {
+      headers.emplace("SOAPAction", std::string("\"") + kCreateSoapAction + "\"");
+    }
+    return client.Post("/soap", headers, testing::SoapEnvelope(testing::CreateRequest("447874384949"), envelope_ns),
+                       content_type.c_str());
+  }
+
   std::string Metrics() {
     httplib::Client client("127.0.0.1", server_->port());
     auto result = client.Get("/metrics");
@@ -108,11 +134,7 @@ TEST_F(LoadSheddingFixture, SoapRequestBeyondMaxInFlightIsShed) {
   Serve(4, 4, 1);
   auto slow = std::async(std::launch::async, [this] { return Post(sim::kWorkOrderSlowNumber, 30); });
   while (simulators_->WorkOrderRequests().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  httplib::Client client("127.0.0.1", server_->port());
-  client.set_read_timeout(4, 0);
-  auto shed = client.Post("/soap", {{"SOAPAction", std::string("\"") + kCreateSoapAction + "\""}},
-                          testing::SoapEnvelope(testing::CreateRequest("447874384949"), testing::kSoap11EnvelopeNs),
-                          "text/xml; charset=utf-8");
+  auto shed = PostSoap(testing::kSoap11EnvelopeNs, "text/xml; charset=utf-8");
   ASSERT_TRUE(shed);
   EXPECT_EQ(shed->status, 200);
   EXPECT_EQ(shed->get_header_value("Retry-After"), "1");
@@ -142,11 +164,7 @@ TEST_F(LoadSheddingFixture, InvalidRequestGets400EvenWhenFull) {
 // Every worker busy and the queue full: a new connection gets a minimal 503 at once and is
 // closed; it reaches no backend. /health is still served.
 TEST_F(LoadSheddingFixture, ConnectionBeyondPoolAndQueueIsShed) {
-  Serve(/*threads=*/2, /*max_queued_connections=*/1, /*max_in_flight=*/0);
-  IdleConnection held_a(server_->port()), held_b(server_->port());
-  ASSERT_TRUE(held_a.connected() && held_b.connected());
-  IdleConnection queued(server_->port());
-  ASSERT_TRUE(queued.connected());
+  const auto held = ServeFull();
   auto shed = Post("447874384949");
   ASSERT_TRUE(shed) << "the request waited in an unbounded queue: " << httplib::to_string(shed.error());
   EXPECT_EQ(shed->status, 503);
@@ -155,9 +173,43 @@ TEST_F(LoadSheddingFixture, ConnectionBeyondPoolAndQueueIsShed) {
   const json faults = json::parse(shed->body)["CreateVOIPMigrationWorkOrder"]["failure"]["fault"];
   ASSERT_EQ(faults.size(), 1u);
   EXPECT_EQ(faults[0]["detail"], OverloadedFault().detail);
-  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+  EXPECT_TRUE(NoBackendCalled());
   const std::string metrics = Metrics();  // on a shed connection too
   EXPECT_NE(metrics.find("voip_load_shed_total{level=\"connection\"} 1\n"), std::string::npos) << metrics;
+}
+
+// A shed SOAP 1.1 connection gets a SOAP 1.1 Server fault saying so, with 503 and Retry-After,
+// its envelope unread; it reaches no backend.
+TEST_F(LoadSheddingFixture, ShedSoap11ConnectionGetsAServerFault) {
+  const auto held = ServeFull();
+  auto shed = PostSoap(testing::kSoap11EnvelopeNs, "text/xml; charset=utf-8");
+  ASSERT_TRUE(shed) << httplib::to_string(shed.error());
+  EXPECT_EQ(shed->status, 503);
+  EXPECT_EQ(shed->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(shed->get_header_value("Connection"), "close");
+  EXPECT_EQ(shed->get_header_value("Content-Type"), "text/xml; charset=utf-8");
+  const testing::SoapAnswer answer = testing::ReadSoapAnswer(shed->body);
+  EXPECT_EQ(answer.envelope_ns, testing::kSoap11EnvelopeNs);
+  EXPECT_EQ(answer.fault_code, "Server");
+  EXPECT_EQ(answer.fault_reason, OverloadedFault().detail);
+  EXPECT_TRUE(NoBackendCalled());
+  EXPECT_NE(Metrics().find("voip_load_shed_total{level=\"connection\"} 1\n"), std::string::npos);
+}
+
+// A shed SOAP 1.2 connection gets a SOAP 1.2 Receiver fault, with 503 and Retry-After; it reaches
+// no backend.
+TEST_F(LoadSheddingFixture, ShedSoap12ConnectionGetsAReceiverFault) {
+  const auto held = ServeFull();
+  auto shed = PostSoap(testing::kSoap12EnvelopeNs, "application/soap+xml; charset=utf-8");
+  ASSERT_TRUE(shed) << httplib::to_string(shed.error());
+  EXPECT_EQ(shed->status, 503);
+  EXPECT_EQ(shed->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(shed->get_header_value("Content-Type"), "application/soap+xml; charset=utf-8");
+  const testing::SoapAnswer answer = testing::ReadSoapAnswer(shed->body);
+  EXPECT_EQ(answer.envelope_ns, testing::kSoap12EnvelopeNs);
+  EXPECT_EQ(answer.fault_code, "Receiver");
+  EXPECT_EQ(answer.fault_reason, OverloadedFault().detail);
+  EXPECT_TRUE(NoBackendCalled());
 }
 
 // Eight clients at once against 2 workers + 2 queued and a slow work-order system: at most four
