@@ -482,7 +482,13 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
   }
   // gSOAP reports the HTTP status as the error when the body is not a SOAP
   // fault; measured: also 200 when a 200 body holds an unexpected element.
-  if (error >= 300 && error < 600) {
+  if (error > 0 && error < 100 && soap->status == error) {
+    // A status line with a number below 100 (not HTTP): gSOAP returns it as
+    // the error, where it reads as one of its own codes (20 out of memory,
+    // 28 time-out...). Found by fuzzing.
+    result.kind = BackendErrorKind::kMalformedResponse;
+    result.diagnostic = Diagnostic(lease, "answer with HTTP status " + std::to_string(error) + ", not valid HTTP");
+  } else if (error >= 300 && error < 600) {
     result.kind = BackendErrorKind::kHttpError;
     result.http_status = error;
     result.diagnostic = Diagnostic(lease, "HTTP error status, body is not a SOAP fault");

@@ -141,8 +141,8 @@ enum class ExchangePhase { kSend, kReceive };
 //            with nothing received before the backend closed the connection,
 //            or a time-out -> kTimeout; out of memory -> kInternal; anything
 //            else (part of an answer then closed, not XML, HTML with 200,
-//            wrong element, larger than kMaxResponseBytes, too deep) ->
-//            kMalformedResponse.
+//            wrong element, larger than kMaxResponseBytes, too deep, an HTTP
+//            status below 100) -> kMalformedResponse.
 // `diagnostic` names the gSOAP error code and gSOAP's own text, never data.
 BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase phase);
 

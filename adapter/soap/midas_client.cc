@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "adapter/soap/soap_fault_reader.h"
 #include "soapMidasCustomerBindingProxy.h"
 
 namespace voip {
@@ -48,8 +49,8 @@ BackendError TypedFault(const _midas__MidasFault& fault, const soap::ContextLeas
   BackendError result;
   result.kind = fault.category == midas__FaultCategory__BUSINESS ? BackendErrorKind::kBusinessFault
                                                                  : BackendErrorKind::kSystemFault;
-  result.backend_code = fault.code;
-  result.backend_message = fault.message;
+  result.backend_code = soap::FaultField(fault.code);
+  result.backend_message = soap::FaultField(fault.message);
   result.diagnostic = soap::Diagnostic(lease, "MIDAS fault");
   return result;
 }

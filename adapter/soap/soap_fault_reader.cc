@@ -43,9 +43,9 @@ bool ContainsDoctype(std::string_view text) {
   return it != text.end();
 }
 
-// Trims XML white space and cuts to kMaxFaultFieldBytes without splitting a
-// UTF-8 sequence.
-std::string CleanText(std::string_view text) {
+}  // namespace
+
+std::string FaultField(std::string_view text) {
   constexpr std::string_view kSpace = " \t\r\n";
   const std::size_t first = text.find_first_not_of(kSpace);
   if (first == std::string_view::npos) return {};
@@ -57,8 +57,6 @@ std::string CleanText(std::string_view text) {
   }
   return std::string(text);
 }
-
-}  // namespace
 
 FaultDetailFields ReadFaultDetail(std::string_view detail_xml) {
   FaultDetailFields fields;
@@ -85,10 +83,10 @@ FaultDetailFields ReadFaultDetail(std::string_view detail_xml) {
     if (node.type() != pugi::node_element) continue;
     const std::string_view local = LocalName(node.name());
     if (!have_code && NameIsOneOf(local, kCodeNames)) {
-      fields.code = CleanText(node.text().get());
+      fields.code = FaultField(node.text().get());
       have_code = true;
     } else if (!have_message && NameIsOneOf(local, kMessageNames)) {
-      fields.message = CleanText(node.text().get());
+      fields.message = FaultField(node.text().get());
       have_message = true;
     }
     for (pugi::xml_node child = node.last_child(); child; child = child.previous_sibling()) {

@@ -19,6 +19,11 @@ struct FaultDetailFields {
   std::string message;  // empty when no message-like element was found
 };
 
+// `text` without leading and trailing XML white space, cut to
+// kMaxFaultFieldBytes without splitting a UTF-8 sequence: how every backend
+// fault code and message is kept, typed or read from raw detail.
+std::string FaultField(std::string_view text);
+
 // Finds, in document order and in any namespace, the first element whose local
 // name is code, errorCode or faultCode and the first whose local name is
 // message, errorMessage or description (names compared case-insensitively),

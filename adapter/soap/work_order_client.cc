@@ -1,8 +1,11 @@
 #include "adapter/soap/work_order_client.h"
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
+#include "adapter/soap/soap_fault_reader.h"
 #include "soapWorkOrderBindingProxy.h"
 
 namespace voip {
@@ -15,8 +18,8 @@ BackendError TypedFault(const _wo__WorkOrderFault& fault, const soap::ContextLea
   BackendError result;
   result.kind = fault.category == wo__FaultCategory__BUSINESS ? BackendErrorKind::kBusinessFault
                                                               : BackendErrorKind::kSystemFault;
-  result.backend_code = fault.code;
-  result.backend_message = fault.message;
+  result.backend_code = soap::FaultField(fault.code);
+  result.backend_message = soap::FaultField(fault.message);
   result.diagnostic = soap::Diagnostic(lease, "work-order fault");
   return result;
 }
@@ -26,6 +29,38 @@ const _wo__WorkOrderFault* TypedDetail(const struct soap* soap) {
   if (fault == nullptr) return nullptr;
   const SOAP_ENV__Detail* detail = fault->detail != nullptr ? fault->detail : fault->SOAP_ENV__Detail;
   return detail == nullptr ? nullptr : detail->wo__WorkOrderFault;
+}
+
+// Whether an order number can be passed on as it is (to the consumer, to
+// MIDAS, into the outbox and the logs): UTF-8 (shortest forms, no surrogates)
+// without control characters, and not blank. gSOAP has checked its length
+// (wo:OrderNumber: 1 to 20 characters) but lets through character references
+// to control characters (&#1;) and bytes that are not UTF-8.
+bool UsableOrderNumber(std::string_view text) {
+  bool blank = true;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80             ? 1
+                               : (lead >> 5) == 0x06  ? 2
+                               : (lead >> 4) == 0x0E  ? 3
+                               : (lead >> 3) == 0x1E  ? 4
+                                                      : 0;
+    if (length == 0 || text.size() - i < length) return false;
+    std::uint32_t code = length == 1 ? lead : lead & (0xFF >> (length + 1));
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    static constexpr std::uint32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (length > 1 && code < kShortest[length]) return false;
+    if (code > 0x10FFFF || (code >= 0xD800 && code < 0xE000)) return false;
+    if (code < 0x20 || (code >= 0x7F && code < 0xA0)) return false;
+    if (code != ' ') blank = false;
+    i += length;
+  }
+  return !blank;
 }
 
 }  // namespace
@@ -59,10 +94,13 @@ BackendResult<WorkOrderCreated> GsoapWorkOrderSystem::CreateMigrationWorkOrder(
   const int error = proxy.recv_CreateMigrationWorkOrder(response);
   if (error == SOAP_OK) {
     if (lease.trace().doctype_in_body) return soap::DoctypeRejected(lease);
-    if (response.orderNumber.empty()) {
+    if (!UsableOrderNumber(response.orderNumber)) {
       BackendError malformed;
       malformed.kind = BackendErrorKind::kMalformedResponse;
-      malformed.diagnostic = "work-order answer without an order number";
+      malformed.diagnostic = response.orderNumber.empty()
+                                 ? "work-order answer without an order number"
+                                 : "work-order answer with an order number that is blank, not UTF-8 or holds "
+                                   "control characters";
       return malformed;
     }
     return WorkOrderCreated{response.orderNumber};

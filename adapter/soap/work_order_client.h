@@ -15,7 +15,9 @@ namespace voip {
 //   connect failed        -> kConnectFailed (the only case where nothing was sent)
 //   no answer in time, or closed without one -> kTimeout (the order may exist: outcome unknown)
 //   HTTP error page       -> kHttpError;  anything else unreadable, an answer cut
-//                            short included -> kMalformedResponse (outcome unknown too)
+//                            short included, or an order number that is blank,
+//                            not UTF-8 or holds control characters ->
+//                            kMalformedResponse (outcome unknown too)
 // A create is never retried by this class.
 class GsoapWorkOrderSystem : public WorkOrderSystem {
  public:

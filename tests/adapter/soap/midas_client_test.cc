@@ -9,6 +9,7 @@
 #include <list>
 #include <string>
 
+#include "adapter/soap/soap_fault_reader.h"
 #include "tests/support/canned_backend.h"
 #include "tests/support/soap_xml.h"
 
@@ -167,6 +168,25 @@ TEST_F(soapMidasClient, TypedBusinessFault) {
   EXPECT_EQ(error.kind, BackendErrorKind::kBusinessFault);
   EXPECT_EQ(error.backend_code, "M-404");
   EXPECT_EQ(error.backend_message, "Unknown account");
+}
+
+// A typed MidasFault's code and message are cut to kMaxFaultFieldBytes.
+TEST_F(soapMidasClient, TypedFaultFieldsAreBounded) {
+  CannedResponse fault;
+  fault.status = 500;
+  fault.body = Envelope(
+      "<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>No such customer"
+      "</faultstring><detail><midas:MidasFault><midas:code>" + std::string(3000, 'C') +
+      "</midas:code><midas:message>" + std::string(3000, 'm') +
+      "</midas:message><midas:category>SYSTEM</midas:category></midas:MidasFault></detail></soapenv:Fault>");
+  backend_.Enqueue(fault);
+  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+  ASSERT_TRUE(std::holds_alternative<BackendError>(result));
+  const BackendError& error = std::get<BackendError>(result);
+  EXPECT_EQ(error.kind, BackendErrorKind::kSystemFault);
+  EXPECT_EQ(error.backend_code, std::string(soap::kMaxFaultFieldBytes, 'C'));
+  EXPECT_EQ(error.backend_message, std::string(soap::kMaxFaultFieldBytes, 'm'));
+  EXPECT_EQ(backend_.Requests().size(), 1u);
 }
 
 // acknowledged=false is not a success.

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapter/soap/soap_fault_reader.h"
 #include "tests/support/backend_calls.h"
 #include "tests/support/canned_backend.h"
 #include "tests/support/soap_xml.h"
@@ -157,6 +158,23 @@ TEST_F(soapWorkOrderClient, TypedBusinessFault) {
   EXPECT_EQ(error.backend_message, "Line not eligible for VoC");
   EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error 12,"));  // measured: SOAP_FAULT
   EXPECT_FALSE(error.NothingWasDone());
+}
+
+// A typed fault's code and message are cut to kMaxFaultFieldBytes (on a UTF-8
+// boundary), as those read from an undeclared detail are. Found by the
+// backend answer fuzzer: they reached the consumer's answer whole.
+TEST_F(soapWorkOrderClient, TypedFaultFieldsAreBounded) {
+  std::string long_message;
+  for (int i = 0; i < 3000; ++i) long_message += "\xC3\xA9";  // é, two bytes
+  CannedResponse fault = WorkOrderFault("BUSINESS");
+  fault.body.replace(fault.body.find("WO-4711"), 7, std::string(5000, 'C'));
+  fault.body.replace(fault.body.find("Line not eligible for VoC"), 25, long_message);
+  backend_.Enqueue(fault);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kBusinessFault);
+  EXPECT_EQ(error.backend_code, std::string(soap::kMaxFaultFieldBytes, 'C'));
+  EXPECT_EQ(error.backend_message, long_message.substr(0, soap::kMaxFaultFieldBytes));
+  EXPECT_EQ(backend_.Requests().size(), 1u);
 }
 
 // A typed WorkOrderFault with category SYSTEM is a system fault.
@@ -355,6 +373,68 @@ TEST_F(soapWorkOrderClient, OversizedPlainAnswerIsRefused) {
   const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
   EXPECT_THAT(error.diagnostic, HasSubstr("larger than"));
+}
+
+// An order number with a control character (legal in gSOAP as &#1;) is a
+// malformed answer, not passed on to the consumer and MIDAS. Found by the
+// backend answer fuzzer.
+TEST_F(soapWorkOrderClient, OrderNumberWithControlCharacterIsMalformed) {
+  backend_.Enqueue(Created("WO&#1;17"));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
+  EXPECT_THAT(error.diagnostic, HasSubstr("control characters"));
+  EXPECT_EQ(backend_.Requests().size(), 1u);
+}
+
+// An order number whose bytes are not UTF-8 (an encoded surrogate, which gSOAP
+// lets through) is a malformed answer.
+TEST_F(soapWorkOrderClient, OrderNumberThatIsNotUtf8IsMalformed) {
+  backend_.Enqueue(Created("WO\xED\xA0\x80" "17"));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
+  EXPECT_THAT(error.diagnostic, HasSubstr("not UTF-8"));
+}
+
+// A blank order number is a malformed answer, like a missing one.
+TEST_F(soapWorkOrderClient, BlankOrderNumberIsMalformed) {
+  backend_.Enqueue(Created("   "));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
+  EXPECT_THAT(error.diagnostic, HasSubstr("blank"));
+}
+
+// An order number of 20 characters outside ASCII is accepted as it is.
+TEST_F(soapWorkOrderClient, NonAsciiOrderNumberIsAccepted) {
+  std::string order_number;
+  for (int i = 0; i < 20; ++i) order_number += "\xC3\xA9";
+  backend_.Enqueue(Created(order_number));
+  const auto result = client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
+  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result));
+  EXPECT_EQ(std::get<WorkOrderCreated>(result).order_number, order_number);
+}
+
+// An HTTP status below 100 is a malformed answer, not the gSOAP error of the same
+// number (20: out of memory, which would be a 500 from the adapter). Found by
+// the backend answer fuzzer.
+TEST_F(soapWorkOrderClient, StatusTwentyIsMalformedNotOutOfMemory) {
+  CannedResponse response = Created("WO-1");
+  response.status = 20;
+  backend_.Enqueue(response);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse) << error.diagnostic;
+  EXPECT_THAT(error.diagnostic, HasSubstr("HTTP status 20, not valid HTTP"));
+  EXPECT_EQ(backend_.Requests().size(), 1u);
+}
+
+// Likewise status 28 is a malformed answer, not a time-out (gSOAP's 28).
+TEST_F(soapWorkOrderClient, StatusTwentyEightIsMalformedNotTimeout) {
+  CannedResponse response = Created("WO-1");
+  response.status = 28;
+  backend_.Enqueue(response);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse) << error.diagnostic;
+  EXPECT_THAT(error.diagnostic, HasSubstr("HTTP status 28, not valid HTTP"));
+  EXPECT_EQ(backend_.Requests().size(), 1u);
 }
 
 // An answer cut off mid-body (connection closed) is malformed, not a time-out: the backend
