@@ -47,8 +47,6 @@ struct PooledContext {
 
 namespace {
 
-constexpr std::size_t kMaxDiagnosticBytes = 300;
-
 PooledContext* ContextOf(struct ::soap* soap) { return static_cast<PooledContext*>(soap->user); }
 
 // gSOAP time-outs: positive values are seconds, negative microseconds.
@@ -340,7 +338,8 @@ void ContextLease::CloseConnection() { soap_force_closesock(context_->soap); }
 
 // ----- ContextPool ------------------------------------------------------------
 
-ContextPool::ContextPool(BackendEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
+ContextPool::ContextPool(BackendEndpoint endpoint, Connector connector)
+    : endpoint_(std::move(endpoint)), connector_(connector) {}
 
 ContextPool::~ContextPool() {
   for (PooledContext* ctx : idle_) {
@@ -380,7 +379,7 @@ PooledContext* ContextPool::NewContext() {
   soap->recv_timeout = GsoapTimeout(endpoint_.timeout_ms);
   soap->transfer_timeout = GsoapTimeout(endpoint_.timeout_ms);
   ctx->soap = soap;
-  ctx->tcp_open = soap->fopen;
+  ctx->tcp_open = connector_ != nullptr ? connector_ : soap->fopen;
   ctx->tcp_recv = soap->frecv;
   soap->fopen = TracedOpen;
   soap->frecv = TracedRecv;
@@ -485,7 +484,7 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
   if (error > 0 && error < 100 && soap->status == error) {
     // A status line with a number below 100 (not HTTP): gSOAP returns it as
     // the error, where it reads as one of its own codes (20 out of memory,
-    // 28 time-out...). Found by fuzzing.
+    // 28 time-out...). Found by tests/fuzz/backend_answer_fuzzer.cc.
     result.kind = BackendErrorKind::kMalformedResponse;
     result.diagnostic = Diagnostic(lease, "answer with HTTP status " + std::to_string(error) + ", not valid HTTP");
   } else if (error >= 300 && error < 600) {

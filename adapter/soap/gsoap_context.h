@@ -29,6 +29,16 @@ namespace voip::soap {
 
 inline constexpr unsigned int kMaxXmlDepth = 32;
 inline constexpr std::size_t kMaxResponseBytes = 1024 * 1024;
+// Longest BackendError::diagnostic (see Diagnostic).
+inline constexpr std::size_t kMaxDiagnosticBytes = 300;
+
+// Opens the connection of an exchange in place of gSOAP's own TCP connect (its
+// soap->fopen, which the hooks below wrap): returns a connected socket, or
+// SOAP_INVALID_SOCKET (-1) with soap->error set. Null (the default) means
+// gSOAP's. Only the backend answer fuzzer replaces it
+// (tests/fuzz/backend_answer_fuzzer.cc: one end of a socketpair that already
+// holds the answer), so that everything above the socket is the real client.
+using Connector = int (*)(struct ::soap* soap, const char* endpoint, const char* host, int port);
 
 // What the hooks saw during the current exchange on one context.
 struct CallTrace {
@@ -96,7 +106,7 @@ class ContextLease {
 // must have been returned before.
 class ContextPool {
  public:
-  explicit ContextPool(BackendEndpoint endpoint);
+  explicit ContextPool(BackendEndpoint endpoint, Connector connector = nullptr);
   ~ContextPool();
   ContextPool(const ContextPool&) = delete;
   ContextPool& operator=(const ContextPool&) = delete;
@@ -122,6 +132,7 @@ class ContextPool {
   void Return(PooledContext* context);
 
   const BackendEndpoint endpoint_;  // endpoint_.url.c_str() is handed to the proxies
+  const Connector connector_;
   mutable std::mutex mutex_;
   std::vector<PooledContext*> idle_;
   std::atomic<std::uint64_t> connections_opened_{0};
@@ -161,7 +172,8 @@ BackendError DoctypeRejected(const ContextLease& lease);
 // kInternal, nothing was sent.
 BackendError NoContextError();
 
-// "gSOAP error N: <gSOAP text>", one line, bounded; for operators' logs.
+// "gSOAP error N: <gSOAP text>", one line of at most kMaxDiagnosticBytes; for
+// operators' logs.
 std::string Diagnostic(const ContextLease& lease, const std::string& what);
 
 }  // namespace voip::soap

@@ -100,7 +100,8 @@ Attempt UpdateOnce(soap::ContextLease& lease, _midas__UpdateCustomerMigrationSta
 
 }  // namespace
 
-GsoapMidas::GsoapMidas(BackendEndpoint endpoint) : pool_(std::move(endpoint)) {}
+GsoapMidas::GsoapMidas(BackendEndpoint endpoint, soap::Connector connector)
+    : pool_(std::move(endpoint), connector) {}
 
 BackendResult<MidasAcknowledged> GsoapMidas::UpdateCustomerMigrationStatus(
     const MigrationStatusUpdate& update, const CallContext& context) {

@@ -16,7 +16,8 @@ namespace voip {
 // other retry happens here. `reason` is cut to 512 characters (schema maxLength).
 class GsoapMidas : public Midas {
  public:
-  explicit GsoapMidas(BackendEndpoint endpoint);
+  // `connector` replaces gSOAP's TCP connect (see soap::Connector); null: gSOAP's.
+  explicit GsoapMidas(BackendEndpoint endpoint, soap::Connector connector = nullptr);
 
   BackendResult<MidasAcknowledged> UpdateCustomerMigrationStatus(
       const MigrationStatusUpdate& update, const CallContext& context) override;

@@ -65,7 +65,8 @@ bool UsableOrderNumber(std::string_view text) {
 
 }  // namespace
 
-GsoapWorkOrderSystem::GsoapWorkOrderSystem(BackendEndpoint endpoint) : pool_(std::move(endpoint)) {}
+GsoapWorkOrderSystem::GsoapWorkOrderSystem(BackendEndpoint endpoint, soap::Connector connector)
+    : pool_(std::move(endpoint), connector) {}
 
 BackendResult<WorkOrderCreated> GsoapWorkOrderSystem::CreateMigrationWorkOrder(
     const WorkOrderRequest& request, const CallContext& context) {

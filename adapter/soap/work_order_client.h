@@ -21,7 +21,8 @@ namespace voip {
 // A create is never retried by this class.
 class GsoapWorkOrderSystem : public WorkOrderSystem {
  public:
-  explicit GsoapWorkOrderSystem(BackendEndpoint endpoint);
+  // `connector` replaces gSOAP's TCP connect (see soap::Connector); null: gSOAP's.
+  explicit GsoapWorkOrderSystem(BackendEndpoint endpoint, soap::Connector connector = nullptr);
 
   BackendResult<WorkOrderCreated> CreateMigrationWorkOrder(const WorkOrderRequest& request,
                                                            const CallContext& context) override;

@@ -1,0 +1,267 @@
+// libFuzzer harness: any bytes as a backend's raw HTTP answer (status line,
+// headers, body), sent before the backend closes the connection, to the real
+// gSOAP clients: the first byte picks the backend ('M': MIDAS's
+// UpdateCustomerMigrationStatus, anything else: the work-order system's
+// CreateMigrationWorkOrder), the rest is the answer. Everything above the
+// socket is the adapter's own code: the generated stubs, the DOCTYPE scan, the
+// depth and size limits, the Content-Length end of stream, the reading of
+// fault details, the classification; only the TCP connect is replaced
+// (soap::Connector) by a socketpair that already holds the answer, so there is
+// no network and a run takes microseconds. The outcome then goes through the
+// fault translator and the JSON rendering, as the flow would.
+//
+// Aborts (besides ASan/UBSan findings) unless:
+// - the outcome is a success or one of the failure kinds an answer can cause
+//   (never "connect failed" or "nothing was done": the request was delivered;
+//   never "internal"), and each call opened exactly one connection;
+// - an order number is returned only when well-formed (wo:OrderNumber: 1 to 20
+//   characters; UTF-8 without control characters; not blank);
+// - the backend's code and message are at most kMaxFaultFieldBytes, the
+//   diagnostic one line of at most kMaxDiagnosticBytes without the request's
+//   telephone or account number;
+// - the JSON answer parses and its fault array holds one entry whose code is
+//   10685 for a business fault and 10686 otherwise, with the HTTP status the
+//   kind calls for;
+// - the same client then reads a well-formed answer right (nothing of the bad
+//   exchange is left in its pooled context).
+#include <fcntl.h>
+#include <iconv.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "adapter/fault.h"
+#include "adapter/migration_flow.h"
+#include "adapter/soap/midas_client.h"
+#include "adapter/soap/soap_fault_reader.h"
+#include "adapter/soap/work_order_client.h"
+#include "http/json_face.h"
+#include "http/status.h"
+#include "tests/support/backend_calls.h"
+
+namespace {
+
+using voip::BackendError;
+using voip::BackendErrorKind;
+
+// Fits a socketpair's buffer whole, so that writing it never blocks.
+constexpr std::size_t kMaxAnswerBytes = 64 * 1024;
+constexpr const char* kOrderNumber = "WO1000000001";  // in the good answer after the fuzzed one
+
+// Aborts, naming the broken invariant (and the outcome, when there is one) for triage.
+void Require(bool condition, const char* invariant, const BackendError* error = nullptr) {
+  if (condition) return;
+  std::fprintf(stderr, "backend_answer_fuzzer: %s\n", invariant);
+  if (error != nullptr) {
+    std::fprintf(stderr, "  kind %s, HTTP %d, diagnostic: %s\n", voip::BackendErrorKindName(error->kind),
+                 error->http_status, error->diagnostic.c_str());
+  }
+  std::abort();
+}
+
+// The answer the next connection delivers, and the backend's end of it.
+std::string_view next_answer;
+int backend_end = -1;
+
+// soap::Connector: a connected socket whose peer has already sent
+// `next_answer` and shut its side down, as a backend that answers and closes.
+int ConnectToAnswer(struct soap*, const char*, const char*, int) {
+  int ends[2];
+  Require(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) == 0, "socketpair failed (descriptors leaked?)");
+  Require(fcntl(ends[1], F_SETFL, O_NONBLOCK) == 0, "fcntl failed");
+  std::size_t sent = 0;
+  while (sent < next_answer.size()) {
+    const ssize_t n = write(ends[1], next_answer.data() + sent, next_answer.size() - sent);
+    Require(n > 0, "the answer does not fit the socketpair's buffer");
+    sent += static_cast<std::size_t>(n);
+  }
+  shutdown(ends[1], SHUT_WR);
+  backend_end = ends[1];
+  return ends[0];
+}
+
+// Runs one call of `client_call` against `answer`, then closes the backend's end.
+template <typename Call>
+auto Exchange(std::string_view answer, Call client_call) {
+  next_answer = answer;
+  auto result = client_call();
+  if (backend_end >= 0) close(backend_end);
+  backend_end = -1;
+  return result;
+}
+
+std::string HttpOk(const std::string& envelope) {
+  return "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: " +
+         std::to_string(envelope.size()) + "\r\n\r\n" + envelope;
+}
+
+std::string Envelope(const char* ns, const std::string& body) {
+  return std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?><s:Envelope "
+                     "xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:b=\"") +
+         ns + "\"><s:Body>" + body + "</s:Body></s:Envelope>";
+}
+
+voip::CallContext Context() { return voip::CallContext{"fuzz-correlation-1"}; }
+
+// wo:OrderNumber: 1 to 20 characters; and text the adapter can pass on as it
+// is: UTF-8 (iconv refuses what is not: overlong forms, surrogates) without
+// control characters, and not blank. Decoded with iconv rather than with the
+// client's own check, so that the two can disagree.
+bool WellFormedOrderNumber(const std::string& text) {
+  static const iconv_t to_utf32 = iconv_open("UTF-32LE", "UTF-8");
+  Require(to_utf32 != reinterpret_cast<iconv_t>(-1), "iconv_open failed");
+  std::u32string decoded(text.size(), U'\0');
+  char* in = const_cast<char*>(text.data());
+  std::size_t in_left = text.size();
+  char* out = reinterpret_cast<char*>(decoded.data());
+  std::size_t out_left = decoded.size() * sizeof(char32_t);
+  iconv(to_utf32, nullptr, nullptr, nullptr, nullptr);
+  if (iconv(to_utf32, &in, &in_left, &out, &out_left) == static_cast<std::size_t>(-1)) return false;
+  decoded.resize(decoded.size() - out_left / sizeof(char32_t));
+  if (decoded.empty() || decoded.size() > 20) return false;
+  if (decoded.find_first_not_of(U' ') == std::u32string::npos) return false;
+  for (const char32_t c : decoded) {
+    if (c < 0x20 || (c >= 0x7F && c < 0xA0)) return false;
+  }
+  return true;
+}
+
+// The failure's fields; `sent` is what the client sent (its numbers must not
+// reach the diagnostic).
+void CheckError(const BackendError& error, const voip::WorkOrderRequest& sent) {
+  switch (error.kind) {
+    case BackendErrorKind::kBusinessFault:
+    case BackendErrorKind::kSystemFault:
+    case BackendErrorKind::kUntypedFault:
+    case BackendErrorKind::kTimeout:
+    case BackendErrorKind::kMalformedResponse:
+      break;
+    case BackendErrorKind::kHttpError:
+      Require(error.http_status >= 300 && error.http_status < 600, "HTTP error without an error status", &error);
+      break;
+    case BackendErrorKind::kConnectFailed:  // the request was delivered
+    case BackendErrorKind::kInternal:
+      Require(false, "an answer classified as connect failed or internal", &error);
+  }
+  Require(!error.NothingWasDone(), "nothing was done, yet the request was delivered", &error);
+  Require(error.backend_code.size() <= voip::soap::kMaxFaultFieldBytes, "backend code too long", &error);
+  Require(error.backend_message.size() <= voip::soap::kMaxFaultFieldBytes, "backend message too long", &error);
+  const std::string& diagnostic = error.diagnostic;
+  Require(!diagnostic.empty() && diagnostic.size() <= voip::soap::kMaxDiagnosticBytes,
+          "diagnostic empty or too long", &error);
+  Require(diagnostic.find_first_of("\r\n") == std::string::npos, "diagnostic not one line", &error);
+  Require(diagnostic.find(sent.telephone_number) == std::string::npos &&
+              diagnostic.find(sent.account_number) == std::string::npos,
+          "diagnostic holds a telephone or account number", &error);
+}
+
+// The HTTP status of a failure of this kind (http/status.h), and its code.
+void CheckTranslation(BackendErrorKind kind, const voip::TranslatedFailure& translated) {
+  const bool business = kind == BackendErrorKind::kBusinessFault;
+  Require(std::string(translated.fault.Code()) == (business ? "10685" : "10686"), "wrong fault code");
+  const int status = voip::HttpStatusFor(translated.failure_class);
+  Require(status == (business ? 422 : kind == BackendErrorKind::kTimeout ? 504 : 502), "wrong HTTP status");
+  const bool from_fault = business || kind == BackendErrorKind::kSystemFault || kind == BackendErrorKind::kUntypedFault;
+  Require(translated.fault.origin.has_value() == from_fault, "origin set for anything but a SOAP fault");
+}
+
+// The JSON answer of `outcome`: success (with `order_number`) or failure, and
+// one fault entry with `code`, or none.
+void CheckRendered(const voip::MigrationOutcome& outcome, const char* code) {
+  const nlohmann::json answer = nlohmann::json::parse(voip::RenderJson(outcome))["CreateVOIPMigrationWorkOrder"];
+  const nlohmann::json& shape = outcome.order_number ? answer.at("success") : answer.at("failure");
+  if (outcome.order_number) Require(shape.at("orderNumber") == *outcome.order_number, "order number changed");
+  const nlohmann::json& faults = shape.at("fault");
+  Require(faults.is_array() && faults.size() == (code == nullptr ? 0 : 1), "wrong number of fault entries");
+  if (code != nullptr) {
+    Require(faults[0].at("code") == code && faults[0].at("detail").is_string(), "wrong fault entry");
+  }
+}
+
+void FuzzWorkOrder(std::string_view answer) {
+  // The host is never resolved: ConnectToAnswer connects.
+  voip::GsoapWorkOrderSystem client(voip::testing::SampleEndpoint("http://work-order.fuzz.invalid/workorder"),
+                                    ConnectToAnswer);
+  const voip::WorkOrderRequest request = voip::testing::SampleWorkOrderRequest();
+  const auto create = [&] { return client.CreateMigrationWorkOrder(request, Context()); };
+
+  const voip::BackendResult<voip::WorkOrderCreated> result = Exchange(answer, create);
+  Require(client.ConnectionsOpened() == 1, "a create was repeated");
+  voip::MigrationOutcome outcome;
+  if (const auto* created = std::get_if<voip::WorkOrderCreated>(&result)) {
+    Require(WellFormedOrderNumber(created->order_number), "an order number that is not well-formed");
+    outcome.order_number = created->order_number;
+    CheckRendered(outcome, nullptr);
+  } else {
+    const BackendError& error = std::get<BackendError>(result);
+    CheckError(error, request);
+    const voip::TranslatedFailure translated = voip::TranslateBackendError(voip::Backend::kWorkOrder, error);
+    CheckTranslation(error.kind, translated);
+    outcome.faults = {translated.fault};
+    outcome.failure_class = translated.failure_class;
+    CheckRendered(outcome, translated.fault.Code());
+  }
+
+  static const std::string kCreated = HttpOk(Envelope(
+      "http://schemas.cableco.example/fieldops/workorder/migration/v1",
+      std::string("<b:CreateMigrationWorkOrderResponse><b:orderNumber>") + kOrderNumber +
+          "</b:orderNumber></b:CreateMigrationWorkOrderResponse>"));
+  const voip::BackendResult<voip::WorkOrderCreated> next = Exchange(kCreated, create);
+  Require(std::holds_alternative<voip::WorkOrderCreated>(next) &&
+              std::get<voip::WorkOrderCreated>(next).order_number == kOrderNumber,
+          "a good answer after this one was misread", std::get_if<BackendError>(&next));
+  Require(client.ConnectionsOpened() == 2, "the good answer's call did not open one connection");
+}
+
+void FuzzMidas(std::string_view answer) {
+  voip::GsoapMidas client(voip::testing::SampleEndpoint("http://midas.fuzz.invalid/midas"), ConnectToAnswer);
+  const voip::MigrationStatusUpdate update = voip::testing::SampleStatusUpdate();
+  const auto send = [&] { return client.UpdateCustomerMigrationStatus(update, Context()); };
+
+  const voip::BackendResult<voip::MidasAcknowledged> result = Exchange(answer, send);
+  // A first call has no kept connection to repeat on.
+  Require(client.ConnectionsOpened() == 1, "an update was repeated on a new connection");
+  // As the flow answers after a created work order: success, with a fault
+  // entry for the update when it failed.
+  voip::MigrationOutcome outcome;
+  outcome.order_number = update.order_number;
+  if (const auto* error = std::get_if<BackendError>(&result)) {
+    CheckError(*error, voip::WorkOrderRequest{update.telephone_number, update.account_number, update.site_reference});
+    CheckTranslation(error->kind, voip::TranslateBackendError(voip::Backend::kMidas, *error));
+    outcome.faults = {voip::MidasUpdateFault(*error, /*work_order_created=*/true, voip::MidasFollowUp::kPending)};
+    CheckRendered(outcome, error->kind == BackendErrorKind::kBusinessFault ? "10685" : "10686");
+  } else {
+    CheckRendered(outcome, nullptr);
+  }
+
+  static const std::string kAcknowledged = HttpOk(Envelope(
+      "http://schemas.cableco.example/midas/customer/migration/v1",
+      "<b:UpdateCustomerMigrationStatusResponse><b:acknowledged>true</b:acknowledged>"
+      "</b:UpdateCustomerMigrationStatusResponse>"));
+  const voip::BackendResult<voip::MidasAcknowledged> next = Exchange(kAcknowledged, send);
+  Require(std::holds_alternative<voip::MidasAcknowledged>(next), "a good answer after this one was misread",
+          std::get_if<BackendError>(&next));
+  Require(client.ConnectionsOpened() == 2, "the good answer's call did not open one connection");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0 || size > kMaxAnswerBytes + 1) return 0;
+  const std::string_view answer(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if (data[0] == 'M') {
+    FuzzMidas(answer);
+  } else {
+    FuzzWorkOrder(answer);
+  }
+  return 0;
+}
