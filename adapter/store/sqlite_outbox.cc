@@ -120,7 +120,13 @@ SqliteOutbox::SqliteOutbox(SqliteDatabase& db, SqliteOutboxOptions options)
           db, "SELECT COALESCE(SUM(delivery = 'pending'), 0), COALESCE(SUM(work_order = 'unknown'), 0), "
               "COALESCE(SUM(delivery = 'dead'), 0), MIN(CASE WHEN delivery = 'pending' THEN pending_since_ms END) "
               "FROM outbox")),
-      retry_(options_.retry, options_.seed != 0 ? options_.seed : std::random_device{}()) {}
+      retry_(options_.retry, options_.seed != 0 ? options_.seed : std::random_device{}()),
+      // Deferred marks ride along with the next transaction, best effort: a
+      // lost mark means one more harmless delivery.
+      group_(db, [this] {
+        std::vector<Deferred> deferred = TakeDeferred();
+        ApplyDeferredLocked(deferred);
+      }) {}
 
 SqliteOutbox::~SqliteOutbox() { Flush(); }
 
@@ -160,40 +166,39 @@ bool SqliteOutbox::ApplyDeferredLocked(std::vector<Deferred>& deferred) {
 
 StoreResult<OutboxEntryId> SqliteOutbox::Journal(const MigrationStatusUpdate& update,
                                                  const std::string& correlation_id) {
-  std::vector<Deferred> deferred = TakeDeferred();
-  std::lock_guard<std::mutex> lock(db_.mutex());
-  Transaction transaction(db_);
-  if (!transaction.ok()) return Failed("cannot begin a transaction");
-  ApplyDeferredLocked(deferred);  // best effort: a lost mark means one more harmless delivery
-  Statement& insert = insert_->Reset();
-  insert.Bind(1, correlation_id)
-      .Bind(2, update.telephone_number)
-      .Bind(3, update.account_number)
-      .Bind(4, std::int64_t{update.site_reference})
-      .Bind(5, Now());
-  if (!insert.Run()) return Failed("cannot journal the attempt");
-  const OutboxEntryId id = db_.LastInsertId();
-  if (!transaction.Commit()) return Failed("cannot commit the journal entry");
+  const std::int64_t now = Now();
+  OutboxEntryId id = 0;
+  const auto problem = group_.Run([&]() -> std::optional<std::string> {
+    Statement& insert = insert_->Reset();
+    insert.Bind(1, correlation_id)
+        .Bind(2, update.telephone_number)
+        .Bind(3, update.account_number)
+        .Bind(4, std::int64_t{update.site_reference})
+        .Bind(5, now);
+    if (!insert.Run()) return Failed("cannot journal the attempt").message;
+    id = db_.LastInsertId();
+    return std::nullopt;
+  });
+  if (problem) return StoreError{"journal entry: " + *problem};
   return id;
 }
 
 
 StoreStatus SqliteOutbox::RecordOutcome(OutboxEntryId id, WorkOrderState outcome,
                                         const MigrationStatusUpdate& update) {
-  std::vector<Deferred> deferred = TakeDeferred();
-  std::lock_guard<std::mutex> lock(db_.mutex());
-  Transaction transaction(db_);
-  if (!transaction.ok()) return Failed("cannot begin a transaction");
-  ApplyDeferredLocked(deferred);
-  Statement& record = record_->Reset();
-  record.Bind(1, id)
-      .Bind(2, std::string_view(WorkOrderStateName(outcome)))
-      .Bind(3, std::string_view(MigrationStatusName(update.status)))
-      .Bind(4, update.order_number)
-      .Bind(5, update.reason)
-      .Bind(6, Now());
-  if (!record.Run()) return Failed("cannot record the work-order outcome");
-  if (!transaction.Commit()) return Failed("cannot commit the work-order outcome");
+  const std::int64_t now = Now();
+  const auto problem = group_.Run([&]() -> std::optional<std::string> {
+    Statement& record = record_->Reset();
+    record.Bind(1, id)
+        .Bind(2, std::string_view(WorkOrderStateName(outcome)))
+        .Bind(3, std::string_view(MigrationStatusName(update.status)))
+        .Bind(4, update.order_number)
+        .Bind(5, update.reason)
+        .Bind(6, now);
+    if (!record.Run()) return Failed("cannot record the work-order outcome").message;
+    return std::nullopt;
+  });
+  if (problem) return StoreError{"work-order outcome: " + *problem};
   return std::nullopt;
 }
 

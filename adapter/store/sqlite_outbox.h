@@ -10,6 +10,7 @@
 
 #include "adapter/outbox.h"
 #include "adapter/retry_policy.h"
+#include "adapter/store/group_commit.h"
 #include "adapter/store/sqlite_db.h"
 
 namespace voip::store {
@@ -88,6 +89,8 @@ class SqliteOutbox : public Outbox {
   RetryPolicy retry_;
   std::mutex deferred_mutex_;
   std::vector<Deferred> deferred_;
+  // Journal and RecordOutcome: concurrent requests' writes share commits.
+  GroupCommit group_;
 };
 
 }  // namespace voip::store
