@@ -5,7 +5,11 @@ Starts `voip-migration-adapter --simulate` on a free loopback port, drives every
 documented outcome through the simulators' triggers, and checks each answer's
 status is documented and its body validates against that status's schema.
 Fails when a documented status of POST /CreateVOIPMigrationWorkOrder was never
-produced (except 500, which needs an adapter bug).
+produced (except 500, which needs an adapter bug). The operators' GETs
+(/health, /ready, /metrics, the WSDL at /soap?wsdl) are checked the same way,
+Content-Type and documented headers included, and every status documented for
+them must be produced: /ready's 503 by an adapter whose backends are both down
+(closed ports) with breakers that open at the first failure.
 
 usage: openapi_test.py ADAPTER_BINARY OPENAPI_YAML
 """
@@ -102,6 +106,15 @@ CASES = [
 ]
 
 
+def report(label, name, problems, raw, failures):
+    """Prints one check's result (with the body when it failed) and records a failure under `name`."""
+    print(("ok   " if not problems else "FAIL ") + label)
+    for problem in problems:
+        print("     " + problem + "\n     body: " + raw.decode(errors="replace")[:400])
+    if problems:
+        failures.append(name)
+
+
 def check(name, base, payload, content_type, expected, failures, seen, api_key=API_KEY, headers=None):
     status, raw = post(base, payload, content_type, api_key, headers)
     seen.add(str(status))
@@ -117,11 +130,58 @@ def check(name, base, payload, content_type, expected, failures, seen, api_key=A
             jsonschema.Draft202012Validator(schema, resolver=RESOLVER).validate(json.loads(raw))
         except (jsonschema.ValidationError, ValueError) as error:
             problems.append(f"body does not match the schema: {error}")
-    print(("ok   " if not problems else "FAIL ") + f"{name}: {status}")
-    for problem in problems:
-        print("     " + problem + "\n     body: " + raw.decode(errors="replace")[:400])
-    if problems:
-        failures.append(name)
+    report(f"{name}: {status}", name, problems, raw, failures)
+
+
+# The operators' GETs: (name, path and query, path in the spec, expected status).
+PROBES = [
+    ("health", "/health", "/health", 200),
+    ("ready", "/ready", "/ready", 200),
+    ("metrics", "/metrics", "/metrics", 200),
+    ("WSDL", "/soap?wsdl", "/soap", 200),
+    ("GET /soap without ?wsdl", "/soap", "/soap", 405),
+]
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=15) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def same_media_type(a, b):
+    return re.sub(r"\s+", "", a.lower()) == re.sub(r"\s+", "", b.lower())
+
+
+def check_get(name, base, target, spec_path, expected, failures, seen_get):
+    """GET base+target: a documented status, Content-Type, headers and body."""
+    status, headers, raw = get(base + target)
+    seen_get.add((spec_path, str(status)))
+    problems = []
+    if status != expected:
+        problems.append(f"status {status}, expected {expected}")
+    documented = SPEC["paths"][spec_path]["get"]["responses"].get(str(status))
+    if documented is None:
+        problems.append(f"status {status} is not documented")
+    else:
+        content_type = headers.get("Content-Type", "")
+        media = [m for t, m in documented["content"].items() if same_media_type(t, content_type)]
+        if not media:
+            problems.append(f"Content-Type {content_type!r} is not documented")
+        else:
+            try:
+                value = json.loads(raw) if "json" in content_type else raw.decode("utf-8")
+                jsonschema.Draft202012Validator(media[0]["schema"], resolver=RESOLVER).validate(value)
+            except (jsonschema.ValidationError, ValueError) as error:
+                problems.append(f"body does not match the schema: {error}")
+        for header, spec in documented.get("headers", {}).items():
+            try:
+                jsonschema.Draft202012Validator(spec["schema"]).validate(headers.get(header))
+            except jsonschema.ValidationError as error:
+                problems.append(f"header {header}: {error.message}")
+    report(f"GET {target} ({name}): {status}", name, problems, raw, failures)
 
 
 IDEMPOTENCY_CHECKS = 5
@@ -148,23 +208,32 @@ def check_idempotency(base, failures, seen):
 
 
 def main():
-    failures, seen = [], set()
+    failures, seen, seen_get = [], set(), set()
     os.environ["VOIP_OPENAPI_TEST_KEYS"] = API_KEY
     adapter, base, midas_url = start_adapter("--simulate", "--workorder-timeout-ms", "500", "--midas-timeout-ms", "500",
                                              "--auth", "api-key", "--api-keys", "env:VOIP_OPENAPI_TEST_KEYS")
-    down = None
+    down = not_ready = None
     try:
         for name, payload, content_type, expected in CASES:
             check(name, base, payload, content_type, expected, failures, seen)
         check("no API key", base, body("447874384949"), "application/json", 401, failures, seen, api_key=None)
         check("wrong API key", base, body("447874384949"), "application/json", 401, failures, seen, api_key="nope")
         check_idempotency(base, failures, seen)
+        for name, target, spec_path, expected in PROBES:
+            check_get(name, base, target, spec_path, expected, failures, seen_get)
         down, down_base, _ = start_adapter("--workorder-url", f"http://127.0.0.1:{closed_port()}/workorder",
                                            "--midas-url", midas_url, "--auth", "api-key",
                                            "--api-keys", "env:VOIP_OPENAPI_TEST_KEYS")
         check("work-order system down", down_base, body("447874384949"), "application/json", 503, failures, seen)
+        not_ready, not_ready_base, _ = start_adapter(
+            "--workorder-url", f"http://127.0.0.1:{closed_port()}/workorder",
+            "--midas-url", f"http://127.0.0.1:{closed_port()}/midas", "--auth", "none",
+            "--workorder-breaker-failures", "1", "--midas-breaker-failures", "1")
+        check("both backends down", not_ready_base, body("447874384949"), "application/json", 503, failures, seen,
+              api_key=None)
+        check_get("both breakers open", not_ready_base, "/ready", "/ready", 503, failures, seen_get)
     finally:
-        for proc in (adapter, down):
+        for proc in (adapter, down, not_ready):
             if proc:
                 proc.terminate()
                 proc.wait(timeout=10)
@@ -172,7 +241,13 @@ def main():
     if untested:
         print("FAIL documented statuses never produced: " + ", ".join(sorted(untested)))
         failures.append("coverage")
-    total = len(CASES) + 4 + IDEMPOTENCY_CHECKS
+    documented_get = {(path, status) for path, item in SPEC["paths"].items() if "get" in item
+                      for status in item["get"]["responses"]}
+    if documented_get - seen_get:
+        print("FAIL documented GET statuses never produced: " +
+              ", ".join(f"{path} {status}" for path, status in sorted(documented_get - seen_get)))
+        failures.append("GET coverage")
+    total = len(CASES) + 5 + IDEMPOTENCY_CHECKS + len(PROBES) + 1
     print(f"{total - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
