@@ -46,6 +46,11 @@ struct BackendError {
   std::string backend_message;  // the backend's own fault string or message
   int http_status = 0;          // for kHttpError
   std::string diagnostic;       // for operators' logs only; never shown to consumers, no personal data
+  // For kTimeout and kConnectFailed: the call was cut short by the request's
+  // deadline (CallContext::deadline), which came before the endpoint's own
+  // time-out for what failed and ended it. Says nothing about the backend's
+  // health (circuit breakers neither count nor reset it).
+  bool cut_by_request_deadline = false;
 
   // True when the request is known not to have created anything on the backend.
   bool NothingWasDone() const;

@@ -19,6 +19,7 @@ const char* BreakerStateName(BreakerState state) {
 }
 
 CallHealth HealthOf(const BackendError& error) {
+  if (error.cut_by_request_deadline) return CallHealth::kNeutral;  // the request's clock ran out, not the backend's
   switch (error.kind) {
     case BackendErrorKind::kConnectFailed:
     case BackendErrorKind::kTimeout:

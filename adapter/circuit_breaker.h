@@ -32,7 +32,8 @@ const char* BreakerStateName(BreakerState state);  // "closed" | "half_open" | "
 enum class CallHealth {
   kHealthy,    // it answered within its contract (a result, or a SOAP fault of either category)
   kUnhealthy,  // connect failed, time-out, HTTP error page, malformed answer
-  kNeutral,    // says nothing about the backend (an error inside the adapter)
+  kNeutral,    // says nothing about the backend (an error inside the adapter, or a call the
+               // request's deadline cut shorter than the backend's own time-out)
 };
 CallHealth HealthOf(const BackendError& error);
 

@@ -43,6 +43,8 @@ struct PooledContext {
   // The request's deadline for the current exchange (CallContext::deadline),
   // which the exchange's deadline never passes.
   std::optional<std::chrono::steady_clock::time_point> request_deadline;
+  // The connect time-out was the request's deadline, shorter than the endpoint's own.
+  bool connect_clamped = false;
 };
 
 namespace {
@@ -246,6 +248,12 @@ const char* ContextLease::endpoint() const { return pool_->endpoint().url.c_str(
 
 const CallTrace& ContextLease::trace() const { return context_->trace; }
 
+bool ContextLease::CutByRequestDeadline(bool connecting) const {
+  const auto& request_deadline = context_->request_deadline;
+  if (!request_deadline || std::chrono::steady_clock::now() < *request_deadline) return false;
+  return connecting ? context_->connect_clamped : context_->deadline == *request_deadline;
+}
+
 namespace {
 
 // Puts a fresh WS-Security UsernameToken into the context's SOAP Header (all
@@ -313,8 +321,11 @@ bool ContextLease::BeginExchange(const std::string& extra_header,
     context_->deadline = std::min(context_->deadline, *request_deadline);
     const int left = static_cast<int>(
         std::max<long long>(1, std::chrono::ceil<std::chrono::milliseconds>(*request_deadline - now).count()));
+    context_->connect_clamped = left < connect_ms;
     connect_ms = std::min(connect_ms, left);
     send_ms = std::min(send_ms, left);
+  } else {
+    context_->connect_clamped = false;
   }
   context_->soap->connect_timeout = GsoapTimeout(connect_ms);
   context_->soap->send_timeout = GsoapTimeout(send_ms);
@@ -467,9 +478,11 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
   if (phase == ExchangePhase::kSend) {
     if (trace.connect_failed) {
       result.kind = BackendErrorKind::kConnectFailed;
+      result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/true);
       result.diagnostic = Diagnostic(lease, "connect failed, nothing sent");
     } else if (error == SOAP_EOF || error == SOAP_TCP_ERROR || error == SOAP_SSL_ERROR) {
       result.kind = BackendErrorKind::kTimeout;
+      result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/false);
       result.diagnostic = Diagnostic(lease, trace.opened_connection
                                                 ? "sending failed after connecting, outcome unknown"
                                                 : "sending on a kept connection failed, outcome unknown");
@@ -514,6 +527,7 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
                                               std::to_string(trace.bytes_received) + " bytes");
   } else if (error == SOAP_EOF || error == SOAP_TCP_ERROR || error == SOAP_SSL_ERROR) {
     result.kind = BackendErrorKind::kTimeout;
+    result.cut_by_request_deadline = !trace.peer_closed && lease.CutByRequestDeadline(/*connecting=*/false);
     result.diagnostic = Diagnostic(
         lease, trace.peer_closed ? std::string("connection closed by the backend without an answer")
                                  : "no complete answer within the time-out (" +

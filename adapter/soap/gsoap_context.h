@@ -76,6 +76,11 @@ class ContextLease {
   // The endpoint URL; owned by the pool, valid as long as the pool.
   const char* endpoint() const;
   const CallTrace& trace() const;
+  // True when the request's deadline given to BeginExchange has passed and was
+  // shorter than the endpoint's own time-out for what failed: the connect
+  // (`connecting`), or the exchange once connected. A time-out then is the
+  // request running out of time, not evidence against the backend.
+  bool CutByRequestDeadline(bool connecting) const;
 
   // Prepares the next exchange: closes a kept connection the backend has
   // closed while idle (so that a new one is opened), clears the trace, sets the one extra HTTP
@@ -154,6 +159,8 @@ enum class ExchangePhase { kSend, kReceive };
 //            else (part of an answer then closed, not XML, HTML with 200,
 //            wrong element, larger than kMaxResponseBytes, too deep, an HTTP
 //            status below 100) -> kMalformedResponse.
+// A kConnectFailed or kTimeout (not a close by the backend) that
+// CutByRequestDeadline() explains is marked cut_by_request_deadline.
 // `diagnostic` names the gSOAP error code and gSOAP's own text, never data.
 BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase phase);
 

@@ -181,5 +181,14 @@ TEST(CallHealthTest, OnlyTransportAndProtocolFailuresAreUnhealthy) {
   EXPECT_EQ(HealthOf(ErrorOf(BackendErrorKind::kInternal)), CallHealth::kNeutral);
 }
 
+// A time-out or connect failure the request's deadline cut short says nothing about the backend.
+TEST(CallHealthTest, CallsCutShortByTheRequestDeadlineAreNeutral) {
+  for (BackendErrorKind kind : {BackendErrorKind::kTimeout, BackendErrorKind::kConnectFailed}) {
+    BackendError error = ErrorOf(kind);
+    error.cut_by_request_deadline = true;
+    EXPECT_EQ(HealthOf(error), CallHealth::kNeutral) << BackendErrorKindName(kind);
+  }
+}
+
 }  // namespace
 }  // namespace voip

@@ -1,11 +1,12 @@
 // The request-wide deadline over real sockets, against the simulators' slow
 // answers (1.5 s): with request-deadline-ms 600 and backend time-outs of 5 s,
 // the clamp is what cuts each call short. Outcomes and counts are asserted,
-// not timings.
+// not timings; and how a call cut short by the deadline counts for the circuit breaker.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "adapter/circuit_breaker.h"
 #include "adapter/migration_flow.h"
 #include "sim/triggers.h"
 #include "tests/support/adapter_with_simulators.h"
@@ -66,6 +67,43 @@ TEST_F(RequestDeadlineFixture, MidasCallIsCutAtTheRequestDeadline) {
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
   EXPECT_EQ(simulators_->MidasUpdates().size(), 1u);
   EXPECT_EQ(fake_outbox_.entries().at(0).delivery, DeliveryState::kPending);
+}
+
+// A work-order call the request's deadline cut short (600 ms, before its own 5 s time-out) is no
+// evidence against the work-order system: a breaker that opens after one failure stays closed,
+// and the next request reaches it.
+TEST_F(RequestDeadlineFixture, CallCutByTheDeadlineDoesNotCountForTheBreaker) {
+  config_.work_order.breaker_failures = 1;
+  ASSERT_TRUE(Wire());
+  auto cut = Post(sim::kWorkOrderSlowNumber);
+  ASSERT_TRUE(cut);
+  EXPECT_EQ(cut->status, 504);
+  auto next = Post("447874384949");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 2u);
+  EXPECT_EQ(work_order_breaker_->state(), BreakerState::kClosed);
+  EXPECT_EQ(work_order_breaker_->transitions_to(BreakerState::kOpen), 0u);
+}
+
+// A work-order call that ran into its own 400 ms time-out, well within the request's deadline
+// (10 s), still counts: the breaker opens after that one failure and the next request gets 503
+// without reaching the work-order system.
+TEST_F(RequestDeadlineFixture, CallAtItsOwnTimeOutCountsForTheBreaker) {
+  config_.request_deadline_ms = 10000;
+  config_.work_order.timeout_ms = 400;
+  config_.work_order.breaker_failures = 1;
+  ASSERT_TRUE(Wire());
+  auto timed_out = Post(sim::kWorkOrderSlowNumber);
+  ASSERT_TRUE(timed_out);
+  EXPECT_EQ(timed_out->status, 504);
+  auto next = Post("447874384949");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 503);
+  ASSERT_EQ(Faults(next).size(), 1u);
+  EXPECT_EQ(Faults(next)[0]["detail"], CircuitOpenFault(Backend::kWorkOrder).detail);
+  EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  EXPECT_EQ(work_order_breaker_->state(), BreakerState::kOpen);
 }
 
 // Within the deadline nothing changes: success, both backends called once, no fault.

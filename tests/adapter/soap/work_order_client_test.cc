@@ -89,6 +89,14 @@ BackendError ErrorOf(const BackendResult<WorkOrderCreated>& result) {
 
 class soapWorkOrderClient : public ::testing::Test {
  protected:
+  // A create the backend answers 3 s late, past every time-out here.
+  BackendError SlowCreate(const CallContext& context) {
+    CannedResponse response = Created("WO-1");
+    response.delay_ms = 3000;
+    backend_.Enqueue(response);
+    return ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), context));
+  }
+
   CannedBackend backend_;
   GsoapWorkOrderSystem client_{Endpoint(backend_.Url("/workorder"))};
 };
@@ -462,6 +470,25 @@ TEST_F(soapWorkOrderClient, SlowAnswerTimesOut) {
   EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error -1:"));  // measured: SOAP_EOF
   EXPECT_GE(elapsed, std::chrono::milliseconds(250));
   EXPECT_LT(elapsed, std::chrono::milliseconds(1500));
+}
+
+// A time-out at the request's deadline, shorter than the endpoint's own 300 ms, is marked as
+// cut short by it.
+TEST_F(soapWorkOrderClient, TimeOutAtTheRequestDeadlineIsMarkedCutShort) {
+  const CallContext context{"corr-0001", std::chrono::steady_clock::now() + std::chrono::milliseconds(100)};
+  const BackendError error = SlowCreate(context);
+  EXPECT_EQ(error.kind, BackendErrorKind::kTimeout);
+  EXPECT_TRUE(error.cut_by_request_deadline);
+  EXPECT_EQ(backend_.Requests().size(), 1u);
+}
+
+// A time-out at the endpoint's own 300 ms, well before the request's deadline, is the backend's.
+TEST_F(soapWorkOrderClient, TimeOutAtItsOwnLimitIsNotMarkedCutShort) {
+  const CallContext context{"corr-0001", std::chrono::steady_clock::now() + std::chrono::seconds(10)};
+  const BackendError error = SlowCreate(context);
+  EXPECT_EQ(error.kind, BackendErrorKind::kTimeout);
+  EXPECT_FALSE(error.cut_by_request_deadline);
+  EXPECT_EQ(backend_.Requests().size(), 1u);
 }
 
 // A closed port is a connect failure: nothing was sent, so it is safe to retry.
