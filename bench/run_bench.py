@@ -24,6 +24,7 @@ import http.client
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 LITTLE_BACKEND_S = 0.1  # 50 ms work order + 50 ms MIDAS per request
+WARMUP_DRAIN_S = 0.5  # pause between the warm-up and the measured run
 # Callers authenticate as in production (docs/security.md): one API key, known to the adapter by its digest.
 API_KEY = "bench-api-key-0001"
 API_KEY_SHA256 = hashlib.sha256(API_KEY.encode()).hexdigest()
@@ -164,6 +165,10 @@ def measure(args, kind, label, connections, sim=None, mix=False, close=False, la
         server = start_adapter(args, sim.port, logfile)
     try:
         warm = run_wrk(server.port, connections, args.warmup, mix=mix, close=close)
+        # The warm-up's connections are closed with requests still running (up to 100 ms with 50 ms
+        # backends); their workers count against the adapter's connection bound until those end, so
+        # the measured run's new connections would find it full and be shed (503) at once.
+        time.sleep(WARMUP_DRAIN_S)
         cpu0 = server.cpu_seconds()
         sim_cpu0 = sim.cpu_seconds() if sim else 0.0
         result = run_wrk(server.port, connections, args.duration, mix=mix, close=close)
