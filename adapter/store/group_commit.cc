@@ -1,5 +1,6 @@
 #include "adapter/store/group_commit.h"
 
+#include <memory>
 #include <utility>
 
 namespace voip::store {
@@ -8,13 +9,13 @@ GroupCommit::GroupCommit(SqliteDatabase& db, std::function<void()> first_in_each
     : db_(db), first_(std::move(first_in_each_transaction)) {}
 
 std::optional<std::string> GroupCommit::Run(const Write& write) {
-  Pending mine;
-  mine.write = &write;
+  const auto mine = std::make_shared<Pending>();
+  mine->write = &write;
   std::unique_lock<std::mutex> lock(mutex_);
-  queued_.push_back(&mine);
-  while (!mine.done) {
+  queued_.push_back(mine);
+  while (!mine->done) {
     if (leading_) {
-      mine.wake.wait(lock);
+      mine->wake.wait(lock);
       continue;
     }
     leading_ = true;
@@ -23,9 +24,12 @@ std::optional<std::string> GroupCommit::Run(const Write& write) {
     lock.lock();
     leading_ = false;
     // What queued meanwhile is led by the first of its writers.
-    if (!queued_.empty()) queued_.front()->wake.notify_one();
+    const std::shared_ptr<Pending> next = queued_.empty() ? nullptr : queued_.front();
+    lock.unlock();
+    if (next) next->wake.notify_one();
+    lock.lock();
   }
-  return mine.result;
+  return mine->result;
 }
 
 std::uint64_t GroupCommit::Commits() const {
@@ -40,7 +44,7 @@ std::size_t GroupCommit::Waiting() const {
 
 void GroupCommit::LeadOneBatch() {
   std::lock_guard<std::mutex> db_lock(db_.mutex());
-  std::vector<Pending*> batch;
+  std::vector<std::shared_ptr<Pending>> batch;
   {
     // Taken only now that the database is ours: whatever queued while we
     // waited for it joins this transaction.
@@ -52,24 +56,26 @@ void GroupCommit::LeadOneBatch() {
   if (CommitTogether(batch)) {
     committed = 1;
   } else {
-    for (Pending* pending : batch) {
+    for (const auto& pending : batch) {
       pending->result = CommitAlone(*pending->write);
       if (!pending->result) ++committed;
     }
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  commits_ += committed;
-  for (Pending* pending : batch) {
-    pending->done = true;
-    pending->wake.notify_one();  // under the lock: the waiter cannot return (and free it) before
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    commits_ += committed;
+    for (const auto& pending : batch) pending->done = true;
   }
+  // Outside the lock, so that a woken writer does not block on it at once;
+  // `batch` keeps each Pending alive until then.
+  for (const auto& pending : batch) pending->wake.notify_one();
 }
 
-bool GroupCommit::CommitTogether(const std::vector<Pending*>& batch) {
+bool GroupCommit::CommitTogether(const std::vector<std::shared_ptr<Pending>>& batch) {
   Transaction transaction(db_);
   if (!transaction.ok()) return false;
   if (first_) first_();
-  for (Pending* pending : batch) {
+  for (const auto& pending : batch) {
     if ((*pending->write)()) return false;  // rolled back by the transaction's destructor
   }
   return transaction.Commit();

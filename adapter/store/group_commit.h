@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -64,14 +65,14 @@ class GroupCommit {
   };
   void LeadOneBatch();
   // One transaction for the whole batch; false (rolled back) when anything failed.
-  bool CommitTogether(const std::vector<Pending*>& batch);
+  bool CommitTogether(const std::vector<std::shared_ptr<Pending>>& batch);
   // One transaction for one write.
   std::optional<std::string> CommitAlone(const Write& write);
 
   SqliteDatabase& db_;
   const std::function<void()> first_;
   mutable std::mutex mutex_;           // guards what follows
-  std::vector<Pending*> queued_;
+  std::vector<std::shared_ptr<Pending>> queued_;  // shared with their writers: alive until notified
   bool leading_ = false;               // a leader is committing a batch
   std::uint64_t commits_ = 0;
 };
