@@ -494,16 +494,24 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
   }
   // gSOAP reports the HTTP status as the error when the body is not a SOAP
   // fault; measured: also 200 when a 200 body holds an unexpected element.
-  if (error > 0 && error < 100 && soap->status == error) {
+  // An error equal to soap->status is the answer's own HTTP status.
+  const bool status_error = error == soap->status;
+  if (error > 0 && error < 100 && status_error) {
     // A status line with a number below 100 (not HTTP): gSOAP returns it as
     // the error, where it reads as one of its own codes (20 out of memory,
     // 28 time-out...). Found by tests/fuzz/backend_answer_fuzzer.cc.
     result.kind = BackendErrorKind::kMalformedResponse;
     result.diagnostic = Diagnostic(lease, "answer with HTTP status " + std::to_string(error) + ", not valid HTTP");
-  } else if (error >= 300 && error < 600) {
+  } else if (error >= 300 && error < 600 && status_error) {
     result.kind = BackendErrorKind::kHttpError;
     result.http_status = error;
     result.diagnostic = Diagnostic(lease, "HTTP error status, body is not a SOAP fault");
+  } else if (error >= 300 && error < 600) {
+    // No "HTTP/1.x NNN" status line: gSOAP reads the answer as a request and
+    // refuses it with a status of its own (405), which the backend never sent.
+    // Found by tests/fuzz/backend_answer_fuzzer.cc.
+    result.kind = BackendErrorKind::kMalformedResponse;
+    result.diagnostic = Diagnostic(lease, "answer without a valid HTTP status line");
   } else if (trace.doctype_in_body) {
     return DoctypeRejected(lease);
   } else if (error == SOAP_EOF && soap->recv_maxlength > 0 &&

@@ -153,12 +153,13 @@ enum class ExchangePhase { kSend, kReceive };
 //   send:    connect failed -> kConnectFailed (nothing was sent); any other
 //            failure after connecting -> kTimeout (the request may have been
 //            delivered: outcome unknown); failure before connecting -> kInternal.
-//   receive: HTTP status 300..599 -> kHttpError; SOAP_EOF or a socket error
-//            with nothing received before the backend closed the connection,
-//            or a time-out -> kTimeout; out of memory -> kInternal; anything
+//   receive: HTTP status 300..599 sent by the backend -> kHttpError;
+//            SOAP_EOF or a socket error with nothing received before the
+//            backend closed the connection, or a time-out -> kTimeout; out of
+//            memory -> kInternal; anything
 //            else (part of an answer then closed, not XML, HTML with 200,
 //            wrong element, larger than kMaxResponseBytes, too deep, an HTTP
-//            status below 100) -> kMalformedResponse.
+//            status below 100, no HTTP status line) -> kMalformedResponse.
 // A kConnectFailed or kTimeout (not a close by the backend) that
 // CutByRequestDeadline() explains is marked cut_by_request_deadline.
 // `diagnostic` names the gSOAP error code and gSOAP's own text, never data.

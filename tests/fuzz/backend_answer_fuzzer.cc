@@ -6,14 +6,16 @@
 // socket is the adapter's own code: the generated stubs, the DOCTYPE scan, the
 // depth and size limits, the Content-Length end of stream, the reading of
 // fault details, the classification; only the TCP connect is replaced
-// (soap::Connector) by a socketpair that already holds the answer, so there is
-// no network and a run takes microseconds. The outcome then goes through the
+// (soap::Connector, tests/support/canned_connection.h) by a socketpair that
+// already holds the answer, so there is no network and a run takes
+// microseconds. The outcome then goes through the
 // fault translator and the JSON rendering, as the flow would.
 //
 // Aborts (besides ASan/UBSan findings) unless:
 // - the outcome is a success or one of the failure kinds an answer can cause
 //   (never "connect failed" or "nothing was done": the request was delivered;
-//   never "internal"), and each call opened exactly one connection;
+//   never "internal"; never cut by a request deadline: there is none), and
+//   each call opened exactly one connection;
 // - an order number is returned only when well-formed (wo:OrderNumber: 1 to 20
 //   characters; UTF-8 without control characters; not blank);
 // - the backend's code and message are at most kMaxFaultFieldBytes, the
@@ -24,10 +26,7 @@
 //   kind calls for;
 // - the same client then reads a well-formed answer right (nothing of the bad
 //   exchange is left in its pooled context).
-#include <fcntl.h>
 #include <iconv.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -47,14 +46,14 @@
 #include "http/json_face.h"
 #include "http/status.h"
 #include "tests/support/backend_calls.h"
+#include "tests/support/canned_connection.h"
 
 namespace {
 
 using voip::BackendError;
 using voip::BackendErrorKind;
 
-// Fits a socketpair's buffer whole, so that writing it never blocks.
-constexpr std::size_t kMaxAnswerBytes = 64 * 1024;
+constexpr std::size_t kMaxAnswerBytes = 64 * 1024;  // what canned_connection takes
 constexpr const char* kOrderNumber = "WO1000000001";  // in the good answer after the fuzzed one
 
 // Aborts, naming the broken invariant (and the outcome, when there is one) for triage.
@@ -68,34 +67,12 @@ void Require(bool condition, const char* invariant, const BackendError* error = 
   std::abort();
 }
 
-// The answer the next connection delivers, and the backend's end of it.
-std::string_view next_answer;
-int backend_end = -1;
-
-// soap::Connector: a connected socket whose peer has already sent
-// `next_answer` and shut its side down, as a backend that answers and closes.
-int ConnectToAnswer(struct soap*, const char*, const char*, int) {
-  int ends[2];
-  Require(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) == 0, "socketpair failed (descriptors leaked?)");
-  Require(fcntl(ends[1], F_SETFL, O_NONBLOCK) == 0, "fcntl failed");
-  std::size_t sent = 0;
-  while (sent < next_answer.size()) {
-    const ssize_t n = write(ends[1], next_answer.data() + sent, next_answer.size() - sent);
-    Require(n > 0, "the answer does not fit the socketpair's buffer");
-    sent += static_cast<std::size_t>(n);
-  }
-  shutdown(ends[1], SHUT_WR);
-  backend_end = ends[1];
-  return ends[0];
-}
-
 // Runs one call of `client_call` against `answer`, then closes the backend's end.
 template <typename Call>
 auto Exchange(std::string_view answer, Call client_call) {
-  next_answer = answer;
+  voip::testing::SetNextAnswer(answer);
   auto result = client_call();
-  if (backend_end >= 0) close(backend_end);
-  backend_end = -1;
+  voip::testing::CloseCannedConnections();
   return result;
 }
 
@@ -153,6 +130,7 @@ void CheckError(const BackendError& error, const voip::WorkOrderRequest& sent) {
       Require(false, "an answer classified as connect failed or internal", &error);
   }
   Require(!error.NothingWasDone(), "nothing was done, yet the request was delivered", &error);
+  Require(!error.cut_by_request_deadline, "cut by a request deadline, yet the call had none", &error);
   Require(error.backend_code.size() <= voip::soap::kMaxFaultFieldBytes, "backend code too long", &error);
   Require(error.backend_message.size() <= voip::soap::kMaxFaultFieldBytes, "backend message too long", &error);
   const std::string& diagnostic = error.diagnostic;
@@ -188,9 +166,9 @@ void CheckRendered(const voip::MigrationOutcome& outcome, const char* code) {
 }
 
 void FuzzWorkOrder(std::string_view answer) {
-  // The host is never resolved: ConnectToAnswer connects.
+  // The host is never resolved: ConnectToCannedAnswer connects.
   voip::GsoapWorkOrderSystem client(voip::testing::SampleEndpoint("http://work-order.fuzz.invalid/workorder"),
-                                    ConnectToAnswer);
+                                    voip::testing::ConnectToCannedAnswer);
   const voip::WorkOrderRequest request = voip::testing::SampleWorkOrderRequest();
   const auto create = [&] { return client.CreateMigrationWorkOrder(request, Context()); };
 
@@ -223,7 +201,8 @@ void FuzzWorkOrder(std::string_view answer) {
 }
 
 void FuzzMidas(std::string_view answer) {
-  voip::GsoapMidas client(voip::testing::SampleEndpoint("http://midas.fuzz.invalid/midas"), ConnectToAnswer);
+  voip::GsoapMidas client(voip::testing::SampleEndpoint("http://midas.fuzz.invalid/midas"),
+                          voip::testing::ConnectToCannedAnswer);
   const voip::MigrationStatusUpdate update = voip::testing::SampleStatusUpdate();
   const auto send = [&] { return client.UpdateCustomerMigrationStatus(update, Context()); };
 

@@ -20,6 +20,7 @@
 #include "adapter/soap/soap_fault_reader.h"
 #include "tests/support/backend_calls.h"
 #include "tests/support/canned_backend.h"
+#include "tests/support/canned_connection.h"
 #include "tests/support/soap_xml.h"
 
 namespace voip {
@@ -443,6 +444,25 @@ TEST_F(soapWorkOrderClient, StatusTwentyEightIsMalformedNotTimeout) {
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse) << error.diagnostic;
   EXPECT_THAT(error.diagnostic, HasSubstr("HTTP status 28, not valid HTTP"));
   EXPECT_EQ(backend_.Requests().size(), 1u);
+}
+
+// An answer whose first line is not an HTTP status line is malformed: gSOAP reads
+// it as a request and refuses it with a 405 of its own, which the backend never
+// sent, so it must not be reported as the backend's HTTP status. Found by the
+// backend answer fuzzer.
+TEST(soapWorkOrderClientRawAnswer, AnswerWithoutStatusLineIsMalformedNotHttp405) {
+  GsoapWorkOrderSystem client(testing::SampleEndpoint("http://work-order.invalid/workorder"),
+                              testing::ConnectToCannedAnswer);
+  const std::string envelope = Created("WO-1").body;
+  const std::string answer = "HTTP/1.1 abc\r\nContent-Type: text/xml\r\nContent-Length: " +
+                             std::to_string(envelope.size()) + "\r\n\r\n" + envelope;
+  testing::SetNextAnswer(answer);
+  const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  testing::CloseCannedConnections();
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse) << error.diagnostic;
+  EXPECT_EQ(error.http_status, 0);
+  EXPECT_THAT(error.diagnostic, HasSubstr("without a valid HTTP status line"));
+  EXPECT_EQ(client.ConnectionsOpened(), 1u);
 }
 
 // An answer cut off mid-body (connection closed) is malformed, not a time-out: the backend
