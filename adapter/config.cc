@@ -356,6 +356,10 @@ const std::vector<Setting>& Settings() {
       {"read-timeout-s", "S", "Time-out for reading a client's request (slow clients are cut off). "
                               "Default 10.",
        IntIn(1, 3600, [](Config& c, long v) { c.read_timeout_s = static_cast<int>(v); })},
+      {"request-read-timeout-s", "S", "Time-out for reading a whole request (line, headers and body, from its "
+                                      "first byte), however steadily a client drips it; plain HTTP only. "
+                                      "Default 30.",
+       IntIn(1, 3600, [](Config& c, long v) { c.request_read_timeout_s = static_cast<int>(v); })},
       {"database", "PATH", "SQLite database holding pending MIDAS updates and idempotency records; created "
                            "if missing. Default voip-migration-adapter.db (in the working directory); with "
                            "--simulate, a temporary one removed at exit.",

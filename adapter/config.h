@@ -81,7 +81,8 @@ struct Config {
   std::size_t max_body_bytes = 64 * 1024;
   int keep_alive_max_count = 10000;    // requests per client connection
   int keep_alive_timeout_s = 30;       // idle client connection
-  int read_timeout_s = 10;             // slow client headers/body
+  int read_timeout_s = 10;             // slow client headers/body: each read
+  int request_read_timeout_s = 30;     // one request's line, headers and body, all reads together (plain HTTP)
   std::string log_level = "info";      // debug | info | warn | error
   CallerAuthConfig caller_auth;
   // TLS on the adapter's own listener when tls_cert_file is set (TLS 1.2

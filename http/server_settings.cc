@@ -2,8 +2,12 @@
 
 #include <openssl/ssl.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include "http/load_shedding.h"
+#include "http/request_read_deadline.h"
 
 namespace voip {
 namespace {
@@ -54,6 +58,30 @@ void ApplyServerSettings(httplib::Server& server, const Config& config) {
   server.set_read_timeout(config.read_timeout_s, 0);
   server.set_write_timeout(config.read_timeout_s, 0);
   server.set_payload_max_length(config.max_body_bytes);
+}
+
+bool TunedHttpServer::process_and_close_socket(socket_t sock) {
+  const bool shed = BoundedTaskQueue::ServingShedConnection();
+  const std::chrono::microseconds read_timeout =
+      std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_);
+  const std::chrono::microseconds write_timeout =
+      std::chrono::seconds(write_timeout_sec_) + std::chrono::microseconds(write_timeout_usec_);
+  const std::chrono::seconds request_read_timeout = shed ? std::min(kShedHeadTimeout, request_read_timeout_)
+                                                          : request_read_timeout_;
+  bool ok = false;
+  for (std::size_t left = keep_alive_max_count_; left > 0; --left) {
+    const bool arrived = WaitForRequest(sock, std::chrono::seconds(keep_alive_timeout_sec_),
+                                        [this] { return svr_sock_ != INVALID_SOCKET; });
+    if (!arrived) break;
+    DeadlineSocketStream stream(sock, read_timeout, write_timeout,
+                                DeadlineSocketStream::Clock::now() + request_read_timeout);
+    bool connection_closed = false;
+    ok = process_request(stream, /*close_connection=*/left == 1, connection_closed, nullptr);
+    if (!ok || connection_closed) break;
+  }
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return ok;
 }
 
 std::unique_ptr<Listener> Listener::Make(const Config& config) {

@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
@@ -46,7 +47,26 @@ class Tuned : public Base {
   }
 };
 
-using TunedHttpServer = Tuned<httplib::Server>;
+// The plain HTTP server also bounds the time one request may take to arrive:
+// its request line, headers and body within config.request_read_timeout_s
+// from its first byte (http/request_read_deadline.h), on top of the
+// per-read read-timeout-s; a connection that was shed (http/load_shedding.h)
+// gets at most kShedHeadTimeout for the head it is answered from.
+class TunedHttpServer : public Tuned<httplib::Server> {
+ public:
+  static constexpr std::chrono::seconds kShedHeadTimeout{1};
+
+  explicit TunedHttpServer(const Config& config)
+      : Tuned<httplib::Server>(config), request_read_timeout_(config.request_read_timeout_s) {}
+
+ private:
+  // cpp-httplib's own connection loop (keep-alive wait, then one request at a
+  // time), with DeadlineSocketStream instead of its per-read-only stream.
+  bool process_and_close_socket(socket_t sock) override;
+
+  const std::chrono::seconds request_read_timeout_;
+};
+
 using TunedHttpsServer = Tuned<httplib::SSLServer>;
 
 // The adapter's listener: plain HTTP, or TLS when config.tls_cert_file is set

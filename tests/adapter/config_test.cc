@@ -66,6 +66,14 @@ TEST(ParseConfigTest, LoadSheddingBounds) {
   EXPECT_EQ(Error(With({"--max-in-flight", "-1"})), "--max-in-flight must be an integer from 0 to 100000, got '-1'");
 }
 
+// The whole-request read time-out: 30 s by default, settable, at least 1 s.
+TEST(ParseConfigTest, RequestReadTimeout) {
+  EXPECT_EQ(Ok(With({})).request_read_timeout_s, 30);
+  EXPECT_EQ(Ok(With({"--request-read-timeout-s", "5"})).request_read_timeout_s, 5);
+  EXPECT_EQ(Error(With({"--request-read-timeout-s", "0"})),
+            "--request-read-timeout-s must be an integer from 1 to 3600, got '0'");
+}
+
 // Backend URLs are required unless simulating.
 TEST(ParseConfigTest, RequiresBackendUrlsUnlessSimulating) {
   EXPECT_EQ(Error({}), "workorder-url is required (or use --simulate)");

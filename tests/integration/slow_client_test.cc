@@ -1,5 +1,6 @@
 // Slow clients (slowloris): a client that stops sending in the middle of its
-// headers or body is cut off at read-timeout-s and frees its worker thread.
+// headers or body is cut off at read-timeout-s, one that drips them at
+// request-read-timeout-s, and either frees its worker thread.
 // Raw loopback sockets, bounded to a few seconds each; the backends are fakes.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -33,11 +34,14 @@ constexpr const char* kBody =
 
 class SlowClientTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  SlowClientTest() {
     config_.listen_port = 0;
     config_.threads = 1;  // one slow client would starve everyone if it were never cut off
     config_.read_timeout_s = 1;
     config_.caller_auth.mode = AuthMode::kNone;
+  }
+
+  void SetUp() override {
     server_ = std::make_unique<AdapterServer>(config_, flow_, logger_);
     std::string error;
     ASSERT_TRUE(server_->Start(&error)) << error;
@@ -113,6 +117,43 @@ TEST_F(SlowClientTest, StalledBodyIsCutOff) {
   const auto lasted = DripUntilClosed(fd, head, std::chrono::milliseconds(1500), std::chrono::seconds(8));
   ::close(fd);
   EXPECT_LT(lasted, std::chrono::seconds(5));
+  EXPECT_TRUE(work_order_.requests().empty());
+  ExpectServesNormalRequestAfterwards();
+}
+
+// A client dripping a byte every 2 s (0.5 byte/s) never trips the 5 s read-timeout-s of each
+// read; request-read-timeout-s = 2 bounds the whole request.
+class SlowDripTest : public SlowClientTest {
+ protected:
+  void SetUp() override {
+    config_.read_timeout_s = 5;
+    config_.request_read_timeout_s = 2;
+    SlowClientTest::SetUp();
+  }
+};
+
+// Headers dripped at 0.5 byte/s: cut off at the request's read time-out, well before the test's
+// 10 s limit; no backend called, and the only worker thread then serves a normal request.
+TEST_F(SlowDripTest, DrippedHeadersAreCutAtTheRequestReadTimeout) {
+  const int fd = Connect();
+  const auto lasted = DripUntilClosed(fd, "POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\nX-Slow: ",
+                                      std::chrono::milliseconds(2000), std::chrono::seconds(10));
+  ::close(fd);
+  EXPECT_LT(lasted, std::chrono::seconds(8));
+  EXPECT_TRUE(work_order_.requests().empty());
+  ExpectServesNormalRequestAfterwards();
+}
+
+// A body dripped at 0.5 byte/s: cut off at the request's read time-out; no backend called, and
+// the worker thread is free again.
+TEST_F(SlowDripTest, DrippedBodyIsCutAtTheRequestReadTimeout) {
+  const int fd = Connect();
+  const std::string head =
+      "POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+      "Content-Length: 200\r\n\r\n{\"telephoneNumber\":";
+  const auto lasted = DripUntilClosed(fd, head, std::chrono::milliseconds(2000), std::chrono::seconds(10));
+  ::close(fd);
+  EXPECT_LT(lasted, std::chrono::seconds(8));
   EXPECT_TRUE(work_order_.requests().empty());
   ExpectServesNormalRequestAfterwards();
 }
