@@ -52,7 +52,9 @@ DeadlineSocketStream::DeadlineSocketStream(socket_t sock, std::chrono::microseco
 
 bool DeadlineSocketStream::is_readable() const {
   const auto left = std::chrono::duration_cast<std::chrono::microseconds>(read_deadline_ - Clock::now());
-  return PollFor(sock_, POLLIN, std::min(read_timeout_, left)) > 0;
+  if (PollFor(sock_, POLLIN, std::min(read_timeout_, left)) > 0) return true;
+  if (Clock::now() >= read_deadline_) read_deadline_passed_ = true;
+  return false;
 }
 
 bool DeadlineSocketStream::is_writable() const { return PollFor(sock_, POLLOUT, write_timeout_) > 0; }

@@ -38,11 +38,16 @@ class DeadlineSocketStream : public httplib::Stream {
   void get_local_ip_and_port(std::string& ip, int& port) const override;
   socket_t socket() const override { return sock_; }
 
+  // True once a read found the deadline passed: the request did not arrive
+  // in time and the connection must not be kept.
+  bool read_deadline_passed() const { return read_deadline_passed_; }
+
  private:
   const socket_t sock_;
   const std::chrono::microseconds read_timeout_;
   const std::chrono::microseconds write_timeout_;
   const Clock::time_point read_deadline_;
+  mutable bool read_deadline_passed_ = false;
   std::array<char, 4096> buffer_{};
   std::size_t buffered_from_ = 0;
   std::size_t buffered_to_ = 0;

@@ -77,7 +77,9 @@ bool TunedHttpServer::process_and_close_socket(socket_t sock) {
                                 DeadlineSocketStream::Clock::now() + request_read_timeout);
     bool connection_closed = false;
     ok = process_request(stream, /*close_connection=*/left == 1, connection_closed, nullptr);
-    if (!ok || connection_closed) break;
+    // cpp-httplib answers a request whose head could not be read with a 400;
+    // one that ran out of time is not kept alive for another try.
+    if (!ok || connection_closed || stream.read_deadline_passed()) break;
   }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);

@@ -3,6 +3,7 @@
 // backend, instead of waiting in an unbounded queue.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,6 +44,21 @@ class IdleConnection {
   }
   ~IdleConnection() { ::close(fd_); }
   bool connected() const { return connected_; }
+
+  void Send(const std::string& text) { ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL); }
+
+  // Reads until the adapter closes the connection or `limit` passes; returns
+  // how long that took (at least `limit` when it stayed open).
+  std::chrono::steady_clock::duration UntilClosed(std::chrono::seconds limit) {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < limit) {
+      pollfd readable{fd_, POLLIN, 0};
+      if (::poll(&readable, 1, 100) <= 0) continue;
+      char buffer[512];
+      if (::recv(fd_, buffer, sizeof buffer, 0) <= 0) break;
+    }
+    return std::chrono::steady_clock::now() - start;
+  }
 
  private:
   int fd_;
@@ -176,6 +192,17 @@ TEST_F(LoadSheddingFixture, ConnectionBeyondPoolAndQueueIsShed) {
   EXPECT_TRUE(NoBackendCalled());
   const std::string metrics = Metrics();  // on a shed connection too
   EXPECT_NE(metrics.find("voip_load_shed_total{level=\"connection\"} 1\n"), std::string::npos) << metrics;
+}
+
+// A shed connection whose request head stops half-way is closed after the 1 s it is given,
+// not after the 8 s read time-out a worker would wait; it reaches no backend.
+TEST_F(LoadSheddingFixture, ShedConnectionGetsOneSecondForItsHead) {
+  const auto held = ServeFull();
+  IdleConnection slow(server_->port());
+  ASSERT_TRUE(slow.connected());
+  slow.Send("POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\n");
+  EXPECT_LT(slow.UntilClosed(std::chrono::seconds(10)), std::chrono::seconds(6));
+  EXPECT_TRUE(NoBackendCalled());
 }
 
 // A shed SOAP 1.1 connection gets a SOAP 1.1 Server fault saying so, with 503 and Retry-After,
