@@ -102,7 +102,10 @@ int RunOutboxCommand(const std::vector<std::string>& args, std::ostream& out, st
       err << "voip-migration-adapter outbox: " << failure->message << "\n";
       return 1;
     }
-    for (const OutboxEntry& entry : std::get<std::vector<OutboxEntry>>(entries)) out << Describe(entry).dump() << "\n";
+    for (const OutboxEntry& entry : std::get<std::vector<OutboxEntry>>(entries)) {
+      // Backends' texts (reason, last error) may hold bytes that are not UTF-8.
+      out << Describe(entry).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    }
     return 0;
   }
   const bool redrive = action == "redrive";

@@ -78,6 +78,24 @@ TEST_F(OutboxCommandTest, ListsDeadLettersMasked) {
   EXPECT_EQ(out_.str().find("447874384949"), std::string::npos);
 }
 
+// A backend's text kept in the outbox need not be UTF-8: `list` still prints
+// every entry, the bad bytes replaced, instead of failing on them.
+TEST_F(OutboxCommandTest, ListsAnEntryWhoseErrorIsNotUtf8) {
+  {
+    std::string error;
+    auto db = store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal, &error);
+    ASSERT_TRUE(db) << error;
+    auto outbox = store::SqliteOutbox::Open(*db, {}, &error);
+    ASSERT_TRUE(outbox) << error;
+    ASSERT_FALSE(outbox->DeadLetter(pending_, "MIDAS rejected the status update: Caf\xe9 \xff"));
+  }
+  EXPECT_EQ(Run({"list", "dead"}), 0) << err_.str();
+  const auto lines = Lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["id"], pending_);
+  EXPECT_EQ(lines[1]["lastError"], "MIDAS rejected the status update: Caf\uFFFD \uFFFD");
+}
+
 // `list` without a view prints every entry.
 TEST_F(OutboxCommandTest, ListsAllByDefault) {
   EXPECT_EQ(Run({"list"}), 0);
