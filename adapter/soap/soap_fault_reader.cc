@@ -7,6 +7,8 @@
 
 #include <pugixml.hpp>
 
+#include "adapter/soap/doctype_scan.h"
+
 namespace voip::soap {
 namespace {
 
@@ -32,15 +34,6 @@ std::string_view LocalName(const char* qualified) {
   std::string_view name(qualified);
   const std::size_t colon = name.rfind(':');
   return colon == std::string_view::npos ? name : name.substr(colon + 1);
-}
-
-bool ContainsDoctype(std::string_view text) {
-  constexpr std::string_view kDoctype = "<!doctype";
-  auto it = std::search(text.begin(), text.end(), kDoctype.begin(), kDoctype.end(),
-                        [](char x, char y) {
-                          return std::tolower(static_cast<unsigned char>(x)) == y;
-                        });
-  return it != text.end();
 }
 
 }  // namespace
