@@ -357,7 +357,7 @@ const std::vector<Setting>& Settings() {
                               "Default 10.",
        IntIn(1, 3600, [](Config& c, long v) { c.read_timeout_s = static_cast<int>(v); })},
       {"request-read-timeout-s", "S", "Time-out for reading a whole request (line, headers and body, from its "
-                                      "first byte), however steadily a client drips it; plain HTTP only. "
+                                      "first byte), however steadily a client drips it; with TLS the handshake too. "
                                       "Default 30.",
        IntIn(1, 3600, [](Config& c, long v) { c.request_read_timeout_s = static_cast<int>(v); })},
       {"database", "PATH", "SQLite database holding pending MIDAS updates and idempotency records; created "

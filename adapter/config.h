@@ -82,7 +82,7 @@ struct Config {
   int keep_alive_max_count = 10000;    // requests per client connection
   int keep_alive_timeout_s = 30;       // idle client connection
   int read_timeout_s = 10;             // slow client headers/body: each read
-  int request_read_timeout_s = 30;     // one request's line, headers and body, all reads together (plain HTTP)
+  int request_read_timeout_s = 30;     // one request's line, headers and body, all reads together (and the TLS handshake)
   std::string log_level = "info";      // debug | info | warn | error
   CallerAuthConfig caller_auth;
   // TLS on the adapter's own listener when tls_cert_file is set (TLS 1.2

@@ -1,12 +1,15 @@
 #include "http/request_read_deadline.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 namespace voip {
@@ -46,29 +49,119 @@ void AddressOf(socket_t sock, bool peer, std::string& ip, int& port) {
 
 }  // namespace
 
-DeadlineSocketStream::DeadlineSocketStream(socket_t sock, std::chrono::microseconds read_timeout,
-                                           std::chrono::microseconds write_timeout, Clock::time_point read_deadline)
-    : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout), read_deadline_(read_deadline) {}
+IoAttempt PlainSocketIo::TryRead(char* ptr, std::size_t size) {
+  ssize_t received;
+  do {
+    received = ::recv(sock_, ptr, size, MSG_DONTWAIT);
+  } while (received < 0 && errno == EINTR);
+  if (received > 0) return {IoAttempt::Outcome::kDone, static_cast<std::size_t>(received)};
+  if (received == 0) return {IoAttempt::Outcome::kClosed};
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return {IoAttempt::Outcome::kWantRead};
+  return {IoAttempt::Outcome::kFailed};
+}
 
-bool DeadlineSocketStream::is_readable() const {
+IoAttempt PlainSocketIo::TryWrite(const char* ptr, std::size_t size) {
+  ssize_t sent;
+  do {
+    sent = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (sent < 0 && errno == EINTR);
+  if (sent > 0) return {IoAttempt::Outcome::kDone, static_cast<std::size_t>(sent)};
+  if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return {IoAttempt::Outcome::kWantWrite};
+  return {IoAttempt::Outcome::kFailed};
+}
+
+IoAttempt TlsIo::Classify(int returned) {
+  if (returned > 0) return {IoAttempt::Outcome::kDone, static_cast<std::size_t>(returned)};
+  switch (SSL_get_error(ssl_, returned)) {
+    case SSL_ERROR_WANT_READ:
+      return {IoAttempt::Outcome::kWantRead};
+    case SSL_ERROR_WANT_WRITE:
+      return {IoAttempt::Outcome::kWantWrite};
+    case SSL_ERROR_ZERO_RETURN:
+      return {IoAttempt::Outcome::kClosed};
+    default:
+      failed_ = true;
+      return {IoAttempt::Outcome::kFailed};
+  }
+}
+
+IoAttempt TlsIo::TryRead(char* ptr, std::size_t size) {
+  if (failed_) return {IoAttempt::Outcome::kFailed};
+  ERR_clear_error();
+  return Classify(SSL_read(ssl_, ptr, static_cast<int>(std::min<std::size_t>(size, INT_MAX))));
+}
+
+IoAttempt TlsIo::TryWrite(const char* ptr, std::size_t size) {
+  if (failed_) return {IoAttempt::Outcome::kFailed};
+  if (size == 0) return {IoAttempt::Outcome::kDone, 0};
+  ERR_clear_error();
+  return Classify(SSL_write(ssl_, ptr, static_cast<int>(std::min<std::size_t>(size, INT_MAX))));
+}
+
+bool TlsIo::HasPending() const { return !failed_ && SSL_pending(ssl_) > 0; }
+
+bool SetNonBlocking(socket_t sock) {
+  const int flags = ::fcntl(sock, F_GETFL, 0);
+  return flags >= 0 && ::fcntl(sock, F_SETFL, flags | O_NONBLOCK) == 0;
+}
+
+bool AcceptTls(SSL* ssl, socket_t sock, std::chrono::microseconds read_timeout, DeadlineClock::time_point deadline) {
+  for (;;) {
+    ERR_clear_error();
+    const int accepted = SSL_accept(ssl);
+    if (accepted == 1) return true;
+    short events;
+    switch (SSL_get_error(ssl, accepted)) {
+      case SSL_ERROR_WANT_READ:
+        events = POLLIN;
+        break;
+      case SSL_ERROR_WANT_WRITE:
+        events = POLLOUT;
+        break;
+      default:
+        return false;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - DeadlineClock::now());
+    if (PollFor(sock, events, std::min(read_timeout, left)) <= 0) return false;
+  }
+}
+
+DeadlineStream::DeadlineStream(ConnectionIo& io, std::chrono::microseconds read_timeout,
+                               std::chrono::microseconds write_timeout, Clock::time_point read_deadline)
+    : io_(io), read_timeout_(read_timeout), write_timeout_(write_timeout), read_deadline_(read_deadline) {}
+
+bool DeadlineStream::WaitToRead(short events) const {
   const auto left = std::chrono::duration_cast<std::chrono::microseconds>(read_deadline_ - Clock::now());
-  if (PollFor(sock_, POLLIN, std::min(read_timeout_, left)) > 0) return true;
+  if (PollFor(io_.socket(), events, std::min(read_timeout_, left)) > 0) return true;
   if (Clock::now() >= read_deadline_) read_deadline_passed_ = true;
   return false;
 }
 
-bool DeadlineSocketStream::is_writable() const { return PollFor(sock_, POLLOUT, write_timeout_) > 0; }
+bool DeadlineStream::is_readable() const {
+  return buffered_from_ != buffered_to_ || io_.HasPending() || WaitToRead(POLLIN);
+}
 
-ssize_t DeadlineSocketStream::read(char* ptr, std::size_t size) {
-  if (buffered_from_ == buffered_to_) {
-    if (!is_readable()) return -1;
-    ssize_t received;
-    do {
-      received = ::recv(sock_, buffer_.data(), buffer_.size(), 0);
-    } while (received < 0 && errno == EINTR);
-    if (received <= 0) return received;
-    buffered_from_ = 0;
-    buffered_to_ = static_cast<std::size_t>(received);
+bool DeadlineStream::is_writable() const { return PollFor(io_.socket(), POLLOUT, write_timeout_) > 0; }
+
+ssize_t DeadlineStream::read(char* ptr, std::size_t size) {
+  while (buffered_from_ == buffered_to_) {
+    const IoAttempt attempt = io_.TryRead(buffer_.data(), buffer_.size());
+    switch (attempt.outcome) {
+      case IoAttempt::Outcome::kDone:
+        buffered_from_ = 0;
+        buffered_to_ = attempt.bytes;
+        break;
+      case IoAttempt::Outcome::kClosed:
+        return 0;
+      case IoAttempt::Outcome::kFailed:
+        return -1;
+      case IoAttempt::Outcome::kWantRead:
+      case IoAttempt::Outcome::kWantWrite:
+        // A TLS read may need the socket writable (a renegotiation); either
+        // way the wait counts against the request's deadline.
+        if (!WaitToRead(attempt.outcome == IoAttempt::Outcome::kWantRead ? POLLIN : POLLOUT)) return -1;
+        break;
+    }
   }
   const std::size_t taken = std::min(size, buffered_to_ - buffered_from_);
   std::memcpy(ptr, buffer_.data() + buffered_from_, taken);
@@ -76,21 +169,31 @@ ssize_t DeadlineSocketStream::read(char* ptr, std::size_t size) {
   return static_cast<ssize_t>(taken);
 }
 
-ssize_t DeadlineSocketStream::write(const char* ptr, std::size_t size) {
-  if (!is_writable()) return -1;
-  ssize_t sent;
-  do {
-    sent = ::send(sock_, ptr, size, MSG_NOSIGNAL);
-  } while (sent < 0 && errno == EINTR);
-  return sent;
+ssize_t DeadlineStream::write(const char* ptr, std::size_t size) {
+  for (;;) {
+    const IoAttempt attempt = io_.TryWrite(ptr, size);
+    switch (attempt.outcome) {
+      case IoAttempt::Outcome::kDone:
+        return static_cast<ssize_t>(attempt.bytes);
+      case IoAttempt::Outcome::kClosed:
+      case IoAttempt::Outcome::kFailed:
+        return -1;
+      case IoAttempt::Outcome::kWantRead:
+      case IoAttempt::Outcome::kWantWrite: {
+        const short events = attempt.outcome == IoAttempt::Outcome::kWantRead ? POLLIN : POLLOUT;
+        if (PollFor(io_.socket(), events, write_timeout_) <= 0) return -1;
+        break;
+      }
+    }
+  }
 }
 
-void DeadlineSocketStream::get_remote_ip_and_port(std::string& ip, int& port) const {
-  AddressOf(sock_, /*peer=*/true, ip, port);
+void DeadlineStream::get_remote_ip_and_port(std::string& ip, int& port) const {
+  AddressOf(io_.socket(), /*peer=*/true, ip, port);
 }
 
-void DeadlineSocketStream::get_local_ip_and_port(std::string& ip, int& port) const {
-  AddressOf(sock_, /*peer=*/false, ip, port);
+void DeadlineStream::get_local_ip_and_port(std::string& ip, int& port) const {
+  AddressOf(io_.socket(), /*peer=*/false, ip, port);
 }
 
 bool WaitForRequest(socket_t sock, std::chrono::seconds idle_timeout, const std::function<bool()>& keep_waiting) {

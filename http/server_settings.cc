@@ -1,5 +1,6 @@
 #include "http/server_settings.h"
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -60,26 +61,57 @@ void ApplyServerSettings(httplib::Server& server, const Config& config) {
   server.set_payload_max_length(config.max_body_bytes);
 }
 
-bool TunedHttpServer::process_and_close_socket(socket_t sock) {
-  const bool shed = BoundedTaskQueue::ServingShedConnection();
-  const std::chrono::microseconds read_timeout =
-      std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_);
-  const std::chrono::microseconds write_timeout =
-      std::chrono::seconds(write_timeout_sec_) + std::chrono::microseconds(write_timeout_usec_);
-  const std::chrono::seconds request_read_timeout = shed ? std::min(kShedHeadTimeout, request_read_timeout_)
-                                                          : request_read_timeout_;
+bool ServeConnection(ConnectionIo& io, const ConnectionLimits& limits, const std::function<bool()>& listening,
+                     const ServeRequest& serve_request) {
   bool ok = false;
-  for (std::size_t left = keep_alive_max_count_; left > 0; --left) {
-    const bool arrived = WaitForRequest(sock, std::chrono::seconds(keep_alive_timeout_sec_),
-                                        [this] { return svr_sock_ != INVALID_SOCKET; });
+  for (std::size_t left = limits.keep_alive_max_count; left > 0; --left) {
+    const bool arrived = io.HasPending() || WaitForRequest(io.socket(), limits.keep_alive_timeout, listening);
     if (!arrived) break;
-    DeadlineSocketStream stream(sock, read_timeout, write_timeout,
-                                DeadlineSocketStream::Clock::now() + request_read_timeout);
+    DeadlineStream stream(io, limits.read_timeout, limits.write_timeout,
+                          DeadlineStream::Clock::now() + limits.request_read_timeout);
     bool connection_closed = false;
-    ok = process_request(stream, /*close_connection=*/left == 1, connection_closed, nullptr);
+    ok = serve_request(stream, /*close_connection=*/left == 1, connection_closed);
     // cpp-httplib answers a request whose head could not be read with a 400;
     // one that ran out of time is not kept alive for another try.
     if (!ok || connection_closed || stream.read_deadline_passed()) break;
+  }
+  return ok;
+}
+
+bool TunedHttpServer::process_and_close_socket(socket_t sock) {
+  const ConnectionLimits limits = Limits(BoundedTaskQueue::ServingShedConnection());
+  PlainSocketIo io(sock);
+  const bool ok = ServeConnection(
+      io, limits, [this] { return Listening(); },
+      [this](httplib::Stream& stream, bool close_connection, bool& connection_closed) {
+        return process_request(stream, close_connection, connection_closed, nullptr);
+      });
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return ok;
+}
+
+bool TunedHttpsServer::process_and_close_socket(socket_t sock) {
+  const ConnectionLimits limits = Limits(BoundedTaskQueue::ServingShedConnection());
+  bool ok = false;
+  if (SSL* ssl = SSL_new(ssl_context()); ssl != nullptr) {
+    if (SetNonBlocking(sock) && SSL_set_fd(ssl, sock) == 1 &&
+        AcceptTls(ssl, sock, limits.read_timeout, DeadlineClock::now() + limits.request_read_timeout)) {
+      TlsIo io(ssl, sock);
+      ok = ServeConnection(
+          io, limits, [this] { return Listening(); },
+          [this, ssl](httplib::Stream& stream, bool close_connection, bool& connection_closed) {
+            return process_request(stream, close_connection, connection_closed,
+                                   [ssl](httplib::Request& request) { request.ssl = ssl; });
+          });
+      // One close_notify, not waiting for the client's (the socket is
+      // non-blocking); never after a fatal TLS error.
+      if (!io.failed()) {
+        ERR_clear_error();
+        SSL_shutdown(ssl);
+      }
+    }
+    SSL_free(ssl);
   }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);

@@ -5,12 +5,16 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "adapter/config.h"
+#include "http/request_read_deadline.h"
 
 namespace voip {
 
@@ -47,27 +51,76 @@ class Tuned : public Base {
   }
 };
 
-// The plain HTTP server also bounds the time one request may take to arrive:
+// The per-connection limits of TunedHttpServer and TunedHttpsServer.
+struct ConnectionLimits {
+  std::size_t keep_alive_max_count;
+  std::chrono::seconds keep_alive_timeout;
+  std::chrono::microseconds read_timeout;
+  std::chrono::microseconds write_timeout;
+  std::chrono::seconds request_read_timeout;  // already cut to kShedHeadTimeout for a shed connection
+};
+
+// cpp-httplib's connection loop (keep-alive wait, then one request at a
+// time through `serve_request`) over a DeadlineStream on `io`, each request
+// read within limits.request_read_timeout of its first byte; stops when
+// `listening()` turns false. Returns the last serve_request result. Does not
+// close the socket.
+using ServeRequest = std::function<bool(httplib::Stream& stream, bool close_connection, bool& connection_closed)>;
+bool ServeConnection(ConnectionIo& io, const ConnectionLimits& limits, const std::function<bool()>& listening,
+                     const ServeRequest& serve_request);
+
+// The adapter's servers also bound the time one request may take to arrive:
 // its request line, headers and body within config.request_read_timeout_s
 // from its first byte (http/request_read_deadline.h), on top of the
 // per-read read-timeout-s; a connection that was shed (http/load_shedding.h)
 // gets at most kShedHeadTimeout for the head it is answered from.
-class TunedHttpServer : public Tuned<httplib::Server> {
- public:
-  static constexpr std::chrono::seconds kShedHeadTimeout{1};
+inline constexpr std::chrono::seconds kShedHeadTimeout{1};
 
-  explicit TunedHttpServer(const Config& config)
-      : Tuned<httplib::Server>(config), request_read_timeout_(config.request_read_timeout_s) {}
+template <class Base>
+class DeadlineServer : public Tuned<Base> {
+ public:
+  template <class... BaseArgs>
+  explicit DeadlineServer(const Config& config, BaseArgs&&... base_args)
+      : Tuned<Base>(config, std::forward<BaseArgs>(base_args)...),
+        request_read_timeout_(config.request_read_timeout_s) {}
+
+ protected:
+  // The limits cpp-httplib was set up with, and the request read time-out
+  // (shorter when `shed`).
+  ConnectionLimits Limits(bool shed) const {
+    return ConnectionLimits{
+        this->keep_alive_max_count_, std::chrono::seconds(this->keep_alive_timeout_sec_),
+        std::chrono::seconds(this->read_timeout_sec_) + std::chrono::microseconds(this->read_timeout_usec_),
+        std::chrono::seconds(this->write_timeout_sec_) + std::chrono::microseconds(this->write_timeout_usec_),
+        shed ? std::min(kShedHeadTimeout, request_read_timeout_) : request_read_timeout_};
+  }
+  bool Listening() const { return this->svr_sock_ != INVALID_SOCKET; }
 
  private:
-  // cpp-httplib's own connection loop (keep-alive wait, then one request at a
-  // time), with DeadlineSocketStream instead of its per-read-only stream.
-  bool process_and_close_socket(socket_t sock) override;
-
   const std::chrono::seconds request_read_timeout_;
 };
 
-using TunedHttpsServer = Tuned<httplib::SSLServer>;
+// Plain HTTP: cpp-httplib's own connection loop replaced by ServeConnection.
+class TunedHttpServer : public DeadlineServer<httplib::Server> {
+ public:
+  explicit TunedHttpServer(const Config& config) : DeadlineServer<httplib::Server>(config) {}
+
+ private:
+  bool process_and_close_socket(socket_t sock) override;
+};
+
+// TLS: SSL_new on ssl_context() (so the context's settings, client
+// certificate verification included, apply), the handshake on a
+// non-blocking socket within read-timeout-s a wait and request-read-timeout-s
+// in all (AcceptTls), then ServeConnection over TlsIo.
+class TunedHttpsServer : public DeadlineServer<httplib::SSLServer> {
+ public:
+  explicit TunedHttpsServer(const Config& config, const std::function<bool(SSL_CTX&)>& setup_tls)
+      : DeadlineServer<httplib::SSLServer>(config, setup_tls) {}
+
+ private:
+  bool process_and_close_socket(socket_t sock) override;
+};
 
 // The adapter's listener: plain HTTP, or TLS when config.tls_cert_file is set
 // (TLS 1.2 minimum; certificate chain and key from the configured PEM files,

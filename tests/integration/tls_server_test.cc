@@ -1,9 +1,20 @@
 // TLS on the adapter's own listener: certificates from throwaway CAs made
 // with openssl at test time; the backends are strict fakes.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <openssl/bio.h>
 #include <openssl/ssl.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -22,6 +33,7 @@ namespace {
 
 using testing::IssuedCertificate;
 using testing::ThrowawayCa;
+using Clock = std::chrono::steady_clock;
 
 constexpr const char* kBody =
     R"({"telephoneNumber":"447874384949","accountIdentification":{"accountNumber":"123456789","siteReference":42}})";
@@ -141,6 +153,151 @@ TEST_F(TlsServerTest, MismatchedKeyFailsToStart) {
   EXPECT_FALSE(server_->Start(&error));
   EXPECT_NE(error.find("tls-cert-file"), std::string::npos) << error;
   EXPECT_NE(error.find("tls-key-file"), std::string::npos) << error;
+}
+
+// A client dripping a byte every 2 s (0.5 byte/s) never trips the 5 s read-timeout-s of each
+// read; request-read-timeout-s = 2 bounds the handshake and the whole request. One worker thread,
+// so a client that were never cut off would starve everyone.
+class TlsDripTest : public TlsServerTest {
+ protected:
+  static constexpr std::chrono::milliseconds kInterval{2000};
+  static constexpr std::chrono::seconds kLimit{10};
+  static constexpr const char* kHead = "POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\nX-Slow: ";
+
+  void SetUp() override {
+    TlsServerTest::SetUp();
+    config_.threads = 1;
+    config_.read_timeout_s = 5;
+    config_.request_read_timeout_s = 2;
+    client_ctx_ = SSL_CTX_new(TLS_client_method());
+    ASSERT_NE(client_ctx_, nullptr);
+    ASSERT_EQ(SSL_CTX_load_verify_locations(client_ctx_, trusted_->cert_file().c_str(), nullptr), 1);
+    SSL_CTX_set_verify(client_ctx_, SSL_VERIFY_PEER, nullptr);
+  }
+  void TearDown() override {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    if (fd_ >= 0) ::close(fd_);
+    SSL_CTX_free(client_ctx_);
+  }
+
+  void Connect() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(server_->port()));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  }
+
+  // Connects and completes a TLS handshake, then makes the socket non-blocking (so that
+  // reading the server's session tickets never blocks the drip).
+  void ConnectTls() {
+    Connect();
+    ssl_ = SSL_new(client_ctx_);
+    ASSERT_NE(ssl_, nullptr);
+    ASSERT_EQ(SSL_set_fd(ssl_, fd_), 1);
+    ASSERT_EQ(SSL_connect(ssl_), 1);
+    ASSERT_EQ(::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL, 0) | O_NONBLOCK), 0);
+  }
+
+  // True when the socket turned readable within `interval` and the server has
+  // closed the connection (whatever it answered first is read and dropped).
+  bool ClosedWithin(std::chrono::milliseconds interval, bool through_tls) {
+    pollfd readable{fd_, POLLIN, 0};
+    if (::poll(&readable, 1, static_cast<int>(interval.count())) <= 0) return false;
+    char buffer[512];
+    for (;;) {
+      if (!through_tls) {
+        const ssize_t got = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (got > 0) continue;
+        return got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+      }
+      const int got = SSL_read(ssl_, buffer, sizeof buffer);
+      if (got > 0) continue;
+      const int error = SSL_get_error(ssl_, got);
+      return error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE;
+    }
+  }
+
+  // Sends `head` in one TLS record, then one byte per TLS record every `kInterval` until the
+  // server closes the connection or kLimit passes. Returns how long the connection lasted.
+  Clock::duration DripRecordsUntilClosed(const std::string& head) {
+    const auto start = Clock::now();
+    EXPECT_EQ(SSL_write(ssl_, head.data(), static_cast<int>(head.size())), static_cast<int>(head.size()));
+    while (Clock::now() - start < kLimit && !ClosedWithin(kInterval, /*through_tls=*/true)) {
+      if (SSL_write(ssl_, "x", 1) != 1) break;
+    }
+    return Clock::now() - start;
+  }
+
+  // Sends the raw bytes of `wire` one at a time every `kInterval` until the server closes the
+  // connection or kLimit passes. Returns how long the connection lasted.
+  Clock::duration DripBytesUntilClosed(const std::string& wire) {
+    const auto start = Clock::now();
+    for (std::size_t next = 0; Clock::now() - start < kLimit && next < wire.size(); ++next) {
+      if (::send(fd_, wire.data() + next, 1, MSG_NOSIGNAL) != 1) break;
+      if (ClosedWithin(kInterval, /*through_tls=*/false)) break;
+    }
+    return Clock::now() - start;
+  }
+
+  // What SSL_write makes of `text`: the TLS record(s) as they would go on the wire.
+  std::string RecordsOf(const std::string& text) {
+    BIO* wire = BIO_new(BIO_s_mem());
+    SSL_set0_wbio(ssl_, wire);  // the SSL owns it from here
+    EXPECT_EQ(SSL_write(ssl_, text.data(), static_cast<int>(text.size())), static_cast<int>(text.size()));
+    char* bytes = nullptr;
+    const long length = BIO_get_mem_data(wire, &bytes);
+    return std::string(bytes, static_cast<std::size_t>(length));
+  }
+
+  void ExpectServesNormalHttpsRequestAfterwards() {
+    work_order_.WillAnswer(WorkOrderCreated{"WO-AFTER"});
+    midas_.WillAnswer(MidasAcknowledged{""});
+    auto result = ClientTrusting(trusted_->cert_file())->Post("/CreateVOIPMigrationWorkOrder", kBody,
+                                                             "application/json");
+    ASSERT_TRUE(result) << httplib::to_string(result.error());
+    EXPECT_EQ(result->status, 200);
+    EXPECT_EQ(work_order_.requests().size(), 1u);
+  }
+
+  SSL_CTX* client_ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  int fd_ = -1;
+};
+
+// Headers dripped at 0.5 byte/s, each byte its own TLS record: cut off at the request's read
+// time-out, well before the test's 10 s limit; no backend called, and the only worker thread then
+// serves a normal HTTPS request.
+TEST_F(TlsDripTest, HeadersDrippedOneRecordPerByteAreCut) {
+  StartServer();
+  ConnectTls();
+  const auto lasted = DripRecordsUntilClosed(kHead);
+  EXPECT_LT(lasted, std::chrono::seconds(6));
+  EXPECT_TRUE(work_order_.requests().empty());
+  ExpectServesNormalHttpsRequestAfterwards();
+}
+
+// Headers in one TLS record whose bytes are dripped one at a time at 0.5 byte/s (so no record is
+// ever complete): cut off at the request's read time-out; the worker thread is free again.
+TEST_F(TlsDripTest, OneRecordDrippedByteByByteIsCut) {
+  StartServer();
+  ConnectTls();
+  const auto lasted = DripBytesUntilClosed(RecordsOf(std::string(kHead) + std::string(200, 'x')));
+  EXPECT_LT(lasted, std::chrono::seconds(6));
+  EXPECT_TRUE(work_order_.requests().empty());
+  ExpectServesNormalHttpsRequestAfterwards();
+}
+
+// A handshake dripped at 0.5 byte/s (the start of a ClientHello record) is cut off within the
+// request's read time-out, not held for as long as each byte comes within read-timeout-s.
+TEST_F(TlsDripTest, DrippedHandshakeIsCut) {
+  StartServer();
+  Connect();
+  const auto lasted = DripBytesUntilClosed(std::string("\x16\x03\x01\x02\x00\x01", 6) + std::string(200, 'x'));
+  EXPECT_LT(lasted, std::chrono::seconds(6));
+  EXPECT_TRUE(work_order_.requests().empty());
+  ExpectServesNormalHttpsRequestAfterwards();
 }
 
 }  // namespace
