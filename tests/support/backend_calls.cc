@@ -11,6 +11,14 @@ BackendEndpoint SampleEndpoint(const std::string& url) {
   return endpoint;
 }
 
+BackendEndpoint QuickEndpoint(const std::string& url) {
+  BackendEndpoint endpoint = SampleEndpoint(url);
+  endpoint.connect_timeout_ms = 300;
+  endpoint.timeout_ms = 300;
+  endpoint.max_idle_connections = 4;
+  return endpoint;
+}
+
 WorkOrderRequest SampleWorkOrderRequest() {
   WorkOrderRequest request;
   request.telephone_number = "447874384949";

@@ -13,6 +13,10 @@ namespace voip::testing {
 // idle connections kept, no credentials.
 BackendEndpoint SampleEndpoint(const std::string& url);
 
+// SampleEndpoint with 300 ms connect and exchange time-outs and 4 idle
+// connections: for tests whose backend stalls or refuses on purpose.
+BackendEndpoint QuickEndpoint(const std::string& url);
+
 // A work order for 447874384949, account 123456789, site 42.
 WorkOrderRequest SampleWorkOrderRequest();
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "adapter/soap/soap_fault_reader.h"
+#include "tests/support/backend_calls.h"
 #include "tests/support/canned_backend.h"
 #include "tests/support/soap_xml.h"
 
@@ -41,25 +42,6 @@ CannedResponse Acknowledged() {
   return response;
 }
 
-BackendEndpoint Endpoint(const std::string& url) {
-  BackendEndpoint endpoint;
-  endpoint.url = url;
-  endpoint.connect_timeout_ms = 300;
-  endpoint.timeout_ms = 300;
-  endpoint.max_idle_connections = 4;
-  return endpoint;
-}
-
-MigrationStatusUpdate Created() {
-  MigrationStatusUpdate update;
-  update.account_number = "123456789";
-  update.site_reference = 42;
-  update.telephone_number = "447874384949";
-  update.status = MigrationStatus::kWorkOrderCreated;
-  update.order_number = "WO-0000123";
-  return update;
-}
-
 // The text of `payload`'s child `local`, or "<absent>".
 std::string ChildText(const pugi::xml_node& payload, const std::string& local) {
   for (pugi::xml_node child : payload.children()) {
@@ -79,14 +61,14 @@ class soapMidasClient : public ::testing::Test {
   }
 
   CannedBackend backend_;
-  GsoapMidas client_{Endpoint(backend_.Url("/midas"))};
+  GsoapMidas client_{testing::QuickEndpoint(backend_.Url("/midas"))};
   std::list<pugi::xml_document> documents_;
 };
 
 // An acknowledged update returns the update reference.
 TEST_F(soapMidasClient, AcknowledgedUpdateReturnsReference) {
   backend_.Enqueue(Acknowledged());
-  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"corr-9"});
+  auto result = client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"corr-9"});
   ASSERT_TRUE(std::holds_alternative<MidasAcknowledged>(result));
   EXPECT_EQ(std::get<MidasAcknowledged>(result).update_reference, "UPD-77");
 }
@@ -95,7 +77,7 @@ TEST_F(soapMidasClient, AcknowledgedUpdateReturnsReference) {
 // element order and namespace, SOAPAction and X-Correlation-ID.
 TEST_F(soapMidasClient, SendsCreatedStatusWithOrderNumber) {
   backend_.Enqueue(Acknowledged());
-  client_.UpdateCustomerMigrationStatus(Created(), CallContext{"corr-9"});
+  client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"corr-9"});
   const auto requests = backend_.Requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].Header("SOAPAction"), std::string("\"") + kSoapAction + "\"");
@@ -112,7 +94,7 @@ TEST_F(soapMidasClient, SendsCreatedStatusWithOrderNumber) {
   EXPECT_EQ(ChildText(payload, "siteReference"), "42");
   EXPECT_EQ(ChildText(payload, "telephoneNumber"), "447874384949");
   EXPECT_EQ(ChildText(payload, "migrationStatus"), "WORK_ORDER_CREATED");
-  EXPECT_EQ(ChildText(payload, "orderNumber"), "WO-0000123");
+  EXPECT_EQ(ChildText(payload, "orderNumber"), "WO-1");
 }
 
 // Each status maps to its schema enumeration value.
@@ -122,7 +104,7 @@ TEST_F(soapMidasClient, StatusEnumerationValues) {
                                       MigrationStatus::kWorkOrderOutcomeUnknown};
   for (MigrationStatus status : statuses) {
     backend_.Enqueue(Acknowledged());
-    MigrationStatusUpdate update = Created();
+    MigrationStatusUpdate update = testing::SampleStatusUpdate();
     update.status = status;
     client_.UpdateCustomerMigrationStatus(update, CallContext{"c"});
   }
@@ -135,7 +117,7 @@ TEST_F(soapMidasClient, StatusEnumerationValues) {
 // escaped, and the absent order number is omitted.
 TEST_F(soapMidasClient, ReasonIsTruncatedAndEscaped) {
   backend_.Enqueue(Acknowledged());
-  MigrationStatusUpdate update = Created();
+  MigrationStatusUpdate update = testing::SampleStatusUpdate();
   update.status = MigrationStatus::kWorkOrderFailed;
   update.order_number.reset();
   std::string reason = "<&]]>";
@@ -162,7 +144,7 @@ TEST_F(soapMidasClient, TypedBusinessFault) {
       "<midas:message>Unknown account</midas:message><midas:category>BUSINESS</midas:category>"
       "</midas:MidasFault></detail></soapenv:Fault>");
   backend_.Enqueue(fault);
-  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+  auto result = client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"});
   ASSERT_TRUE(std::holds_alternative<BackendError>(result));
   const BackendError& error = std::get<BackendError>(result);
   EXPECT_EQ(error.kind, BackendErrorKind::kBusinessFault);
@@ -180,7 +162,7 @@ TEST_F(soapMidasClient, TypedFaultFieldsAreBounded) {
       "</midas:code><midas:message>" + std::string(3000, 'm') +
       "</midas:message><midas:category>SYSTEM</midas:category></midas:MidasFault></detail></soapenv:Fault>");
   backend_.Enqueue(fault);
-  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+  auto result = client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"});
   ASSERT_TRUE(std::holds_alternative<BackendError>(result));
   const BackendError& error = std::get<BackendError>(result);
   EXPECT_EQ(error.kind, BackendErrorKind::kSystemFault);
@@ -196,7 +178,7 @@ TEST_F(soapMidasClient, NotAcknowledgedIsSystemFault) {
       "<midas:UpdateCustomerMigrationStatusResponse><midas:acknowledged>false"
       "</midas:acknowledged></midas:UpdateCustomerMigrationStatusResponse>");
   backend_.Enqueue(response);
-  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+  auto result = client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"});
   ASSERT_TRUE(std::holds_alternative<BackendError>(result));
   EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kSystemFault);
 }
@@ -209,8 +191,8 @@ TEST_F(soapMidasClient, ClosedKeptConnectionIsRetriedOnce) {
   backend_.Enqueue(drop);
   backend_.Enqueue(Acknowledged());
   ASSERT_TRUE(std::holds_alternative<MidasAcknowledged>(
-      client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"})));
-  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+      client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"})));
+  auto result = client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"});
   EXPECT_TRUE(std::holds_alternative<MidasAcknowledged>(result));
   EXPECT_EQ(backend_.Requests().size(), 3u);
   EXPECT_EQ(backend_.ConnectionCount(), 2u);
@@ -223,8 +205,8 @@ TEST_F(soapMidasClient, RetryIsBoundedToOne) {
   drop.ending = CannedResponse::Ending::kCloseWithoutAnswer;
   backend_.SetDefault(drop);
   ASSERT_TRUE(std::holds_alternative<MidasAcknowledged>(
-      client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"})));
-  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+      client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"})));
+  auto result = client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"});
   ASSERT_TRUE(std::holds_alternative<BackendError>(result));
   EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kTimeout);
   EXPECT_EQ(backend_.Requests().size(), 3u);
@@ -235,7 +217,7 @@ TEST_F(soapMidasClient, TimeoutIsNotRetried) {
   CannedResponse slow = Acknowledged();
   slow.delay_ms = 2000;
   backend_.Enqueue(slow);
-  auto result = client_.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+  auto result = client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"});
   ASSERT_TRUE(std::holds_alternative<BackendError>(result));
   EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kTimeout);
   EXPECT_EQ(backend_.Requests().size(), 1u);
@@ -244,8 +226,8 @@ TEST_F(soapMidasClient, TimeoutIsNotRetried) {
 // A closed port is a connect failure (no retry needed: nothing was sent).
 TEST(soapMidasClientConnect, ConnectionRefusedIsConnectFailed) {
   GsoapMidas client(
-      Endpoint("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/midas"));
-  auto result = client.UpdateCustomerMigrationStatus(Created(), CallContext{"c"});
+      testing::QuickEndpoint("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/midas"));
+  auto result = client.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"});
   ASSERT_TRUE(std::holds_alternative<BackendError>(result));
   EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kConnectFailed);
   EXPECT_THAT(std::get<BackendError>(result).diagnostic, HasSubstr("gSOAP error 28:"));

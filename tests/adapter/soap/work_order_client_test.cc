@@ -70,15 +70,6 @@ CannedResponse WorkOrderFault(const std::string& category) {
                    category + "</wo:category></wo:WorkOrderFault></detail>");
 }
 
-BackendEndpoint Endpoint(const std::string& url) {
-  BackendEndpoint endpoint;
-  endpoint.url = url;
-  endpoint.connect_timeout_ms = 300;
-  endpoint.timeout_ms = 300;
-  endpoint.max_idle_connections = 4;
-  return endpoint;
-}
-
 CallContext Context() { return CallContext{"corr-0001"}; }
 
 BackendError ErrorOf(const BackendResult<WorkOrderCreated>& result) {
@@ -99,7 +90,7 @@ class soapWorkOrderClient : public ::testing::Test {
   }
 
   CannedBackend backend_;
-  GsoapWorkOrderSystem client_{Endpoint(backend_.Url("/workorder"))};
+  GsoapWorkOrderSystem client_{testing::QuickEndpoint(backend_.Url("/workorder"))};
 };
 
 // A successful answer yields the order number.
@@ -514,7 +505,7 @@ TEST_F(soapWorkOrderClient, TimeOutAtItsOwnLimitIsNotMarkedCutShort) {
 // A closed port is a connect failure: nothing was sent, so it is safe to retry.
 TEST(soapWorkOrderClientConnect, ConnectionRefusedIsConnectFailed) {
   GsoapWorkOrderSystem client(
-      Endpoint("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/wo"));
+      testing::QuickEndpoint("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/wo"));
   const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kConnectFailed);
   EXPECT_TRUE(error.NothingWasDone());
@@ -523,7 +514,7 @@ TEST(soapWorkOrderClientConnect, ConnectionRefusedIsConnectFailed) {
 
 // An unresolvable host name is a connect failure.
 TEST(soapWorkOrderClientConnect, UnknownHostIsConnectFailed) {
-  GsoapWorkOrderSystem client(Endpoint("http://no-such-host.invalid:8080/wo"));
+  GsoapWorkOrderSystem client(testing::QuickEndpoint("http://no-such-host.invalid:8080/wo"));
   const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kConnectFailed);
   EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error 28:"));
@@ -567,7 +558,7 @@ TEST_F(soapWorkOrderClient, CountsConnectionsOpened) {
 // A refused connect is not counted as a connection opened.
 TEST(soapWorkOrderClientConnect, RefusedConnectIsNotCounted) {
   GsoapWorkOrderSystem client(
-      Endpoint("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/wo"));
+      testing::QuickEndpoint("http://127.0.0.1:" + std::to_string(testing::ClosedLoopbackPort()) + "/wo"));
   EXPECT_EQ(ErrorOf(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())).kind,
             BackendErrorKind::kConnectFailed);
   EXPECT_EQ(client.ConnectionsOpened(), 0u);
@@ -577,7 +568,7 @@ TEST(soapWorkOrderClientConnect, RefusedConnectIsNotCounted) {
 TEST_F(soapWorkOrderClient, ConcurrentCallsAreSafe) {
   backend_.SetDefault(Created("WO-9"));
   // Generous time-outs: a burst of connects may meet the listen backlog of 5.
-  BackendEndpoint endpoint = Endpoint(backend_.Url("/workorder"));
+  BackendEndpoint endpoint = testing::QuickEndpoint(backend_.Url("/workorder"));
   endpoint.connect_timeout_ms = 5000;
   endpoint.timeout_ms = 5000;
   GsoapWorkOrderSystem client(endpoint);
@@ -688,7 +679,7 @@ class IdleClosingBackend {
 // the next create succeeds on a new connection, and each call sent exactly one create.
 TEST(soapWorkOrderClientKeepAlive, ConnectionClosedWhileIdleIsReplacedBeforeSending) {
   IdleClosingBackend backend(Created("WO-1").body);
-  GsoapWorkOrderSystem client(Endpoint(backend.Url()));
+  GsoapWorkOrderSystem client(testing::QuickEndpoint(backend.Url()));
   ASSERT_TRUE(
       std::holds_alternative<WorkOrderCreated>(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
   for (int i = 0; i < 500 && backend.idle_closes() == 0; ++i) {
