@@ -4,6 +4,7 @@
 
 #include "tests/support/fake_backends.h"
 #include "tests/support/fake_outbox.h"
+#include "tests/support/sample_input.h"
 
 namespace voip {
 namespace {
@@ -12,15 +13,6 @@ using testing::ErrorOf;
 using testing::FakeMidas;
 using testing::FakeOutbox;
 using testing::FakeWorkOrderSystem;
-
-MigrationRequestInput ValidInput() {
-  MigrationRequestInput input;
-  input.telephone_number = FieldInput::Text("447874384949");
-  input.account_identification = {FieldInput::Kind::kObject, {}};
-  input.account_number = FieldInput::Text("123456789");
-  input.site_reference = FieldInput::Integer("42");
-  return input;
-}
 
 class MigrationFlowTest : public ::testing::Test {
  protected:
@@ -35,7 +27,7 @@ class MigrationFlowTest : public ::testing::Test {
 TEST_F(MigrationFlowTest, CreatesWorkOrderThenUpdatesMidas) {
   work_order_.WillAnswer(WorkOrderCreated{"WO1000000001"});
   midas_.WillAnswer(MidasAcknowledged{"U1"});
-  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.order_number, "WO1000000001");
   EXPECT_TRUE(outcome.faults.empty());
   EXPECT_EQ(outcome.failure_class, FailureClass::kNone);
@@ -57,7 +49,7 @@ TEST_F(MigrationFlowTest, CreatesWorkOrderThenUpdatesMidas) {
 TEST_F(MigrationFlowTest, PassesCorrelationIdToBothBackends) {
   work_order_.WillAnswer(WorkOrderCreated{"WO1"});
   midas_.WillAnswer(MidasAcknowledged{});
-  flow_.Run(ValidInput(), context_);
+  flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(work_order_.contexts().at(0).correlation_id, "corr-1");
   EXPECT_EQ(midas_.contexts().at(0).correlation_id, "corr-1");
 }
@@ -76,7 +68,7 @@ TEST_F(MigrationFlowTest, InvalidInputCallsNoBackend) {
 TEST_F(MigrationFlowTest, BusinessFaultIsReportedAndMidasToldItFailed) {
   work_order_.WillAnswer(ErrorOf(BackendErrorKind::kBusinessFault, "WO-2001", "Site reference not known"));
   midas_.WillAnswer(MidasAcknowledged{});
-  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.failure_class, FailureClass::kBusinessRejected);
   ASSERT_EQ(outcome.faults.size(), 1u);
   EXPECT_EQ(outcome.faults[0].type, FaultType::kBusiness);
@@ -92,7 +84,7 @@ TEST_F(MigrationFlowTest, BusinessFaultIsReportedAndMidasToldItFailed) {
 TEST_F(MigrationFlowTest, TimeoutTellsMidasTheOutcomeIsUnknown) {
   work_order_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
   midas_.WillAnswer(MidasAcknowledged{});
-  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.failure_class, FailureClass::kBackendTimeout);
   EXPECT_EQ(outcome.faults.at(0).type, FaultType::kSystem);
   EXPECT_EQ(midas_.updates().at(0).status, MigrationStatus::kWorkOrderOutcomeUnknown);
@@ -103,7 +95,7 @@ TEST_F(MigrationFlowTest, TimeoutTellsMidasTheOutcomeIsUnknown) {
 TEST_F(MigrationFlowTest, MalformedAnswerTellsMidasTheOutcomeIsUnknown) {
   work_order_.WillAnswer(ErrorOf(BackendErrorKind::kMalformedResponse));
   midas_.WillAnswer(MidasAcknowledged{});
-  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.failure_class, FailureClass::kBackendSystemFault);
   EXPECT_EQ(midas_.updates().at(0).status, MigrationStatus::kWorkOrderOutcomeUnknown);
 }
@@ -112,7 +104,7 @@ TEST_F(MigrationFlowTest, MalformedAnswerTellsMidasTheOutcomeIsUnknown) {
 TEST_F(MigrationFlowTest, ConnectFailureIsACertainFailure) {
   work_order_.WillAnswer(ErrorOf(BackendErrorKind::kConnectFailed));
   midas_.WillAnswer(MidasAcknowledged{});
-  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.failure_class, FailureClass::kBackendUnavailable);
   EXPECT_EQ(midas_.updates().at(0).status, MigrationStatus::kWorkOrderFailed);
 }
@@ -121,7 +113,7 @@ TEST_F(MigrationFlowTest, ConnectFailureIsACertainFailure) {
 TEST_F(MigrationFlowTest, MidasFailureAfterCreateIsSuccessWithFault) {
   work_order_.WillAnswer(WorkOrderCreated{"WO77"});
   midas_.WillAnswer(ErrorOf(BackendErrorKind::kSystemFault, "MIDAS-5003", "Customer record locked"));
-  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.order_number, "WO77");
   EXPECT_EQ(outcome.failure_class, FailureClass::kNone);
   ASSERT_EQ(outcome.faults.size(), 1u);
@@ -137,7 +129,7 @@ TEST_F(MigrationFlowTest, MidasFailureAfterCreateIsSuccessWithFault) {
 TEST_F(MigrationFlowTest, BothFailingReportsBothFaults) {
   work_order_.WillAnswer(ErrorOf(BackendErrorKind::kSystemFault, "WO-5001", "Scheduling engine unavailable"));
   midas_.WillAnswer(ErrorOf(BackendErrorKind::kConnectFailed));
-  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.failure_class, FailureClass::kBackendSystemFault);
   ASSERT_EQ(outcome.faults.size(), 2u);
   EXPECT_EQ(outcome.faults[0].origin->system, "WorkOrderSystem");
@@ -148,7 +140,7 @@ TEST_F(MigrationFlowTest, BothFailingReportsBothFaults) {
 TEST_F(MigrationFlowTest, TruncatesReasonToMidasLimit) {
   work_order_.WillAnswer(ErrorOf(BackendErrorKind::kBusinessFault, "WO-1", std::string(2000, 'x')));
   midas_.WillAnswer(MidasAcknowledged{});
-  flow_.Run(ValidInput(), context_);
+  flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(midas_.updates().at(0).reason->size(), 512u);
 }
 
@@ -157,7 +149,7 @@ TEST_F(MigrationFlowTest, TruncatesReasonToMidasLimit) {
 TEST_F(MigrationFlowTest, JournalsRecordsThenMarksDelivered) {
   work_order_.WillAnswer(WorkOrderCreated{"WO1"});
   midas_.WillAnswer(MidasAcknowledged{});
-  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.order_number, "WO1");
   EXPECT_EQ(outbox_.calls(), (std::vector<std::string>{"Journal", "RecordOutcome", "MarkDelivered"}));
   const OutboxEntry entry = outbox_.entries().at(0);
@@ -202,7 +194,7 @@ TEST(MigrationFlowOrderTest, WritesBeforeEachCall) {
   OrderingWorkOrder work_order(outbox);
   OrderingMidas midas(outbox);
   MigrationFlow flow(work_order, midas, outbox);
-  flow.Run(ValidInput(), CallContext{"c"});
+  flow.Run(testing::SampleRequestInput(), CallContext{"c"});
   EXPECT_EQ(work_order.seen, (std::vector<std::string>{"Journal"}));
   EXPECT_EQ(midas.seen, (std::vector<std::string>{"Journal", "RecordOutcome"}));
 }
@@ -210,7 +202,7 @@ TEST(MigrationFlowOrderTest, WritesBeforeEachCall) {
 // When the attempt cannot be journalled, no backend is called and the answer is 503-class.
 TEST_F(MigrationFlowTest, JournalFailureCallsNoBackend) {
   outbox_.FailJournal();
-  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.failure_class, FailureClass::kStoreUnavailable);
   ASSERT_EQ(outcome.faults.size(), 1u);
   EXPECT_EQ(outcome.faults[0], StoreUnavailableFault());
@@ -223,7 +215,7 @@ TEST_F(MigrationFlowTest, JournalFailureCallsNoBackend) {
 TEST_F(MigrationFlowTest, MidasFailureLeavesUpdatePending) {
   work_order_.WillAnswer(WorkOrderCreated{"WO5"});
   midas_.WillAnswer(ErrorOf(BackendErrorKind::kConnectFailed));
-  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.order_number, "WO5");
   EXPECT_EQ(outcome.midas_follow_up, MidasFollowUp::kPending);
   EXPECT_EQ(outbox_.calls(), (std::vector<std::string>{"Journal", "RecordOutcome", "MarkAttemptFailed"}));
@@ -236,7 +228,7 @@ TEST_F(MigrationFlowTest, MidasFailureLeavesUpdatePending) {
 TEST_F(MigrationFlowTest, MidasBusinessFaultParksUpdate) {
   work_order_.WillAnswer(WorkOrderCreated{"WO6"});
   midas_.WillAnswer(ErrorOf(BackendErrorKind::kBusinessFault, "MIDAS-2004", "Account not found"));
-  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.midas_follow_up, MidasFollowUp::kParked);
   EXPECT_EQ(outbox_.entries().at(0).delivery, DeliveryState::kDeadLettered);
   EXPECT_EQ(outcome.faults.at(0).detail,
@@ -249,7 +241,7 @@ TEST_F(MigrationFlowTest, RecordFailureStillCallsMidasButPromisesNothing) {
   outbox_.FailRecordOutcome();
   work_order_.WillAnswer(WorkOrderCreated{"WO7"});
   midas_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
-  MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.order_number, "WO7");
   EXPECT_EQ(outcome.store_error, "disk full");
   EXPECT_EQ(midas_.updates().size(), 1u);
@@ -263,7 +255,7 @@ TEST_F(MigrationFlowTest, RecordFailureStillCallsMidasButPromisesNothing) {
 TEST_F(MigrationFlowTest, TimeoutIsJournalledAsUnknown) {
   work_order_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
   midas_.WillAnswer(MidasAcknowledged{});
-  flow_.Run(ValidInput(), context_);
+  flow_.Run(testing::SampleRequestInput(), context_);
   const OutboxEntry entry = outbox_.entries().at(0);
   EXPECT_EQ(entry.work_order, WorkOrderState::kUnknown);
   EXPECT_EQ(entry.update.status, MigrationStatus::kWorkOrderOutcomeUnknown);
@@ -275,7 +267,7 @@ TEST_F(MigrationFlowTest, TimeoutIsJournalledAsUnknown) {
 TEST_F(MigrationFlowTest, DeadlinePassedLeavesMidasToTheRelay) {
   work_order_.WillAnswer(WorkOrderCreated{"WO1000000001"});
   CallContext late{"corr-1", std::chrono::steady_clock::now() - std::chrono::milliseconds(1)};
-  const MigrationOutcome outcome = flow_.Run(ValidInput(), late);
+  const MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), late);
   EXPECT_EQ(outcome.order_number, "WO1000000001");
   ASSERT_EQ(outcome.faults.size(), 1u);
   EXPECT_EQ(outcome.faults[0], MidasDeadlineFault(true, MidasFollowUp::kPending));
@@ -290,7 +282,7 @@ TEST_F(MigrationFlowTest, DeadlineIsPassedToBothBackends) {
   work_order_.WillAnswer(WorkOrderCreated{"WO1"});
   midas_.WillAnswer(MidasAcknowledged{});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  flow_.Run(ValidInput(), CallContext{"corr-1", deadline});
+  flow_.Run(testing::SampleRequestInput(), CallContext{"corr-1", deadline});
   ASSERT_EQ(work_order_.contexts().size(), 1u);
   ASSERT_EQ(midas_.contexts().size(), 1u);
   EXPECT_EQ(work_order_.contexts()[0].deadline, deadline);
@@ -317,7 +309,7 @@ class MigrationFlowBreakerTest : public MigrationFlowTest {
 // Work-order breaker open: a fast 503 (SYSTEM) with Retry-After; nothing journalled, no backend called.
 TEST_F(MigrationFlowBreakerTest, OpenWorkOrderBreakerRefusesWithoutAnyCall) {
   OpenBreaker(work_order_breaker_);
-  const MigrationOutcome outcome = guarded_.Run(ValidInput(), context_);
+  const MigrationOutcome outcome = guarded_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.failure_class, FailureClass::kBackendUnavailable);
   ASSERT_EQ(outcome.faults.size(), 1u);
   EXPECT_EQ(outcome.faults[0], CircuitOpenFault(Backend::kWorkOrder));
@@ -337,9 +329,9 @@ TEST_F(MigrationFlowBreakerTest, WorkOrderTimeoutsOpenTheBreaker) {
   for (int i = 0; i < 2; ++i) {
     work_order_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
     midas_.WillAnswer(MidasAcknowledged{});
-    EXPECT_EQ(guarded_.Run(ValidInput(), context_).failure_class, FailureClass::kBackendTimeout);
+    EXPECT_EQ(guarded_.Run(testing::SampleRequestInput(), context_).failure_class, FailureClass::kBackendTimeout);
   }
-  EXPECT_EQ(guarded_.Run(ValidInput(), context_).failure_class, FailureClass::kBackendUnavailable);
+  EXPECT_EQ(guarded_.Run(testing::SampleRequestInput(), context_).failure_class, FailureClass::kBackendUnavailable);
   EXPECT_EQ(work_order_.requests().size(), 2u);
   EXPECT_EQ(midas_.updates().size(), 2u);
 }
@@ -349,7 +341,7 @@ TEST_F(MigrationFlowBreakerTest, BusinessFaultsDoNotOpenTheBreaker) {
   for (int i = 0; i < 3; ++i) {
     work_order_.WillAnswer(ErrorOf(BackendErrorKind::kBusinessFault, "WO-2001", "Site unknown"));
     midas_.WillAnswer(MidasAcknowledged{});
-    EXPECT_EQ(guarded_.Run(ValidInput(), context_).failure_class, FailureClass::kBusinessRejected);
+    EXPECT_EQ(guarded_.Run(testing::SampleRequestInput(), context_).failure_class, FailureClass::kBusinessRejected);
   }
   EXPECT_EQ(work_order_breaker_.state(), BreakerState::kClosed);
   EXPECT_EQ(work_order_.requests().size(), 3u);
@@ -360,7 +352,7 @@ TEST_F(MigrationFlowBreakerTest, BusinessFaultsDoNotOpenTheBreaker) {
 TEST_F(MigrationFlowBreakerTest, OpenMidasBreakerLeavesTheUpdatePending) {
   OpenBreaker(midas_breaker_);
   work_order_.WillAnswer(WorkOrderCreated{"WO1000000001"});
-  const MigrationOutcome outcome = guarded_.Run(ValidInput(), context_);
+  const MigrationOutcome outcome = guarded_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(outcome.order_number, "WO1000000001");
   EXPECT_EQ(outcome.failure_class, FailureClass::kNone);
   ASSERT_EQ(outcome.faults.size(), 1u);
@@ -379,7 +371,7 @@ TEST_F(MigrationFlowBreakerTest, OpenMidasBreakerLeavesTheUpdatePending) {
 TEST_F(MigrationFlowTest, OutcomeNamesTheEntryWithAnUnknownOutcome) {
   work_order_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
   midas_.WillAnswer(MidasAcknowledged{});
-  const MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  const MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_TRUE(outcome.work_order_outcome_unknown);
   EXPECT_EQ(outcome.outbox_entry, outbox_.entries().at(0).id);
   EXPECT_EQ(work_order_.requests().size(), 1u);
@@ -390,7 +382,7 @@ TEST_F(MigrationFlowTest, OutcomeNamesTheEntryWithAnUnknownOutcome) {
 TEST_F(MigrationFlowTest, CertainFailureIsNotAnUnknownOutcome) {
   work_order_.WillAnswer(ErrorOf(BackendErrorKind::kConnectFailed));
   midas_.WillAnswer(MidasAcknowledged{});
-  const MigrationOutcome outcome = flow_.Run(ValidInput(), context_);
+  const MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_FALSE(outcome.work_order_outcome_unknown);
   EXPECT_TRUE(outcome.outbox_entry.has_value());
 }

@@ -2,17 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/sample_input.h"
+
 namespace voip {
 namespace {
-
-MigrationRequestInput Valid() {
-  MigrationRequestInput input;
-  input.telephone_number = FieldInput::Text("447874384949");
-  input.account_identification = {FieldInput::Kind::kObject, {}};
-  input.account_number = FieldInput::Text("123456789");
-  input.site_reference = FieldInput::Integer("42");
-  return input;
-}
 
 std::vector<std::string> Details(const ValidationResult& result) {
   std::vector<std::string> details;
@@ -27,7 +20,7 @@ std::vector<std::string> Details(const ValidationResult& result) {
 
 // A complete request passes and is typed.
 TEST(ValidateTest, AcceptsTheDocumentedExample) {
-  ValidationResult result = Validate(Valid());
+  ValidationResult result = Validate(testing::SampleRequestInput());
   ASSERT_TRUE(std::holds_alternative<MigrationRequest>(result));
   const auto& request = std::get<MigrationRequest>(result);
   EXPECT_EQ(request.telephone_number, "447874384949");
@@ -37,7 +30,7 @@ TEST(ValidateTest, AcceptsTheDocumentedExample) {
 
 // Surrounding whitespace is not part of a value.
 TEST(ValidateTest, TrimsSurroundingWhitespace) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.telephone_number = FieldInput::Text("  447874384949\t");
   input.account_number = FieldInput::Text(" 123456789 ");
   input.site_reference = FieldInput::Text(" 42 ");
@@ -57,7 +50,7 @@ TEST(ValidateTest, ReportsAllMissingFieldsTogether) {
 
 // Null is treated like missing.
 TEST(ValidateTest, RejectsNulls) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.telephone_number = FieldInput::Null();
   input.site_reference = FieldInput::Null();
   EXPECT_EQ(Details(Validate(input)),
@@ -67,7 +60,7 @@ TEST(ValidateTest, RejectsNulls) {
 
 // Whitespace-only strings are blank.
 TEST(ValidateTest, RejectsBlankStrings) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.telephone_number = FieldInput::Text(" \t ");
   input.account_number = FieldInput::Text("");
   input.site_reference = FieldInput::Text("   ");
@@ -76,7 +69,7 @@ TEST(ValidateTest, RejectsBlankStrings) {
 
 // A telephone number is digits only.
 TEST(ValidateTest, RejectsTelephoneNumberWithNonDigits) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.telephone_number = FieldInput::Text("+44 7874 384949");
   EXPECT_EQ(Details(Validate(input)),
             (std::vector<std::string>{
@@ -85,7 +78,7 @@ TEST(ValidateTest, RejectsTelephoneNumberWithNonDigits) {
 
 // A telephone number has 7 to 15 digits (E.164).
 TEST(ValidateTest, RejectsTelephoneNumberOfWrongLength) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.telephone_number = FieldInput::Text("1234567890123456");
   EXPECT_EQ(Details(Validate(input)), (std::vector<std::string>{"telephoneNumber must have 7 to 15 digits"}));
   input.telephone_number = FieldInput::Text("123456");
@@ -94,14 +87,14 @@ TEST(ValidateTest, RejectsTelephoneNumberOfWrongLength) {
 
 // A telephone number sent as a JSON number is the wrong type.
 TEST(ValidateTest, RejectsTelephoneNumberAsNumber) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.telephone_number = FieldInput::Integer("447874384949");
   EXPECT_EQ(Details(Validate(input)), (std::vector<std::string>{"telephoneNumber must be a string"}));
 }
 
 // siteReference text that is not a number is rejected.
 TEST(ValidateTest, RejectsNonNumericSiteReference) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.site_reference = FieldInput::Text("forty-two");
   EXPECT_EQ(Details(Validate(input)),
             (std::vector<std::string>{"accountIdentification.siteReference must be an integer"}));
@@ -109,14 +102,14 @@ TEST(ValidateTest, RejectsNonNumericSiteReference) {
 
 // siteReference given as numeric text is accepted.
 TEST(ValidateTest, AcceptsNumericTextSiteReference) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.site_reference = FieldInput::Text("-7");
   EXPECT_EQ(std::get<MigrationRequest>(Validate(input)).site_reference, -7);
 }
 
 // A float is not an integer.
 TEST(ValidateTest, RejectsFloatSiteReference) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.site_reference = {FieldInput::Kind::kNumber, "42.5"};
   EXPECT_EQ(Details(Validate(input)),
             (std::vector<std::string>{"accountIdentification.siteReference must be an integer"}));
@@ -124,7 +117,7 @@ TEST(ValidateTest, RejectsFloatSiteReference) {
 
 // siteReference must fit in 32 bits, as the contracts declare xs:int.
 TEST(ValidateTest, RejectsSiteReferenceOutOfInt32Range) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.site_reference = FieldInput::Integer("2147483648");
   EXPECT_EQ(Details(Validate(input)),
             (std::vector<std::string>{
@@ -137,7 +130,7 @@ TEST(ValidateTest, RejectsSiteReferenceOutOfInt32Range) {
 
 // Booleans, arrays and objects are wrong types for every field.
 TEST(ValidateTest, RejectsWrongTypes) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.account_number = {FieldInput::Kind::kBoolean, "true"};
   input.site_reference = {FieldInput::Kind::kArray, {}};
   EXPECT_EQ(Details(Validate(input)),
@@ -147,7 +140,7 @@ TEST(ValidateTest, RejectsWrongTypes) {
 
 // accountIdentification that is not an object is one fault, not two.
 TEST(ValidateTest, RejectsAccountIdentificationThatIsNotAnObject) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.account_identification = FieldInput::Text("123456789/42");
   input.account_number = FieldInput::Absent();
   input.site_reference = FieldInput::Absent();
@@ -156,7 +149,7 @@ TEST(ValidateTest, RejectsAccountIdentificationThatIsNotAnObject) {
 
 // Account numbers longer than the contracts allow never reach a backend.
 TEST(ValidateTest, RejectsAccountNumberLongerThan32Characters) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.account_number = FieldInput::Text(std::string(33, '1'));
   EXPECT_EQ(Details(Validate(input)),
             (std::vector<std::string>{"accountIdentification.accountNumber must be at most 32 characters"}));
@@ -164,7 +157,7 @@ TEST(ValidateTest, RejectsAccountNumberLongerThan32Characters) {
 
 // Length counts characters, not bytes.
 TEST(ValidateTest, CountsAccountNumberLengthInCharacters) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   std::string thirty_two_characters;
   for (int i = 0; i < 32; ++i) thirty_two_characters += "\xC3\xA9";  // é
   input.account_number = FieldInput::Text(thirty_two_characters);
@@ -173,7 +166,7 @@ TEST(ValidateTest, CountsAccountNumberLengthInCharacters) {
 
 // Control characters and invalid UTF-8 are refused.
 TEST(ValidateTest, RejectsControlCharactersAndInvalidUtf8InAccountNumber) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.account_number = FieldInput::Text("123\r\n456");
   EXPECT_EQ(Details(Validate(input)),
             (std::vector<std::string>{"accountIdentification.accountNumber must not contain control characters"}));
@@ -184,7 +177,7 @@ TEST(ValidateTest, RejectsControlCharactersAndInvalidUtf8InAccountNumber) {
 
 // XML-special characters are allowed: escaping is the SOAP layer's job.
 TEST(ValidateTest, AcceptsXmlSpecialCharactersInAccountNumber) {
-  MigrationRequestInput input = Valid();
+  MigrationRequestInput input = testing::SampleRequestInput();
   input.account_number = FieldInput::Text("A<&]]>1");
   EXPECT_EQ(std::get<MigrationRequest>(Validate(input)).account_number, "A<&]]>1");
 }

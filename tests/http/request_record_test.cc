@@ -5,17 +5,10 @@
 #include <sstream>
 #include <vector>
 
+#include "tests/support/sample_input.h"
+
 namespace voip {
 namespace {
-
-MigrationRequestInput Customer() {
-  MigrationRequestInput input;
-  input.telephone_number = FieldInput::Text("447874384949");
-  input.account_identification = {FieldInput::Kind::kObject, {}};
-  input.account_number = FieldInput::Text("123456789");
-  input.site_reference = FieldInput::Integer("42");
-  return input;
-}
 
 std::vector<nlohmann::json> Lines(const std::string& text) {
   std::vector<nlohmann::json> lines;
@@ -27,7 +20,7 @@ std::vector<nlohmann::json> Lines(const std::string& text) {
 class RequestRecordTest : public ::testing::Test {
  protected:
   void Record(const MigrationOutcome& outcome, int status) {
-    const MigrationRequestInput input = Customer();
+    const MigrationRequestInput input = testing::SampleRequestInput();
     RecordFinishedRequest({Face::kSoap, &outcome, status, "corr-7", &input, std::chrono::microseconds(900)}, metrics_,
                           logger_);
   }
