@@ -36,15 +36,32 @@ namespace {
 // How often the WAL is copied back into the database file, beside the requests.
 constexpr std::chrono::milliseconds kCheckpointInterval{100};
 
-// Blocks SIGINT/SIGTERM in every thread started after this, so that main can
-// wait for them with sigwait.
-sigset_t BlockStopSignals() {
+// Blocks SIGINT, SIGTERM and SIGHUP in every thread started after this, so
+// that main can wait for them with sigwait (WaitForStopSignal), and ignores
+// SIGPIPE: a write to a connection the peer closed is an error to handle, not
+// a reason to die.
+sigset_t BlockSignals() {
+  std::signal(SIGPIPE, SIG_IGN);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
+}
+
+// Waits for SIGTERM or SIGINT and returns it. SIGHUP (a closed terminal, or an
+// operator's "reload" out of habit) is logged and ignored: the adapter has no
+// configuration to reload, and dying on it would cut short the requests in
+// flight without the drain a stop gives them.
+int WaitForStopSignal(const sigset_t& signals, voip::Logger& logger) {
+  for (;;) {
+    int signal_number = 0;
+    if (sigwait(&signals, &signal_number) != 0) continue;
+    if (signal_number != SIGHUP) return signal_number;
+    logger.Log(voip::LogLevel::kInfo, "signal_ignored", {{"signal", signal_number}, {"name", "SIGHUP"}});
+  }
 }
 
 const char* AuthModeName(voip::AuthMode mode) {
@@ -156,7 +173,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   voip::Config config = std::get<voip::Config>(parsed);
-  const sigset_t stop_signals = BlockStopSignals();
+  const sigset_t stop_signals = BlockSignals();
   voip::Logger logger(std::cout, *voip::ParseLogLevel(config.log_level));
 
   std::unique_ptr<voip::sim::Simulators> simulators;
@@ -271,8 +288,7 @@ int main(int argc, char** argv) {
                "\"siteReference\":42}}'\n"
             << std::flush;
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = WaitForStopSignal(stop_signals, logger);
   // Past the grace period, exit anyway: what was cut short stays journalled,
   // and the next start reports it as an unknown outcome and tells MIDAS.
   // The watchdog is joined once the orderly shutdown is over (a detached one

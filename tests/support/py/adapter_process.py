@@ -28,7 +28,8 @@ class Adapter:
     relay has its own tests).
     """
 
-    def __init__(self, binary, *args):
+    def __init__(self, binary, *args, log=None):
+        """log: an open file that receives the adapter's log (stdout); discarded when None."""
         self._data_dir = None
         extra = []
         if "--database" not in args:
@@ -37,7 +38,7 @@ class Adapter:
         if "--outbox-poll-ms" not in args:
             extra += ["--outbox-poll-ms", "600000"]
         self._proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", *extra, *args],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                      stdout=log or subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         lines = []
         timer = threading.Timer(20, self._proc.kill)
         timer.start()
