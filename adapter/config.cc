@@ -348,6 +348,14 @@ const std::vector<Setting>& Settings() {
        IntIn(1, 3600000, [](Config& c, long v) { c.request_deadline_ms = static_cast<int>(v); })},
       {"max-body-bytes", "N", "Largest request body accepted; larger ones get 413. Default 65536.",
        IntIn(256, 16 * 1024 * 1024, [](Config& c, long v) { c.max_body_bytes = static_cast<std::size_t>(v); })},
+      {"max-request-head-bytes", "N",
+       "Largest request head (request line, headers and the empty line after them) read from a client, "
+       "before authentication; beyond it 431 (414 while still in the request line, which may be 8192 "
+       "bytes at most, as may each header line), then the connection is closed. Default 16384.",
+       IntIn(1024, 1024 * 1024, [](Config& c, long v) { c.max_request_head_bytes = static_cast<std::size_t>(v); })},
+      {"max-request-headers", "N", "Most header lines in one request; beyond it 431, then the connection is "
+                                   "closed. Default 100.",
+       IntIn(1, 10000, [](Config& c, long v) { c.max_request_headers = static_cast<std::size_t>(v); })},
       {"keep-alive-max-count", "N", "Requests served on one client connection before it is closed. "
                                     "Default 10000.",
        IntIn(1, INT_MAX, [](Config& c, long v) { c.keep_alive_max_count = static_cast<int>(v); })},

@@ -79,6 +79,8 @@ struct Config {
   int max_in_flight = 0;               // requests running the core at once (0: as many as threads)
   int request_deadline_ms = 15000;     // a whole request, every backend call and retry included
   std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_request_head_bytes = 16 * 1024;  // request line + headers, read before anything else
+  std::size_t max_request_headers = 100;           // header lines in one request
   int keep_alive_max_count = 10000;    // requests per client connection
   int keep_alive_timeout_s = 30;       // idle client connection
   int read_timeout_s = 10;             // slow client headers/body: each read

@@ -126,9 +126,28 @@ bool AcceptTls(SSL* ssl, socket_t sock, std::chrono::microseconds read_timeout, 
   }
 }
 
-DeadlineStream::DeadlineStream(ConnectionIo& io, std::chrono::microseconds read_timeout,
+void ReadAhead::Consume(std::size_t size) {
+  from_ += std::min(size, to_ - from_);
+  if (from_ == to_) from_ = to_ = 0;
+}
+
+char* ReadAhead::Room() {
+  if (from_ > 0) {  // move the unread bytes to the front
+    bytes_.erase(0, from_);
+    to_ -= from_;
+    from_ = 0;
+  }
+  if (bytes_.size() < to_ + kReadChunk) bytes_.resize(to_ + kReadChunk);
+  return bytes_.data() + to_;
+}
+
+DeadlineStream::DeadlineStream(ConnectionIo& io, ReadAhead& read_ahead, std::chrono::microseconds read_timeout,
                                std::chrono::microseconds write_timeout, Clock::time_point read_deadline)
-    : io_(io), read_timeout_(read_timeout), write_timeout_(write_timeout), read_deadline_(read_deadline) {}
+    : io_(io),
+      read_timeout_(read_timeout),
+      write_timeout_(write_timeout),
+      read_deadline_(read_deadline),
+      read_ahead_(read_ahead) {}
 
 bool DeadlineStream::WaitToRead(short events) const {
   const auto left = std::chrono::duration_cast<std::chrono::microseconds>(read_deadline_ - Clock::now());
@@ -137,35 +156,38 @@ bool DeadlineStream::WaitToRead(short events) const {
   return false;
 }
 
-bool DeadlineStream::is_readable() const {
-  return buffered_from_ != buffered_to_ || io_.HasPending() || WaitToRead(POLLIN);
-}
+bool DeadlineStream::is_readable() const { return !read_ahead_.empty() || io_.HasPending() || WaitToRead(POLLIN); }
 
 bool DeadlineStream::is_writable() const { return PollFor(io_.socket(), POLLOUT, write_timeout_) > 0; }
 
-ssize_t DeadlineStream::read(char* ptr, std::size_t size) {
-  while (buffered_from_ == buffered_to_) {
-    const IoAttempt attempt = io_.TryRead(buffer_.data(), buffer_.size());
+bool DeadlineStream::ReadMore() {
+  for (;;) {
+    const IoAttempt attempt = io_.TryRead(read_ahead_.Room(), ReadAhead::kReadChunk);
     switch (attempt.outcome) {
       case IoAttempt::Outcome::kDone:
-        buffered_from_ = 0;
-        buffered_to_ = attempt.bytes;
-        break;
+        read_ahead_.Commit(attempt.bytes);
+        return true;
       case IoAttempt::Outcome::kClosed:
-        return 0;
+        peer_closed_ = true;
+        return false;
       case IoAttempt::Outcome::kFailed:
-        return -1;
+        return false;
       case IoAttempt::Outcome::kWantRead:
       case IoAttempt::Outcome::kWantWrite:
         // A TLS read may need the socket writable (a renegotiation); either
         // way the wait counts against the request's deadline.
-        if (!WaitToRead(attempt.outcome == IoAttempt::Outcome::kWantRead ? POLLIN : POLLOUT)) return -1;
+        if (!WaitToRead(attempt.outcome == IoAttempt::Outcome::kWantRead ? POLLIN : POLLOUT)) return false;
         break;
     }
   }
-  const std::size_t taken = std::min(size, buffered_to_ - buffered_from_);
-  std::memcpy(ptr, buffer_.data() + buffered_from_, taken);
-  buffered_from_ += taken;
+}
+
+ssize_t DeadlineStream::read(char* ptr, std::size_t size) {
+  if (read_ahead_.empty() && !ReadMore()) return peer_closed_ ? 0 : -1;
+  const std::string_view unread = read_ahead_.unread();
+  const std::size_t taken = std::min(size, unread.size());
+  std::memcpy(ptr, unread.data(), taken);
+  read_ahead_.Consume(taken);
   return static_cast<ssize_t>(taken);
 }
 

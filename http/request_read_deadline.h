@@ -19,11 +19,11 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 
-#include <array>
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace voip {
 
@@ -89,13 +89,39 @@ bool SetNonBlocking(socket_t sock);
 // False when the handshake failed or ran out of time.
 bool AcceptTls(SSL* ssl, socket_t sock, std::chrono::microseconds read_timeout, DeadlineClock::time_point deadline);
 
+// The bytes received on one connection and not consumed yet. They belong to
+// the connection, not to one request: a request sent in the same write as
+// the previous one (pipelining) keeps its bytes. Grows by at most
+// kReadChunk beyond what is unread.
+class ReadAhead {
+ public:
+  static constexpr std::size_t kReadChunk = 16 * 1024;
+
+  std::string_view unread() const { return std::string_view(bytes_).substr(from_, to_ - from_); }
+  bool empty() const { return from_ == to_; }
+  void Consume(std::size_t size);
+  // Room for kReadChunk more bytes after the unread ones; Commit() says how
+  // many were written there.
+  char* Room();
+  void Commit(std::size_t size) { to_ += size; }
+
+ private:
+  std::string bytes_;
+  std::size_t from_ = 0;
+  std::size_t to_ = 0;
+};
+
 class DeadlineStream : public httplib::Stream {
  public:
   using Clock = DeadlineClock;
 
-  // `io` must outlive the stream.
-  DeadlineStream(ConnectionIo& io, std::chrono::microseconds read_timeout, std::chrono::microseconds write_timeout,
-                 Clock::time_point read_deadline);
+  // `io` and `read_ahead` (the connection's) must outlive the stream.
+  DeadlineStream(ConnectionIo& io, ReadAhead& read_ahead, std::chrono::microseconds read_timeout,
+                 std::chrono::microseconds write_timeout, Clock::time_point read_deadline);
+
+  // Appends what the connection has next to the read-ahead, waiting as
+  // read() does. False at end of stream, on an error or past the deadline.
+  [[nodiscard]] bool ReadMore();
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -108,6 +134,9 @@ class DeadlineStream : public httplib::Stream {
   // True once a read found the deadline passed: the request did not arrive
   // in time and the connection must not be kept.
   bool read_deadline_passed() const { return read_deadline_passed_; }
+  // True once a read found the end of the stream (the client closed or
+  // half-closed the connection).
+  bool peer_closed() const { return peer_closed_; }
 
  private:
   // Waits for `events` at most the read time-out and never past the
@@ -119,9 +148,8 @@ class DeadlineStream : public httplib::Stream {
   const std::chrono::microseconds write_timeout_;
   const Clock::time_point read_deadline_;
   mutable bool read_deadline_passed_ = false;
-  std::array<char, 4096> buffer_{};
-  std::size_t buffered_from_ = 0;
-  std::size_t buffered_to_ = 0;
+  bool peer_closed_ = false;
+  ReadAhead& read_ahead_;
 };
 
 // Waits until `sock` has something to read or was closed by the client

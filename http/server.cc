@@ -27,7 +27,11 @@ constexpr const char* kJson = "application/json";
 constexpr const char* kCorrelationHeader = "X-Correlation-ID";
 constexpr const char* kIdempotencyKeyHeader = "Idempotency-Key";
 constexpr const char* kSoapPath = "/soap";
-constexpr std::size_t kMaxDrainBytes = 1024 * 1024;  // of an oversized chunked body
+constexpr const char* kIncompleteBodyDetail =
+    "The request body did not arrive whole as its head framed it (cut short, too late, or malformed chunks)";
+
+// How reading a request body went.
+enum class BodyRead { kComplete, kTooLarge, kIncomplete };
 
 bool IsCorrelationChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == ':';
@@ -91,6 +95,7 @@ class AdapterServer::Impl {
         listener_(Listener::Make(config_)),
         server_(listener_->server()) {
     metrics_.WatchBreakers(flow.breakers());
+    listener_->set_early_answer_renderer([this](const HeadRefusal& refusal) { return RefuseHead(refusal); });
     // A content reader, so that the body limit also holds for chunked bodies
     // (cpp-httplib 0.11.4 applies payload_max_length to Content-Length only).
     server_.Post("/CreateVOIPMigrationWorkOrder",
@@ -174,29 +179,33 @@ class AdapterServer::Impl {
   void Stop() { server_.stop(); }
 
  private:
-  // Reads the body up to the limit. False when it is larger (the rest is left
-  // unread, so the connection is closed after the answer).
-  bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader, std::string& body,
-                httplib::Response& res) const {
-    bool too_large = req.has_header("Content-Length") &&
-                     std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) >
-                         config_.max_body_bytes;
-    std::size_t discarded = 0;
-    bool drained = true;
-    if (!too_large) reader([&](const char* data, std::size_t length) {
-      if (too_large || body.size() + length > config_.max_body_bytes) {
-        // Read on without keeping it, so the client sees the 413 rather than a
-        // reset while still sending; past kMaxDrainBytes, give up and close.
-        too_large = true;
-        discarded += length;
-        drained = discarded <= kMaxDrainBytes;
-        return drained;
-      }
-      body.append(data, length);
-      return true;
+  // Reads the body up to the limit. kTooLarge as soon as it is larger (the
+  // rest is left unread: the connection is closed after the answer),
+  // kIncomplete when it did not arrive whole (the client closed or stalled,
+  // or the chunks were malformed): nothing may run on part of a request.
+  [[nodiscard]] BodyRead ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
+                                  std::string& body) const {
+    if (req.has_header("Content-Length") &&
+        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > config_.max_body_bytes) {
+      return BodyRead::kTooLarge;
+    }
+    bool too_large = false;
+    const bool whole = reader([&](const char* data, std::size_t length) {
+      too_large = body.size() + length > config_.max_body_bytes;
+      if (!too_large) body.append(data, length);
+      return !too_large;
     });
-    if (too_large && !drained) res.set_header("Connection", "close");
-    return !too_large;
+    if (too_large) return BodyRead::kTooLarge;
+    return whole ? BodyRead::kComplete : BodyRead::kIncomplete;
+  }
+
+  // The answer to a request refused at its head (http/request_framing.h),
+  // recorded like any other.
+  EarlyAnswer RefuseHead(const HeadRefusal& refusal) {
+    const std::string correlation_id = NewUuid();
+    const MigrationOutcome outcome = RejectedOutcome(FailureClass::kInvalidRequest, {BusinessFault(refusal.reason)});
+    RecordFinishedRequest({Face::kJson, &outcome, refusal.status, correlation_id, nullptr, {}}, metrics_, logger_);
+    return EarlyAnswer{kJson, RenderJson(outcome), {{kCorrelationHeader, correlation_id}}};
   }
 
   std::string TooLargeDetail() const {
@@ -223,10 +232,11 @@ class AdapterServer::Impl {
     if (verdict != AuthVerdict::kAllowed) {
       outcome = Unauthenticated(verdict);
       res.set_header("WWW-Authenticate", ApiKeyChallenge(verdict));
-      // The body is not read: close the connection after the answer.
-      res.set_header("Connection", "close");
-    } else if (!ReadBody(req, reader, body, res)) {
-      outcome = TooLarge();
+      // The body is not read: the connection is closed after the answer.
+    } else if (const BodyRead read = ReadBody(req, reader, body); read != BodyRead::kComplete) {
+      outcome = read == BodyRead::kTooLarge
+                    ? TooLarge()
+                    : RejectedOutcome(FailureClass::kInvalidRequest, {BusinessFault(kIncompleteBodyDetail)});
     } else if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
       outcome = RejectedOutcome(FailureClass::kUnsupportedMedia,
                                 {BusinessFault("Content-Type must be application/json")});
@@ -290,8 +300,9 @@ class AdapterServer::Impl {
     SoapAnswer answer;
     // The body is read (bounded) before authenticating: a UsernameToken lives in it.
     SoapAuthResult auth;
-    if (!ReadBody(req, reader, body, res)) {
-      answer.reply = SoapRefusal(content_type, 413, TooLargeDetail());
+    if (const BodyRead read = ReadBody(req, reader, body); read != BodyRead::kComplete) {
+      answer.reply = read == BodyRead::kTooLarge ? SoapRefusal(content_type, 413, TooLargeDetail())
+                                                 : SoapRefusal(content_type, 400, kIncompleteBodyDetail);
     } else if (auth = authenticator_.CheckSoap(req.get_header_value("Authorization"),
                                                req.get_header_value("X-API-Key"), body,
                                                std::chrono::system_clock::now());

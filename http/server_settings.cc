@@ -2,10 +2,12 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "http/load_shedding.h"
 #include "http/request_read_deadline.h"
@@ -21,6 +23,9 @@ class ListenerOf : public Listener {
       : Listener(tls), server_(config, std::forward<Args>(args)...) {}
   httplib::Server& server() override { return server_; }
   int Bind(const Config& config) override { return server_.Bind(config); }
+  void set_early_answer_renderer(EarlyAnswerRenderer render) override {
+    server_.set_early_answer_renderer(std::move(render));
+  }
 
  private:
   Server server_;
@@ -37,6 +42,16 @@ bool SetUpTls(SSL_CTX& ctx, const Config& config) {
   const bool key_ok = SSL_CTX_use_PrivateKey_file(&ctx, config.tls_key_file.c_str(), SSL_FILETYPE_PEM) == 1;
   SSL_CTX_set_default_passwd_cb_userdata(&ctx, nullptr);
   return key_ok && SSL_CTX_check_private_key(&ctx) == 1;
+}
+
+// Closes a served connection: lingering when its client may still be sending.
+void CloseConnection(socket_t sock, const ConnectionEnd& end) {
+  if (end.input_left) {
+    LingeringClose(sock);
+    return;
+  }
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
 }
 
 }  // namespace
@@ -61,49 +76,100 @@ void ApplyServerSettings(httplib::Server& server, const Config& config) {
   server.set_payload_max_length(config.max_body_bytes);
 }
 
-bool ServeConnection(ConnectionIo& io, const ConnectionLimits& limits, const std::function<bool()>& listening,
-                     const ServeRequest& serve_request) {
-  bool ok = false;
-  for (std::size_t left = limits.keep_alive_max_count; left > 0; --left) {
-    const bool arrived = io.HasPending() || WaitForRequest(io.socket(), limits.keep_alive_timeout, listening);
-    if (!arrived) break;
-    DeadlineStream stream(io, limits.read_timeout, limits.write_timeout,
-                          DeadlineStream::Clock::now() + limits.request_read_timeout);
-    bool connection_closed = false;
-    ok = serve_request(stream, /*close_connection=*/left == 1, connection_closed);
-    // cpp-httplib answers a request whose head could not be read with a 400;
-    // one that ran out of time is not kept alive for another try.
-    if (!ok || connection_closed || stream.read_deadline_passed()) break;
+HeadLimits HeadLimitsOf(const Config& config) {
+  HeadLimits limits;
+  limits.max_head_bytes = config.max_request_head_bytes;
+  limits.max_fields = config.max_request_headers;
+  return limits;
+}
+
+namespace {
+
+// Serves the request whose head `stream` reads next. False when the
+// connection must not be kept for another request.
+bool ServeOneRequest(DeadlineStream& stream, ReadAhead& read_ahead, bool last, const ConnectionLimits& limits,
+                     const ServeRequest& serve_request, const EarlyAnswerRenderer& early_answer,
+                     ConnectionEnd& end) {
+  const HeadRead head = ReadRequestHead(stream, read_ahead, limits.head);
+  if (head.outcome == HeadRead::Outcome::kGone) return false;
+  if (head.outcome == HeadRead::Outcome::kRefused) {
+    end.ok = WriteEarlyAnswer(stream, head.refusal, early_answer);
+    end.input_left = true;
+    return false;
   }
-  return ok;
+  FramedRequestStream request(stream, head.head_bytes, head.check);
+  bool connection_closed = false;
+  end.ok = serve_request(request, last, connection_closed);
+  // A client too slow to send its request is not waited for again.
+  end.input_left = (!request.complete() || !read_ahead.empty()) && !stream.read_deadline_passed();
+  // cpp-httplib answers a request whose head could not be read with a 400;
+  // one that ran out of time is not kept alive for another try; one whose
+  // answer came before its body was read whole never is.
+  return end.ok && !connection_closed && !stream.read_deadline_passed() && request.complete() &&
+         !request.close_announced();
+}
+
+}  // namespace
+
+ConnectionEnd ServeConnection(ConnectionIo& io, const ConnectionLimits& limits, const std::function<bool()>& listening,
+                              const ServeRequest& serve_request, const EarlyAnswerRenderer& early_answer) {
+  ConnectionEnd end;
+  ReadAhead read_ahead;  // the connection's: pipelined requests keep their bytes
+  for (std::size_t left = limits.keep_alive_max_count; left > 0; --left) {
+    const bool arrived = !read_ahead.empty() || io.HasPending() ||
+                         WaitForRequest(io.socket(), limits.keep_alive_timeout, listening);
+    if (!arrived) break;
+    DeadlineStream stream(io, read_ahead, limits.read_timeout, limits.write_timeout,
+                          DeadlineStream::Clock::now() + limits.request_read_timeout);
+    if (!ServeOneRequest(stream, read_ahead, /*last=*/left == 1, limits, serve_request, early_answer, end)) break;
+  }
+  return end;
+}
+
+void LingeringClose(socket_t sock) {
+  ::shutdown(sock, SHUT_WR);
+  const auto until = std::chrono::steady_clock::now() + kLingerTime;
+  std::size_t dropped = 0;
+  char scratch[16 * 1024];
+  while (dropped < kLingerBytes) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd readable{sock, POLLIN, 0};
+    if (::poll(&readable, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t got = ::recv(sock, scratch, sizeof scratch, MSG_DONTWAIT);
+    if (got <= 0 && !(got < 0 && (errno == EAGAIN || errno == EINTR))) break;
+    if (got > 0) dropped += static_cast<std::size_t>(got);
+  }
+  ::close(sock);
 }
 
 bool TunedHttpServer::process_and_close_socket(socket_t sock) {
   const ConnectionLimits limits = Limits(BoundedTaskQueue::ServingShedConnection());
   PlainSocketIo io(sock);
-  const bool ok = ServeConnection(
+  const ConnectionEnd end = ServeConnection(
       io, limits, [this] { return Listening(); },
       [this](httplib::Stream& stream, bool close_connection, bool& connection_closed) {
         return process_request(stream, close_connection, connection_closed, nullptr);
-      });
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
-  return ok;
+      },
+      early_answer());
+  CloseConnection(sock, end);
+  return end.ok;
 }
 
 bool TunedHttpsServer::process_and_close_socket(socket_t sock) {
   const ConnectionLimits limits = Limits(BoundedTaskQueue::ServingShedConnection());
-  bool ok = false;
+  ConnectionEnd end;
   if (SSL* ssl = SSL_new(ssl_context()); ssl != nullptr) {
     if (SetNonBlocking(sock) && SSL_set_fd(ssl, sock) == 1 &&
         AcceptTls(ssl, sock, limits.read_timeout, DeadlineClock::now() + limits.request_read_timeout)) {
       TlsIo io(ssl, sock);
-      ok = ServeConnection(
+      end = ServeConnection(
           io, limits, [this] { return Listening(); },
           [this, ssl](httplib::Stream& stream, bool close_connection, bool& connection_closed) {
             return process_request(stream, close_connection, connection_closed,
                                    [ssl](httplib::Request& request) { request.ssl = ssl; });
-          });
+          },
+          early_answer());
       // One close_notify, not waiting for the client's (the socket is
       // non-blocking); never after a fatal TLS error.
       if (!io.failed()) {
@@ -113,9 +179,8 @@ bool TunedHttpsServer::process_and_close_socket(socket_t sock) {
     }
     SSL_free(ssl);
   }
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
-  return ok;
+  CloseConnection(sock, end);
+  return end.ok;
 }
 
 std::unique_ptr<Listener> Listener::Make(const Config& config) {

@@ -11,10 +11,19 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "adapter/config.h"
+#include "http/request_framing.h"
+#include "http/request_head.h"
 #include "http/request_read_deadline.h"
+
+// TunedHttpServer and TunedHttpsServer override a private virtual of
+// cpp-httplib and call its protected members, as 0.11.4 declares them; the
+// build checks the version too (CMakeLists.txt, docs/security.md).
+static_assert(std::string_view(CPPHTTPLIB_VERSION) == "0.11.4",
+              "http/server_settings.h is written for cpp-httplib 0.11.4 (see docs/security.md)");
 
 namespace voip {
 
@@ -24,6 +33,10 @@ namespace voip {
 // TCP_NODELAY, SO_REUSEADDR without SO_REUSEPORT, the keep-alive count and
 // idle time, read/write time-outs and the body limit.
 void ApplyServerSettings(httplib::Server& server, const Config& config);
+
+// The request head limits of `config` (max-request-head-bytes,
+// max-request-headers).
+HeadLimits HeadLimitsOf(const Config& config);
 
 // Debian's compiled cpp-httplib listens with a backlog of 5; Linux lets
 // listen() be called again on the listening socket to raise it.
@@ -58,16 +71,37 @@ struct ConnectionLimits {
   std::chrono::microseconds read_timeout;
   std::chrono::microseconds write_timeout;
   std::chrono::seconds request_read_timeout;  // already cut to kShedHeadTimeout for a shed connection
+  HeadLimits head;
 };
 
-// cpp-httplib's connection loop (keep-alive wait, then one request at a
-// time through `serve_request`) over a DeadlineStream on `io`, each request
-// read within limits.request_read_timeout of its first byte; stops when
-// `listening()` turns false. Returns the last serve_request result. Does not
-// close the socket.
+// How a connection ended.
+struct ConnectionEnd {
+  bool ok = false;          // the last serve_request result
+  bool input_left = false;  // bytes were left unread: close lingering (LingeringClose)
+};
+
+// The connection loop (keep-alive wait, then one request at a time) over a
+// DeadlineStream on `io`, each request read within
+// limits.request_read_timeout of its first byte; stops when `listening()`
+// turns false. Each request's head is read and checked first
+// (http/request_framing.h): a refused one is answered with `early_answer`'s
+// rendering and the connection closed; an accepted one goes to
+// `serve_request` (cpp-httplib) as a FramedRequestStream. The connection is
+// closed after any answer that left part of its request unread or said
+// Connection: close. Does not close the socket.
 using ServeRequest = std::function<bool(httplib::Stream& stream, bool close_connection, bool& connection_closed)>;
-bool ServeConnection(ConnectionIo& io, const ConnectionLimits& limits, const std::function<bool()>& listening,
-                     const ServeRequest& serve_request);
+[[nodiscard]] ConnectionEnd ServeConnection(ConnectionIo& io, const ConnectionLimits& limits,
+                                            const std::function<bool()>& listening, const ServeRequest& serve_request,
+                                            const EarlyAnswerRenderer& early_answer);
+
+// Closes `sock` after an answer that left input unread, as nginx's lingering
+// close does: no more writes (FIN), then what the client still sends is read
+// and dropped -- at most kLingerBytes, for at most kLingerTime, until it
+// closes -- so that the kernel does not answer unread data with a reset
+// that could destroy the answer before the client read it.
+inline constexpr std::size_t kLingerBytes = 1024 * 1024;
+inline constexpr std::chrono::milliseconds kLingerTime{2000};
+void LingeringClose(socket_t sock);
 
 // The adapter's servers also bound the time one request may take to arrive:
 // its request line, headers and body within config.request_read_timeout_s
@@ -82,7 +116,15 @@ class DeadlineServer : public Tuned<Base> {
   template <class... BaseArgs>
   explicit DeadlineServer(const Config& config, BaseArgs&&... base_args)
       : Tuned<Base>(config, std::forward<BaseArgs>(base_args)...),
-        request_read_timeout_(config.request_read_timeout_s) {}
+        request_read_timeout_(config.request_read_timeout_s),
+        head_limits_(HeadLimitsOf(config)) {
+    this->set_post_routing_handler(
+        [](const httplib::Request&, httplib::Response& res) { FramedRequestStream::AnnounceClose(res); });
+  }
+
+  // How an answer to a head refused before cpp-httplib parsed it is
+  // rendered (default: the reason as text/plain). Set before serving.
+  void set_early_answer_renderer(EarlyAnswerRenderer render) { early_answer_ = std::move(render); }
 
  protected:
   // The limits cpp-httplib was set up with, and the request read time-out
@@ -92,12 +134,15 @@ class DeadlineServer : public Tuned<Base> {
         this->keep_alive_max_count_, std::chrono::seconds(this->keep_alive_timeout_sec_),
         std::chrono::seconds(this->read_timeout_sec_) + std::chrono::microseconds(this->read_timeout_usec_),
         std::chrono::seconds(this->write_timeout_sec_) + std::chrono::microseconds(this->write_timeout_usec_),
-        shed ? std::min(kShedHeadTimeout, request_read_timeout_) : request_read_timeout_};
+        shed ? std::min(kShedHeadTimeout, request_read_timeout_) : request_read_timeout_, head_limits_};
   }
   bool Listening() const { return this->svr_sock_ != INVALID_SOCKET; }
+  const EarlyAnswerRenderer& early_answer() const { return early_answer_; }
 
  private:
   const std::chrono::seconds request_read_timeout_;
+  const HeadLimits head_limits_;
+  EarlyAnswerRenderer early_answer_;
 };
 
 // Plain HTTP: cpp-httplib's own connection loop replaced by ServeConnection.
@@ -134,6 +179,8 @@ class Listener {
   virtual httplib::Server& server() = 0;
   // Binds as Tuned::Bind does; -1 when it cannot.
   virtual int Bind(const Config& config) = 0;
+  // See DeadlineServer::set_early_answer_renderer.
+  virtual void set_early_answer_renderer(EarlyAnswerRenderer render) = 0;
   // False when the TLS certificate or key could not be loaded.
   bool ok() { return server().is_valid(); }
   bool tls() const { return tls_; }

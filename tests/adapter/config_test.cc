@@ -258,9 +258,21 @@ TEST(UsageTextTest, MentionsEverySetting) {
                            "--workorder-password", "--midas-username", "--midas-password", "--workorder-ca-file",
                            "--workorder-client-cert", "--workorder-client-key-password", "--midas-ca-file",
                            "--midas-client-cert", "--midas-client-key-password", "--tls-cert-file", "--tls-key-file",
-                           "--tls-key-password", "--public-base-url"}) {
+                           "--tls-key-password", "--public-base-url", "--max-request-head-bytes",
+                           "--max-request-headers"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
+}
+
+// The request head limits default to 16 KiB and 100 header lines, are read, and are bounded.
+TEST(ConfigTest, RequestHeadLimits) {
+  EXPECT_EQ(Ok(kUrls).max_request_head_bytes, 16384u);
+  EXPECT_EQ(Ok(kUrls).max_request_headers, 100u);
+  const Config config = Ok(With({"--max-request-head-bytes", "4096", "--max-request-headers", "20"}));
+  EXPECT_EQ(config.max_request_head_bytes, 4096u);
+  EXPECT_EQ(config.max_request_headers, 20u);
+  EXPECT_NE(Error(With({"--max-request-head-bytes", "100"})).find("--max-request-head-bytes"), std::string::npos);
+  EXPECT_NE(Error(With({"--max-request-headers", "0"})).find("--max-request-headers"), std::string::npos);
 }
 
 // The database defaults to a file in the working directory; --simulate leaves it to a temporary one.

@@ -133,6 +133,57 @@ def check(name, base, payload, content_type, expected, failures, seen, api_key=A
     report(f"{name}: {status}", name, problems, raw, failures)
 
 
+# Requests refused at their head, sent as raw bytes (urllib would not send them):
+# (name, request bytes, expected status).
+RAW_CASES = [
+    ("POST without a length", b"POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\n"
+                              b"Content-Type: application/json\r\n\r\n", 411),
+    ("request line too long", b"POST /CreateVOIPMigrationWorkOrder?" + b"q" * 9000 + b" HTTP/1.1\r\n", 414),
+    ("head too large", b"POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\n" +
+                       (b"X-Filler: " + b"f" * 4000 + b"\r\n") * 5, 431),
+    ("two Content-Lengths", b"POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\n"
+                            b"Content-Length: 0\r\nContent-Length: 2\r\n\r\n{}", 400),
+]
+
+
+def post_raw(base, request):
+    """Sends `request` as it is; returns the status and body of the answer."""
+    host, port = base.rsplit("/", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=15) as sock:
+        sock.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        head, _, rest = answer.partition(b"\r\n\r\n")
+        length = int(next((line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), b"0"))
+        while len(rest) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+        return int(head.split(b" ")[1]), rest[:length]
+
+
+def check_raw(name, base, request, expected, failures, seen):
+    status, raw = post_raw(base, request)
+    seen.add(str(status))
+    problems = [] if status == expected else [f"status {status}, expected {expected}"]
+    documented = OPERATION["responses"].get(str(status))
+    if documented is None:
+        problems.append(f"status {status} is not documented")
+    else:
+        try:
+            jsonschema.Draft202012Validator(documented["content"]["application/json"]["schema"],
+                                            resolver=RESOLVER).validate(json.loads(raw))
+        except (jsonschema.ValidationError, ValueError) as error:
+            problems.append(f"body does not match the schema: {error}")
+    report(f"{name}: {status}", name, problems, raw, failures)
+
+
 # The operators' GETs: (name, path and query, path in the spec, expected status).
 PROBES = [
     ("health", "/health", "/health", 200),
@@ -219,6 +270,8 @@ def main():
         check("no API key", base, body("447874384949"), "application/json", 401, failures, seen, api_key=None)
         check("wrong API key", base, body("447874384949"), "application/json", 401, failures, seen, api_key="nope")
         check_idempotency(base, failures, seen)
+        for name, request, expected in RAW_CASES:
+            check_raw(name, base, request, expected, failures, seen)
         for name, target, spec_path, expected in PROBES:
             check_get(name, base, target, spec_path, expected, failures, seen_get)
         down, down_base, _ = start_adapter("--workorder-url", f"http://127.0.0.1:{closed_port()}/workorder",
@@ -247,7 +300,7 @@ def main():
         print("FAIL documented GET statuses never produced: " +
               ", ".join(f"{path} {status}" for path, status in sorted(documented_get - seen_get)))
         failures.append("GET coverage")
-    total = len(CASES) + 5 + IDEMPOTENCY_CHECKS + len(PROBES) + 1
+    total = len(CASES) + 5 + IDEMPOTENCY_CHECKS + len(PROBES) + len(RAW_CASES) + 1
     print(f"{total - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 

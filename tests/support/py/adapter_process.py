@@ -59,6 +59,10 @@ class Adapter:
         self.sim_base = midas.group(1).rsplit("/", 1)[0] if midas else None
         threading.Thread(target=self._proc.stderr.read, daemon=True).start()
 
+    @property
+    def pid(self):
+        return self._proc.pid
+
     def stop(self):
         if self._proc.poll() is None:
             self._proc.terminate()
