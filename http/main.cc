@@ -96,6 +96,8 @@ nlohmann::json Describe(const voip::Config& config) {
           {"maxInFlight", config.max_in_flight},
           {"requestDeadlineMs", config.request_deadline_ms},
           {"maxBodyBytes", config.max_body_bytes},
+          {"maxRequestHeadBytes", config.max_request_head_bytes},
+          {"maxRequestHeaders", config.max_request_headers},
           {"logLevel", config.log_level},
           {"tls", !config.tls_cert_file.empty()},
           {"tlsCertFile", config.tls_cert_file},

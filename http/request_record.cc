@@ -89,6 +89,7 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
   if (midas_not_updated) fields.Add("midasUpdate", MidasFollowUpName(outcome.midas_follow_up));
   if (outcome.store_error) fields.Add("storeError", *outcome.store_error);
   if (outcome.idempotent_replay) fields.Add("idempotentReplay", true);
+  if (!request.refusal.empty()) fields.Add("refusal", request.refusal);
   logger.Log(level, "request", fields);
 }
 

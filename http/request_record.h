@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "adapter/log.h"
 #include "adapter/metrics.h"
@@ -23,6 +24,10 @@ struct FinishedRequest {
   // logged as outcome "soapFault", at info whatever the status (the caller's
   // mistake, even where SOAP 1.1 makes it a 500).
   bool soap_fault = false;
+  // Why the HTTP request itself was refused (its framing or head limits, or
+  // a body that did not arrive whole), logged as `refusal`; empty otherwise.
+  // Never holds anything the caller sent.
+  std::string_view refusal{};
 };
 
 // Records metrics, and writes the `request` log line at info (warn when a

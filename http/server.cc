@@ -145,6 +145,14 @@ class AdapterServer::Impl {
       }
       return httplib::Server::HandlerResponse::Handled;
     });
+    // Expect: 100-continue with a Content-Length already over the limit: the
+    // 413 (rendered by HandleError) instead of an invitation to send the body,
+    // which is then never read (the connection is closed after the answer).
+    server_.set_expect_100_continue_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (!DeclaredTooLarge(req)) return 100;
+      res.status = 413;
+      return 413;
+    });
     server_.set_error_handler(httplib::Server::HandlerWithResponse(
         [this](const httplib::Request& req, httplib::Response& res) { return HandleError(req, res); }));
     server_.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
@@ -185,10 +193,7 @@ class AdapterServer::Impl {
   // or the chunks were malformed): nothing may run on part of a request.
   [[nodiscard]] BodyRead ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
                                   std::string& body) const {
-    if (req.has_header("Content-Length") &&
-        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > config_.max_body_bytes) {
-      return BodyRead::kTooLarge;
-    }
+    if (DeclaredTooLarge(req)) return BodyRead::kTooLarge;
     bool too_large = false;
     const bool whole = reader([&](const char* data, std::size_t length) {
       too_large = body.size() + length > config_.max_body_bytes;
@@ -199,12 +204,20 @@ class AdapterServer::Impl {
     return whole ? BodyRead::kComplete : BodyRead::kIncomplete;
   }
 
+  // The request's Content-Length is over max-body-bytes (the head was
+  // checked: it is plain digits).
+  bool DeclaredTooLarge(const httplib::Request& req) const {
+    return req.has_header("Content-Length") &&
+           std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > config_.max_body_bytes;
+  }
+
   // The answer to a request refused at its head (http/request_framing.h),
   // recorded like any other.
   EarlyAnswer RefuseHead(const HeadRefusal& refusal) {
     const std::string correlation_id = NewUuid();
     const MigrationOutcome outcome = RejectedOutcome(FailureClass::kInvalidRequest, {BusinessFault(refusal.reason)});
-    RecordFinishedRequest({Face::kJson, &outcome, refusal.status, correlation_id, nullptr, {}}, metrics_, logger_);
+    RecordFinishedRequest({Face::kJson, &outcome, refusal.status, correlation_id, nullptr, {}, false, refusal.reason},
+                          metrics_, logger_);
     return EarlyAnswer{kJson, RenderJson(outcome), {{kCorrelationHeader, correlation_id}}};
   }
 
@@ -227,6 +240,7 @@ class AdapterServer::Impl {
     MigrationOutcome outcome;
     std::string body;
     std::variant<MigrationRequestInput, Fault> parsed = Fault{};
+    std::string_view refusal;
     const AuthVerdict verdict =
         authenticator_.CheckApiKey(req.get_header_value("Authorization"), req.get_header_value("X-API-Key"));
     if (verdict != AuthVerdict::kAllowed) {
@@ -234,6 +248,7 @@ class AdapterServer::Impl {
       res.set_header("WWW-Authenticate", ApiKeyChallenge(verdict));
       // The body is not read: the connection is closed after the answer.
     } else if (const BodyRead read = ReadBody(req, reader, body); read != BodyRead::kComplete) {
+      if (read == BodyRead::kIncomplete) refusal = kIncompleteBodyDetail;
       outcome = read == BodyRead::kTooLarge
                     ? TooLarge()
                     : RejectedOutcome(FailureClass::kInvalidRequest, {BusinessFault(kIncompleteBodyDetail)});
@@ -263,7 +278,7 @@ class AdapterServer::Impl {
     }
     if (res.body.empty()) Answer(req, res, outcome, context.correlation_id);
     RecordFinishedRequest({Face::kJson, &outcome, res.status, context.correlation_id,
-                           std::get_if<MigrationRequestInput>(&parsed), SinceStart(start)},
+                           std::get_if<MigrationRequestInput>(&parsed), SinceStart(start), false, refusal},
                           metrics_, logger_);
   }
 
@@ -300,7 +315,9 @@ class AdapterServer::Impl {
     SoapAnswer answer;
     // The body is read (bounded) before authenticating: a UsernameToken lives in it.
     SoapAuthResult auth;
+    std::string_view refusal;
     if (const BodyRead read = ReadBody(req, reader, body); read != BodyRead::kComplete) {
+      if (read == BodyRead::kIncomplete) refusal = kIncompleteBodyDetail;
       answer.reply = read == BodyRead::kTooLarge ? SoapRefusal(content_type, 413, TooLargeDetail())
                                                  : SoapRefusal(content_type, 400, kIncompleteBodyDetail);
     } else if (auth = authenticator_.CheckSoap(req.get_header_value("Authorization"),
@@ -346,7 +363,7 @@ class AdapterServer::Impl {
     const MigrationOutcome refused = RejectedOutcome(FailureClass::kInvalidRequest, {});
     RecordFinishedRequest({Face::kSoap, answer.outcome ? &*answer.outcome : &refused, res.status,
                            context.correlation_id, input ? &*input : nullptr, SinceStart(start),
-                           !answer.outcome},
+                           !answer.outcome, refusal},
                           metrics_, logger_);
   }
 

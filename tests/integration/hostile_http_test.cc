@@ -159,6 +159,20 @@ TEST_P(HostileHttpTest, OversizedBodyWithoutExpectGets413NotAReset) {
   EXPECT_TRUE(work_order_.requests().empty());
 }
 
+// Expect: 100-continue with a Content-Length over the limit gets the 413 at once, not a
+// 100 Continue, and a close; the body is never asked for.
+TEST_P(HostileHttpTest, ExpectContinueOverTheLimitGets413AtOnce) {
+  Start();
+  auto connection = Connect();
+  connection->Send(CreateHead(Authenticated("Expect: 100-continue\r\nContent-Length: 70000\r\n")));
+  const std::optional<RawAnswer> answer = connection->ReadAnswer(std::chrono::seconds(2));
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 413);
+  EXPECT_NE(answer->body.find("larger than 65536 bytes"), std::string::npos) << answer->body;
+  EXPECT_TRUE(connection->ClosedByServer());
+  EXPECT_TRUE(work_order_.requests().empty());
+}
+
 // Two Content-Length headers (0, then the real length): 400 and closed; the create behind
 // them never runs.
 TEST_P(HostileHttpTest, TwoContentLengthsAreRefused) {
@@ -217,6 +231,9 @@ TEST_P(HostileHttpTest, ShortBodyThenHalfCloseIsNotExecuted) {
   EXPECT_NE(answer->body.find("did not arrive whole"), std::string::npos) << answer->body;
   EXPECT_TRUE(connection->ClosedByServer());
   EXPECT_TRUE(work_order_.requests().empty());
+  server_.reset();  // stopped: its log is complete
+  EXPECT_NE(log_.str().find(R"("status":400,"faultCodes":["10685"])"), std::string::npos) << log_.str();
+  EXPECT_NE(log_.str().find(R"("refusal":"The request body did not arrive whole)"), std::string::npos) << log_.str();
 }
 
 // A body 10 bytes short, then the client stalls: at request-read-timeout-s a 400 (the socket
@@ -305,7 +322,7 @@ TEST_P(HostileHttpTest, LongRequestLineGets414) {
   ExpectOneAnswerThenClosed("GET /health?" + std::string(10 * 1024, 'q') + " HTTP/1.1\r\nHost: a\r\n\r\n", 414);
 }
 
-// A refused head's answer carries the failure envelope and a correlation id.
+// A refused head's answer carries the failure envelope and a correlation id; its log line says why.
 TEST_P(HostileHttpTest, RefusalsCarryTheFailureEnvelope) {
   Start();
   auto connection = Connect();
@@ -317,6 +334,10 @@ TEST_P(HostileHttpTest, RefusalsCarryTheFailureEnvelope) {
   EXPECT_EQ(answer->header("x-correlation-id").size(), 36u);
   EXPECT_NE(answer->body.find(R"("code":"10685")"), std::string::npos) << answer->body;
   EXPECT_NE(answer->body.find("Content-Length"), std::string::npos) << answer->body;
+  connection.reset();
+  server_.reset();  // stopped: its log is complete
+  EXPECT_NE(log_.str().find(R"("refusal":"Header 'Content-Length' appears more than once")"), std::string::npos)
+      << log_.str();
 }
 
 // A GET with a body the route does not read: answered, then closed (the body is never
