@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "adapter/soap/xml_chars.h"
 #include "soapH.h"
 #include "soapVOIPMigrationWorkOrderBindingService.h"
 
@@ -50,13 +51,13 @@ std::optional<std::string> ContentTypeParameter(std::string_view content_type, s
 }
 
 // Why the action a caller announced does not fit the operation; empty when it
-// does. SOAP 1.1 requires the SOAPAction header (an empty value "" leaves the
-// choice to the Body); SOAP 1.2's `action` parameter is optional.
+// does. Without one (no SOAPAction header in SOAP 1.1, no `action` parameter
+// in SOAP 1.2) or with an empty one (""), the Body's element decides, as CXF,
+// Axis2, gSOAP and spyne do; only an action naming something else is refused.
 const char* ActionProblem(SoapVersion version, const SoapCall& call) {
   std::optional<std::string> action;
   if (version == SoapVersion::k11) {
-    if (!call.soap_action) return "The SOAPAction HTTP header is required (SOAP 1.1)";
-    action = std::string(Unquoted(*call.soap_action));
+    if (call.soap_action) action = std::string(Unquoted(*call.soap_action));
   } else {
     action = ContentTypeParameter(call.content_type, "action");
   }
@@ -96,6 +97,39 @@ std::string FaultReasonFor(int soap_error, SoapVersion version, unsigned max_dep
     default:
       return "The message is not well-formed XML or not a SOAP envelope";
   }
+}
+
+std::string XmlEscaped(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '<') {
+      out += "&lt;";
+    } else if (c == '&') {
+      out += "&amp;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// `fault` as an spm:fault element (the WSDL's spm:Fault), for a SOAP Fault's detail.
+std::string FaultElement(const Fault& fault) {
+  return std::string("<spm:fault xmlns:spm=\"http://schemas.cableco.example/spm/voip-migration/v1\">") +
+         "<spm:type>" + fault.TypeName() + "</spm:type><spm:code>" + fault.Code() + "</spm:code><spm:description>" +
+         fault.Description() + "</spm:description><spm:severity>" + fault.Severity() +
+         "</spm:severity><spm:sourceSystem>" + Fault::kSourceSystem + "</spm:sourceSystem><spm:detail>" +
+         XmlEscaped(fault.detail) + "</spm:detail></spm:fault>";
+}
+
+// A message breaking XML 1.0's character rules: a Client/Sender fault whose
+// detail holds one BUSINESS 10685 entry saying what and where (no data).
+HttpReply CharacterRefusal(SoapVersion version, const soap::XmlCharError& error) {
+  const std::string reason = std::string("The message holds ") + soap::XmlCharProblemText(error.problem) +
+                             " at byte " + std::to_string(error.offset) + "; it was not processed";
+  return soap::SoapSenderFaultReply(version, 0, reason.c_str(), FaultElement(BusinessFault(reason)));
 }
 
 const char* ContentTypeOf(SoapVersion version) {
@@ -216,6 +250,13 @@ SoapAnswer ServeSoap(const SoapCall& call, const MigrationCore& core, const soap
   if (const char* problem = ActionProblem(*version, call); *problem != '\0') {
     answer.reply = soap::SoapSenderFaultReply(*version, 0, problem);
     return answer;
+  }
+  // Before gSOAP reads it: gSOAP would cut a value at "&#0;" or pass bad characters on.
+  if (call.body.size() <= limits.max_bytes) {
+    if (const auto bad = soap::FindXmlCharError(call.body)) {
+      answer.reply = CharacterRefusal(*version, *bad);
+      return answer;
+    }
   }
   std::optional<StoredAnswer> replay;
   soap::SoapDispatchResult result = soap::DispatchSoap(

@@ -69,10 +69,15 @@ std::string SoapIdempotencyText(const MigrationRequestInput& input);
 //    response that is not a Fault travels with 200);
 //  - a SOAP Fault (never the core) for a message that cannot be processed:
 //    415 (SOAP 1.1 Client fault) for a Content-Type that is not SOAP; a
-//    missing (SOAP 1.1) or mismatched SOAPAction / action parameter; not
+//    SOAPAction / action parameter naming another operation (a missing or
+//    empty one is accepted: the Body's element decides); a
+//    character XML 1.0 does not allow, bytes that are not UTF-8 or a bad
+//    character reference anywhere in the message (adapter/soap/xml_chars.h;
+//    the fault's detail then holds one BUSINESS 10685 spm:fault entry); not
 //    well-formed XML, a DTD, nesting deeper than limits.max_depth, not an
-//    envelope, a Body that is not the operation, a schema violation; an
-//    envelope of the other SOAP version (VersionMismatch). SOAP 1.1 faults
+//    envelope, content after the envelope, a Body that is not the operation,
+//    a schema violation; an envelope of the other SOAP version
+//    (VersionMismatch). SOAP 1.1 faults
 //    are HTTP 500; SOAP 1.2 Sender faults 400, others 500. Fault strings
 //    are the adapter's own words, never gSOAP's or the program's internals.
 // Thread-safe (each thread parses on its own gSOAP context).

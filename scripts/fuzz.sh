@@ -10,7 +10,7 @@ scripts/setup.sh
 seconds=${1:-300}
 shift || true
 fuzzers=("$@")
-if ((${#fuzzers[@]} == 0)); then fuzzers=(json_request_fuzzer fault_detail_fuzzer soap_request_fuzzer backend_answer_fuzzer request_head_fuzzer); fi
+if ((${#fuzzers[@]} == 0)); then fuzzers=(json_request_fuzzer fault_detail_fuzzer soap_request_fuzzer backend_answer_fuzzer request_head_fuzzer xml_chars_fuzzer); fi
 build=${BUILD_DIR:-build}
 for name in "${fuzzers[@]}"; do
   mkdir -p "$build/fuzz/corpus-$name" "$build/fuzz/artifacts-$name"

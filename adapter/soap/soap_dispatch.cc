@@ -85,59 +85,114 @@ void UseVersion(struct soap* ctx, short version) {
   soap_set_version(ctx, version);
 }
 
-// The deepest element nesting in `body`, from a scan of its tags (comments,
-// CDATA, processing instructions and quoted attribute values skipped). An
-// estimate for text that is not well-formed; gSOAP rejects that anyway.
-unsigned NestingDepth(std::string_view body) {
+// What a scan of the tags of `body` finds (comments, CDATA, processing
+// instructions and quoted attribute values skipped). An estimate for text
+// that is not well-formed; gSOAP rejects that anyway.
+struct DocumentShape {
+  unsigned deepest = 0;  // the deepest element nesting
+  // Where the first top-level element (the envelope) ends; npos when it does not.
+  std::size_t root_end = std::string_view::npos;
+};
+
+// Where the markup starting at `at` ('<') ends: just past its '>', or npos.
+// Sets `closes` for an end tag, `empty` for an empty-element tag and
+// `element` for any tag (not a comment, CDATA, PI or declaration).
+std::size_t MarkupEnd(std::string_view body, std::size_t at, bool& element, bool& closes, bool& empty) {
+  element = closes = empty = false;
+  std::size_t end;
+  if (body.compare(at, 4, "<!--") == 0) {
+    end = body.find("-->", at + 4);
+    return end == std::string_view::npos ? end : end + 3;
+  }
+  if (body.compare(at, 9, "<![CDATA[") == 0) {
+    end = body.find("]]>", at + 9);
+    return end == std::string_view::npos ? end : end + 3;
+  }
+  if (body[at + 1] == '?' || body[at + 1] == '!') {
+    end = body.find('>', at + 2);
+    return end == std::string_view::npos ? end : end + 1;
+  }
+  char quote = 0;
+  for (end = at + 1; end < body.size(); ++end) {
+    const char c = body[end];
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '>') {
+      break;
+    }
+  }
+  if (end >= body.size()) return std::string_view::npos;
+  element = true;
+  closes = body[at + 1] == '/';
+  empty = !closes && body[end - 1] == '/';
+  return end + 1;
+}
+
+DocumentShape ScanShape(std::string_view body) {
+  DocumentShape shape;
   unsigned depth = 0;
-  unsigned deepest = 0;
   std::size_t at = body.find('<');
   while (at != std::string_view::npos && at + 1 < body.size()) {
-    std::size_t end;
-    if (body.compare(at, 4, "<!--") == 0) {
-      end = body.find("-->", at + 4);
-    } else if (body.compare(at, 9, "<![CDATA[") == 0) {
-      end = body.find("]]>", at + 9);
-    } else if (body[at + 1] == '?' || body[at + 1] == '!') {
-      end = body.find('>', at + 2);
-    } else {
-      char quote = 0;
-      for (end = at + 1; end < body.size(); ++end) {
-        const char c = body[end];
-        if (quote != 0) {
-          if (c == quote) quote = 0;
-        } else if (c == '"' || c == '\'') {
-          quote = c;
-        } else if (c == '>') {
-          break;
-        }
-      }
-      if (end >= body.size()) break;
-      if (body[at + 1] == '/') {
-        if (depth > 0) --depth;
-      } else if (body[end - 1] != '/') {
-        deepest = std::max(deepest, ++depth);
-      } else {
-        deepest = std::max(deepest, depth + 1);
-      }
-    }
+    bool element = false, closes = false, empty = false;
+    const std::size_t end = MarkupEnd(body, at, element, closes, empty);
     if (end == std::string_view::npos) break;
+    if (element) {
+      if (closes) {
+        if (depth > 0) --depth;
+      } else {
+        shape.deepest = std::max(shape.deepest, depth + 1);
+        if (!empty) ++depth;
+      }
+      if (depth == 0 && shape.root_end == std::string_view::npos) shape.root_end = end;
+    }
     at = body.find('<', end);
   }
-  return deepest;
+  return shape;
+}
+
+// Whether anything but whitespace, comments and processing instructions (what
+// XML allows after the document's element) follows `from`: a second
+// envelope, text, stray bytes.
+bool ContentAfter(std::string_view body, std::size_t from) {
+  std::size_t at = from;
+  while (at < body.size()) {
+    const char c = body[at];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      ++at;
+    } else if (body.compare(at, 4, "<!--") == 0) {
+      const std::size_t end = body.find("-->", at + 4);
+      if (end == std::string_view::npos) return true;
+      at = end + 3;
+    } else if (body.compare(at, 2, "<?") == 0) {
+      const std::size_t end = body.find("?>", at + 2);
+      if (end == std::string_view::npos) return true;
+      at = end + 2;
+    } else {
+      return true;
+    }
+  }
+  return false;
 }
 
 // Writes a Client/Sender fault (or, not `sender`, a Server/Receiver fault) in
 // `version` without parsing the body.
 // `http_status` 0 means the status the SOAP HTTP binding gives a sender fault.
+// `detail_xml`, when not empty, is the fault's detail, written as it is.
 SoapDispatchResult Refuse(struct soap* ctx, std::ostringstream& out, SoapVersion version,
-                          int http_status, const char* reason, bool sender = true) {
+                          int http_status, const char* reason, bool sender = true,
+                          std::string_view detail_xml = {}) {
   soap_begin(ctx);
   UseVersion(ctx, VersionNumber(version));
   if (sender) {
     soap_sender_fault(ctx, reason, nullptr);
   } else {
     soap_receiver_fault(ctx, reason, nullptr);
+  }
+  if (!detail_xml.empty()) {
+    SOAP_ENV__Detail* detail = FaultDetail(ctx);
+    if (detail != nullptr) detail->__any = soap_strdup(ctx, std::string(detail_xml).c_str());
   }
   SoapDispatchResult result;
   result.soap_error = ctx->error;
@@ -235,12 +290,13 @@ class MessageScope {
   struct soap* ctx_;
 };
 
-HttpReply FaultReply(SoapVersion version, int http_status, const char* reason, bool sender) {
+HttpReply FaultReply(SoapVersion version, int http_status, const char* reason, bool sender,
+                     std::string_view detail_xml = {}) {
   struct soap* ctx = ThreadContext();
   if (ctx == nullptr) return {500, "text/plain; charset=utf-8", "out of memory for a SOAP context\n"};
   std::ostringstream out;
   MessageScope scope(ctx, nullptr, &out);
-  return Refuse(ctx, out, version, http_status, reason, sender).reply;
+  return Refuse(ctx, out, version, http_status, reason, sender, detail_xml).reply;
 }
 
 }  // namespace
@@ -277,10 +333,18 @@ SoapDispatchResult DispatchSoap(std::string_view body, const ServiceDispatcher& 
   }
   // gSOAP applies maxlevel to what it deserialises, not to header blocks it
   // skips: bound the whole document before parsing.
-  if (NestingDepth(body) > limits.max_depth) {
+  const DocumentShape shape = ScanShape(body);
+  if (shape.deepest > limits.max_depth) {
     const std::string reason = fault_reason ? fault_reason(SOAP_LEVEL) : "XML nested deeper than the allowed depth";
     SoapDispatchResult result = Refuse(ctx, out, version, 0, reason.c_str());
     result.soap_error = SOAP_LEVEL;
+    return result;
+  }
+  // gSOAP stops reading after the envelope: whatever follows (a second
+  // envelope, stray bytes) would be ignored silently.
+  if (shape.root_end != std::string_view::npos && ContentAfter(body, shape.root_end)) {
+    SoapDispatchResult result = Refuse(ctx, out, version, 0, kContentAfterEnvelope);
+    result.soap_error = SOAP_SYNTAX_ERROR;
     return result;
   }
   UseVersion(ctx, 1);  // nothing of the previous message's version survives
@@ -289,6 +353,11 @@ SoapDispatchResult DispatchSoap(std::string_view body, const ServiceDispatcher& 
 
 HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char* reason) {
   return FaultReply(version, http_status, reason, /*sender=*/true);
+}
+
+HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char* reason,
+                               std::string_view detail_xml) {
+  return FaultReply(version, http_status, reason, /*sender=*/true, detail_xml);
 }
 
 HttpReply SoapReceiverFaultReply(SoapVersion version, int http_status, const char* reason) {

@@ -67,8 +67,14 @@ using ServiceDispatcher = std::function<int(struct soap* ctx)>;
 // caller's element names.
 using FaultReason = std::function<std::string(int soap_error)>;
 
+// The fault string of an envelope followed by anything but whitespace,
+// comments and processing instructions (a second envelope, stray bytes).
+inline constexpr const char* kContentAfterEnvelope =
+    "The message continues after the end of the SOAP envelope; send one envelope per request";
+
 // Parses `body` as a SOAP envelope and dispatches it. DTDs are refused, depth,
-// size and repetition are bounded, parsing is strict (unknown or missing
+// size and repetition are bounded, content after the envelope is refused
+// (kContentAfterEnvelope), parsing is strict (unknown or missing
 // elements are faults) and strings are UTF-8. Never throws for bad input:
 // every problem becomes a SOAP fault in the result.
 //
@@ -87,6 +93,11 @@ SoapDispatchResult DispatchSoap(std::string_view body, const ServiceDispatcher& 
 // media type, wrong action). `http_status` is sent as given; 0 means the
 // status the SOAP HTTP binding gives a sender fault (1.1: 500, 1.2: 400).
 HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char* reason);
+// The same with `detail_xml` as the fault's detail (SOAP 1.1 `detail`, SOAP
+// 1.2 `Detail`), written byte for byte: complete elements that declare their
+// own namespaces.
+HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char* reason,
+                               std::string_view detail_xml);
 
 // A Server (SOAP 1.1) or Receiver (SOAP 1.2; kAny means 1.1) fault envelope
 // saying `reason`, for a message refused before parsing for a reason of the

@@ -277,10 +277,22 @@ TEST_F(SoapFaceTest, RefusalFollowsContentType) {
   EXPECT_EQ(ReadSoapAnswer(SoapRefusal("", 401, "no").body).envelope_ns, kSoap11EnvelopeNs);
 }
 
-// SOAP 1.1 without a SOAPAction header is a Client fault.
-TEST_F(SoapFaceTest, MissingSoapActionIsClientFault) {
-  ExpectFault(Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs), kSoap11, std::nullopt), 500,
-              kSoap11EnvelopeNs, "Client", "The SOAPAction HTTP header is required (SOAP 1.1)");
+// SOAP 1.1 without a SOAPAction header is dispatched on the Body's element, as CXF, Axis2, gSOAP and
+// spyne do: the operation runs.
+TEST_F(SoapFaceTest, MissingSoapActionIsDispatchedOnTheBody) {
+  const soap::HttpReply reply =
+      Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs), kSoap11, std::nullopt);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  ASSERT_EQ(inputs_.size(), 1u);
+  EXPECT_EQ(inputs_[0].telephone_number.text, "447874384949");
+}
+
+// Without a SOAPAction, a Body that is not the operation is still refused (by its element).
+TEST_F(SoapFaceTest, MissingSoapActionWithAnotherBodyElementIsClientFault) {
+  ExpectFault(Serve(SoapEnvelope("<v:Other/>", kSoap11EnvelopeNs), kSoap11, std::nullopt), 500, kSoap11EnvelopeNs,
+              "Client",
+              "The SOAP Body does not hold a CreateVOIPMigrationWorkOrder element in namespace "
+              "http://schemas.cableco.example/spm/voip-migration/v1");
 }
 
 // A SOAPAction naming something else is a Client fault.

@@ -83,6 +83,19 @@ TEST_F(SoapFaceFixture, Soap12SuccessIsAnsweredInSoap12) {
   EXPECT_EQ(simulators_->MidasUpdates().size(), 1u);
 }
 
+// SOAP 1.1 without a SOAPAction header: dispatched on the Body's element (as CXF, Axis2, gSOAP and
+// spyne do), so the work order is created and MIDAS told.
+TEST_F(SoapFaceFixture, Soap11WithoutSoapActionRunsTheOperation) {
+  auto result = client_->Post("/soap", SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs), kSoap11);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200) << result->body;
+  const auto orders = simulators_->WorkOrderRequests();
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(ReadSoapAnswer(result->body).response["CreateVOIPMigrationWorkOrder"]["success"]["orderNumber"],
+            orders[0].order_number);
+  EXPECT_EQ(simulators_->MidasUpdates().size(), 1u);
+}
+
 // A caller's X-Correlation-ID is echoed and reaches both backends, as for JSON.
 TEST_F(SoapFaceFixture, CorrelationIdIsEchoedAndPropagated) {
   auto result =
@@ -204,7 +217,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadEnvelope{"Doctype", kSoap11, kAction, "<!DOCTYPE env:Envelope>" + kOk11.substr(39), 500, "Client"},
         BadEnvelope{"DeepHeader", kSoap11, kAction,
                     SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs, Deep(64)), 500, "Client"},
-        BadEnvelope{"MissingSoapAction", kSoap11, "-", kOk11, 500, "Client"},
+        BadEnvelope{"MissingSoapActionOtherBody", kSoap11, "-", SoapEnvelope("<v:Other/>", kSoap11EnvelopeNs), 500,
+                    "Client"},
         BadEnvelope{"MismatchedSoapAction", kSoap11, "\"urn:Other\"", kOk11, 500, "Client"},
         BadEnvelope{"NotTheOperation", kSoap11, kAction, SoapEnvelope("<v:Other/>", kSoap11EnvelopeNs), 500,
                     "Client"},

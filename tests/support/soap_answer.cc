@@ -100,10 +100,12 @@ SoapAnswer ReadSoapAnswer(const std::string& xml) {
       answer.fault_code = WithoutPrefix(Child(Child(payload, "Code"), "Value").text().get());
       answer.fault_reason = Child(Child(payload, "Reason"), "Text").text().get();
       answer.has_fault_detail = Child(payload, "Detail");
+      answer.fault_detail_entries = Faults(Child(payload, "Detail"));
     } else {
       answer.fault_code = WithoutPrefix(Child(payload, "faultcode").text().get());
       answer.fault_reason = Child(payload, "faultstring").text().get();
       answer.has_fault_detail = Child(payload, "detail");
+      answer.fault_detail_entries = Faults(Child(payload, "detail"));
     }
   } else if (LocalName(payload) == "CreateVOIPMigrationWorkOrderResponse" && NamespaceUri(payload) == kSpmNs) {
     answer.response = ResponseAsJson(payload);

@@ -25,6 +25,9 @@ struct SoapAnswer {
   std::string fault_code;    // faultcode (1.1) or Code/Value (1.2) text, prefix removed
   std::string fault_reason;  // faultstring (1.1) or Reason/Text (1.2)
   bool has_fault_detail = false;
+  // The spm:fault entries in a SOAP Fault's detail, in the JSON face's shape
+  // ([{"type":..,"code":..,..}]); empty when there are none.
+  nlohmann::json fault_detail_entries = nlohmann::json::array();
   // A CreateVOIPMigrationWorkOrderResponse as the JSON face would render it:
   // {"CreateVOIPMigrationWorkOrder":{"success":{"orderNumber":..,"fault":[..]}}}
   // or {..{"failure":{"fault":[..]}}}; null when the answer is something else.
