@@ -23,6 +23,8 @@ CallHealth HealthOf(const BackendError& error) {
   switch (error.kind) {
     case BackendErrorKind::kConnectFailed:
     case BackendErrorKind::kTimeout:
+    case BackendErrorKind::kConnectionReset:
+    case BackendErrorKind::kConnectionClosed:
     case BackendErrorKind::kHttpError:
     case BackendErrorKind::kMalformedResponse:
       return CallHealth::kUnhealthy;

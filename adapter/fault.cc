@@ -76,6 +76,17 @@ TranslatedFailure TranslateBackendError(Backend backend, const BackendError& err
                                              "unknown, check before retrying"
                                      : who + " did not answer in time"),
               FailureClass::kBackendTimeout};
+    case BackendErrorKind::kConnectionReset:
+      return {SystemFault(work_order ? who + " reset the connection after the request was sent, before a complete "
+                                             "answer; whether the work order was created is unknown, check before "
+                                             "retrying"
+                                     : who + " reset the connection after the update was sent, before a complete answer"),
+              FailureClass::kBackendSystemFault};
+    case BackendErrorKind::kConnectionClosed:
+      return {SystemFault(work_order ? who + " closed the connection after the request was sent, without answering; "
+                                             "whether the work order was created is unknown, check before retrying"
+                                     : who + " closed the connection after the update was sent, without answering"),
+              FailureClass::kBackendSystemFault};
     case BackendErrorKind::kHttpError:
       return {SystemFault(who + " answered with HTTP status " + std::to_string(error.http_status) +
                           " instead of a SOAP response"),

@@ -74,7 +74,7 @@ class Metrics {
   static constexpr int kMinStatus = 100;
   static constexpr int kStatuses = 500;  // 100..599
   static constexpr int kBackends = 2;
-  static constexpr int kErrorKinds = 8;  // BackendErrorKind values
+  static constexpr int kErrorKinds = static_cast<int>(BackendErrorKind::kInternal) + 1;  // BackendErrorKind values
 
   void RecordBackend(Backend backend, bool called, std::chrono::microseconds elapsed,
                      const std::optional<BackendErrorKind>& error);

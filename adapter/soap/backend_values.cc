@@ -17,6 +17,8 @@ const char* BackendErrorKindName(BackendErrorKind kind) {
     case BackendErrorKind::kUntypedFault: return "untyped_fault";
     case BackendErrorKind::kConnectFailed: return "connect_failed";
     case BackendErrorKind::kTimeout: return "timeout";
+    case BackendErrorKind::kConnectionReset: return "connection_reset";
+    case BackendErrorKind::kConnectionClosed: return "connection_closed";
     case BackendErrorKind::kHttpError: return "http_error";
     case BackendErrorKind::kMalformedResponse: return "malformed_response";
     case BackendErrorKind::kInternal: return "internal";

@@ -35,6 +35,19 @@ struct PooledContext {
   // The last bytes of the previous received block, so that a DOCTYPE split
   // across two blocks is still found.
   std::string carry;
+  // The character check of the answer's body (see CheckBodyCharacters).
+  XmlCharValidator body_chars;
+  // The last block read was read while the HTTP headers were still coming
+  // (raw bytes, not yet body as gSOAP reads it); where in it the body starts
+  // (its size when it does not).
+  bool block_in_head = false;
+  std::size_t block_body_from = 0;
+  // The body bytes of the block that ended the headers, kept until it is
+  // known whether gSOAP reads them as they are (plain) or de-chunks or
+  // inflates them first and hands them over again.
+  std::string head_block_body;
+  bool head_block_body_open = false;
+  std::uint64_t body_bytes_checked = 0;  // plain bodies: stop at Content-Length
   // The exchange's deadline: BackendEndpoint::timeout_ms from its start (or
   // from the connect, when it opens a connection). Every read waits at most
   // until then.
@@ -58,6 +71,50 @@ int GsoapTimeout(int ms) {
   return -ms * 1000;
 }
 
+// Whether gSOAP reads the body as received: neither chunked nor compressed.
+bool PlainBody(const struct ::soap* soap) {
+  return (soap->mode & SOAP_IO) != SOAP_IO_CHUNK && soap->zlib_in == SOAP_ZLIB_NONE;
+}
+
+// Feeds body bytes as gSOAP reads them to the character check; a plain body
+// only up to its Content-Length (what follows is not part of this answer).
+void FeedBody(const struct ::soap* soap, PooledContext* ctx, const char* data, std::size_t size) {
+  if (PlainBody(soap) && soap->length > 0) {
+    const std::uint64_t left = soap->length > ctx->body_bytes_checked ? soap->length - ctx->body_bytes_checked : 0;
+    size = static_cast<std::size_t>(std::min<std::uint64_t>(size, left));
+  }
+  ctx->body_bytes_checked += size;
+  if (!ctx->body_chars.Feed(std::string_view(data, size))) ctx->trace.bad_character = ctx->body_chars.error();
+}
+
+// The body bytes that came with the headers: checked now when gSOAP reads the
+// body as it came, dropped when it de-chunks or inflates it (it hands those
+// bytes over again, decoded).
+void SettleHeadBlockBody(const struct ::soap* soap, PooledContext* ctx) {
+  if (!ctx->head_block_body_open) return;
+  ctx->head_block_body_open = false;
+  if (PlainBody(soap)) FeedBody(soap, ctx, ctx->head_block_body.data(), ctx->head_block_body.size());
+  ctx->head_block_body.clear();
+}
+
+// fpreparerecv's blocks, sorted: a block read while the HTTP headers were
+// still coming is raw (headers, then perhaps the start of the body, still
+// chunked or compressed); every later one is body as gSOAP reads it
+// (de-chunked, inflated).
+void CheckBodyCharacters(const struct ::soap* soap, PooledContext* ctx, const char* data, std::size_t size) {
+  if (ctx->block_in_head) {
+    ctx->block_in_head = false;
+    if (ctx->trace.header_bytes > 0 && ctx->block_body_from < size) {
+      ctx->head_block_body.assign(data + ctx->block_body_from, size - ctx->block_body_from);
+      ctx->head_block_body_open = true;
+    }
+    return;
+  }
+  if (ctx->trace.header_bytes == 0) return;
+  SettleHeadBlockBody(soap, ctx);
+  FeedBody(soap, ctx, data, size);
+}
+
 // gSOAP hands every received block to fpreparerecv: first as read from the
 // socket (HTTP headers included), then the body again after the headers were
 // parsed and, for a compressed answer, inflated. Any DOCTYPE in there is
@@ -79,6 +136,7 @@ int ScanReceived(struct ::soap* soap, const char* data, size_t size) {
       ctx->carry.assign(tail.substr(tail.size() - std::min(tail.size(), kDoctype.size() - 1)));
     }
   }
+  CheckBodyCharacters(soap, ctx, data, size);
   return ctx->prepare_recv != nullptr ? ctx->prepare_recv(soap, data, size) : SOAP_OK;
 }
 
@@ -149,10 +207,17 @@ size_t TracedRecv(struct ::soap* soap, char* buffer, size_t size) {
     const ssize_t peeked = soap_valid_socket(soap->socket)
                                ? ::recv(soap->socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT)
                                : 0;
-    ctx->trace.peer_closed = peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    const int peek_errno = errno;
+    ctx->trace.peer_closed = peeked == 0 || (peeked < 0 && peek_errno != EAGAIN && peek_errno != EWOULDBLOCK);
+    // A reset shows as ECONNRESET on the read that met it (gSOAP keeps that
+    // errno), or on the peek when the read ended otherwise.
+    ctx->trace.peer_reset = soap->errnum == ECONNRESET || (peeked < 0 && peek_errno == ECONNRESET);
     return 0;
   }
+  ctx->block_in_head = ctx->trace.header_bytes == 0;
   TrackHeaderEnd(ctx->trace, buffer, received);
+  ctx->block_body_from =
+      ctx->block_in_head && ctx->trace.header_bytes > 0 ? ctx->trace.header_bytes - ctx->trace.bytes_received : received;
   ctx->trace.bytes_received += received;
   return received;
 }
@@ -197,6 +262,8 @@ std::string FaultCodeText(struct ::soap* soap) {
   }
   return {};
 }
+
+bool IsIoError(int error) { return error == SOAP_EOF || error == SOAP_TCP_ERROR || error == SOAP_SSL_ERROR; }
 
 bool IsFaultCode(int error) {
   return error == SOAP_CLI_FAULT || error == SOAP_SVR_FAULT || error == SOAP_FAULT;
@@ -330,6 +397,11 @@ bool ContextLease::BeginExchange(const std::string& extra_header,
   context_->soap->connect_timeout = GsoapTimeout(connect_ms);
   context_->soap->send_timeout = GsoapTimeout(send_ms);
   context_->carry.clear();
+  context_->body_chars.Reset();
+  context_->block_in_head = false;
+  context_->head_block_body.clear();
+  context_->head_block_body_open = false;
+  context_->body_bytes_checked = 0;
   context_->extra_header.clear();
   for (char c : extra_header) {
     if (c != '\r' && c != '\n') context_->extra_header.push_back(c);
@@ -346,6 +418,13 @@ bool ContextLease::BeginExchange(const std::string& extra_header,
 }
 
 void ContextLease::CloseConnection() { soap_force_closesock(context_->soap); }
+
+void ContextLease::FinishAnswer() {
+  SettleHeadBlockBody(context_->soap, context_);
+  if (!context_->trace.bad_character && !context_->body_chars.Finish()) {
+    context_->trace.bad_character = context_->body_chars.error();
+  }
+}
 
 // ----- ContextPool ------------------------------------------------------------
 
@@ -418,7 +497,7 @@ void ContextPool::Return(PooledContext* ctx) {
   struct ::soap* soap = ctx->soap;
   // Keep the connection only after a fully read answer: success or SOAP fault.
   const bool clean = soap->error == SOAP_OK || IsFaultCode(soap->error);
-  if (!clean || ctx->trace.doctype_in_body) soap_force_closesock(soap);
+  if (!clean || ctx->trace.doctype_in_body || ctx->trace.bad_character) soap_force_closesock(soap);
   // Frees what the exchange deserialised, and closes the connection when the
   // backend asked to, as soap_end() would. Not soap_end() itself: its
   // soap_free_temp() clears gSOAP's pointer and id hash tables (a 32 KiB memset
@@ -480,7 +559,14 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
       result.kind = BackendErrorKind::kConnectFailed;
       result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/true);
       result.diagnostic = Diagnostic(lease, "connect failed, nothing sent");
-    } else if (error == SOAP_EOF || error == SOAP_TCP_ERROR || error == SOAP_SSL_ERROR) {
+    } else if (IsIoError(error) && (soap->errnum == ECONNRESET || soap->errnum == EPIPE)) {
+      // The backend reset or closed the connection while the request was
+      // going out: part of it may have arrived, so the outcome is unknown.
+      const bool reset = soap->errnum == ECONNRESET;
+      result.kind = reset ? BackendErrorKind::kConnectionReset : BackendErrorKind::kConnectionClosed;
+      result.diagnostic = Diagnostic(lease, reset ? "connection reset by the backend while sending, outcome unknown"
+                                                  : "connection closed by the backend while sending, outcome unknown");
+    } else if (IsIoError(error)) {
       result.kind = BackendErrorKind::kTimeout;
       result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/false);
       result.diagnostic = Diagnostic(lease, trace.opened_connection
@@ -525,21 +611,27 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
     // middle of the XML: a complete but malformed answer, not a time-out.
     result.kind = BackendErrorKind::kMalformedResponse;
     result.diagnostic = Diagnostic(lease, "answer ended inside the XML document");
-  } else if ((error == SOAP_EOF || error == SOAP_TCP_ERROR || error == SOAP_SSL_ERROR) && trace.peer_closed &&
-             trace.bytes_received > 0) {
+  } else if (IsIoError(error) && trace.peer_closed && trace.peer_reset) {
+    // A reset (RST) is not a time-out: the backend dropped the exchange after
+    // the request was sent, and whether it acted on it is unknown.
+    result.kind = BackendErrorKind::kConnectionReset;
+    result.diagnostic = Diagnostic(lease, "connection reset by the backend (ECONNRESET) after the request was sent, " +
+                                              std::to_string(trace.bytes_received) + " answer bytes received");
+  } else if (IsIoError(error) && trace.peer_closed && trace.bytes_received > 0) {
     // The backend began to answer, then closed or reset the connection: an
     // answer cut short is not a valid one, wherever the cut fell (gSOAP says
     // SOAP_EOF past the envelope's start, the HTTP status before it).
     result.kind = BackendErrorKind::kMalformedResponse;
     result.diagnostic = Diagnostic(lease, "answer cut short: connection closed by the backend after " +
                                               std::to_string(trace.bytes_received) + " bytes");
-  } else if (error == SOAP_EOF || error == SOAP_TCP_ERROR || error == SOAP_SSL_ERROR) {
+  } else if (IsIoError(error) && trace.peer_closed) {
+    result.kind = BackendErrorKind::kConnectionClosed;
+    result.diagnostic = Diagnostic(lease, "connection closed by the backend after the request was sent, no answer");
+  } else if (IsIoError(error)) {
     result.kind = BackendErrorKind::kTimeout;
-    result.cut_by_request_deadline = !trace.peer_closed && lease.CutByRequestDeadline(/*connecting=*/false);
-    result.diagnostic = Diagnostic(
-        lease, trace.peer_closed ? std::string("connection closed by the backend without an answer")
-                                 : "no complete answer within the time-out (" +
-                                       std::to_string(trace.bytes_received) + " bytes received)");
+    result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/false);
+    result.diagnostic = Diagnostic(lease, "no complete answer within the time-out (" +
+                                              std::to_string(trace.bytes_received) + " bytes received)");
   } else if (error == SOAP_EOM) {
     result.kind = BackendErrorKind::kInternal;
     result.diagnostic = Diagnostic(lease, "out of memory reading the answer");
@@ -579,6 +671,26 @@ BackendError SecurityHeaderError() {
   error.kind = BackendErrorKind::kInternal;
   error.diagnostic = "the WS-Security UsernameToken could not be made (no random nonce)";
   return error;
+}
+
+std::optional<BackendError> RejectedAnswer(ContextLease& lease, bool success) {
+  lease.FinishAnswer();
+  const CallTrace& trace = lease.trace();
+  if (trace.doctype_in_body) return DoctypeRejected(lease);
+  BackendError result;
+  result.kind = BackendErrorKind::kMalformedResponse;
+  if (trace.bad_character) {
+    result.diagnostic = OneLine(std::string("answer holds ") + XmlCharProblemText(trace.bad_character->problem) +
+                                    " at body byte " + std::to_string(trace.bad_character->offset),
+                                kMaxDiagnosticBytes);
+    return result;
+  }
+  const int status = lease.soap()->status;
+  if (success && (status < 200 || status > 299)) {
+    result.diagnostic = "answer with HTTP status " + std::to_string(status) + " holds a success response";
+    return result;
+  }
+  return std::nullopt;
 }
 
 BackendError DoctypeRejected(const ContextLease& lease) {

@@ -22,6 +22,7 @@
 
 #include "adapter/backends.h"
 #include "adapter/config.h"
+#include "adapter/soap/xml_chars.h"
 
 struct soap;
 
@@ -47,6 +48,11 @@ struct CallTrace {
   bool peer_closed = false;        // a read ended because the backend closed or reset the connection
   bool read_ended = false;         // a read returned nothing: time-out, close or reset
   bool doctype_in_body = false;    // the answer contained a DOCTYPE (SOAP forbids DTDs)
+  bool peer_reset = false;         // the backend reset the connection (ECONNRESET), not a plain close
+  // The first break of XML 1.0's character rules in the answer's body, as
+  // gSOAP read it (after de-chunking and inflating); complete once
+  // ContextLease::FinishAnswer() has run.
+  std::optional<XmlCharError> bad_character;
   std::size_t bytes_received = 0;  // raw bytes, HTTP headers included
   // Where the HTTP headers of the answer end in the raw bytes (0: not seen yet),
   // and the progress of matching their blank line ("\r\n\r\n") across reads.
@@ -95,6 +101,9 @@ class ContextLease {
                      std::optional<std::chrono::steady_clock::time_point> request_deadline = std::nullopt);
   // Closes the connection now, so the next exchange opens a new one.
   void CloseConnection();
+  // The answer has been read (the proxy's recv_X returned): completes the
+  // character check of its body (trace().bad_character).
+  void FinishAnswer();
 
  private:
   friend class ContextPool;
@@ -150,16 +159,20 @@ enum class ExchangePhase { kSend, kReceive };
 
 // Classifies a failed exchange that did not end in a SOAP fault (the caller
 // handles those), from soap->error and the trace:
-//   send:    connect failed -> kConnectFailed (nothing was sent); any other
-//            failure after connecting -> kTimeout (the request may have been
-//            delivered: outcome unknown); failure before connecting -> kInternal.
-//   receive: HTTP status 300..599 sent by the backend -> kHttpError;
-//            SOAP_EOF or a socket error with nothing received before the
-//            backend closed the connection, or a time-out -> kTimeout; out of
-//            memory -> kInternal; anything
-//            else (part of an answer then closed, not XML, HTML with 200,
-//            wrong element, larger than kMaxResponseBytes, too deep, an HTTP
-//            status below 100, no HTTP status line) -> kMalformedResponse.
+//   send:    connect failed -> kConnectFailed (nothing was sent); the
+//            backend resetting (ECONNRESET) or closing (EPIPE) the connection
+//            while the request went out -> kConnectionReset / kConnectionClosed;
+//            any other failure after connecting -> kTimeout (the request may
+//            have been delivered: outcome unknown in all three); failure
+//            before connecting -> kInternal.
+//   receive: HTTP status 300..599 sent by the backend -> kHttpError; the
+//            backend reset the connection (ECONNRESET, at any point of the
+//            answer) -> kConnectionReset; it closed the connection with
+//            nothing received -> kConnectionClosed; a read that ran out of
+//            time -> kTimeout; out of memory -> kInternal; anything else
+//            (part of an answer then closed, not XML, HTML with 200, wrong
+//            element, larger than kMaxResponseBytes, too deep, an HTTP status
+//            below 100, no HTTP status line) -> kMalformedResponse.
 // A kConnectFailed or kTimeout (not a close by the backend) that
 // CutByRequestDeadline() explains is marked cut_by_request_deadline.
 // `diagnostic` names the gSOAP error code and gSOAP's own text, never data.
@@ -175,6 +188,15 @@ BackendError SecurityHeaderError();
 
 // A response that carried a DOCTYPE: kMalformedResponse.
 BackendError DoctypeRejected(const ContextLease& lease);
+
+// For an answer gSOAP read without error (`success`: the operation's
+// response; otherwise a SOAP fault): what gSOAP does not check itself. A
+// DOCTYPE, a break of XML 1.0's character rules anywhere in the body (gSOAP
+// would cut a string at "&#0;" or decode overlong UTF-8), or a success under
+// an HTTP status other than 2xx (gSOAP takes a response body under 500, or
+// under a status like 1000, as success) make it kMalformedResponse. nullopt:
+// the answer may be used. Calls lease.FinishAnswer().
+std::optional<BackendError> RejectedAnswer(ContextLease& lease, bool success);
 
 // The failure when the pool could not give out a context (out of memory):
 // kInternal, nothing was sent.

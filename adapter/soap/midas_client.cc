@@ -77,7 +77,7 @@ Attempt UpdateOnce(soap::ContextLease& lease, _midas__UpdateCustomerMigrationSta
   _midas__UpdateCustomerMigrationStatusResponse response;
   const int error = proxy.recv_UpdateCustomerMigrationStatus(response);
   if (error == SOAP_OK) {
-    if (lease.trace().doctype_in_body) return {soap::DoctypeRejected(lease)};
+    if (auto rejected = soap::RejectedAnswer(lease, /*success=*/true)) return {std::move(*rejected)};
     MidasAcknowledged acknowledged;
     if (response.updateReference != nullptr) acknowledged.update_reference = *response.updateReference;
     if (!response.acknowledged) {
@@ -91,6 +91,7 @@ Attempt UpdateOnce(soap::ContextLease& lease, _midas__UpdateCustomerMigrationSta
   }
   if ((error == SOAP_CLI_FAULT || error == SOAP_SVR_FAULT || error == SOAP_FAULT) &&
       lease.soap()->fault != nullptr && !lease.trace().doctype_in_body) {
+    if (auto rejected = soap::RejectedAnswer(lease, /*success=*/false)) return {std::move(*rejected)};
     const _midas__MidasFault* typed = TypedDetail(lease.soap());
     return {typed != nullptr ? TypedFault(*typed, lease) : soap::UntypedFault(lease)};
   }

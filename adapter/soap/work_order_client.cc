@@ -94,7 +94,7 @@ BackendResult<WorkOrderCreated> GsoapWorkOrderSystem::CreateMigrationWorkOrder(
   _wo__CreateMigrationWorkOrderResponse response;
   const int error = proxy.recv_CreateMigrationWorkOrder(response);
   if (error == SOAP_OK) {
-    if (lease.trace().doctype_in_body) return soap::DoctypeRejected(lease);
+    if (auto rejected = soap::RejectedAnswer(lease, /*success=*/true)) return std::move(*rejected);
     if (!UsableOrderNumber(response.orderNumber)) {
       BackendError malformed;
       malformed.kind = BackendErrorKind::kMalformedResponse;
@@ -108,6 +108,7 @@ BackendResult<WorkOrderCreated> GsoapWorkOrderSystem::CreateMigrationWorkOrder(
   }
   if ((error == SOAP_CLI_FAULT || error == SOAP_SVR_FAULT || error == SOAP_FAULT) &&
       lease.soap()->fault != nullptr && !lease.trace().doctype_in_body) {
+    if (auto rejected = soap::RejectedAnswer(lease, /*success=*/false)) return std::move(*rejected);
     const _wo__WorkOrderFault* typed = TypedDetail(lease.soap());
     return typed != nullptr ? TypedFault(*typed, lease) : soap::UntypedFault(lease);
   }

@@ -13,10 +13,14 @@ namespace voip {
 //   typed WorkOrderFault  -> kBusinessFault / kSystemFault by its category
 //   other SOAP fault      -> kUntypedFault (code and message read from the detail)
 //   connect failed        -> kConnectFailed (the only case where nothing was sent)
-//   no answer in time, or closed without one -> kTimeout (the order may exist: outcome unknown)
+//   no answer in time     -> kTimeout (the order may exist: outcome unknown)
+//   connection reset, or closed without an answer, after the request was sent
+//                         -> kConnectionReset / kConnectionClosed (outcome unknown)
 //   HTTP error page       -> kHttpError;  anything else unreadable, an answer cut
-//                            short included, or an order number that is blank,
-//                            not UTF-8 or holds control characters ->
+//                            short included, a body breaking XML 1.0's
+//                            character rules, a success under a non-2xx
+//                            status, or an order number that is blank, not
+//                            UTF-8 or holds control characters ->
 //                            kMalformedResponse (outcome unknown too)
 // A create is never retried by this class.
 class GsoapWorkOrderSystem : public WorkOrderSystem {

@@ -173,6 +173,8 @@ TEST_F(CircuitBreakerTest, ResultsOfCallsAdmittedBeforeATransitionAreIgnored) {
 TEST(CallHealthTest, OnlyTransportAndProtocolFailuresAreUnhealthy) {
   EXPECT_EQ(HealthOf(ErrorOf(BackendErrorKind::kConnectFailed)), CallHealth::kUnhealthy);
   EXPECT_EQ(HealthOf(ErrorOf(BackendErrorKind::kTimeout)), CallHealth::kUnhealthy);
+  EXPECT_EQ(HealthOf(ErrorOf(BackendErrorKind::kConnectionReset)), CallHealth::kUnhealthy);
+  EXPECT_EQ(HealthOf(ErrorOf(BackendErrorKind::kConnectionClosed)), CallHealth::kUnhealthy);
   EXPECT_EQ(HealthOf(ErrorOf(BackendErrorKind::kHttpError)), CallHealth::kUnhealthy);
   EXPECT_EQ(HealthOf(ErrorOf(BackendErrorKind::kMalformedResponse)), CallHealth::kUnhealthy);
   EXPECT_EQ(HealthOf(ErrorOf(BackendErrorKind::kBusinessFault)), CallHealth::kHealthy);

@@ -51,6 +51,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{BackendErrorKind::kUntypedFault, FaultType::kSystem, FailureClass::kBackendSystemFault, true},
         Case{BackendErrorKind::kConnectFailed, FaultType::kSystem, FailureClass::kBackendUnavailable, false},
         Case{BackendErrorKind::kTimeout, FaultType::kSystem, FailureClass::kBackendTimeout, false},
+        Case{BackendErrorKind::kConnectionReset, FaultType::kSystem, FailureClass::kBackendSystemFault, false},
+        Case{BackendErrorKind::kConnectionClosed, FaultType::kSystem, FailureClass::kBackendSystemFault, false},
         Case{BackendErrorKind::kHttpError, FaultType::kSystem, FailureClass::kBackendSystemFault, false},
         Case{BackendErrorKind::kMalformedResponse, FaultType::kSystem, FailureClass::kBackendSystemFault, false},
         Case{BackendErrorKind::kInternal, FaultType::kSystem, FailureClass::kInternal, false}));
@@ -61,6 +63,25 @@ TEST(TranslateBackendErrorTest, WorkOrderTimeoutSaysOutcomeUnknown) {
   EXPECT_EQ(t.fault.detail,
             "The work-order system did not answer in time; whether the work order was created is unknown, check "
             "before retrying");
+}
+
+// A reset after the create was sent is not a time-out: the words say what happened, and that the
+// outcome is unknown.
+TEST(TranslateBackendErrorTest, WorkOrderResetSaysResetAndOutcomeUnknown) {
+  const TranslatedFailure t =
+      TranslateBackendError(Backend::kWorkOrder, ErrorOf(BackendErrorKind::kConnectionReset));
+  EXPECT_EQ(t.fault.detail,
+            "The work-order system reset the connection after the request was sent, before a complete answer; "
+            "whether the work order was created is unknown, check before retrying");
+}
+
+// A close without an answer after the create was sent: the words say so, and that the outcome is unknown.
+TEST(TranslateBackendErrorTest, WorkOrderCloseSaysClosedAndOutcomeUnknown) {
+  const TranslatedFailure t =
+      TranslateBackendError(Backend::kWorkOrder, ErrorOf(BackendErrorKind::kConnectionClosed));
+  EXPECT_EQ(t.fault.detail,
+            "The work-order system closed the connection after the request was sent, without answering; whether "
+            "the work order was created is unknown, check before retrying");
 }
 
 // A refused work-order connection makes the request safe to retry, and says so.

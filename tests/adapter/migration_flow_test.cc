@@ -91,6 +91,19 @@ TEST_F(MigrationFlowTest, TimeoutTellsMidasTheOutcomeIsUnknown) {
   EXPECT_EQ(work_order_.requests().size(), 1u);  // never retried
 }
 
+// A connection reset or closed after the create was sent leaves the outcome unknown too (502, not 504).
+TEST_F(MigrationFlowTest, ConnectionLostTellsMidasTheOutcomeIsUnknown) {
+  for (BackendErrorKind kind : {BackendErrorKind::kConnectionReset, BackendErrorKind::kConnectionClosed}) {
+    work_order_.WillAnswer(ErrorOf(kind));
+    midas_.WillAnswer(MidasAcknowledged{});
+    MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
+    EXPECT_EQ(outcome.failure_class, FailureClass::kBackendSystemFault);
+    EXPECT_TRUE(outcome.work_order_outcome_unknown);
+    EXPECT_EQ(midas_.updates().back().status, MigrationStatus::kWorkOrderOutcomeUnknown);
+  }
+  EXPECT_EQ(work_order_.requests().size(), 2u);  // one each, never retried
+}
+
 // A garbled answer also leaves the outcome unknown.
 TEST_F(MigrationFlowTest, MalformedAnswerTellsMidasTheOutcomeIsUnknown) {
   work_order_.WillAnswer(ErrorOf(BackendErrorKind::kMalformedResponse));

@@ -25,13 +25,18 @@
 //   10685 for a business fault and 10686 otherwise, with the HTTP status the
 //   kind calls for;
 // - the same client then reads a well-formed answer right (nothing of the bad
-//   exchange is left in its pooled context).
+//   exchange is left in its pooled context);
+// - a success or a SOAP fault comes only from a body that keeps XML 1.0's
+//   character rules (checked here on plain Content-Length answers with the
+//   whole-message check, against the client's streaming one), and a success
+//   only under a 2xx status.
 #include <iconv.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -42,6 +47,7 @@
 #include "adapter/migration_flow.h"
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/soap_fault_reader.h"
+#include "adapter/soap/xml_chars.h"
 #include "adapter/soap/work_order_client.h"
 #include "http/json_face.h"
 #include "http/status.h"
@@ -89,6 +95,51 @@ std::string Envelope(const char* ns, const std::string& body) {
 
 voip::CallContext Context() { return voip::CallContext{"fuzz-correlation-1"}; }
 
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return lower;
+}
+
+// What an answer says of itself when it is plain HTTP/1.x with one
+// Content-Length, no Transfer-Encoding or Content-Encoding, and the whole
+// body present: its status and its body. nullopt for anything else.
+struct PlainAnswer {
+  int status = 0;
+  std::string_view body;
+};
+std::optional<PlainAnswer> ReadPlain(std::string_view answer) {
+  const std::size_t end = answer.find("\r\n\r\n");
+  if (end == std::string_view::npos || answer.substr(0, 9) != "HTTP/1.1 ") return std::nullopt;
+  const std::string head = Lower(answer.substr(0, end + 2));
+  if (head.find("encoding") != std::string::npos || head.find('\0') != std::string::npos) return std::nullopt;
+  const std::size_t length_at = head.find("\r\ncontent-length: ");
+  if (length_at == std::string::npos || head.find("content-length", length_at + 3) != std::string::npos) {
+    return std::nullopt;
+  }
+  const std::size_t digits = length_at + 18;
+  const std::size_t digits_end = head.find("\r\n", digits);
+  if (digits_end == digits || digits_end - digits > 6 ||
+      head.find_first_not_of("0123456789", digits) != digits_end) {
+    return std::nullopt;
+  }
+  const std::size_t length = std::stoul(head.substr(digits, digits_end - digits));
+  if (answer.size() - (end + 4) < length || answer.size() < 12) return std::nullopt;
+  if (answer[12] != ' ' && answer[12] != '\r') return std::nullopt;
+  const std::string code(answer.substr(9, 3));
+  if (code.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return PlainAnswer{std::stoi(code), answer.substr(end + 4, length)};
+}
+
+// An answer the client took (a success, or a SOAP fault of the backend's):
+// its body keeps the character rules, and a success came under 2xx.
+void CheckTaken(std::string_view answer, bool success) {
+  const std::optional<PlainAnswer> plain = ReadPlain(answer);
+  if (!plain) return;
+  Require(!voip::soap::FindXmlCharError(plain->body), "an answer breaking XML 1.0's character rules was taken");
+  if (success) Require(plain->status >= 200 && plain->status <= 299, "a success taken under a non-2xx status");
+}
+
 // wo:OrderNumber: 1 to 20 characters; and text the adapter can pass on as it
 // is: UTF-8 (iconv refuses what is not: overlong forms, surrogates) without
 // control characters, and not blank. Decoded with iconv rather than with the
@@ -120,6 +171,8 @@ void CheckError(const BackendError& error, const voip::WorkOrderRequest& sent) {
     case BackendErrorKind::kSystemFault:
     case BackendErrorKind::kUntypedFault:
     case BackendErrorKind::kTimeout:
+    case BackendErrorKind::kConnectionReset:
+    case BackendErrorKind::kConnectionClosed:
     case BackendErrorKind::kMalformedResponse:
       break;
     case BackendErrorKind::kHttpError:
@@ -177,11 +230,16 @@ void FuzzWorkOrder(std::string_view answer) {
   voip::MigrationOutcome outcome;
   if (const auto* created = std::get_if<voip::WorkOrderCreated>(&result)) {
     Require(WellFormedOrderNumber(created->order_number), "an order number that is not well-formed");
+    CheckTaken(answer, /*success=*/true);
     outcome.order_number = created->order_number;
     CheckRendered(outcome, nullptr);
   } else {
     const BackendError& error = std::get<BackendError>(result);
     CheckError(error, request);
+    if (error.kind == BackendErrorKind::kBusinessFault || error.kind == BackendErrorKind::kSystemFault ||
+        error.kind == BackendErrorKind::kUntypedFault) {
+      CheckTaken(answer, /*success=*/false);
+    }
     const voip::TranslatedFailure translated = voip::TranslateBackendError(voip::Backend::kWorkOrder, error);
     CheckTranslation(error.kind, translated);
     outcome.faults = {translated.fault};
@@ -215,10 +273,15 @@ void FuzzMidas(std::string_view answer) {
   outcome.order_number = update.order_number;
   if (const auto* error = std::get_if<BackendError>(&result)) {
     CheckError(*error, voip::WorkOrderRequest{update.telephone_number, update.account_number, update.site_reference});
+    if (error->kind == BackendErrorKind::kBusinessFault || error->kind == BackendErrorKind::kSystemFault ||
+        error->kind == BackendErrorKind::kUntypedFault) {
+      CheckTaken(answer, /*success=*/false);
+    }
     CheckTranslation(error->kind, voip::TranslateBackendError(voip::Backend::kMidas, *error));
     outcome.faults = {voip::MidasUpdateFault(*error, /*work_order_created=*/true, voip::MidasFollowUp::kPending)};
     CheckRendered(outcome, error->kind == BackendErrorKind::kBusinessFault ? "10685" : "10686");
   } else {
+    CheckTaken(answer, /*success=*/true);
     CheckRendered(outcome, nullptr);
   }
 

@@ -33,6 +33,9 @@ constexpr auto kAnswerBound = std::chrono::seconds(5);
 constexpr const char* kWorkOrderUnknownDetail =
     "The work-order system did not answer in time; whether the work order was created is unknown, check before "
     "retrying";
+constexpr const char* kWorkOrderResetDetail =
+    "The work-order system reset the connection after the request was sent, before a complete answer; whether the "
+    "work order was created is unknown, check before retrying";
 constexpr const char* kWorkOrderInvalidDetail =
     "The work-order system answered with a response that is not a valid SOAP message";
 
@@ -161,35 +164,36 @@ INSTANTIATE_TEST_SUITE_P(RefusedOrBlackhole, WorkOrderUnreachableTest,
                          });
 
 // Reset once the request was sent, before the backend saw it: the adapter cannot know that, so the
-// outcome is unknown (504), MIDAS is told so, and the create is not sent again.
+// outcome is unknown; a reset is not a time-out: 502 saying so. MIDAS is told the outcome is unknown,
+// and the create is not sent again.
 TEST_F(FaultInjectionTest, WorkOrderResetBeforeForwardIsUnknownAndNotRetried) {
   work_order_proxy_->SetMode(FaultMode::kResetBeforeForward);
   auto result = Create();
   ASSERT_TRUE(result);
-  EXPECT_EQ(result->status, 504);
-  ExpectSystemFault(OnlyFailureFault(result), kWorkOrderUnknownDetail);
+  EXPECT_EQ(result->status, 502);
+  ExpectSystemFault(OnlyFailureFault(result), kWorkOrderResetDetail);
   EXPECT_EQ(work_order_proxy_->requests(), 1);
   EXPECT_EQ(work_order_proxy_->forwarded(), 0);
   EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
   ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
   ExpectOneUnknownOutcomeDelivered();
-  ExpectWorkOrderErrorCounted("timeout");
+  ExpectWorkOrderErrorCounted("connection_reset");
 }
 
-// Reset after the backend created the work order: 504, outcome unknown journalled, MIDAS told
-// WORK_ORDER_OUTCOME_UNKNOWN, exactly one create, never retried.
+// Reset after the backend created the work order: 502 saying the connection was reset, outcome
+// unknown journalled, MIDAS told WORK_ORDER_OUTCOME_UNKNOWN, exactly one create, never retried.
 TEST_F(FaultInjectionTest, WorkOrderResetAfterForwardIsUnknownAndNotRetried) {
   work_order_proxy_->SetMode(FaultMode::kResetAfterForward);
   auto result = Create();
   ASSERT_TRUE(result);
-  EXPECT_EQ(result->status, 504);
-  ExpectSystemFault(OnlyFailureFault(result), kWorkOrderUnknownDetail);
+  EXPECT_EQ(result->status, 502);
+  ExpectSystemFault(OnlyFailureFault(result), kWorkOrderResetDetail);
   EXPECT_EQ(work_order_proxy_->requests(), 1);
   ASSERT_EQ(simulators_->WorkOrderRequests().size(), 1u);
   EXPECT_FALSE(simulators_->WorkOrderRequests()[0].order_number.empty());  // it was created
   ExpectMidasToldOnce("WORK_ORDER_OUTCOME_UNKNOWN");
   ExpectOneUnknownOutcomeDelivered();
-  ExpectWorkOrderErrorCounted("timeout");
+  ExpectWorkOrderErrorCounted("connection_reset");
 }
 
 // A backend that reads the request and never answers: cut at the time-out, 504, outcome unknown.
@@ -419,7 +423,8 @@ TEST_P(MidasFaultTest, IsSuccessWithPendingUpdateDeliveredOnceMidasAnswers) {
 INSTANTIATE_TEST_SUITE_P(
     EveryKind, MidasFaultTest,
     ::testing::Values(MidasFault{"Blackhole", FaultMode::kBlackhole, "MIDAS could not be reached; nothing was sent to it"},
-                      MidasFault{"ResetBeforeForward", FaultMode::kResetBeforeForward, "MIDAS did not answer in time"},
+                      MidasFault{"ResetBeforeForward", FaultMode::kResetBeforeForward,
+                                 "MIDAS reset the connection after the update was sent, before a complete answer"},
                       MidasFault{"Hang", FaultMode::kHang, "MIDAS did not answer in time"},
                       MidasFault{"Truncate", FaultMode::kTruncate,
                                  "MIDAS answered with a response that is not a valid SOAP message"},

@@ -13,6 +13,7 @@ TEST(soapBackendValues, NothingWasDoneOnlyForConnectFailed) {
   const BackendErrorKind kinds[] = {
       BackendErrorKind::kBusinessFault, BackendErrorKind::kSystemFault,
       BackendErrorKind::kUntypedFault,  BackendErrorKind::kTimeout,
+      BackendErrorKind::kConnectionReset, BackendErrorKind::kConnectionClosed,
       BackendErrorKind::kHttpError,     BackendErrorKind::kMalformedResponse,
       BackendErrorKind::kInternal};
   for (BackendErrorKind kind : kinds) {

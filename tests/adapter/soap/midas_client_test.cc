@@ -208,7 +208,7 @@ TEST_F(soapMidasClient, RetryIsBoundedToOne) {
       client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"})));
   auto result = client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"});
   ASSERT_TRUE(std::holds_alternative<BackendError>(result));
-  EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kTimeout);
+  EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kConnectionClosed);
   EXPECT_EQ(backend_.Requests().size(), 3u);
 }
 
@@ -231,6 +231,57 @@ TEST(soapMidasClientConnect, ConnectionRefusedIsConnectFailed) {
   ASSERT_TRUE(std::holds_alternative<BackendError>(result));
   EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kConnectFailed);
   EXPECT_THAT(std::get<BackendError>(result).diagnostic, HasSubstr("gSOAP error 28:"));
+}
+
+// ----- XML 1.0 character rules on answers (adapter/soap/xml_chars.h) -------------
+
+CannedResponse MidasFaultWith(const std::string& code, const std::string& message) {
+  CannedResponse fault;
+  fault.status = 500;
+  fault.body = Envelope(
+      "<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>No such customer"
+      "</faultstring><detail><midas:MidasFault><midas:code>" + code + "</midas:code>"
+      "<midas:message>" + message + "</midas:message><midas:category>BUSINESS</midas:category>"
+      "</midas:MidasFault></detail></soapenv:Fault>");
+  return fault;
+}
+
+// "&#0;" (gSOAP would cut there), an overlong NUL or a surrogate in the update reference: malformed.
+TEST_F(soapMidasClient, BadCharacterInUpdateReferenceIsMalformed) {
+  for (const char* bad : {"&#0;", "\xC0\x80", "&#xD800;"}) {
+    CannedResponse response = Acknowledged();
+    response.body.replace(response.body.find("UPD-77"), 6, std::string("UPD") + bad + "77");
+    backend_.Enqueue(response);
+    auto result = client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"});
+    ASSERT_TRUE(std::holds_alternative<BackendError>(result)) << bad;
+    EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kMalformedResponse);
+    EXPECT_THAT(std::get<BackendError>(result).diagnostic, HasSubstr("answer holds "));
+  }
+  EXPECT_EQ(backend_.Requests().size(), 3u);  // not repeated: a malformed answer is an answer
+}
+
+// The same in a typed fault's code or message: malformed, not MIDAS's business fault.
+TEST_F(soapMidasClient, BadCharacterInFaultCodeOrMessageIsMalformed) {
+  backend_.Enqueue(MidasFaultWith("M-&#0;404", "Unknown account"));
+  backend_.Enqueue(MidasFaultWith("M-404", "Unknown \x01 account"));
+  for (int i = 0; i < 2; ++i) {
+    auto result = client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"});
+    ASSERT_TRUE(std::holds_alternative<BackendError>(result));
+    EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kMalformedResponse) << i;
+    EXPECT_TRUE(std::get<BackendError>(result).backend_code.empty());
+  }
+}
+
+// An acknowledgement under HTTP 500 (or a status like 1000) is malformed, not an acknowledgement.
+TEST_F(soapMidasClient, AcknowledgementUnderNon2xxIsMalformed) {
+  for (int status : {500, 1000}) {
+    CannedResponse response = Acknowledged();
+    response.status = status;
+    backend_.Enqueue(response);
+    auto result = client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"});
+    ASSERT_TRUE(std::holds_alternative<BackendError>(result)) << status;
+    EXPECT_EQ(std::get<BackendError>(result).kind, BackendErrorKind::kMalformedResponse) << status;
+  }
 }
 
 }  // namespace

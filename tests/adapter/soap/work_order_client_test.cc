@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <pugixml.hpp>
 #include <string>
@@ -382,8 +383,17 @@ TEST_F(soapWorkOrderClient, OrderNumberWithControlCharacterIsMalformed) {
   backend_.Enqueue(Created("WO&#1;17"));
   const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
-  EXPECT_THAT(error.diagnostic, HasSubstr("control characters"));
+  EXPECT_THAT(error.diagnostic, HasSubstr("a character XML 1.0 does not allow"));
   EXPECT_EQ(backend_.Requests().size(), 1u);
+}
+
+// A C1 control character (U+0085, which XML 1.0 allows) in an order number is still refused: the
+// order number must be passable as it is.
+TEST_F(soapWorkOrderClient, OrderNumberWithC1ControlCharacterIsMalformed) {
+  backend_.Enqueue(Created("WO&#x85;17"));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
+  EXPECT_THAT(error.diagnostic, HasSubstr("control characters"));
 }
 
 // An order number whose bytes are not UTF-8 (an encoded surrogate, which gSOAP
@@ -392,7 +402,7 @@ TEST_F(soapWorkOrderClient, OrderNumberThatIsNotUtf8IsMalformed) {
   backend_.Enqueue(Created("WO\xED\xA0\x80" "17"));
   const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
-  EXPECT_THAT(error.diagnostic, HasSubstr("not UTF-8"));
+  EXPECT_THAT(error.diagnostic, HasSubstr("surrogate"));
 }
 
 // A blank order number is a malformed answer, like a missing one.
@@ -588,7 +598,8 @@ TEST_F(soapWorkOrderClient, ConcurrentCallsAreSafe) {
   EXPECT_LE(backend_.ConnectionCount(), 8u + 160u / 2);  // bounded, mostly reused
 }
 
-// A kept connection closed by the backend without an answer is NOT retried for a create.
+// A kept connection closed by the backend without an answer is NOT retried for a create; the
+// close is not a time-out: kConnectionClosed (outcome unknown).
 TEST_F(soapWorkOrderClient, CreateIsNeverRetriedOnClosedKeptConnection) {
   backend_.Enqueue(Created("WO-1"));
   CannedResponse drop;
@@ -598,7 +609,9 @@ TEST_F(soapWorkOrderClient, CreateIsNeverRetriedOnClosedKeptConnection) {
   ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(
       client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
   const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
-  EXPECT_EQ(error.kind, BackendErrorKind::kTimeout);
+  EXPECT_EQ(error.kind, BackendErrorKind::kConnectionClosed);
+  EXPECT_THAT(error.diagnostic, HasSubstr("connection closed by the backend"));
+  EXPECT_FALSE(error.NothingWasDone());
   EXPECT_EQ(backend_.Requests().size(), 2u);
 }
 
@@ -710,6 +723,130 @@ TEST_F(soapWorkOrderClient, SpecialCharactersRoundTrip) {
   const pugi::xml_node payload = testing::SoapBodyPayload(document);
   EXPECT_EQ(std::string(payload.child("wo:accountNumber").text().get()), "A<&]]>\"'Zoë€");
   EXPECT_EQ(std::string(payload.child("wo:correlationId").text().get()), "ctx-<&]]>");
+}
+
+// ----- XML 1.0 character rules on answers (adapter/soap/xml_chars.h) -------------
+
+// What gSOAP would otherwise cut or pass on, in the order number: each is a malformed answer.
+class soapWorkOrderClientBadCharacter : public soapWorkOrderClient,
+                                        public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(soapWorkOrderClientBadCharacter, InOrderNumberIsMalformed) {
+  backend_.Enqueue(Created(std::string("WO") + GetParam() + "1"));
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse) << error.diagnostic;
+  EXPECT_THAT(error.diagnostic, HasSubstr("answer holds "));
+  EXPECT_EQ(backend_.Requests().size(), 1u);
+}
+
+// The same in a typed fault's code and message: malformed, not the backend's fault.
+TEST_P(soapWorkOrderClientBadCharacter, InFaultCodeOrMessageIsMalformed) {
+  for (const char* field : {"code", "message"}) {
+    const std::string code = std::string(field) == "code" ? std::string("WO-") + GetParam() + "1" : "WO-4711";
+    const std::string message = std::string(field) == "message" ? std::string("Line ") + GetParam() + "x" : "Line";
+    backend_.Enqueue(Fault("soapenv:Client", "<detail><wo:WorkOrderFault><wo:code>" + code +
+                                                 "</wo:code><wo:message>" + message +
+                                                 "</wo:message><wo:category>BUSINESS</wo:category>"
+                                                 "</wo:WorkOrderFault></detail>"));
+    const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+    EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse) << field << ": " << error.diagnostic;
+    EXPECT_TRUE(error.backend_code.empty());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryClass, soapWorkOrderClientBadCharacter,
+                         ::testing::Values("&#0;", "&#x0;", "\x01", "&#27;", "\xEF\xBF\xBF", "&#xFFFE;",
+                                           "\xED\xA0\x80", "&#55296;", "\xC0\x80", "\xE0\x80\xB1", "\xE9",
+                                           "&#1114112;", "&#X41;"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           return "Case" + std::to_string(info.index);
+                         });
+
+// A chunked answer is checked as gSOAP reads it: a character split by the chunk framing is fine...
+TEST(soapWorkOrderClientRawAnswer, ChunkedAnswerWithCharacterSplitByChunksIsRead) {
+  GsoapWorkOrderSystem client(testing::SampleEndpoint("http://work-order.invalid/workorder"),
+                              testing::ConnectToCannedAnswer);
+  const std::string envelope = Created("WO\xE2\x82\xAC" "1").body;  // WO€1
+  const std::size_t split = envelope.find("\xE2\x82\xAC") + 1;   // inside the €
+  auto chunk = [](const std::string& data) {
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", data.size());
+    return std::string(size) + "\r\n" + data + "\r\n";
+  };
+  const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                             chunk(envelope.substr(0, split)) + chunk(envelope.substr(split)) + "0\r\n\r\n";
+  testing::SetNextAnswer(answer);
+  const auto result = client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
+  testing::CloseCannedConnections();
+  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result)) << std::get<BackendError>(result).diagnostic;
+  EXPECT_EQ(std::get<WorkOrderCreated>(result).order_number, "WO\xE2\x82\xAC" "1");
+}
+
+// ...and a "&#0;" split by the chunk framing is still found.
+TEST(soapWorkOrderClientRawAnswer, ChunkedAnswerWithSplitNulReferenceIsMalformed) {
+  GsoapWorkOrderSystem client(testing::SampleEndpoint("http://work-order.invalid/workorder"),
+                              testing::ConnectToCannedAnswer);
+  const std::string envelope = Created("WO&#0;1").body;
+  const std::size_t split = envelope.find("&#0;") + 2;
+  auto chunk = [](const std::string& data) {
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", data.size());
+    return std::string(size) + "\r\n" + data + "\r\n";
+  };
+  const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                             chunk(envelope.substr(0, split)) + chunk(envelope.substr(split)) + "0\r\n\r\n";
+  testing::SetNextAnswer(answer);
+  const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  testing::CloseCannedConnections();
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse) << error.diagnostic;
+  EXPECT_THAT(error.diagnostic, HasSubstr("XML 1.0 does not allow"));
+}
+
+// A compressed answer is checked after inflating: "&#0;" inside it is found.
+TEST_F(soapWorkOrderClient, CompressedAnswerWithNulReferenceIsMalformed) {
+  CannedResponse response = Created("WO&#0;1");
+  response.gzip = true;
+  backend_.Enqueue(response);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse) << error.diagnostic;
+  EXPECT_THAT(error.diagnostic, HasSubstr("XML 1.0 does not allow"));
+}
+
+// On a kept connection each answer is checked on its own: a bad one between two good ones.
+TEST_F(soapWorkOrderClient, EachKeptAliveAnswerIsCheckedOnItsOwn) {
+  backend_.Enqueue(Created("WO-1"));
+  backend_.Enqueue(Created("WO&#0;2"));
+  backend_.Enqueue(Created("WO-3"));
+  EXPECT_TRUE(std::holds_alternative<WorkOrderCreated>(
+      client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
+  EXPECT_EQ(ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())).kind,
+            BackendErrorKind::kMalformedResponse);
+  const auto third = client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
+  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(third));
+  EXPECT_EQ(std::get<WorkOrderCreated>(third).order_number, "WO-3");
+}
+
+// A success body under an HTTP status other than 2xx is malformed, not a success.
+class soapWorkOrderClientSuccessStatus : public soapWorkOrderClient, public ::testing::WithParamInterface<int> {};
+
+TEST_P(soapWorkOrderClientSuccessStatus, SuccessBodyUnderNon2xxIsMalformed) {
+  CannedResponse response = Created("WO-1");
+  response.status = GetParam();
+  backend_.Enqueue(response);
+  const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse) << error.diagnostic;
+  EXPECT_EQ(backend_.Requests().size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Statuses, soapWorkOrderClientSuccessStatus, ::testing::Values(500, 1000));
+
+// 200 and the other 2xx statuses still carry a success.
+TEST_F(soapWorkOrderClient, SuccessBodyUnder2xxIsSuccess) {
+  CannedResponse response = Created("WO-1");
+  response.status = 202;
+  backend_.Enqueue(response);
+  EXPECT_TRUE(std::holds_alternative<WorkOrderCreated>(
+      client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
 }
 
 }  // namespace
