@@ -20,6 +20,7 @@
 #include "http/soap_face.h"
 #include "sim/triggers.h"
 #include "tests/support/adapter_with_simulators.h"
+#include "tests/support/raw_http.h"
 #include "tests/support/soap_answer.h"
 #include "tests/support/soap_xml.h"
 
@@ -192,6 +193,27 @@ TEST_F(LoadSheddingFixture, ConnectionBeyondPoolAndQueueIsShed) {
   EXPECT_TRUE(NoBackendCalled());
   const std::string metrics = Metrics();  // on a shed connection too
   EXPECT_NE(metrics.find("voip_load_shed_total{level=\"connection\"} 1\n"), std::string::npos) << metrics;
+}
+
+// A shed connection's 503 comes before its body is read: the connection is then closed, and
+// the complete creates that body is made of are never taken for requests.
+TEST_F(LoadSheddingFixture, ShedConnectionIsClosedAfterItsAnswer) {
+  const auto held = ServeFull();
+  testing::RawHttpConnection shed(server_->port(), /*tls=*/false);
+  ASSERT_TRUE(shed.ok());
+  const std::string body =
+      R"({"telephoneNumber":"447874384949","accountIdentification":{"accountNumber":"123456789","siteReference":42}})";
+  const std::string head = "POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n";
+  const std::string create = head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string hidden;
+  while (hidden.size() < 70000) hidden += create;
+  shed.Send(head + "Content-Length: " + std::to_string(hidden.size()) + "\r\n\r\n" + hidden);
+  const std::optional<testing::RawAnswer> answer = shed.ReadAnswer();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 503);
+  EXPECT_EQ(answer->header("connection"), "close");
+  EXPECT_TRUE(shed.ClosedByServer()) << "kept open, or a second answer came";
+  EXPECT_TRUE(NoBackendCalled());
 }
 
 // A shed connection whose request head stops half-way is closed after the 1 s it is given,
