@@ -164,14 +164,18 @@ SOAP_SOCKET TracedOpen(struct ::soap* soap, const char* endpoint, const char* ho
   return socket;
 }
 
-// Finds the end of the HTTP headers ("\r\n\r\n") in the raw bytes read.
+// Finds the end of the HTTP headers in the raw bytes read: an empty line, as
+// gSOAP reads lines (ended by LF, a CR before it dropped), so "\r\n\r\n",
+// "\n\n" and the mixed forms all end them. header_end_matched: 0 inside a
+// line, 1 at the start of one (after LF), 2 after LF then CR.
 void TrackHeaderEnd(CallTrace& trace, const char* data, std::size_t size) {
-  static constexpr char kBlankLine[] = "\r\n\r\n";
   for (std::size_t i = 0; i < size && trace.header_bytes == 0; ++i) {
-    if (data[i] == kBlankLine[trace.header_end_matched]) {
-      if (++trace.header_end_matched == 4) trace.header_bytes = trace.bytes_received + i + 1;
+    const char c = data[i];
+    if (c == '\n') {
+      if (trace.header_end_matched != 0) trace.header_bytes = trace.bytes_received + i + 1;
+      trace.header_end_matched = 1;
     } else {
-      trace.header_end_matched = data[i] == '\r' ? 1 : 0;
+      trace.header_end_matched = c == '\r' && trace.header_end_matched == 1 ? 2 : 0;
     }
   }
 }

@@ -55,7 +55,7 @@ struct CallTrace {
   std::optional<XmlCharError> bad_character;
   std::size_t bytes_received = 0;  // raw bytes, HTTP headers included
   // Where the HTTP headers of the answer end in the raw bytes (0: not seen yet),
-  // and the progress of matching their blank line ("\r\n\r\n") across reads.
+  // and the progress of finding their empty line (CRLF or LF alone) across reads.
   std::size_t header_bytes = 0;
   int header_end_matched = 0;
 };

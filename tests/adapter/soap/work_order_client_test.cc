@@ -802,6 +802,34 @@ TEST(soapWorkOrderClientRawAnswer, ChunkedAnswerWithSplitNulReferenceIsMalformed
   EXPECT_THAT(error.diagnostic, HasSubstr("XML 1.0 does not allow"));
 }
 
+// HTTP headers whose lines end with LF alone (which gSOAP reads): the body is checked all the same...
+TEST(soapWorkOrderClientRawAnswer, AnswerWithLfOnlyHeadersIsChecked) {
+  GsoapWorkOrderSystem client(testing::SampleEndpoint("http://work-order.invalid/workorder"),
+                              testing::ConnectToCannedAnswer);
+  const std::string envelope = Created("WO&#0;1").body;
+  const std::string answer = "HTTP/1.1 200 OK\nContent-Type: text/xml\nContent-Length: " +
+                             std::to_string(envelope.size()) + "\n\n" + envelope;
+  testing::SetNextAnswer(answer);
+  const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
+  testing::CloseCannedConnections();
+  EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse) << error.diagnostic;
+  EXPECT_THAT(error.diagnostic, HasSubstr("XML 1.0 does not allow"));
+}
+
+// ...and a good one is read right.
+TEST(soapWorkOrderClientRawAnswer, GoodAnswerWithLfOnlyHeadersIsRead) {
+  GsoapWorkOrderSystem client(testing::SampleEndpoint("http://work-order.invalid/workorder"),
+                              testing::ConnectToCannedAnswer);
+  const std::string envelope = Created("WO-7").body;
+  const std::string answer = "HTTP/1.1 200 OK\nContent-Type: text/xml\nContent-Length: " +
+                             std::to_string(envelope.size()) + "\n\n" + envelope;
+  testing::SetNextAnswer(answer);
+  const auto result = client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
+  testing::CloseCannedConnections();
+  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result)) << std::get<BackendError>(result).diagnostic;
+  EXPECT_EQ(std::get<WorkOrderCreated>(result).order_number, "WO-7");
+}
+
 // A compressed answer is checked after inflating: "&#0;" inside it is found.
 TEST_F(soapWorkOrderClient, CompressedAnswerWithNulReferenceIsMalformed) {
   CannedResponse response = Created("WO&#0;1");
