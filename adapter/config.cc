@@ -331,12 +331,23 @@ const std::vector<Setting>& Settings() {
        ReadableFile(&BackendEndpoint::client_cert_file, &Config::midas)},
       {"midas-client-key-password", "env:NAME|file:PATH", "SECRET. Password of an encrypted midas-client-cert key.",
        KeyPassword(&Config::midas)},
-      {"threads", "N", "HTTP worker threads; each serves one client connection at a time. Default 64.",
+      {"threads", "N", "HTTP worker threads; each serves one request at a time (a connection waiting for its "
+                       "next request holds no thread). Default 64.",
        IntIn(1, 4096, [](Config& c, long v) { c.threads = static_cast<int>(v); })},
       {"max-queued-connections", "N",
-       "Accepted client connections that may wait for a free worker thread; a connection beyond that is "
-       "answered at once with 503 and Retry-After, and closed. Default 64.",
+       "Requests whose head has arrived that may wait for a free worker thread; one beyond that is "
+       "answered at once with 503 and Retry-After, and its connection closed. Default 64.",
        IntIn(0, 100000, [](Config& c, long v) { c.max_queued_connections = static_cast<int>(v); })},
+      {"max-connections", "N",
+       "Client connections open at once. A new one beyond it first closes the connection kept alive idle "
+       "the longest; with none, it is answered 503 and Retry-After from its request head (read within 1 s; "
+       "/health, /ready and /metrics are still answered) and closed; 64 more beyond that are closed at once. "
+       "Keep it well under the open-files limit (ulimit -n). Default 512.",
+       IntIn(1, 1000000, [](Config& c, long v) { c.max_connections = static_cast<int>(v); })},
+      {"first-request-timeout-s", "S",
+       "A new connection's first request head (request line and headers; with TLS, the handshake too) "
+       "must have arrived within this of the connection; else it is closed. Default 10.",
+       IntIn(1, 3600, [](Config& c, long v) { c.first_request_timeout_s = static_cast<int>(v); })},
       {"max-in-flight", "N",
        "Requests processed at once (calling the backends); one beyond that is answered at once with 503 "
        "and Retry-After, calling nothing. 0: as many as there are threads. Default 0.",
@@ -359,7 +370,7 @@ const std::vector<Setting>& Settings() {
       {"keep-alive-max-count", "N", "Requests served on one client connection before it is closed. "
                                     "Default 10000.",
        IntIn(1, INT_MAX, [](Config& c, long v) { c.keep_alive_max_count = static_cast<int>(v); })},
-      {"keep-alive-timeout-s", "S", "Idle time before a client connection is closed. Default 30.",
+      {"keep-alive-timeout-s", "S", "Idle time before a kept-alive client connection is closed. Default 30.",
        IntIn(1, 3600, [](Config& c, long v) { c.keep_alive_timeout_s = static_cast<int>(v); })},
       {"read-timeout-s", "S", "Time-out for reading a client's request (slow clients are cut off). "
                               "Default 10.",

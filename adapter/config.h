@@ -74,8 +74,10 @@ struct Config {
   bool simulate = false;  // start both simulators in-process and point the backends at them
   BackendEndpoint work_order;
   BackendEndpoint midas;
-  int threads = 64;                    // HTTP worker threads (one per concurrent connection)
-  int max_queued_connections = 64;     // accepted connections waiting for a worker; beyond: a fast 503
+  int threads = 64;                    // HTTP worker threads (one per request being served)
+  int max_queued_connections = 64;     // requests (head arrived) waiting for a worker; beyond: a fast 503
+  int max_connections = 512;           // client connections open at once; beyond: idle ones closed, else 503
+  int first_request_timeout_s = 10;    // a new connection's first request head (and TLS handshake)
   int max_in_flight = 0;               // requests running the core at once (0: as many as threads)
   int request_deadline_ms = 15000;     // a whole request, every backend call and retry included
   std::size_t max_body_bytes = 64 * 1024;

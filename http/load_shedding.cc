@@ -32,6 +32,19 @@ void BoundedTaskQueue::enqueue(std::function<void()> fn) {
   lane->ready.notify_one();
 }
 
+void BoundedTaskQueue::EnqueueShed(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    shed_lane_.jobs.push_back(std::move(fn));
+  }
+  shed_lane_.ready.notify_one();
+}
+
+bool BoundedTaskQueue::WorkerToSpare() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return workers_busy_or_waiting_ < workers_;
+}
+
 void BoundedTaskQueue::shutdown() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -66,6 +79,8 @@ void BoundedTaskQueue::Work(Lane& lane, bool shedding) {
 }
 
 bool BoundedTaskQueue::ServingShedConnection() { return serving_shed_connection; }
+
+bool IsOperatorPath(std::string_view path) { return path == "/health" || path == "/ready" || path == "/metrics"; }
 
 InFlightLimit::Slot InFlightLimit::TryEnter() {
   const int before = count_.fetch_add(1, std::memory_order_relaxed);

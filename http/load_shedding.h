@@ -1,15 +1,18 @@
 // Load shedding: the adapter answers a fast 503 rather than letting work
 // queue without bound.
 //
-// Two bounds:
-//  - connections: cpp-httplib 0.11.4 hands every accepted connection to its
-//    task queue, and its ThreadPool queues them without limit while all
-//    workers are busy (one worker serves one keep-alive connection). The
-//    BoundedTaskQueue keeps at most `max_queued` connections waiting for a
-//    worker; one beyond that is served by a small separate set of shedding
-//    threads on which ServingShedConnection() is true, so that the server's
+// Three bounds:
+//  - connections: max-connections, in the waiting room
+//    (http/connection_parking.h); a connection beyond it is shed.
+//  - requests waiting for a worker: a worker serves one request whose head
+//    has arrived (http/connection_scheduler.h). The BoundedTaskQueue keeps at
+//    most `max_queued` of them waiting for a worker; one beyond that, or on
+//    a shed connection, is served by a small separate set of shedding threads
+//    on which ServingShedConnection() is true, so that the server's
 //    pre-routing handler answers it from its request head alone (a minimal
-//    JSON 503, or a SOAP Fault on /soap) and closes it at once.
+//    JSON 503, or a SOAP Fault on /soap) and closes it at once. The same
+//    threads answer the operators' endpoints (IsOperatorPath), so that
+//    /health, /ready and /metrics are answered while every worker is busy.
 //  - requests: InFlightLimit bounds how many requests run the core (and so
 //    call the backends) at once; beyond it a request is answered 503 without
 //    any backend call.
@@ -23,6 +26,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -46,6 +50,11 @@ class BoundedTaskQueue : public httplib::TaskQueue {
   // their connections is answered as soon as its request head has arrived
   // (at most the server's read time-out for a client that sends it slowly).
   void enqueue(std::function<void()> fn) override;
+  // Queued for a shedding thread, whatever the workers are doing.
+  void EnqueueShed(std::function<void()> fn);
+  // True while fewer jobs are queued for or served by a worker than there
+  // are workers.
+  bool WorkerToSpare();
   // Serves what is queued, then joins every thread.
   void shutdown() override;
 
@@ -68,6 +77,9 @@ class BoundedTaskQueue : public httplib::TaskQueue {
   Lane shed_lane_;
   std::vector<std::thread> threads_;
 };
+
+// GET /health, /ready and /metrics: answered by the shedding threads too.
+bool IsOperatorPath(std::string_view path);
 
 // At most `max` requests at once in the section it guards; 0: no limit.
 // Thread-safe.

@@ -98,32 +98,22 @@ IoAttempt TlsIo::TryWrite(const char* ptr, std::size_t size) {
   return Classify(SSL_write(ssl_, ptr, static_cast<int>(std::min<std::size_t>(size, INT_MAX))));
 }
 
+IoAttempt TlsIo::TryHandshake() {
+  if (failed_) return {IoAttempt::Outcome::kFailed};
+  ERR_clear_error();
+  const int accepted = SSL_accept(ssl_);
+  if (accepted == 1) return {IoAttempt::Outcome::kDone};
+  const IoAttempt attempt = Classify(accepted);
+  // A client that closes during the handshake is a failed handshake.
+  if (attempt.outcome == IoAttempt::Outcome::kClosed) return {IoAttempt::Outcome::kFailed};
+  return attempt;
+}
+
 bool TlsIo::HasPending() const { return !failed_ && SSL_pending(ssl_) > 0; }
 
 bool SetNonBlocking(socket_t sock) {
   const int flags = ::fcntl(sock, F_GETFL, 0);
   return flags >= 0 && ::fcntl(sock, F_SETFL, flags | O_NONBLOCK) == 0;
-}
-
-bool AcceptTls(SSL* ssl, socket_t sock, std::chrono::microseconds read_timeout, DeadlineClock::time_point deadline) {
-  for (;;) {
-    ERR_clear_error();
-    const int accepted = SSL_accept(ssl);
-    if (accepted == 1) return true;
-    short events;
-    switch (SSL_get_error(ssl, accepted)) {
-      case SSL_ERROR_WANT_READ:
-        events = POLLIN;
-        break;
-      case SSL_ERROR_WANT_WRITE:
-        events = POLLOUT;
-        break;
-      default:
-        return false;
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - DeadlineClock::now());
-    if (PollFor(sock, events, std::min(read_timeout, left)) <= 0) return false;
-  }
 }
 
 void ReadAhead::Consume(std::size_t size) {
@@ -216,17 +206,6 @@ void DeadlineStream::get_remote_ip_and_port(std::string& ip, int& port) const {
 
 void DeadlineStream::get_local_ip_and_port(std::string& ip, int& port) const {
   AddressOf(io_.socket(), /*peer=*/false, ip, port);
-}
-
-bool WaitForRequest(socket_t sock, std::chrono::seconds idle_timeout, const std::function<bool()>& keep_waiting) {
-  const auto until = std::chrono::steady_clock::now() + idle_timeout;
-  while (keep_waiting()) {
-    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(until - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    const int polled = PollFor(sock, POLLIN, std::min(left, std::chrono::microseconds(100000)));
-    if (polled != 0) return polled > 0;
-  }
-  return false;
 }
 
 }  // namespace voip

@@ -21,7 +21,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <string>
 #include <string_view>
 
@@ -44,6 +43,10 @@ class ConnectionIo {
   virtual socket_t socket() const = 0;
   virtual IoAttempt TryRead(char* ptr, std::size_t size) = 0;
   virtual IoAttempt TryWrite(const char* ptr, std::size_t size) = 0;
+  // One non-blocking step of the transport's own handshake (TLS): kDone once
+  // it is complete (at once for plain TCP), kWantRead or kWantWrite to be
+  // called again when the socket is ready, kFailed.
+  virtual IoAttempt TryHandshake() { return {IoAttempt::Outcome::kDone}; }
   // True when bytes already received are waiting to be read without the
   // socket becoming readable (decrypted TLS records).
   virtual bool HasPending() const { return false; }
@@ -61,7 +64,7 @@ class PlainSocketIo : public ConnectionIo {
   const socket_t sock_;
 };
 
-// TLS over an SSL* whose socket is non-blocking (see AcceptTls). Neither is
+// TLS over an SSL* whose socket is non-blocking (SetNonBlocking). Neither is
 // owned. failed() is true once OpenSSL reported a fatal error, after which
 // the connection must not be shut down with close_notify.
 class TlsIo : public ConnectionIo {
@@ -70,6 +73,7 @@ class TlsIo : public ConnectionIo {
   socket_t socket() const override { return sock_; }
   IoAttempt TryRead(char* ptr, std::size_t size) override;
   IoAttempt TryWrite(const char* ptr, std::size_t size) override;
+  IoAttempt TryHandshake() override;
   bool HasPending() const override;
   bool failed() const { return failed_; }
 
@@ -83,11 +87,6 @@ class TlsIo : public ConnectionIo {
 
 // Puts `sock` in non-blocking mode; false when fcntl fails.
 bool SetNonBlocking(socket_t sock);
-
-// The server side of a TLS handshake on `ssl`, whose socket `sock` must be
-// non-blocking: each wait at most `read_timeout`, and none past `deadline`.
-// False when the handshake failed or ran out of time.
-bool AcceptTls(SSL* ssl, socket_t sock, std::chrono::microseconds read_timeout, DeadlineClock::time_point deadline);
 
 // The bytes received on one connection and not consumed yet. They belong to
 // the connection, not to one request: a request sent in the same write as
@@ -151,10 +150,5 @@ class DeadlineStream : public httplib::Stream {
   bool peer_closed_ = false;
   ReadAhead& read_ahead_;
 };
-
-// Waits until `sock` has something to read or was closed by the client
-// (true), or `idle_timeout` passes, or `keep_waiting()` turns false (false);
-// asks keep_waiting at least every 100 ms.
-bool WaitForRequest(socket_t sock, std::chrono::seconds idle_timeout, const std::function<bool()>& keep_waiting);
 
 }  // namespace voip

@@ -127,8 +127,7 @@ class AdapterServer::Impl {
     // body is read, and closed; a SOAP Fault on the SOAP face. The operators'
     // endpoints are still served.
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (!BoundedTaskQueue::ServingShedConnection() || req.path == "/health" || req.path == "/ready" ||
-          req.path == "/metrics") {
+      if (!BoundedTaskQueue::ServingShedConnection() || IsOperatorPath(req.path)) {
         return httplib::Server::HandlerResponse::Unhandled;
       }
       metrics_.RecordShed(Metrics::Shed::kConnection);

@@ -2,15 +2,12 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 
 #include "http/load_shedding.h"
-#include "http/request_read_deadline.h"
 
 namespace voip {
 namespace {
@@ -44,16 +41,6 @@ bool SetUpTls(SSL_CTX& ctx, const Config& config) {
   return key_ok && SSL_CTX_check_private_key(&ctx) == 1;
 }
 
-// Closes a served connection: lingering when its client may still be sending.
-void CloseConnection(socket_t sock, const ConnectionEnd& end) {
-  if (end.input_left) {
-    LingeringClose(sock);
-    return;
-  }
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
-}
-
 }  // namespace
 
 void ApplyServerSettings(httplib::Server& server, const Config& config) {
@@ -83,14 +70,9 @@ HeadLimits HeadLimitsOf(const Config& config) {
   return limits;
 }
 
-namespace {
-
-// Serves the request whose head `stream` reads next. False when the
-// connection must not be kept for another request.
-bool ServeOneRequest(DeadlineStream& stream, ReadAhead& read_ahead, bool last, const ConnectionLimits& limits,
-                     const ServeRequest& serve_request, const EarlyAnswerRenderer& early_answer,
-                     ConnectionEnd& end) {
-  const HeadRead head = ReadRequestHead(stream, read_ahead, limits.head);
+bool ServeOneRequest(DeadlineStream& stream, ReadAhead& read_ahead, bool last, const HeadLimits& head_limits,
+                     const ServeRequest& serve_request, const EarlyAnswerRenderer& early_answer, ConnectionEnd& end) {
+  const HeadRead head = ReadRequestHead(stream, read_ahead, head_limits);
   if (head.outcome == HeadRead::Outcome::kGone) return false;
   if (head.outcome == HeadRead::Outcome::kRefused) {
     end.ok = WriteEarlyAnswer(stream, head.refusal, early_answer);
@@ -109,78 +91,21 @@ bool ServeOneRequest(DeadlineStream& stream, ReadAhead& read_ahead, bool last, c
          !request.close_announced();
 }
 
-}  // namespace
-
-ConnectionEnd ServeConnection(ConnectionIo& io, const ConnectionLimits& limits, const std::function<bool()>& listening,
-                              const ServeRequest& serve_request, const EarlyAnswerRenderer& early_answer) {
-  ConnectionEnd end;
-  ReadAhead read_ahead;  // the connection's: pipelined requests keep their bytes
-  for (std::size_t left = limits.keep_alive_max_count; left > 0; --left) {
-    const bool arrived = !read_ahead.empty() || io.HasPending() ||
-                         WaitForRequest(io.socket(), limits.keep_alive_timeout, listening);
-    if (!arrived) break;
-    DeadlineStream stream(io, read_ahead, limits.read_timeout, limits.write_timeout,
-                          DeadlineStream::Clock::now() + limits.request_read_timeout);
-    if (!ServeOneRequest(stream, read_ahead, /*last=*/left == 1, limits, serve_request, early_answer, end)) break;
-  }
-  return end;
-}
-
-void LingeringClose(socket_t sock) {
-  ::shutdown(sock, SHUT_WR);
-  const auto until = std::chrono::steady_clock::now() + kLingerTime;
-  std::size_t dropped = 0;
-  char scratch[16 * 1024];
-  while (dropped < kLingerBytes) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd readable{sock, POLLIN, 0};
-    if (::poll(&readable, 1, static_cast<int>(left.count())) <= 0) break;
-    const ssize_t got = ::recv(sock, scratch, sizeof scratch, MSG_DONTWAIT);
-    if (got <= 0 && !(got < 0 && (errno == EAGAIN || errno == EINTR))) break;
-    if (got > 0) dropped += static_cast<std::size_t>(got);
-  }
-  ::close(sock);
-}
-
 bool TunedHttpServer::process_and_close_socket(socket_t sock) {
-  const ConnectionLimits limits = Limits(BoundedTaskQueue::ServingShedConnection());
-  PlainSocketIo io(sock);
-  const ConnectionEnd end = ServeConnection(
-      io, limits, [this] { return Listening(); },
-      [this](httplib::Stream& stream, bool close_connection, bool& connection_closed) {
-        return process_request(stream, close_connection, connection_closed, nullptr);
-      },
-      early_answer());
-  CloseConnection(sock, end);
-  return end.ok;
+  Admit(std::make_shared<ClientConnection>(sock, nullptr, ParkingClock::now()));
+  return true;
 }
 
 bool TunedHttpsServer::process_and_close_socket(socket_t sock) {
-  const ConnectionLimits limits = Limits(BoundedTaskQueue::ServingShedConnection());
-  ConnectionEnd end;
-  if (SSL* ssl = SSL_new(ssl_context()); ssl != nullptr) {
-    if (SetNonBlocking(sock) && SSL_set_fd(ssl, sock) == 1 &&
-        AcceptTls(ssl, sock, limits.read_timeout, DeadlineClock::now() + limits.request_read_timeout)) {
-      TlsIo io(ssl, sock);
-      end = ServeConnection(
-          io, limits, [this] { return Listening(); },
-          [this, ssl](httplib::Stream& stream, bool close_connection, bool& connection_closed) {
-            return process_request(stream, close_connection, connection_closed,
-                                   [ssl](httplib::Request& request) { request.ssl = ssl; });
-          },
-          early_answer());
-      // One close_notify, not waiting for the client's (the socket is
-      // non-blocking); never after a fatal TLS error.
-      if (!io.failed()) {
-        ERR_clear_error();
-        SSL_shutdown(ssl);
-      }
-    }
-    SSL_free(ssl);
+  SSL* ssl = SSL_new(ssl_context());
+  if (ssl == nullptr || !SetNonBlocking(sock) || SSL_set_fd(ssl, sock) != 1) {
+    if (ssl != nullptr) SSL_free(ssl);
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return false;
   }
-  CloseConnection(sock, end);
-  return end.ok;
+  Admit(std::make_shared<ClientConnection>(sock, ssl, ParkingClock::now()));
+  return true;
 }
 
 std::unique_ptr<Listener> Listener::Make(const Config& config) {

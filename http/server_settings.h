@@ -15,6 +15,8 @@
 #include <utility>
 
 #include "adapter/config.h"
+#include "http/connection_parking.h"
+#include "http/connection_scheduler.h"
 #include "http/request_framing.h"
 #include "http/request_head.h"
 #include "http/request_read_deadline.h"
@@ -28,9 +30,9 @@ static_assert(std::string_view(CPPHTTPLIB_VERSION) == "0.11.4",
 namespace voip {
 
 // Applies the adapter's settings from `config` to a cpp-httplib server (plain
-// or TLS): a pool of config.threads workers (one per connection being served)
-// with at most config.max_queued_connections waiting (http/load_shedding.h),
-// TCP_NODELAY, SO_REUSEADDR without SO_REUSEPORT, the keep-alive count and
+// or TLS): a pool of config.threads workers with at most
+// config.max_queued_connections jobs waiting (http/load_shedding.h; the
+// adapter's own servers replace it, see DeadlineServer), TCP_NODELAY, SO_REUSEADDR without SO_REUSEPORT, the keep-alive count and
 // idle time, read/write time-outs and the body limit.
 void ApplyServerSettings(httplib::Server& server, const Config& config);
 
@@ -64,62 +66,43 @@ class Tuned : public Base {
   }
 };
 
-// The per-connection limits of TunedHttpServer and TunedHttpsServer.
-struct ConnectionLimits {
-  std::size_t keep_alive_max_count;
-  std::chrono::seconds keep_alive_timeout;
-  std::chrono::microseconds read_timeout;
-  std::chrono::microseconds write_timeout;
-  std::chrono::seconds request_read_timeout;  // already cut to kShedHeadTimeout for a shed connection
-  HeadLimits head;
-};
-
-// How a connection ended.
-struct ConnectionEnd {
-  bool ok = false;          // the last serve_request result
-  bool input_left = false;  // bytes were left unread: close lingering (LingeringClose)
-};
-
-// The connection loop (keep-alive wait, then one request at a time) over a
-// DeadlineStream on `io`, each request read within
-// limits.request_read_timeout of its first byte; stops when `listening()`
-// turns false. Each request's head is read and checked first
-// (http/request_framing.h): a refused one is answered with `early_answer`'s
-// rendering and the connection closed; an accepted one goes to
-// `serve_request` (cpp-httplib) as a FramedRequestStream. The connection is
-// closed after any answer that left part of its request unread or said
-// Connection: close. Does not close the socket.
+// Serves the request whose head `stream` reads next from `read_ahead` (the
+// connection's): the head is read and checked first (http/request_framing.h);
+// a refused one is answered with `early_answer`'s rendering; an accepted one
+// goes to `serve_request` (cpp-httplib's process_request) as a
+// FramedRequestStream. False when the connection must not be kept for
+// another request: after any answer that left part of its request unread or
+// said Connection: close, or a request that ran out of time.
 using ServeRequest = std::function<bool(httplib::Stream& stream, bool close_connection, bool& connection_closed)>;
-[[nodiscard]] ConnectionEnd ServeConnection(ConnectionIo& io, const ConnectionLimits& limits,
-                                            const std::function<bool()>& listening, const ServeRequest& serve_request,
-                                            const EarlyAnswerRenderer& early_answer);
+[[nodiscard]] bool ServeOneRequest(DeadlineStream& stream, ReadAhead& read_ahead, bool last, const HeadLimits& head,
+                                   const ServeRequest& serve_request, const EarlyAnswerRenderer& early_answer,
+                                   ConnectionEnd& end);
 
-// Closes `sock` after an answer that left input unread, as nginx's lingering
-// close does: no more writes (FIN), then what the client still sends is read
-// and dropped -- at most kLingerBytes, for at most kLingerTime, until it
-// closes -- so that the kernel does not answer unread data with a reset
-// that could destroy the answer before the client read it.
-inline constexpr std::size_t kLingerBytes = 1024 * 1024;
-inline constexpr std::chrono::milliseconds kLingerTime{2000};
-void LingeringClose(socket_t sock);
-
-// The adapter's servers also bound the time one request may take to arrive:
-// its request line, headers and body within config.request_read_timeout_s
-// from its first byte (http/request_read_deadline.h), on top of the
-// per-read read-timeout-s; a connection that was shed (http/load_shedding.h)
-// gets at most kShedHeadTimeout for the head it is answered from.
-inline constexpr std::chrono::seconds kShedHeadTimeout{1};
-
+// The adapter's servers: no thread waits for a request to start. New and
+// kept-alive connections wait in the waiting room for a complete request head
+// (http/connection_parking.h), the workers serve one request at a time
+// (http/connection_scheduler.h) through ServeOneRequest, each request read
+// within request-read-timeout-s of its first byte
+// (http/request_read_deadline.h).
 template <class Base>
 class DeadlineServer : public Tuned<Base> {
  public:
   template <class... BaseArgs>
   explicit DeadlineServer(const Config& config, BaseArgs&&... base_args)
       : Tuned<Base>(config, std::forward<BaseArgs>(base_args)...),
-        request_read_timeout_(config.request_read_timeout_s),
+        settings_(SchedulerSettingsFor(config)),
         head_limits_(HeadLimitsOf(config)) {
     this->set_post_routing_handler(
         [](const httplib::Request&, httplib::Response& res) { FramedRequestStream::AnnounceClose(res); });
+    // Called by cpp-httplib once per listen, on its accept thread, which owns
+    // (and shuts down) the scheduler; Admit is only called from that thread.
+    this->new_task_queue = [this] {
+      scheduler_ = new ConnectionScheduler(
+          settings_, [this](ClientConnection& connection, DeadlineStream& stream, bool last, ConnectionEnd& end) {
+            return ServeOn(connection, stream, last, end);
+          });
+      return scheduler_;
+    };
   }
 
   // How an answer to a head refused before cpp-httplib parsed it is
@@ -127,25 +110,29 @@ class DeadlineServer : public Tuned<Base> {
   void set_early_answer_renderer(EarlyAnswerRenderer render) { early_answer_ = std::move(render); }
 
  protected:
-  // The limits cpp-httplib was set up with, and the request read time-out
-  // (shorter when `shed`).
-  ConnectionLimits Limits(bool shed) const {
-    return ConnectionLimits{
-        this->keep_alive_max_count_, std::chrono::seconds(this->keep_alive_timeout_sec_),
-        std::chrono::seconds(this->read_timeout_sec_) + std::chrono::microseconds(this->read_timeout_usec_),
-        std::chrono::seconds(this->write_timeout_sec_) + std::chrono::microseconds(this->write_timeout_usec_),
-        shed ? std::min(kShedHeadTimeout, request_read_timeout_) : request_read_timeout_, head_limits_};
-  }
-  bool Listening() const { return this->svr_sock_ != INVALID_SOCKET; }
-  const EarlyAnswerRenderer& early_answer() const { return early_answer_; }
+  // Hands a new connection to the scheduler.
+  void Admit(std::shared_ptr<ClientConnection> connection) { scheduler_->Admit(std::move(connection)); }
 
  private:
-  const std::chrono::seconds request_read_timeout_;
+  // One request through cpp-httplib's own request handling; TLS requests
+  // carry their SSL object.
+  bool ServeOn(ClientConnection& connection, DeadlineStream& stream, bool last, ConnectionEnd& end) {
+    SSL* ssl = connection.ssl();
+    const ServeRequest serve = [this, ssl](httplib::Stream& request, bool close_connection, bool& connection_closed) {
+      if (ssl == nullptr) return this->process_request(request, close_connection, connection_closed, nullptr);
+      return this->process_request(request, close_connection, connection_closed,
+                                   [ssl](httplib::Request& parsed) { parsed.ssl = ssl; });
+    };
+    return ServeOneRequest(stream, connection.read_ahead(), last, head_limits_, serve, early_answer_, end);
+  }
+
+  const SchedulerSettings settings_;
   const HeadLimits head_limits_;
   EarlyAnswerRenderer early_answer_;
+  ConnectionScheduler* scheduler_ = nullptr;  // owned by cpp-httplib's accept loop while it runs
 };
 
-// Plain HTTP: cpp-httplib's own connection loop replaced by ServeConnection.
+// Plain HTTP.
 class TunedHttpServer : public DeadlineServer<httplib::Server> {
  public:
   explicit TunedHttpServer(const Config& config) : DeadlineServer<httplib::Server>(config) {}
@@ -155,9 +142,8 @@ class TunedHttpServer : public DeadlineServer<httplib::Server> {
 };
 
 // TLS: SSL_new on ssl_context() (so the context's settings, client
-// certificate verification included, apply), the handshake on a
-// non-blocking socket within read-timeout-s a wait and request-read-timeout-s
-// in all (AcceptTls), then ServeConnection over TlsIo.
+// certificate verification included, apply); the handshake runs in the
+// waiting room, without waiting, within first-request-timeout-s.
 class TunedHttpsServer : public DeadlineServer<httplib::SSLServer> {
  public:
   explicit TunedHttpsServer(const Config& config, const std::function<bool(SSL_CTX&)>& setup_tls)

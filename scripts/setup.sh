@@ -13,6 +13,7 @@ PACKAGES=(
   libxml2-utils python3 python3-jsonschema python3-yaml curl
   python3-lxml python3-spyne python3-zeep python3-suds
   openssl          # throwaway CAs in the TLS tests
+  haproxy          # deploy/haproxy.cfg is checked with haproxy -c
   clang libclang-rt-14-dev  # libFuzzer harnesses with ASan + UBSan (tests/fuzz/)
 )
 

@@ -32,8 +32,8 @@ using testing::AdapterWithSimulators;
 
 constexpr int kSlowMs = 1500;  // the slow trigger's answer time
 
-// A TCP connection to the adapter that sends nothing: it holds a worker thread
-// (or a place in the queue) until closed.
+// A TCP connection to the adapter that sends what a test says: it holds one
+// of the max-connections places (not a thread) until closed.
 class IdleConnection {
  public:
   explicit IdleConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
@@ -72,8 +72,9 @@ class LoadSheddingFixture : public AdapterWithSimulators {
  protected:
   void SetUp() override { sim_options_.slow_ms = kSlowMs; }  // each test starts with Serve()
 
-  void Serve(int threads, int max_queued_connections, int max_in_flight) {
+  void Serve(int threads, int max_queued_connections, int max_in_flight, int max_connections = 512) {
     config_.threads = threads;
+    config_.max_connections = max_connections;
     config_.max_queued_connections = max_queued_connections;
     config_.max_in_flight = max_in_flight;
     config_.read_timeout_s = 8;
@@ -93,14 +94,16 @@ class LoadSheddingFixture : public AdapterWithSimulators {
     return client.Post("/CreateVOIPMigrationWorkOrder", JsonBody(telephone), "application/json");
   }
 
-  // Serves 2 workers and 1 queued connection, and fills all three with
-  // connections that send nothing: the adapter sheds the next connection.
+  // Serves at most 3 connections, and fills all three with connections that
+  // send half a request head and stop (not silent, so none is closed to make
+  // room): the adapter sheds the next connection.
   std::vector<std::unique_ptr<IdleConnection>> ServeFull() {
-    Serve(/*threads=*/2, /*max_queued_connections=*/1, /*max_in_flight=*/0);
+    Serve(/*threads=*/2, /*max_queued_connections=*/1, /*max_in_flight=*/0, /*max_connections=*/3);
     std::vector<std::unique_ptr<IdleConnection>> held;
     for (int i = 0; i < 3; ++i) {
       held.push_back(std::make_unique<IdleConnection>(server_->port()));
       EXPECT_TRUE(held.back()->connected());
+      held.back()->Send("POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\n");
     }
     return held;
   }
@@ -178,8 +181,8 @@ TEST_F(LoadSheddingFixture, InvalidRequestGets400EvenWhenFull) {
   EXPECT_EQ(first->status, 200);
 }
 
-// Every worker busy and the queue full: a new connection gets a minimal 503 at once and is
-// closed; it reaches no backend. /health is still served.
+// max-connections open and none of them idle after a request: a new connection gets a minimal
+// 503 at once and is closed; it reaches no backend. /metrics is still served.
 TEST_F(LoadSheddingFixture, ConnectionBeyondPoolAndQueueIsShed) {
   const auto held = ServeFull();
   auto shed = Post("447874384949");
