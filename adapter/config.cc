@@ -455,6 +455,10 @@ const std::vector<Setting>& Settings() {
       {"soap-token-window-s", "S", "How far a UsernameToken's Created time may be from now, either side; "
                                    "nonces are remembered as long. Default 300.",
        IntIn(10, 3600, [](Config& c, long v) { c.caller_auth.token_window_s = static_cast<int>(v); })},
+      {"soap-token-max-nonces", "N", "UsernameToken nonces remembered at most (each until its token leaves the "
+                                     "window); when that many are, new tokens are refused until some expire. "
+                                     "Default 100000.",
+       IntIn(1, 10000000, [](Config& c, long v) { c.caller_auth.token_max_nonces = static_cast<int>(v); })},
       {"api-keys", "env:NAME|file:PATH",
        "SECRET. Accepted API keys, one per line or comma-separated, read from an environment variable or a "
        "file (only their SHA-256 digests are kept); adds to the list.",

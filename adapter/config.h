@@ -28,6 +28,7 @@ struct CallerAuthConfig {
   std::vector<Sha256Digest> api_key_digests;  // SHA-256 of each accepted API key; the keys are not kept
   std::vector<SoapUser> soap_users;           // SOAP face: HTTP Basic or UsernameToken
   int token_window_s = 300;                   // UsernameToken Created must be within this of now
+  int token_max_nonces = 100000;              // UsernameToken nonces remembered at most (then refused)
 };
 
 // Where and how to call one legacy system.

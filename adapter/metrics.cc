@@ -147,6 +147,10 @@ std::string Metrics::RenderPrometheus() const {
          "beyond the worker threads and max-queued-connections (level connection).");
   Sample(out, "voip_load_shed_total", "level=\"request\"", shed_[0].load(kOrder));
   Sample(out, "voip_load_shed_total", "level=\"connection\"", shed_[1].load(kOrder));
+  Header(out, "voip_username_token_nonce_cache_full_total", "counter",
+         "Valid WS-Security UsernameTokens refused because soap-token-max-nonces nonces were still inside the "
+         "replay window.");
+  Sample(out, "voip_username_token_nonce_cache_full_total", "", nonce_cache_full_.load(kOrder));
   const std::array<CircuitBreaker*, kBackends> breakers = {breakers_.work_order, breakers_.midas};
   Header(out, "voip_circuit_breaker_state", "gauge",
          "Circuit breaker of each legacy system: 0 closed, 1 half-open (probing), 2 open (calls refused).");

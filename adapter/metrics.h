@@ -54,6 +54,9 @@ class Metrics {
   // more than the pool and its queue) answered 503 at once.
   enum class Shed { kRequest = 0, kConnection = 1 };
   void RecordShed(Shed level) { shed_[static_cast<int>(level)].fetch_add(1, kOrder); }
+  // A valid WS-Security UsernameToken refused because the nonces within the
+  // replay window already fill soap-token-max-nonces.
+  void RecordNonceCacheFull() { nonce_cache_full_.fetch_add(1, kOrder); }
 
   // The breakers whose state and transitions are exported (set before
   // serving; a null one is exported as closed, never transitioning).
@@ -93,6 +96,8 @@ class Metrics {
   std::atomic<std::int64_t> in_flight_{0};
   // voip_load_shed_total{level}
   std::array<std::atomic<std::uint64_t>, 2> shed_{};
+  // voip_username_token_nonce_cache_full_total
+  std::atomic<std::uint64_t> nonce_cache_full_{0};
   // voip_circuit_breaker_state{backend} and
   // voip_circuit_breaker_transitions_total{backend,to}, read from the breakers
   BackendBreakers breakers_;

@@ -124,6 +124,9 @@ const char* TokenVerdictText(TokenVerdict verdict) {
     case TokenVerdict::kReplayed: return "The UsernameToken's Nonce was already used";
     case TokenVerdict::kMalformed:
       return "The UsernameToken needs Username, a PasswordDigest Password, a Base64 Nonce and a UTC Created time";
+    case TokenVerdict::kNonceCacheFull:
+      return "The service cannot take more UsernameTokens right now: it remembers as many recent nonces as it "
+             "may; retry later";
   }
   return "invalid token";
 }
@@ -167,17 +170,21 @@ TokenVerdict UsernameTokenVerifier::Verify(const UsernameToken& token, std::chro
     match |= same_user && same_digest;
   }
   if (!match) return TokenVerdict::kUnknownUserOrBadDigest;
+  // Remembered until the token could no longer pass the Created check.
+  return Remember(token.nonce, *created + window_, now);
+}
+
+TokenVerdict UsernameTokenVerifier::Remember(const std::string& nonce, std::chrono::system_clock::time_point expiry,
+                                             std::chrono::system_clock::time_point now) {
   std::lock_guard<std::mutex> lock(mutex_);
-  while (!nonces_by_expiry_.empty() &&
-         (nonces_by_expiry_.begin()->first < now || nonces_.size() >= kMaxRememberedNonces)) {
+  while (!nonces_by_expiry_.empty() && nonces_by_expiry_.begin()->first < now) {
     nonces_.erase(nonces_by_expiry_.begin()->second);
     nonces_by_expiry_.erase(nonces_by_expiry_.begin());
   }
-  if (nonces_.count(token.nonce) != 0) return TokenVerdict::kReplayed;
-  // Remembered until the token could no longer pass the Created check.
-  const auto expiry = *created + window_;
-  nonces_.emplace(token.nonce, expiry);
-  nonces_by_expiry_.emplace(expiry, token.nonce);
+  if (nonces_.count(nonce) != 0) return TokenVerdict::kReplayed;
+  if (nonces_.size() >= max_nonces_) return TokenVerdict::kNonceCacheFull;
+  nonces_.emplace(nonce, expiry);
+  nonces_by_expiry_.emplace(expiry, nonce);
   return TokenVerdict::kAccepted;
 }
 

@@ -54,23 +54,36 @@ std::optional<UsernameToken> NewUsernameToken(const std::string& user, std::stri
 // "YYYY-MM-DDThh:mm:ss.mmmZ" (UTC).
 std::string UtcDateTime(std::chrono::system_clock::time_point time);
 
-enum class TokenVerdict { kAccepted, kUnknownUserOrBadDigest, kStale, kReplayed, kMalformed };
+// kNonceCacheFull: a valid token refused because the verifier already
+// remembers as many nonces as it may (see UsernameTokenVerifier).
+enum class TokenVerdict { kAccepted, kUnknownUserOrBadDigest, kStale, kReplayed, kMalformed, kNonceCacheFull };
 const char* TokenVerdictText(TokenVerdict verdict);
 
-// Thread-safe. Remembers accepted nonces for the window; at most
-// kMaxRememberedNonces (the oldest are forgotten first, which the window
-// already makes harmless).
+// Thread-safe. Remembers the nonce of every accepted token until that token's
+// Created time leaves the window (Created + window), and never forgets one
+// sooner: forgetting a nonce still inside the window would let its token be
+// replayed. It remembers at most `max_nonces`; when that many are inside
+// their window, a new valid token is refused (kNonceCacheFull) until some
+// expire. Only tokens with a valid digest are remembered, so only callers who
+// know a password can fill it; with tokens created just before they are sent,
+// it takes about max_nonces / window tokens a second for as long as it lasts.
 class UsernameTokenVerifier {
  public:
-  static constexpr std::size_t kMaxRememberedNonces = 100000;
-  UsernameTokenVerifier(std::vector<SoapUser> users, std::chrono::seconds window)
-      : users_(std::move(users)), window_(window) {}
+  static constexpr std::size_t kDefaultMaxNonces = 100000;
+  UsernameTokenVerifier(std::vector<SoapUser> users, std::chrono::seconds window,
+                        std::size_t max_nonces = kDefaultMaxNonces)
+      : users_(std::move(users)), window_(window), max_nonces_(max_nonces) {}
 
-  TokenVerdict Verify(const UsernameToken& token, std::chrono::system_clock::time_point now);
+  [[nodiscard]] TokenVerdict Verify(const UsernameToken& token, std::chrono::system_clock::time_point now);
 
  private:
+  // The nonce's verdict against those remembered (kAccepted: remembered now).
+  TokenVerdict Remember(const std::string& nonce, std::chrono::system_clock::time_point expiry,
+                        std::chrono::system_clock::time_point now);
+
   std::vector<SoapUser> users_;
   std::chrono::seconds window_;
+  std::size_t max_nonces_;
   std::mutex mutex_;
   std::multimap<std::chrono::system_clock::time_point, std::string> nonces_by_expiry_;
   std::map<std::string, std::chrono::system_clock::time_point> nonces_;

@@ -46,7 +46,8 @@ constexpr const char* kBasicChallenge = R"(Basic realm="voip-migration-adapter",
 
 CallerAuthenticator::CallerAuthenticator(CallerAuthConfig config)
     : config_(std::move(config)),
-      token_verifier_(config_.soap_users, std::chrono::seconds(config_.token_window_s)) {
+      token_verifier_(config_.soap_users, std::chrono::seconds(config_.token_window_s),
+                      static_cast<std::size_t>(config_.token_max_nonces)) {
   for (const SoapUser& user : config_.soap_users) basic_digests_.push_back(Sha256(user.name + ":" + user.password));
 }
 
@@ -76,21 +77,21 @@ SoapAuthResult CallerAuthenticator::CheckSoap(std::string_view authorization, st
   const std::string challenge = kBasicChallenge;  // legacy SOAP stacks understand Basic
   if (const std::string_view basic = BasicCredentials(authorization); !basic.empty()) {
     if (CheckBasic(basic) == AuthVerdict::kAllowed) return {};
-    return {AuthVerdict::kWrongCredentials, "The user name or password is not valid", challenge};
+    return {AuthVerdict::kWrongCredentials, "The user name or password is not valid", challenge, std::nullopt};
   }
   if (const auto token = ExtractUsernameToken(envelope)) {
     const TokenVerdict verdict = token_verifier_.Verify(*token, now);
     if (verdict == TokenVerdict::kAccepted) return {};
-    return {AuthVerdict::kWrongCredentials, TokenVerdictText(verdict), challenge};
+    return {AuthVerdict::kWrongCredentials, TokenVerdictText(verdict), challenge, verdict};
   }
   const AuthVerdict verdict = CheckApiKey(authorization, api_key_header);
   if (verdict == AuthVerdict::kAllowed) return {};
   if (verdict == AuthVerdict::kMissingCredentials) {
     return {verdict,
             "Authentication required: HTTP Basic, a WS-Security UsernameToken (PasswordDigest) or an API key",
-            challenge};
+            challenge, std::nullopt};
   }
-  return {verdict, "The API key is not valid", challenge};
+  return {verdict, "The API key is not valid", challenge, std::nullopt};
 }
 
 AuthVerdict CallerAuthenticator::CheckApiKey(std::string_view authorization,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +26,7 @@ struct SoapAuthResult {
   AuthVerdict verdict = AuthVerdict::kAllowed;
   std::string detail;     // why it was refused, for the SOAP Fault (no secret in it)
   std::string challenge;  // the WWW-Authenticate value for the 401
+  std::optional<TokenVerdict> token_verdict;  // why a UsernameToken was refused, when one was
 };
 
 // Thread-safe. Keeps SHA-256 digests of API keys and of SOAP users'

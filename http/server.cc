@@ -325,6 +325,7 @@ class AdapterServer::Impl {
                auth.verdict != AuthVerdict::kAllowed) {
       answer.reply = SoapRefusal(content_type, 401, auth.detail);
       res.set_header("WWW-Authenticate", auth.challenge);
+      if (auth.token_verdict == TokenVerdict::kNonceCacheFull) metrics_.RecordNonceCacheFull();
     } else {
       const SoapCall call{body, content_type, OptionalHeader(req, "SOAPAction")};
       std::optional<std::string> claimed_key;

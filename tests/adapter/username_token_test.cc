@@ -24,6 +24,14 @@ UsernameToken Token(const std::string& user = "legacy-caller", const std::string
 
 UsernameTokenVerifier Verifier() { return UsernameTokenVerifier({{"legacy-caller", "legacy-pass"}}, seconds(300)); }
 
+// A valid token of legacy-caller with nonce number `n` (1 to 3) and the given Created time.
+UsernameToken NumberedToken(int n, const std::string& created = kCreated) {
+  // Base64 of "nonce-nonce-01", "-02", "-03".
+  const char* const kNonces[] = {"bm9uY2Utbm9uY2UtMDE=", "bm9uY2Utbm9uY2UtMDI=", "bm9uY2Utbm9uY2UtMDM="};
+  const std::string nonce = kNonces[n - 1];
+  return UsernameToken{"legacy-caller", PasswordDigest(nonce, created, "legacy-pass"), kDigestType, nonce, created};
+}
+
 // The digest follows the UsernameToken Profile: Base64(SHA-1(nonce + Created + password)).
 TEST(UsernameTokenTest, DigestMatchesTheProfile) {
   EXPECT_EQ(PasswordDigest(kNonce, kCreated, "legacy-pass"), kDigest);
@@ -35,6 +43,25 @@ TEST(UsernameTokenTest, AcceptsOnceThenRefusesReplay) {
   UsernameTokenVerifier verifier = Verifier();
   EXPECT_EQ(verifier.Verify(Token(), CreatedTime() + seconds(5)), TokenVerdict::kAccepted);
   EXPECT_EQ(verifier.Verify(Token(), CreatedTime() + seconds(6)), TokenVerdict::kReplayed);
+}
+
+// A full nonce cache refuses a new valid token instead of forgetting a nonce still inside its window.
+TEST(UsernameTokenTest, FullNonceCacheRefusesNewTokensAndForgetsNone) {
+  UsernameTokenVerifier verifier({{"legacy-caller", "legacy-pass"}}, seconds(300), 2);
+  EXPECT_EQ(verifier.Verify(NumberedToken(1), CreatedTime()), TokenVerdict::kAccepted);
+  EXPECT_EQ(verifier.Verify(NumberedToken(2), CreatedTime()), TokenVerdict::kAccepted);
+  EXPECT_EQ(verifier.Verify(NumberedToken(3), CreatedTime() + seconds(1)), TokenVerdict::kNonceCacheFull);
+  EXPECT_EQ(verifier.Verify(NumberedToken(1), CreatedTime() + seconds(2)), TokenVerdict::kReplayed);
+  EXPECT_EQ(verifier.Verify(NumberedToken(2), CreatedTime() + seconds(299)), TokenVerdict::kReplayed);
+}
+
+// Once the remembered nonces leave their window, a full cache takes new tokens again.
+TEST(UsernameTokenTest, FullNonceCacheTakesTokensAgainOnceNoncesExpire) {
+  UsernameTokenVerifier verifier({{"legacy-caller", "legacy-pass"}}, seconds(300), 1);
+  EXPECT_EQ(verifier.Verify(NumberedToken(1), CreatedTime()), TokenVerdict::kAccepted);
+  const std::string later = UtcDateTime(CreatedTime() + seconds(301));
+  EXPECT_EQ(verifier.Verify(NumberedToken(2, later), CreatedTime() + seconds(300)), TokenVerdict::kNonceCacheFull);
+  EXPECT_EQ(verifier.Verify(NumberedToken(2, later), CreatedTime() + seconds(301)), TokenVerdict::kAccepted);
 }
 
 // Created outside the window on either side is refused (checked before the nonce is remembered).

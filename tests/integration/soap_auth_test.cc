@@ -145,5 +145,29 @@ TEST_F(SoapAuthFixture, UsernameTokenBadDigestIs401) {
 // An API key works on /soap as on the JSON face.
 TEST_F(SoapAuthFixture, ApiKeyIsAccepted) { ExpectCreated(Post("", {{"X-API-Key", "soap-api-key"}})); }
 
+// The same, remembering at most one UsernameToken nonce.
+class SoapAuthOneNonceFixture : public SoapAuthFixture {
+ protected:
+  void SetUp() override {
+    config_.caller_auth.token_max_nonces = 1;
+    SoapAuthFixture::SetUp();
+  }
+};
+
+// With the nonce cache full, a second valid token is refused (401, says why, counted), no backend called for
+// it, and the first token's nonce is still remembered: its replay is refused as a replay.
+TEST_F(SoapAuthOneNonceFixture, FullNonceCacheRefusesNewTokenAndKeepsTheOld) {
+  const std::string now = UtcText(std::chrono::system_clock::now());
+  const std::string first = SecurityHeader("legacy-caller", "legacy-pass", "bm9uY2UtMDAwMDAwMDAwNQ==", now);
+  ExpectCreated(Post(first));
+  simulators_->Reset();
+  ExpectRefused(Post(SecurityHeader("legacy-caller", "legacy-pass", "bm9uY2UtMDAwMDAwMDAwNg==", now)),
+                "The service cannot take more UsernameTokens right now: it remembers as many recent nonces as it "
+                "may; retry later");
+  EXPECT_NE(client_->Get("/metrics")->body.find("\nvoip_username_token_nonce_cache_full_total 1\n"),
+            std::string::npos);
+  ExpectRefused(Post(first), "The UsernameToken's Nonce was already used");
+}
+
 }  // namespace
 }  // namespace voip
