@@ -41,8 +41,9 @@ class CallerAuthenticator {
   bool enabled() const { return config_.mode != AuthMode::kNone; }
 
   // Checks an API key presented as `Authorization: Bearer KEY` (scheme
-  // case-insensitive) or as `X-API-Key: KEY`; pass each header's value, or ""
-  // when absent. When both are present, the Authorization header is used.
+  // case-insensitive) or as `X-API-Key: KEY`; pass each header's whole value
+  // (every byte, its length included: "KEY\0junk" is not "KEY"), or "" when
+  // absent. When both are present, the Authorization header is used.
   // The presented key is hashed and compared with every configured digest in
   // constant time (no early exit), so timing reveals neither which key nor how
   // much of it matched. Never logs anything.

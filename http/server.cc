@@ -52,6 +52,15 @@ std::chrono::microseconds SinceStart(std::chrono::steady_clock::time_point start
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
 }
 
+// The whole value of the first `name` header, every byte of it ("" when
+// absent). Request::get_header_value hands it over as a C string, which ends
+// at the first NUL: "X-API-Key: KEY\0junk" would read as "KEY". Credentials
+// and keys are read with this.
+std::string_view WholeHeaderValue(const httplib::Request& req, const char* name) {
+  const auto found = req.headers.find(name);
+  return found == req.headers.end() ? std::string_view() : std::string_view(found->second);
+}
+
 std::optional<std::string> OptionalHeader(const httplib::Request& req, const char* name) {
   if (!req.has_header(name)) return std::nullopt;
   return req.get_header_value(name);
@@ -241,7 +250,7 @@ class AdapterServer::Impl {
     std::variant<MigrationRequestInput, Fault> parsed = Fault{};
     std::string_view refusal;
     const AuthVerdict verdict =
-        authenticator_.CheckApiKey(req.get_header_value("Authorization"), req.get_header_value("X-API-Key"));
+        authenticator_.CheckApiKey(WholeHeaderValue(req, "Authorization"), WholeHeaderValue(req, "X-API-Key"));
     if (verdict != AuthVerdict::kAllowed) {
       outcome = Unauthenticated(verdict);
       res.set_header("WWW-Authenticate", ApiKeyChallenge(verdict));
@@ -319,8 +328,8 @@ class AdapterServer::Impl {
       if (read == BodyRead::kIncomplete) refusal = kIncompleteBodyDetail;
       answer.reply = read == BodyRead::kTooLarge ? SoapRefusal(content_type, 413, TooLargeDetail())
                                                  : SoapRefusal(content_type, 400, kIncompleteBodyDetail);
-    } else if (auth = authenticator_.CheckSoap(req.get_header_value("Authorization"),
-                                               req.get_header_value("X-API-Key"), body,
+    } else if (auth = authenticator_.CheckSoap(WholeHeaderValue(req, "Authorization"),
+                                               WholeHeaderValue(req, "X-API-Key"), body,
                                                std::chrono::system_clock::now());
                auth.verdict != AuthVerdict::kAllowed) {
       answer.reply = SoapRefusal(content_type, 401, auth.detail);

@@ -33,6 +33,15 @@ TEST(CallerAuthenticatorTest, RefusesMissingAndWrongKeys) {
   EXPECT_EQ(auth.CheckApiKey("", "ALPHA-KEY"), AuthVerdict::kWrongCredentials);
 }
 
+// A configured key followed by a NUL and more is another key: the whole value is compared, its length included.
+TEST(CallerAuthenticatorTest, KeyFollowedByNulIsWrong) {
+  CallerAuthenticator auth = WithKeys({"alpha-key"});
+  EXPECT_EQ(auth.CheckApiKey("", std::string_view("alpha-key\0junk", 14)), AuthVerdict::kWrongCredentials);
+  EXPECT_EQ(auth.CheckApiKey(std::string_view("Bearer alpha-key\0junk", 21), ""), AuthVerdict::kWrongCredentials);
+  EXPECT_EQ(auth.CheckSoap("", std::string_view("alpha-key\0", 10), "", std::chrono::system_clock::now()).verdict,
+            AuthVerdict::kWrongCredentials);
+}
+
 // A configuration that never decided (kUnset) refuses everything: it fails closed.
 TEST(CallerAuthenticatorTest, UnsetModeFailsClosed) {
   const CallerAuthenticator auth{CallerAuthConfig{}};

@@ -1,8 +1,16 @@
 // Caller authentication end to end: a real server wired to running simulators;
 // a call without the right API key gets 401 and reaches no backend.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+
+#include <string>
 
 #include "adapter/secret.h"
 #include "http/soap_face.h"
@@ -18,6 +26,34 @@ using nlohmann::json;
 constexpr const char* kKey = "k3y-Only-The-Caller-Knows";
 constexpr const char* kBody =
     R"({"telephoneNumber":"447874384949","accountIdentification":{"accountNumber":"123456789","siteReference":42}})";
+
+// Sends `request` on a new loopback connection to `port` and returns all the
+// server sent until it closed the connection (each read waits 5 s at most).
+std::string RawExchange(int port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const timeval limit{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return answer;
+}
+
+// A POST of `body` to `path` whose X-API-Key is `key_value` byte for byte (a NUL included).
+std::string RawPostWithKey(const std::string& path, const std::string& content_type, const std::string& key_value,
+                           const std::string& body) {
+  return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + content_type +
+         "\r\nSOAPAction: \"\"\r\nX-API-Key: " + key_value + "\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
 
 // The adapter wired to the simulators (tests/support/adapter_with_simulators.h),
 // with two accepted API keys; the log at debug level, to prove keys never reach it.
@@ -154,6 +190,37 @@ TEST_F(CallerAuthFixture, SoapWithKeyIsAcceptedAndWsdlIsOpen) {
   auto wsdl = client_->Get("/soap?wsdl");
   ASSERT_TRUE(wsdl);
   EXPECT_EQ(wsdl->status, 200);
+}
+
+// X-API-Key "KEY\0junk" is not KEY: the whole value is compared, so the JSON face refuses it and calls no
+// backend (401 from authentication; 400 where the framing refuses a NUL in a header value first).
+TEST_F(CallerAuthFixture, KeyFollowedByNulAndJunkIsRefused) {
+  const std::string answer = RawExchange(
+      server_->port(), RawPostWithKey("/CreateVOIPMigrationWorkOrder", "application/json",
+                                      kKey + std::string("\0junk", 5), kBody));
+  const std::string status_line = answer.substr(0, answer.find("\r\n"));
+  EXPECT_TRUE(status_line == "HTTP/1.1 401 Unauthorized" || status_line == "HTTP/1.1 400 Bad Request") << answer;
+  if (status_line == "HTTP/1.1 401 Unauthorized") {
+    const json fault = json::parse(answer.substr(answer.find("\r\n\r\n") + 4))
+                           .at("CreateVOIPMigrationWorkOrder").at("failure").at("fault").at(0);
+    EXPECT_EQ(fault["detail"], "The API key is not valid");
+  }
+  ExpectNoBackendCalled();
+}
+
+// The same on the SOAP face: "KEY\0junk" as X-API-Key is refused and calls no backend.
+TEST_F(CallerAuthFixture, SoapKeyFollowedByNulAndJunkIsRefused) {
+  const std::string answer = RawExchange(
+      server_->port(),
+      RawPostWithKey("/soap", "text/xml; charset=utf-8", kKey + std::string("\0junk", 5),
+                     testing::SoapEnvelope(testing::CreateRequest("447874384949"), testing::kSoap11EnvelopeNs)));
+  const std::string status_line = answer.substr(0, answer.find("\r\n"));
+  EXPECT_TRUE(status_line == "HTTP/1.1 401 Unauthorized" || status_line == "HTTP/1.1 400 Bad Request") << answer;
+  if (status_line == "HTTP/1.1 401 Unauthorized") {
+    EXPECT_EQ(testing::ReadSoapAnswer(answer.substr(answer.find("\r\n\r\n") + 4)).fault_reason,
+              "The API key is not valid");
+  }
+  ExpectNoBackendCalled();
 }
 
 }  // namespace
