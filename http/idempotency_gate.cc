@@ -19,6 +19,23 @@ IdempotencyGate::Decision Refuse(FailureClass failure_class, Fault fault) {
   return decision;
 }
 
+constexpr const char* kKeyRule =
+    "Idempotency-Key must be 1 to 255 characters, each a visible ASCII character (letters, digits and "
+    "punctuation: no spaces, control characters or non-ASCII)";
+
+// 1 to kMaxIdempotencyKeyLength bytes, each visible ASCII (0x21 to 0x7E), so
+// that bytes and characters are the same count. An HTTP field value is ASCII
+// (RFC 9110 section 5.5: other bytes are opaque, in no declared charset), so a
+// key with anything else could not be written the same way on the JSON face's
+// header and in the SOAP face's spm:IdempotencyKey, which share one key space.
+bool IsValidKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxIdempotencyKeyLength) return false;
+  for (const unsigned char c : key) {
+    if (c < 0x21 || c > 0x7E) return false;
+  }
+  return true;
+}
+
 constexpr std::string_view kSoap11Mark = "soap11:";
 constexpr std::string_view kSoap12Mark = "soap12:";
 
@@ -43,9 +60,7 @@ AnswerFormat AnswerFormatOf(const std::string& fingerprint) {
 
 IdempotencyGate::Decision IdempotencyGate::Begin(const std::string& key, std::string_view request,
                                                  AnswerFormat format) {
-  if (key.empty() || key.size() > kMaxIdempotencyKeyLength) {
-    return Refuse(FailureClass::kInvalidRequest, BusinessFault("Idempotency-Key must be 1 to 255 characters"));
-  }
+  if (!IsValidKey(key)) return Refuse(FailureClass::kInvalidRequest, BusinessFault(kKeyRule));
   if (store_ == nullptr) return Refuse(FailureClass::kStoreUnavailable, StoreUnavailableFault());
   StoreResult<Claim> claimed = store_->ClaimKey(key, FingerprintOf(request, format));
   if (std::holds_alternative<StoreError>(claimed)) {

@@ -1,5 +1,6 @@
-// The Idempotency-Key rules of the JSON face, around the core: a key of 1 to
-// 255 characters; the same key and request replay the stored answer (no
+// The Idempotency-Key rules of both faces, around the core: a key of 1 to
+// 255 visible ASCII characters (0x21 to 0x7E; anything else is refused, 400);
+// the same key and request replay the stored answer (no
 // backend call); the same key with another request is refused (422); the same
 // key while the first request runs is refused (409). Answers that did nothing
 // and invite a retry (503) are not kept, so the retry runs.

@@ -266,7 +266,7 @@ class AdapterServer::Impl {
     } else if (!req.has_header(kIdempotencyKeyHeader)) {
       outcome = Run(body, parsed, context);
     } else {
-      const std::string key = req.get_header_value(kIdempotencyKeyHeader);
+      const std::string key(WholeHeaderValue(req, kIdempotencyKeyHeader));
       IdempotencyGate::Decision decision = idempotency_.Begin(key, body);
       if (decision.replay) {
         res.status = decision.replay->http_status;

@@ -62,12 +62,40 @@ TEST(InterruptedAnswerTest, AnswersInTheFormOfTheFingerprint) {
   EXPECT_NE(soap11.body.find("http://schemas.xmlsoap.org/soap/envelope/"), std::string::npos) << soap11.body;
 }
 
+constexpr const char* kKeyRule =
+    "Idempotency-Key must be 1 to 255 characters, each a visible ASCII character (letters, digits and "
+    "punctuation: no spaces, control characters or non-ASCII)";
+
 // An empty key is a 400 BUSINESS fault and the store is not asked.
 TEST_F(IdempotencyGateTest, EmptyKeyIsInvalid) {
   const auto decision = gate_.Begin("", "{}");
   ASSERT_TRUE(decision.refusal.has_value());
   EXPECT_EQ(decision.refusal->failure_class, FailureClass::kInvalidRequest);
-  EXPECT_EQ(decision.refusal->faults.at(0), BusinessFault("Idempotency-Key must be 1 to 255 characters"));
+  EXPECT_EQ(decision.refusal->faults.at(0), BusinessFault(kKeyRule));
+  EXPECT_TRUE(store_.claimed_key.empty());
+}
+
+// 255 visible ASCII characters, every one of them (0x21 to 0x7E) allowed, are a key; 256 are not.
+TEST_F(IdempotencyGateTest, LengthIsCountedInCharactersOfVisibleAscii) {
+  std::string every_visible;
+  for (char c = 0x21; c <= 0x7E; ++c) every_visible += c;
+  const std::string longest = every_visible + every_visible + std::string(255 - 2 * every_visible.size(), 'k');
+  EXPECT_TRUE(gate_.Begin(longest, "{}").run);
+  EXPECT_EQ(store_.claimed_key, longest);
+  const auto decision = gate_.Begin(longest + "k", "{}");
+  ASSERT_TRUE(decision.refusal.has_value());
+  EXPECT_EQ(decision.refusal->faults.at(0), BusinessFault(kKeyRule));
+}
+
+// A key with a byte outside visible ASCII (space, tab, NUL, DEL, UTF-8, Latin-1) is refused, store not asked.
+TEST_F(IdempotencyGateTest, KeyOutsideVisibleAsciiIsInvalid) {
+  for (const std::string& key : {std::string("a b"), std::string("a\tb"), std::string("a\0b", 3),
+                                 std::string("a\x7f"), std::string("cl\xC3\xA9"), std::string("cl\xE9")}) {
+    const auto decision = gate_.Begin(key, "{}");
+    ASSERT_TRUE(decision.refusal.has_value()) << key;
+    EXPECT_EQ(decision.refusal->failure_class, FailureClass::kInvalidRequest);
+    EXPECT_EQ(decision.refusal->faults.at(0), BusinessFault(kKeyRule));
+  }
   EXPECT_TRUE(store_.claimed_key.empty());
 }
 

@@ -108,16 +108,30 @@ TEST_F(IdempotencyTest, SameKeyWhileRunningIs409) {
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
 }
 
+constexpr const char* kKeyRule =
+    "Idempotency-Key must be 1 to 255 characters, each a visible ASCII character (letters, digits and "
+    "punctuation: no spaces, control characters or non-ASCII)";
+
 // A key over 255 characters is refused with 400 and calls no backend; 255 is accepted.
 // (An empty header value never reaches the adapter: cpp-httplib drops it; the gate's own test covers "".)
 TEST_F(IdempotencyTest, OverlongKeyIs400) {
   auto long_key = Post(JsonBody("447874384949"), std::string(256, 'k'));
   ASSERT_TRUE(long_key);
   EXPECT_EQ(long_key->status, 400);
-  EXPECT_EQ(FirstDetail(long_key), "Idempotency-Key must be 1 to 255 characters");
+  EXPECT_EQ(FirstDetail(long_key), kKeyRule);
   EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
   EXPECT_EQ(Post(JsonBody("447874384949"), std::string(255, 'k'))->status, 200);
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+}
+
+// A key with a non-ASCII character (UTF-8 "clé-1", 5 characters) is refused with 400 and calls no backend.
+TEST_F(IdempotencyTest, NonAsciiKeyIs400) {
+  auto result = Post(JsonBody("447874384949"), std::string("cl\xC3\xA9-1"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 400);
+  EXPECT_EQ(FirstDetail(result), kKeyRule);
+  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+  EXPECT_TRUE(simulators_->MidasUpdates().empty());
 }
 
 // Without a key, two identical requests create two work orders (behaviour unchanged).

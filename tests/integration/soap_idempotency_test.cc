@@ -121,18 +121,37 @@ TEST_F(SoapIdempotencyTest, SameKeyWhileRunningIsRefused) {
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
 }
 
+constexpr const char* kKeyRule =
+    "Idempotency-Key must be 1 to 255 characters, each a visible ASCII character (letters, digits and "
+    "punctuation: no spaces, control characters or non-ASCII)";
+
 // An empty key, or one over 255 characters, is refused and calls no backend; 255 is accepted.
 TEST_F(SoapIdempotencyTest, EmptyOrOverlongKeyIsRefused) {
   auto empty = Post(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs, "<v:IdempotencyKey/>"));
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->status, 200);
-  EXPECT_EQ(FirstDetail(empty), "Idempotency-Key must be 1 to 255 characters");
+  EXPECT_EQ(FirstDetail(empty), kKeyRule);
   auto long_key = Post(Keyed(CreateRequest("447874384949"), std::string(256, 'k')));
-  EXPECT_EQ(FirstDetail(long_key), "Idempotency-Key must be 1 to 255 characters");
+  EXPECT_EQ(FirstDetail(long_key), kKeyRule);
   EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
   auto longest = Post(Keyed(CreateRequest("447874384949"), std::string(255, 'k')));
   EXPECT_FALSE(ReadSoapAnswer(longest->body).response["CreateVOIPMigrationWorkOrder"]["success"].is_null());
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+}
+
+// A key with a non-ASCII character ("clé-1", as a character reference and as UTF-8) is refused as on the
+// JSON face (a failure with the same 10685 fault) and calls no backend.
+TEST_F(SoapIdempotencyTest, NonAsciiKeyIsRefused) {
+  for (const std::string& key : {std::string("cl&#233;-1"), std::string("cl\xC3\xA9-1")}) {
+    auto result = Post(Keyed(CreateRequest("447874384949"), key));
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 200);
+    ASSERT_TRUE(ReadSoapAnswer(result->body).response["CreateVOIPMigrationWorkOrder"].contains("failure"))
+        << result->body;
+    EXPECT_EQ(FirstDetail(result), kKeyRule) << key;
+  }
+  EXPECT_TRUE(simulators_->WorkOrderRequests().empty());
+  EXPECT_TRUE(simulators_->MidasUpdates().empty());
 }
 
 // A key used on the JSON face is another request on the SOAP face (each face replays only its own answers).
