@@ -208,6 +208,16 @@ TEST_F(CallerAuthFixture, KeyFollowedByNulAndJunkIsRefused) {
   ExpectNoBackendCalled();
 }
 
+// cpp-httplib 0.11.4 percent-decodes header values, so "KEY%00junk" (no NUL on the wire, past the framing
+// checks) reaches the adapter as "KEY\0junk": compared whole, it is refused (401) and calls no backend.
+TEST_F(CallerAuthFixture, KeyFollowedByPercentEncodedNulIsRefused) {
+  auto result = Post({{"X-API-Key", std::string(kKey) + "%00junk"}});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 401);
+  EXPECT_EQ(OnlyFault(result)["detail"], "The API key is not valid");
+  ExpectNoBackendCalled();
+}
+
 // The same on the SOAP face: "KEY\0junk" as X-API-Key is refused and calls no backend.
 TEST_F(CallerAuthFixture, SoapKeyFollowedByNulAndJunkIsRefused) {
   const std::string answer = RawExchange(
