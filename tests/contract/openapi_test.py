@@ -238,7 +238,24 @@ def check_get(name, base, target, spec_path, expected, failures, seen_get):
 IDEMPOTENCY_CHECKS = 5
 
 
-def check_idempotency(base, failures, seen):
+def slow_work_orders(sim_base):
+    """How many work orders for the slow trigger the simulated work-order system has received."""
+    with urllib.request.urlopen(sim_base + "/__sim/received", timeout=5) as response:
+        received = json.loads(response.read())["workOrders"]
+    return sum(1 for order in received if order["telephoneNumber"] == "447700900003")
+
+
+def wait_for(condition, seconds=5):
+    """Polls `condition` every 10 ms for at most `seconds`; whether it held."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def check_idempotency(base, sim_base, failures, seen):
     """Idempotency-Key: first use, replay, another request (422), in flight (409), too long (400)."""
     key = {"Idempotency-Key": "contract-key-1"}
     check("idempotency key first use", base, body("447874384949"), "application/json", 200, failures, seen,
@@ -248,9 +265,12 @@ def check_idempotency(base, failures, seen):
     check("idempotency key with another request", base, body("447874384949", account="999"), "application/json",
           422, failures, seen, headers=key)
     slow_key = {"Idempotency-Key": "contract-key-slow"}
+    slow_before = slow_work_orders(sim_base)
     first = threading.Thread(target=post, args=(base, body("447700900003")), kwargs={"headers": slow_key})
     first.start()
-    time.sleep(0.15)
+    # In flight once the work-order system has it (it then waits out --workorder-timeout-ms).
+    if not wait_for(lambda: slow_work_orders(sim_base) > slow_before):
+        failures.append("idempotency key in flight: the first request never reached the work-order system")
     check("idempotency key in flight", base, body("447700900003"), "application/json", 409, failures, seen,
           headers=slow_key)
     first.join()
@@ -269,7 +289,7 @@ def main():
             check(name, base, payload, content_type, expected, failures, seen)
         check("no API key", base, body("447874384949"), "application/json", 401, failures, seen, api_key=None)
         check("wrong API key", base, body("447874384949"), "application/json", 401, failures, seen, api_key="nope")
-        check_idempotency(base, failures, seen)
+        check_idempotency(base, midas_url.rsplit("/", 1)[0], failures, seen)
         for name, request, expected in RAW_CASES:
             check_raw(name, base, request, expected, failures, seen)
         for name, target, spec_path, expected in PROBES:

@@ -21,6 +21,28 @@ from adapter_process import Adapter, migration_request, post_json  # noqa: E402
 ADAPTER, SIM = sys.argv[1], sys.argv[2]
 SLOW_MS = 1000
 TELEPHONE = "447700900003"  # the work-order system answers after SLOW_MS
+WAIT_S = 10
+
+
+def wait_for(condition, seconds=WAIT_S):
+    """Polls `condition` every 10 ms for at most `seconds`; whether it held."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def journalled(database):
+    """The work-order column of every outbox entry (an attempt in flight is 'attempting')."""
+    with sqlite3.connect(database) as db:
+        return db.execute("SELECT work_order FROM outbox").fetchall()
+
+
+def accepting(port):
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def main():
@@ -38,13 +60,14 @@ def main():
         request = threading.Thread(target=lambda: answer.update(
             zip(("status", "body"), post_json(adapter.base, migration_request(TELEPHONE), timeout=10))))
         request.start()
-        time.sleep(0.3)
+        if not wait_for(lambda: journalled(database) == [("attempting",)]):
+            failures.append(f"the request was never journalled as attempting: {journalled(database)}")
         adapter._proc.terminate()  # SIGTERM while the work order is being created
-        time.sleep(0.2)
         port = int(adapter.base.rsplit(":", 1)[1])
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                failures.append("still accepting connections after SIGTERM")
+        if not wait_for(lambda: not accepting(port)):
+            failures.append("still accepting connections after SIGTERM")
+        elif not request.is_alive():
+            failures.append("the listener closed only once the request in flight had finished")
         request.join(timeout=10)
         code = adapter._proc.wait(timeout=10)
         if code != 0:
@@ -81,7 +104,8 @@ def grace_exceeded():
                           "--auth", "none", "--database", database, "--workorder-timeout-ms", "8000",
                           "--shutdown-grace-s", "1")
         threading.Thread(target=lambda: post_quietly(adapter.base), daemon=True).start()
-        time.sleep(0.3)
+        if not wait_for(lambda: journalled(database) == [("attempting",)]):
+            failures.append(f"past the grace period: never journalled as attempting: {journalled(database)}")
         started = time.monotonic()
         adapter._proc.terminate()
         code = adapter._proc.wait(timeout=10)
@@ -90,7 +114,7 @@ def grace_exceeded():
             failures.append(f"past the grace period: exit code {code}, expected 0")
         if not 0.8 <= took <= 3:
             failures.append(f"past the grace period: exited after {took:.1f} s, expected about 1 s")
-        rows = sqlite3.connect(database).execute("SELECT work_order FROM outbox").fetchall()
+        rows = journalled(database)
         if rows != [("attempting",)]:
             failures.append(f"past the grace period the outbox holds {rows}, expected the journalled attempt")
     finally:

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <thread>
 
 namespace voip {
 namespace {
@@ -44,7 +45,10 @@ TEST(BoundedTaskQueueTest, ShedsBeyondTheQueue) {
     first_shed.set_value(BoundedTaskQueue::ServingShedConnection());
     released.wait();
   });
-  while (!first_started) std::this_thread::yield();  // the worker holds the first job
+  // The worker holds the first job (polled for 5 s at most).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!first_started && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_TRUE(first_started) << "the worker never started the first job";
   queue.enqueue([&] { second_shed.set_value(BoundedTaskQueue::ServingShedConnection()); });
   queue.enqueue([&] { third_shed.set_value(BoundedTaskQueue::ServingShedConnection()); });
   // The third runs at once on a shedding thread while the worker is still held.

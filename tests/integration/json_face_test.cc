@@ -102,14 +102,11 @@ TEST_F(AdapterFixture, WorkOrderSystemFaultIs502) {
   EXPECT_EQ(simulators_->MidasUpdates().at(0).migration_status, "WORK_ORDER_FAILED");
 }
 
-// Slow work-order system: 504 within the time-out, one create only, MIDAS told the outcome is unknown.
+// Slow work-order system: 504 at the time-out (not its late 200), one create only, MIDAS told the outcome is unknown.
 TEST_F(AdapterFixture, WorkOrderTimeoutIs504AndOutcomeUnknown) {
-  const auto start = std::chrono::steady_clock::now();
   auto result = PostJson(JsonBody("447700900003"));
-  const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(result);
-  EXPECT_EQ(result->status, 504);
-  EXPECT_LT(elapsed, std::chrono::milliseconds(kSlowMs));
+  EXPECT_EQ(result->status, 504);  // the event: had it waited for the slow answer, it would be a 200
   EXPECT_EQ(Faults(result)[0]["type"], "SYSTEM");
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
   EXPECT_EQ(simulators_->MidasUpdates().at(0).migration_status, "WORK_ORDER_OUTCOME_UNKNOWN");

@@ -138,7 +138,7 @@ TEST(simSimulators, LatencyIsCutShortByStop) {
   ASSERT_TRUE(testing::WaitUntil([&] { return sims->WorkOrderRequests().size() == 1; }));
   const auto start = Clock::now();
   sims->Stop();
-  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(1000));
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));  // far below the 30 s latency
   ASSERT_EQ(pending.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_EQ(pending.get(), SOAP_OK);
 }
@@ -153,7 +153,7 @@ TEST(simSimulators, StopReturnsPromptlyWithSlowRequestPending) {
   ASSERT_TRUE(testing::WaitUntil([&] { return !sims->WorkOrderRequests().empty(); }));
   const auto start = Clock::now();
   sims->Stop();
-  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(1000));
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));  // far below the 30 s slow period
   EXPECT_EQ(slow.wait_for(std::chrono::seconds(5)), std::future_status::ready);
 }
 
@@ -164,9 +164,10 @@ TEST(simSimulators, StopClosesIdleKeepAliveConnectionsAtOnce) {
   WorkOrderCall call(sims->WorkOrderUrl());
   soap_set_mode(call.soap(), SOAP_IO_KEEPALIVE);
   ASSERT_EQ(call.Create(testing::kCustomerNumber), SOAP_OK);
-  const auto start = Clock::now();
+  const auto idle_since = Clock::now();
   sims->Stop();
-  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(1000));
+  // Before the server's idle time-out (2 s from its answer, which came before idle_since) could fire.
+  EXPECT_LT(Clock::now() - idle_since, std::chrono::milliseconds(1900));
   EXPECT_EQ(sims->WorkOrderRequests().size(), 1u);
 }
 

@@ -89,10 +89,9 @@ TEST(simWorkOrder, SlowTriggerDoesNotBlockOtherRequests) {
     return call.Create(std::string(kWorkOrderSlowNumber));
   });
   ASSERT_TRUE(testing::WaitUntil([&] { return !sims->WorkOrderRequests().empty(); }));
-  const auto start = Clock::now();
   WorkOrderCall fast(sims->WorkOrderUrl());
   ASSERT_EQ(fast.Create(testing::kCustomerNumber), SOAP_OK);
-  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(1000));
+  // The event, not a stopwatch: the fast request was answered while the slow one still waits.
   EXPECT_EQ(slow.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
   sims->Stop();  // cuts the slow answer short
   EXPECT_EQ(slow.get(), SOAP_OK);

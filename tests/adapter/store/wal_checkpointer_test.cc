@@ -79,7 +79,7 @@ TEST(WalCheckpointerTest, StopsOnDestruction) {
   ASSERT_TRUE(checkpointer) << error;
   const auto start = std::chrono::steady_clock::now();
   checkpointer.reset();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));  // not the 1 h interval
   CommitOneRow(*db);
 }
 
