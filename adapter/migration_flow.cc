@@ -131,49 +131,41 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
   if (recorded) outcome.store_error = recorded->message;
   outcome.work_order_outcome_unknown = state == WorkOrderState::kUnknown;
 
-  const auto remaining = context.Remaining();
-  if (remaining && remaining->count() <= 0) {
-    // No time left for MIDAS: the relay delivers the update.
-    outcome.midas_deadline_passed = true;
-    if (!recorded) outbox_.MarkAttemptFailed(entry, "not attempted: the request's deadline had passed");
-    outcome.midas_follow_up = recorded ? MidasFollowUp::kNotKept : MidasFollowUp::kPending;
-    outcome.faults.push_back(MidasDeadlineFault(outcome.order_number.has_value(), outcome.midas_follow_up));
-    return outcome;
-  }
-  const CircuitBreaker::Permit midas_permit = Admit(breakers_.midas);
-  if (!midas_permit.allowed) {
-    // Not attempted now: the relay delivers it once MIDAS is trusted again.
-    outcome.midas_circuit_open = true;
-    if (!recorded) outbox_.MarkAttemptFailed(entry, "not attempted: the MIDAS circuit breaker was open");
-    outcome.midas_follow_up = recorded ? MidasFollowUp::kNotKept : MidasFollowUp::kPending;
-    outcome.faults.push_back(MidasNotCalledFault(outcome.order_number.has_value(), outcome.midas_follow_up));
-    return outcome;
-  }
-  const auto midas_start = Clock::now();
-  outcome.midas_called = true;
-  BackendResult<MidasAcknowledged> acknowledged = midas_.UpdateCustomerMigrationStatus(update, context);
-  outcome.midas_time = Since(midas_start);
-  Record(breakers_.midas, midas_permit, acknowledged);
-
-  if (std::holds_alternative<MidasAcknowledged>(acknowledged)) {
-    if (!recorded) outbox_.MarkDelivered(entry);
-    return outcome;
-  }
-  const BackendError& error = std::get<BackendError>(acknowledged);
-  outcome.midas_error = error.kind;
-  outcome.midas_diagnostic = error.diagnostic;
-  if (recorded) {
-    outcome.midas_follow_up = MidasFollowUp::kNotKept;
-  } else if (error.kind == BackendErrorKind::kBusinessFault) {
-    const StoreStatus parked = outbox_.DeadLetter(entry, TranslateBackendError(Backend::kMidas, error).fault.detail);
-    if (parked) outcome.store_error = parked->message;
-    outcome.midas_follow_up = parked ? MidasFollowUp::kNotKept : MidasFollowUp::kParked;
-  } else {
-    outbox_.MarkAttemptFailed(entry, TranslateBackendError(Backend::kMidas, error).fault.detail);
-    outcome.midas_follow_up = MidasFollowUp::kPending;
-  }
-  outcome.faults.push_back(MidasUpdateFault(error, outcome.order_number.has_value(), outcome.midas_follow_up));
+  UpdateMidas(update, entry, recorded, context, outcome);
   return outcome;
+}
+
+void MigrationFlow::UpdateMidas(const MigrationStatusUpdate& update, OutboxEntryId entry,
+                                const StoreStatus& recorded, const CallContext& context,
+                                MigrationOutcome& outcome) const {
+  const MidasDelivery delivery = midas_delivery_.Deliver(update, context);
+  outcome.midas_called = delivery.called();
+  outcome.midas_time = delivery.time;
+  outcome.midas_deadline_passed = delivery.skipped == MidasSkip::kDeadlinePassed;
+  outcome.midas_circuit_open = delivery.skipped == MidasSkip::kCircuitOpen;
+  if (delivery.error) {
+    outcome.midas_error = delivery.error->kind;
+    outcome.midas_diagnostic = delivery.error->diagnostic;
+  }
+  // An outcome that could not be recorded has no entry to keep: nothing will retry it.
+  StoreStatus written = recorded;
+  if (!recorded) written = ApplyToOutbox(outbox_, entry, delivery);
+  if (delivery.verdict == MidasVerdict::kDelivered) return;
+  if (written) {
+    if (!recorded) outcome.store_error = written->message;
+    outcome.midas_follow_up = MidasFollowUp::kNotKept;
+  } else {
+    outcome.midas_follow_up =
+        delivery.verdict == MidasVerdict::kDeadLetter ? MidasFollowUp::kParked : MidasFollowUp::kPending;
+  }
+  const bool created = outcome.order_number.has_value();
+  if (delivery.skipped == MidasSkip::kDeadlinePassed) {
+    outcome.faults.push_back(MidasDeadlineFault(created, outcome.midas_follow_up));
+  } else if (delivery.skipped == MidasSkip::kCircuitOpen) {
+    outcome.faults.push_back(MidasNotCalledFault(created, outcome.midas_follow_up));
+  } else if (delivery.error) {  // (the flow sets no maximum age: kTooOld does not happen here)
+    outcome.faults.push_back(MidasUpdateFault(*delivery.error, created, outcome.midas_follow_up));
+  }
 }
 
 }  // namespace voip

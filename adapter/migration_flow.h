@@ -12,6 +12,7 @@
 #include "adapter/backends.h"
 #include "adapter/circuit_breaker.h"
 #include "adapter/fault.h"
+#include "adapter/midas_delivery.h"
 #include "adapter/migration_request.h"
 #include "adapter/outbox.h"
 
@@ -66,7 +67,10 @@ class MigrationFlow {
   // The backends, the outbox and the breakers must outlive the flow.
   // Thread-safe if they are.
   MigrationFlow(WorkOrderSystem& work_order, Midas& midas, Outbox& outbox, BackendBreakers breakers = {})
-      : work_order_(work_order), midas_(midas), outbox_(outbox), breakers_(breakers) {}
+      : work_order_(work_order),
+        outbox_(outbox),
+        breakers_(breakers),
+        midas_delivery_(midas, MidasDeliveryOptions{std::nullopt, breakers.midas}) {}
 
   // Validates, then runs. Invalid input calls no backend and writes nothing.
   // When the attempt cannot be journalled, no backend is called either
@@ -79,10 +83,15 @@ class MigrationFlow {
   const BackendBreakers& breakers() const { return breakers_; }
 
  private:
+  // The MIDAS turn: the delivery policy's decision, written to the entry
+  // unless its outcome could not be recorded (`recorded` holds that failure).
+  void UpdateMidas(const MigrationStatusUpdate& update, OutboxEntryId entry, const StoreStatus& recorded,
+                   const CallContext& context, MigrationOutcome& outcome) const;
+
   WorkOrderSystem& work_order_;
-  Midas& midas_;
   Outbox& outbox_;
   const BackendBreakers breakers_;
+  const MidasDeliveryPolicy midas_delivery_;
 };
 
 }  // namespace voip

@@ -28,7 +28,10 @@ nlohmann::json With(nlohmann::json fields, nlohmann::json more) {
 }  // namespace
 
 OutboxRelay::OutboxRelay(Outbox& outbox, Midas& midas, Logger& logger, OutboxRelayOptions options)
-    : outbox_(outbox), midas_(midas), logger_(logger), options_(std::move(options)) {
+    : outbox_(outbox),
+      logger_(logger),
+      options_(std::move(options)),
+      midas_delivery_(midas, MidasDeliveryOptions{options_.max_age, options_.midas_breaker}) {
   if (!options_.now_ms) options_.now_ms = SystemNowMs;
 }
 
@@ -62,58 +65,49 @@ RelayRound OutboxRelay::DeliverDue() {
     // Stopping: the rest waits for the next start. A round of slow MIDAS
     // calls (up to `batch` time-outs) would otherwise hold Stop() that long.
     if (StopRequested()) break;
-    if (options_.now_ms() - entry.pending_since_ms > options_.max_age.count()) {
-      const std::string reason = "not delivered within the maximum age; last error: " + entry.last_error;
-      round.store_failed |= outbox_.DeadLetter(entry.id, reason).has_value();
-      ++round.dead_lettered;
-      logger_.Log(LogLevel::kError, "midas_update_dead_lettered",
-                  With(EntryFields(entry), {{"attempts", entry.attempts}, {"reason", reason}}));
-      continue;
+    const PendingHistory history{std::chrono::milliseconds(options_.now_ms() - entry.pending_since_ms),
+                                 entry.last_error};
+    const MidasDelivery delivery =
+        midas_delivery_.Deliver(entry.update, CallContext{entry.correlation_id}, history);
+    if (delivery.skipped == MidasSkip::kCircuitOpen) {
+      // The entry stays due, its attempt not counted; so do the rest of the round.
+      round.breaker_open = true;
+      break;
     }
-    CircuitBreaker::Permit permit;
-    if (options_.midas_breaker != nullptr) {
-      permit = options_.midas_breaker->Admit();
-      if (!permit.allowed) {
-        round.breaker_open = true;
-        break;
-      }
-    }
-    BackendResult<MidasAcknowledged> answer =
-        midas_.UpdateCustomerMigrationStatus(entry.update, CallContext{entry.correlation_id});
-    if (options_.midas_breaker != nullptr) {
-      const auto* failed = std::get_if<BackendError>(&answer);
-      options_.midas_breaker->Record(permit, failed == nullptr ? CallHealth::kHealthy : HealthOf(*failed));
-    }
-    if (std::holds_alternative<MidasAcknowledged>(answer)) {
-      outbox_.MarkDelivered(entry.id);
-      ++round.delivered;
-      logger_.Log(LogLevel::kInfo, "midas_update_delivered", With(EntryFields(entry), {{"attempts", entry.attempts + 1}}));
-      continue;
-    }
-    const BackendError& error = std::get<BackendError>(answer);
-    const std::string detail = TranslateBackendError(Backend::kMidas, error).fault.detail;
-    if (error.kind == BackendErrorKind::kBusinessFault) {
-      round.store_failed |= outbox_.DeadLetter(entry.id, detail).has_value();
-      ++round.dead_lettered;
-      logger_.Log(LogLevel::kError, "midas_update_dead_lettered",
-                  With(EntryFields(entry), {{"attempts", entry.attempts + 1},
-                                            {"reason", detail},
-                                            {"diagnostic", error.diagnostic}}));
-      continue;
-    }
-    outbox_.MarkAttemptFailed(entry.id, detail);
-    ++round.failed;
-    logger_.Log(LogLevel::kWarn, "midas_update_retry",
-                With(EntryFields(entry), {{"attempts", entry.attempts + 1},
-                                          {"error", BackendErrorKindName(error.kind)},
-                                          {"reason", detail},
-                                          {"diagnostic", error.diagnostic}}));
+    round.store_failed |= ApplyToOutbox(outbox_, entry.id, delivery).has_value();
+    Report(entry, delivery, round);
   }
   if (auto problem = outbox_.Flush()) {
     logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", problem->message}});
     round.store_failed = true;
   }
   return round;
+}
+
+void OutboxRelay::Report(const OutboxEntry& entry, const MidasDelivery& delivery, RelayRound& round) {
+  const int attempts = entry.attempts + (delivery.called() ? 1 : 0);
+  const std::string diagnostic = delivery.error ? delivery.error->diagnostic : std::string();
+  switch (delivery.verdict) {
+    case MidasVerdict::kDelivered:
+      ++round.delivered;
+      logger_.Log(LogLevel::kInfo, "midas_update_delivered", With(EntryFields(entry), {{"attempts", attempts}}));
+      return;
+    case MidasVerdict::kDeadLetter: {
+      ++round.dead_lettered;
+      nlohmann::json fields = {{"attempts", attempts}, {"reason", delivery.reason}};
+      if (delivery.called()) fields["diagnostic"] = diagnostic;
+      logger_.Log(LogLevel::kError, "midas_update_dead_lettered", With(EntryFields(entry), std::move(fields)));
+      return;
+    }
+    case MidasVerdict::kKeepPending:
+      ++round.failed;
+      logger_.Log(LogLevel::kWarn, "midas_update_retry",
+                  With(EntryFields(entry), {{"attempts", attempts},
+                                            {"error", delivery.error ? BackendErrorKindName(delivery.error->kind) : "not_attempted"},
+                                            {"reason", delivery.reason},
+                                            {"diagnostic", diagnostic}}));
+      return;
+  }
 }
 
 void OutboxRelay::Start() {

@@ -19,6 +19,7 @@
 #include "adapter/circuit_breaker.h"
 #include "adapter/log.h"
 #include "adapter/metrics.h"
+#include "adapter/midas_delivery.h"
 #include "adapter/outbox.h"
 
 namespace voip {
@@ -74,11 +75,13 @@ class OutboxRelay {
   void Loop();
   bool StopRequested();
   RelayRound DeliverDue();
+  // Counts and logs what became of one entry.
+  void Report(const OutboxEntry& entry, const MidasDelivery& delivery, RelayRound& round);
 
   Outbox& outbox_;
-  Midas& midas_;
   Logger& logger_;
   OutboxRelayOptions options_;
+  const MidasDeliveryPolicy midas_delivery_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -16,6 +16,7 @@ class FakeOutbox : public Outbox {
   // Makes Journal (or RecordOutcome) fail from now on.
   void FailJournal() { fail_journal_ = true; }
   void FailRecordOutcome() { fail_record_ = true; }
+  void FailDeadLetter() { fail_dead_letter_ = true; }
 
   StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -52,6 +53,7 @@ class FakeOutbox : public Outbox {
   StoreStatus DeadLetter(OutboxEntryId id, const std::string& reason) override {
     std::lock_guard<std::mutex> lock(mutex_);
     calls_.push_back("DeadLetter");
+    if (fail_dead_letter_) return StoreError{"disk full"};
     entries_.at(id).delivery = DeliveryState::kDeadLettered;
     entries_.at(id).last_error = reason;
     return std::nullopt;
@@ -84,6 +86,7 @@ class FakeOutbox : public Outbox {
   mutable std::mutex mutex_;
   bool fail_journal_ = false;
   bool fail_record_ = false;
+  bool fail_dead_letter_ = false;
   OutboxEntryId next_id_ = 1;
   std::map<OutboxEntryId, OutboxEntry> entries_;
   std::vector<std::string> calls_;
