@@ -1,8 +1,6 @@
 #include "adapter/config.h"
 
-#include <cerrno>
 #include <climits>
-#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -13,33 +11,43 @@
 namespace voip {
 namespace {
 
-using Apply = std::function<std::optional<std::string>(Config&, const std::string&)>;
+using ConfigSetting = Setting<Config>;
+template <typename T>
+using ApplyTo = std::function<SettingProblem(T&, const std::string&)>;
+using Apply = ApplyTo<Config>;
 
-// One setting: the same name is the flag (--name) and the file key (name = ...).
-struct Setting {
-  const char* name;
-  const char* value_hint;  // empty for a switch
-  const char* help;
-  Apply apply;
-};
-
-std::optional<long> ParseLong(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  const long value = std::strtol(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0') return std::nullopt;
-  return value;
-}
-
-Apply IntIn(long min, long max, std::function<void(Config&, long)> set) {
-  return [=](Config& config, const std::string& text) -> std::optional<std::string> {
-    const auto value = ParseLong(text);
-    if (!value || *value < min || *value > max) {
+// An integer in [min, max] into `field` of T.
+template <typename T, typename Field>
+ApplyTo<T> IntIn(long min, long max, Field T::*field) {
+  return [=](T& target, const std::string& text) -> SettingProblem {
+    const auto value = ParseIntegerIn(text, min, max);
+    if (!value) {
       return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" + text +
              "'";
     }
-    set(config, *value);
+    target.*field = static_cast<Field>(*value);
+    return std::nullopt;
+  };
+}
+
+// The one secret reader: the value names where the secret is (env:NAME or
+// file:PATH); the secret itself goes into `field` of T.
+template <typename T>
+ApplyTo<T> SecretInto(std::string T::*field) {
+  return [field](T& target, const std::string& reference) -> SettingProblem {
+    auto secret = ResolveSecret(reference);
+    if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
+    target.*field = std::get<std::string>(secret);
+    return std::nullopt;
+  };
+}
+
+// A file that must be readable at start-up (a certificate, a key); its path goes into `field` of T.
+template <typename T>
+ApplyTo<T> ReadableFile(std::string T::*field) {
+  return [field](T& target, const std::string& path) -> SettingProblem {
+    if (path.empty() || !std::ifstream(path)) return "cannot read the file '" + path + "'";
+    target.*field = path;
     return std::nullopt;
   };
 }
@@ -58,99 +66,155 @@ std::optional<std::string> CheckUrl(const std::string& url) {
   if (host_end == scheme.size() || url.size() == scheme.size()) return "has no host: '" + url + "'";
   if (host_end != std::string::npos && url[host_end] == ':') {
     const std::size_t port_end = url.find('/', host_end);
-    const auto port = ParseLong(url.substr(host_end + 1, port_end - host_end - 1));
-    if (!port || *port < 1 || *port > 65535) return "has an invalid port: '" + url + "'";
+    const auto port = ParseIntegerIn(url.substr(host_end + 1, port_end - host_end - 1), 1, 65535);
+    if (!port) return "has an invalid port: '" + url + "'";
   }
   return std::nullopt;
 }
 
-Apply Url(BackendEndpoint Config::*endpoint) {
-  return [endpoint](Config& config, const std::string& text) -> std::optional<std::string> {
-    if (auto problem = CheckUrl(text)) return problem;
-    (config.*endpoint).url = text;
-    return std::nullopt;
+SettingProblem ApplyUrl(BackendEndpoint& endpoint, const std::string& text) {
+  if (auto problem = CheckUrl(text)) return problem;
+  endpoint.url = text;
+  return std::nullopt;
+}
+
+SettingProblem ApplyUsername(BackendEndpoint& endpoint, const std::string& text) {
+  if (text.empty() || text.find(':') != std::string::npos) return "must be non-empty and hold no ':'";
+  endpoint.username = text;
+  return std::nullopt;
+}
+
+SettingProblem ApplyWsseUser(BackendEndpoint& endpoint, const std::string& text) {
+  if (text.empty()) return "must be non-empty";
+  endpoint.wsse_user = text;
+  return std::nullopt;
+}
+
+SettingProblem ApplyWssePasswordType(BackendEndpoint& endpoint, const std::string& text) {
+  if (text == "digest") {
+    endpoint.wsse_password_type = WssePasswordType::kDigest;
+  } else if (text == "text") {
+    endpoint.wsse_password_type = WssePasswordType::kText;
+  } else {
+    return "must be digest or text, got '" + text + "'";
+  }
+  return std::nullopt;
+}
+
+// One backend's setting, declared once for both backends: its name after the
+// backend's prefix, and its help in the backend's words.
+struct BackendSetting {
+  const char* suffix;
+  const char* value_hint;
+  std::function<std::string(const BackendWords&)> help;
+  ApplyTo<BackendEndpoint> apply;
+};
+
+std::string DefaultOf(int value) { return " Default " + std::to_string(value) + "."; }
+
+// Where to call the backend, how long to wait, and its circuit breaker.
+std::vector<BackendSetting> BackendCallSettings() {
+  const BackendEndpoint d;  // the defaults the help states
+  return {
+      {"url", "URL", [](const BackendWords& w) { return "SOAP endpoint of " + w.endpoint_of + " (required unless --simulate)."; },
+       ApplyUrl},
+      {"connect-timeout-ms", "MS",
+       [d](const BackendWords& w) { return "TCP connect time-out to " + w.system + "." + DefaultOf(d.connect_timeout_ms); },
+       IntIn(1, 600000, &BackendEndpoint::connect_timeout_ms)},
+      {"timeout-ms", "MS", [d](const BackendWords& w) { return "Time-out for the whole " + w.exchange + "." + DefaultOf(d.timeout_ms); },
+       IntIn(1, 600000, &BackendEndpoint::timeout_ms)},
+      {"max-idle-connections", "N",
+       [d](const BackendWords& w) {
+         return "Keep-alive connections kept open to " + w.system + "." + DefaultOf(d.max_idle_connections);
+       },
+       IntIn(0, 10000, &BackendEndpoint::max_idle_connections)},
+      {"breaker-failures", "N",
+       [d](const BackendWords& w) {
+         return "Consecutive failed calls to " + w.system +
+                " (connect failed, time-out, HTTP error, malformed answer; not SOAP faults) that open its circuit "
+                "breaker; 0 never opens it." + DefaultOf(d.breaker_failures);
+       },
+       IntIn(0, 1000000, &BackendEndpoint::breaker_failures)},
+      {"breaker-open-ms", "MS",
+       [d](const BackendWords& w) {
+         return "How long " + w.system_s + " open circuit breaker refuses calls before letting probes through "
+                "(half-open)." + DefaultOf(d.breaker_open_ms);
+       },
+       IntIn(1, 3600000, &BackendEndpoint::breaker_open_ms)},
+      {"breaker-probes", "N",
+       [d](const BackendWords& w) {
+         return "Calls let through to " + w.system + " at a time while its breaker is half-open." +
+                DefaultOf(d.breaker_probes);
+       },
+       IntIn(1, 1000, &BackendEndpoint::breaker_probes)},
   };
 }
 
-Apply Username(BackendEndpoint Config::*endpoint) {
-  return [endpoint](Config& config, const std::string& text) -> std::optional<std::string> {
-    if (text.empty() || text.find(':') != std::string::npos) return "must be non-empty and hold no ':'";
-    (config.*endpoint).username = text;
-    return std::nullopt;
+// The credentials and TLS settings the backend is called with.
+std::vector<BackendSetting> BackendCredentialSettings() {
+  constexpr const char* kSecret = "env:NAME|file:PATH";
+  return {
+      {"username", "USER",
+       [](const BackendWords& w) { return "HTTP Basic user name sent to " + w.system + " (needs " + w.prefix + "-password)."; },
+       ApplyUsername},
+      {"password", kSecret, [](const BackendWords& w) { return "SECRET. HTTP Basic password for " + w.system + "."; },
+       SecretInto(&BackendEndpoint::password)},
+      {"wsse-user", "USER",
+       [](const BackendWords& w) {
+         return "WS-Security UsernameToken user name sent in the SOAP Header of every call to " + w.system +
+                " (needs " + w.prefix + "-wsse-password).";
+       },
+       ApplyWsseUser},
+      {"wsse-password", kSecret,
+       [](const BackendWords& w) { return "SECRET. WS-Security UsernameToken password for " + w.system + "."; },
+       SecretInto(&BackendEndpoint::wsse_password)},
+      {"wsse-password-type", "digest|text",
+       [](const BackendWords& w) {
+         return "How the UsernameToken carries the password: digest (PasswordDigest: Base64(SHA-1(nonce + created + "
+                "password))) or text (PasswordText, the password itself; only with an https:// " + w.prefix +
+                "-url). Default digest.";
+       },
+       ApplyWssePasswordType},
+      {"ca-file", "PEM",
+       [](const BackendWords& w) {
+         return "CA certificate(s) trusted for an https:// " + w.adjective +
+                " URL (only these); default: the system's CAs. Host names are always checked.";
+       },
+       ReadableFile(&BackendEndpoint::ca_file)},
+      {"client-cert", "PEM",
+       [](const BackendWords& w) {
+         return "Client certificate and private key (one PEM file) presented to " + w.system + " for mutual TLS.";
+       },
+       ReadableFile(&BackendEndpoint::client_cert_file)},
+      {"client-key-password", kSecret,
+       [](const BackendWords& w) { return "SECRET. Password of an encrypted " + w.prefix + "-client-cert key."; },
+       SecretInto(&BackendEndpoint::client_key_password)},
   };
 }
 
-// A secret setting: the value names where the password is (env:NAME or file:PATH).
-Apply Password(BackendEndpoint Config::*endpoint) {
-  return [endpoint](Config& config, const std::string& reference) -> std::optional<std::string> {
-    auto secret = ResolveSecret(reference);
-    if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
-    (config.*endpoint).password = std::get<std::string>(secret);
-    return std::nullopt;
-  };
+}  // namespace
+
+std::vector<Setting<Config>> BackendSettings(const BackendWords& words, BackendEndpoint Config::*endpoint) {
+  std::vector<BackendSetting> declared = BackendCallSettings();
+  for (BackendSetting& setting : BackendCredentialSettings()) declared.push_back(std::move(setting));
+  std::vector<Setting<Config>> settings;
+  for (BackendSetting& setting : declared) {
+    ApplyTo<BackendEndpoint> apply = std::move(setting.apply);
+    settings.push_back({words.prefix + "-" + setting.suffix, setting.value_hint, setting.help(words),
+                        [endpoint, apply](Config& config, const std::string& value) {
+                          return apply(config.*endpoint, value);
+                        }});
+  }
+  return settings;
 }
 
-Apply WsseUser(BackendEndpoint Config::*endpoint) {
-  return [endpoint](Config& config, const std::string& text) -> std::optional<std::string> {
-    if (text.empty()) return "must be non-empty";
-    (config.*endpoint).wsse_user = text;
-    return std::nullopt;
-  };
-}
-
-Apply WssePassword(BackendEndpoint Config::*endpoint) {
-  return [endpoint](Config& config, const std::string& reference) -> std::optional<std::string> {
-    auto secret = ResolveSecret(reference);
-    if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
-    (config.*endpoint).wsse_password = std::get<std::string>(secret);
-    return std::nullopt;
-  };
-}
-
-Apply WssePasswordTypeOf(BackendEndpoint Config::*endpoint) {
-  return [endpoint](Config& config, const std::string& text) -> std::optional<std::string> {
-    if (text == "digest") {
-      (config.*endpoint).wsse_password_type = WssePasswordType::kDigest;
-    } else if (text == "text") {
-      (config.*endpoint).wsse_password_type = WssePasswordType::kText;
-    } else {
-      return "must be digest or text, got '" + text + "'";
-    }
-    return std::nullopt;
-  };
-}
-
-// A file that must be readable at start-up (a certificate, a key).
-Apply ReadableFile(std::string BackendEndpoint::*field, BackendEndpoint Config::*endpoint) {
-  return [field, endpoint](Config& config, const std::string& path) -> std::optional<std::string> {
-    if (path.empty() || !std::ifstream(path)) return "cannot read the file '" + path + "'";
-    (config.*endpoint).*field = path;
-    return std::nullopt;
-  };
-}
-
-Apply KeyPassword(BackendEndpoint Config::*endpoint) {
-  return [endpoint](Config& config, const std::string& reference) -> std::optional<std::string> {
-    auto secret = ResolveSecret(reference);
-    if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
-    (config.*endpoint).client_key_password = std::get<std::string>(secret);
-    return std::nullopt;
-  };
-}
-
-Apply ServerFile(std::string Config::*field) {
-  return [field](Config& config, const std::string& path) -> std::optional<std::string> {
-    if (path.empty() || !std::ifstream(path)) return "cannot read the file '" + path + "'";
-    config.*field = path;
-    return std::nullopt;
-  };
-}
+namespace {
 
 std::optional<std::string> ApplyListen(Config& config, const std::string& text) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) return "must be HOST:PORT, got '" + text + "'";
-  const auto port = ParseLong(text.substr(colon + 1));
-  if (!port || *port < 0 || *port > 65535) return "has an invalid port (0 to 65535): '" + text + "'";
+  const auto port = ParseIntegerIn(text.substr(colon + 1), 0, 65535);
+  if (!port) return "has an invalid port (0 to 65535): '" + text + "'";
   std::string host = text.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   config.listen_host = host;
@@ -236,211 +300,146 @@ std::optional<std::string> ApplySoapUsers(Config& config, const std::string& ref
   return std::nullopt;
 }
 
-const std::vector<Setting>& Settings() {
-  static const std::vector<Setting> settings = {
-      {"listen", "HOST:PORT", "Address to serve on; port 0 picks a free port. Default 127.0.0.1:8080.",
-       ApplyListen},
-      {"simulate", "", "Start the work-order and MIDAS simulators in-process on loopback and use them "
-                       "(ignores the backend URLs).",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         const auto b = ParseBool(v);
-         if (!b) return "must be true or false, got '" + v + "'";
-         c.simulate = *b;
-         return std::nullopt;
-       }},
-      {"workorder-url", "URL", "SOAP endpoint of the legacy work-order system (required unless --simulate).",
-       Url(&Config::work_order)},
-      {"workorder-connect-timeout-ms", "MS", "TCP connect time-out to the work-order system. Default 2000.",
-       IntIn(1, 600000, [](Config& c, long v) { c.work_order.connect_timeout_ms = static_cast<int>(v); })},
-      {"workorder-timeout-ms", "MS",
-       "Time-out for the whole work-order exchange once connected (send and answer). Default 10000.",
-       IntIn(1, 600000, [](Config& c, long v) { c.work_order.timeout_ms = static_cast<int>(v); })},
-      {"workorder-max-idle-connections", "N", "Keep-alive connections kept open to the work-order system. "
-                                              "Default 64.",
-       IntIn(0, 10000, [](Config& c, long v) { c.work_order.max_idle_connections = static_cast<int>(v); })},
-      {"workorder-breaker-failures", "N",
-       "Consecutive failed calls to the work-order system (connect failed, time-out, HTTP error, malformed "
-       "answer; not SOAP faults) that open its circuit breaker; 0 never opens it. Default 5.",
-       IntIn(0, 1000000, [](Config& c, long v) { c.work_order.breaker_failures = static_cast<int>(v); })},
-      {"workorder-breaker-open-ms", "MS",
-       "How long the work-order system's open circuit breaker refuses calls before letting probes through "
-       "(half-open). Default 30000.",
-       IntIn(1, 3600000, [](Config& c, long v) { c.work_order.breaker_open_ms = static_cast<int>(v); })},
-      {"workorder-breaker-probes", "N",
-       "Calls let through to the work-order system at a time while its breaker is half-open. Default 1.",
-       IntIn(1, 1000, [](Config& c, long v) { c.work_order.breaker_probes = static_cast<int>(v); })},
-      {"workorder-username", "USER", "HTTP Basic user name sent to the work-order system (needs "
-                                     "workorder-password).",
-       Username(&Config::work_order)},
-      {"workorder-password", "env:NAME|file:PATH", "SECRET. HTTP Basic password for the work-order system.",
-       Password(&Config::work_order)},
-      {"workorder-wsse-user", "USER", "WS-Security UsernameToken user name sent in the SOAP Header of every call "
-                                  "to the work-order system (needs workorder-wsse-password).",
-       WsseUser(&Config::work_order)},
-      {"workorder-wsse-password", "env:NAME|file:PATH", "SECRET. WS-Security UsernameToken password for the work-order system.",
-       WssePassword(&Config::work_order)},
-      {"workorder-wsse-password-type", "digest|text",
-       "How the UsernameToken carries the password: digest (PasswordDigest: Base64(SHA-1(nonce + created + "
-       "password))) or text (PasswordText, the password itself; only with an https:// workorder-url). "
-       "Default digest.",
-       WssePasswordTypeOf(&Config::work_order)},
-      {"workorder-ca-file", "PEM", "CA certificate(s) trusted for an https:// work-order URL (only these); "
-                                   "default: the system's CAs. Host names are always checked.",
-       ReadableFile(&BackendEndpoint::ca_file, &Config::work_order)},
-      {"workorder-client-cert", "PEM", "Client certificate and private key (one PEM file) presented to the "
-                                       "work-order system for mutual TLS.",
-       ReadableFile(&BackendEndpoint::client_cert_file, &Config::work_order)},
-      {"workorder-client-key-password", "env:NAME|file:PATH",
-       "SECRET. Password of an encrypted workorder-client-cert key.", KeyPassword(&Config::work_order)},
-      {"midas-url", "URL", "SOAP endpoint of MIDAS (required unless --simulate).", Url(&Config::midas)},
-      {"midas-connect-timeout-ms", "MS", "TCP connect time-out to MIDAS. Default 2000.",
-       IntIn(1, 600000, [](Config& c, long v) { c.midas.connect_timeout_ms = static_cast<int>(v); })},
-      {"midas-timeout-ms", "MS", "Time-out for the whole MIDAS exchange once connected. Default 10000.",
-       IntIn(1, 600000, [](Config& c, long v) { c.midas.timeout_ms = static_cast<int>(v); })},
-      {"midas-max-idle-connections", "N", "Keep-alive connections kept open to MIDAS. Default 64.",
-       IntIn(0, 10000, [](Config& c, long v) { c.midas.max_idle_connections = static_cast<int>(v); })},
-      {"midas-breaker-failures", "N",
-       "Consecutive failed calls to MIDAS (connect failed, time-out, HTTP error, malformed answer; not SOAP "
-       "faults) that open its circuit breaker; 0 never opens it. Default 5.",
-       IntIn(0, 1000000, [](Config& c, long v) { c.midas.breaker_failures = static_cast<int>(v); })},
-      {"midas-breaker-open-ms", "MS",
-       "How long MIDAS's open circuit breaker refuses calls before letting probes through (half-open). "
-       "Default 30000.",
-       IntIn(1, 3600000, [](Config& c, long v) { c.midas.breaker_open_ms = static_cast<int>(v); })},
-      {"midas-breaker-probes", "N", "Calls let through to MIDAS at a time while its breaker is half-open. "
-                                    "Default 1.",
-       IntIn(1, 1000, [](Config& c, long v) { c.midas.breaker_probes = static_cast<int>(v); })},
-      {"midas-username", "USER", "HTTP Basic user name sent to MIDAS (needs midas-password).",
-       Username(&Config::midas)},
-      {"midas-password", "env:NAME|file:PATH", "SECRET. HTTP Basic password for MIDAS.", Password(&Config::midas)},
-      {"midas-wsse-user", "USER", "WS-Security UsernameToken user name sent in the SOAP Header of every call "
-                                  "to MIDAS (needs midas-wsse-password).",
-       WsseUser(&Config::midas)},
-      {"midas-wsse-password", "env:NAME|file:PATH", "SECRET. WS-Security UsernameToken password for MIDAS.",
-       WssePassword(&Config::midas)},
-      {"midas-wsse-password-type", "digest|text",
-       "How the UsernameToken carries the password: digest (PasswordDigest: Base64(SHA-1(nonce + created + "
-       "password))) or text (PasswordText, the password itself; only with an https:// midas-url). "
-       "Default digest.",
-       WssePasswordTypeOf(&Config::midas)},
-      {"midas-ca-file", "PEM", "CA certificate(s) trusted for an https:// MIDAS URL (only these); default: the "
-                                "system's CAs. Host names are always checked.",
-       ReadableFile(&BackendEndpoint::ca_file, &Config::midas)},
-      {"midas-client-cert", "PEM", "Client certificate and private key (one PEM file) presented to MIDAS for "
-                                   "mutual TLS.",
-       ReadableFile(&BackendEndpoint::client_cert_file, &Config::midas)},
-      {"midas-client-key-password", "env:NAME|file:PATH", "SECRET. Password of an encrypted midas-client-cert key.",
-       KeyPassword(&Config::midas)},
+SettingProblem ApplySimulate(Config& config, const std::string& text) {
+  const auto on = ParseBool(text);
+  if (!on) return "must be true or false, got '" + text + "'";
+  config.simulate = *on;
+  return std::nullopt;
+}
+
+// How the adapter serves its callers: threads, limits, time-outs.
+std::vector<ConfigSetting> ListenerSettings() {
+  return {
       {"threads", "N", "HTTP worker threads; each serves one request at a time (a connection waiting for its "
                        "next request holds no thread). Default 64.",
-       IntIn(1, 4096, [](Config& c, long v) { c.threads = static_cast<int>(v); })},
+       IntIn(1, 4096, &Config::threads)},
       {"max-queued-connections", "N",
        "Requests whose head has arrived that may wait for a free worker thread; one beyond that is "
        "answered at once with 503 and Retry-After, and its connection closed. Default 64.",
-       IntIn(0, 100000, [](Config& c, long v) { c.max_queued_connections = static_cast<int>(v); })},
+       IntIn(0, 100000, &Config::max_queued_connections)},
       {"max-connections", "N",
        "Client connections open at once. A new one beyond it first closes the connection kept alive idle "
        "the longest; with none, it is answered 503 and Retry-After from its request head (read within 1 s; "
        "/health, /ready and /metrics are still answered) and closed; 64 more beyond that are closed at once. "
        "Keep it well under the open-files limit (ulimit -n). Default 512.",
-       IntIn(1, 1000000, [](Config& c, long v) { c.max_connections = static_cast<int>(v); })},
+       IntIn(1, 1000000, &Config::max_connections)},
       {"first-request-timeout-s", "S",
        "A new connection's first request head (request line and headers; with TLS, the handshake too) "
        "must have arrived within this of the connection; else it is closed. Default 10.",
-       IntIn(1, 3600, [](Config& c, long v) { c.first_request_timeout_s = static_cast<int>(v); })},
+       IntIn(1, 3600, &Config::first_request_timeout_s)},
       {"max-in-flight", "N",
        "Requests processed at once (calling the backends); one beyond that is answered at once with 503 "
        "and Retry-After, calling nothing. 0: as many as there are threads. Default 0.",
-       IntIn(0, 100000, [](Config& c, long v) { c.max_in_flight = static_cast<int>(v); })},
+       IntIn(0, 100000, &Config::max_in_flight)},
       {"request-deadline-ms", "MS",
        "Deadline of a whole request from when it is read: each backend call's time-outs are clamped to what "
        "remains, no retry starts after it, and MIDAS is not called once it has passed (the update is left "
        "pending for the relay). Default 15000.",
-       IntIn(1, 3600000, [](Config& c, long v) { c.request_deadline_ms = static_cast<int>(v); })},
+       IntIn(1, 3600000, &Config::request_deadline_ms)},
       {"max-body-bytes", "N", "Largest request body accepted; larger ones get 413. Default 65536.",
-       IntIn(256, 16 * 1024 * 1024, [](Config& c, long v) { c.max_body_bytes = static_cast<std::size_t>(v); })},
+       IntIn(256, 16 * 1024 * 1024, &Config::max_body_bytes)},
       {"max-request-head-bytes", "N",
        "Largest request head (request line, headers and the empty line after them) read from a client, "
        "before authentication; beyond it 431 (414 while still in the request line, which may be 8192 "
        "bytes at most, as may each header line), then the connection is closed. Default 16384.",
-       IntIn(1024, 1024 * 1024, [](Config& c, long v) { c.max_request_head_bytes = static_cast<std::size_t>(v); })},
+       IntIn(1024, 1024 * 1024, &Config::max_request_head_bytes)},
       {"max-request-headers", "N", "Most header lines in one request; beyond it 431, then the connection is "
                                    "closed. Default 100.",
-       IntIn(1, 10000, [](Config& c, long v) { c.max_request_headers = static_cast<std::size_t>(v); })},
+       IntIn(1, 10000, &Config::max_request_headers)},
       {"keep-alive-max-count", "N", "Requests served on one client connection before it is closed. "
                                     "Default 10000.",
-       IntIn(1, INT_MAX, [](Config& c, long v) { c.keep_alive_max_count = static_cast<int>(v); })},
+       IntIn(1, INT_MAX, &Config::keep_alive_max_count)},
       {"keep-alive-timeout-s", "S", "Idle time before a kept-alive client connection is closed. Default 30.",
-       IntIn(1, 3600, [](Config& c, long v) { c.keep_alive_timeout_s = static_cast<int>(v); })},
+       IntIn(1, 3600, &Config::keep_alive_timeout_s)},
       {"read-timeout-s", "S", "Time-out for reading a client's request (slow clients are cut off). "
                               "Default 10.",
-       IntIn(1, 3600, [](Config& c, long v) { c.read_timeout_s = static_cast<int>(v); })},
+       IntIn(1, 3600, &Config::read_timeout_s)},
       {"request-read-timeout-s", "S", "Time-out for reading a whole request (line, headers and body, from its "
                                       "first byte), however steadily a client drips it; with TLS the handshake too. "
                                       "Default 30.",
-       IntIn(1, 3600, [](Config& c, long v) { c.request_read_timeout_s = static_cast<int>(v); })},
+       IntIn(1, 3600, &Config::request_read_timeout_s)},
+  };
+}
+
+SettingProblem ApplyDatabase(Config& config, const std::string& text) {
+  if (text.empty()) return std::string("must not be empty");
+  config.database = text;
+  return std::nullopt;
+}
+
+SettingProblem ApplyDatabaseSync(Config& config, const std::string& text) {
+  if (text != "normal" && text != "full") return "must be normal or full, got '" + text + "'";
+  config.database_sync_full = text == "full";
+  return std::nullopt;
+}
+
+// The database, the outbox relay and idempotency records.
+std::vector<ConfigSetting> DurabilitySettings() {
+  return {
       {"database", "PATH", "SQLite database holding pending MIDAS updates and idempotency records; created "
                            "if missing. Default voip-migration-adapter.db (in the working directory); with "
                            "--simulate, a temporary one removed at exit.",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         if (v.empty()) return std::string("must not be empty");
-         c.database = v;
-         return std::nullopt;
-       }},
+       ApplyDatabase},
       {"database-sync", "MODE", "normal (survives a crash of the process) or full (also a power cut, one "
                                 "fsync per commit). Default normal.",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         if (v != "normal" && v != "full") return "must be normal or full, got '" + v + "'";
-         c.database_sync_full = v == "full";
-         return std::nullopt;
-       }},
+       ApplyDatabaseSync},
       {"outbox-retry-base-ms", "MS", "First backoff ceiling of MIDAS redelivery (doubles per failure, full "
                                      "jitter). Default 500.",
-       IntIn(1, 3600000, [](Config& c, long v) { c.outbox_retry_base_ms = static_cast<int>(v); })},
+       IntIn(1, 3600000, &Config::outbox_retry_base_ms)},
       {"outbox-retry-cap-ms", "MS", "Largest backoff ceiling of MIDAS redelivery. Default 60000.",
-       IntIn(1, 86400000, [](Config& c, long v) { c.outbox_retry_cap_ms = static_cast<int>(v); })},
+       IntIn(1, 86400000, &Config::outbox_retry_cap_ms)},
       {"outbox-max-age-s", "S", "A MIDAS update not delivered this long after it became pending is "
                                 "dead-lettered. Default 86400 (24 h).",
-       IntIn(1, 365 * 86400, [](Config& c, long v) { c.outbox_max_age_s = static_cast<int>(v); })},
+       IntIn(1, 365 * 86400, &Config::outbox_max_age_s)},
       {"outbox-poll-ms", "MS", "How often the relay looks for MIDAS updates due for redelivery. Default 1000.",
-       IntIn(10, 600000, [](Config& c, long v) { c.outbox_poll_ms = static_cast<int>(v); })},
+       IntIn(10, 600000, &Config::outbox_poll_ms)},
       {"database-check-ms", "MS", "GET /ready checks that the database is writable (one small write) at most "
                                   "this often, answering from the last check in between. Default 5000.",
-       IntIn(10, 600000, [](Config& c, long v) { c.database_check_ms = static_cast<int>(v); })},
+       IntIn(10, 600000, &Config::database_check_ms)},
       {"idempotency-key-ttl-s", "S", "How long the answer to an Idempotency-Key is kept and replayed. Default "
                                      "86400 (24 h).",
-       IntIn(60, 30 * 86400, [](Config& c, long v) { c.idempotency_key_ttl_s = static_cast<int>(v); })},
+       IntIn(60, 30 * 86400, &Config::idempotency_key_ttl_s)},
       {"shutdown-grace-s", "S", "On SIGTERM or SIGINT, how long requests in flight may still take before the "
                                 "process exits anyway (their attempts stay journalled). Default 30.",
-       IntIn(1, 3600, [](Config& c, long v) { c.shutdown_grace_s = static_cast<int>(v); })},
+       IntIn(1, 3600, &Config::shutdown_grace_s)},
+  };
+}
+
+SettingProblem ApplyPublicBaseUrl(Config& config, const std::string& text) {
+  auto url = NormalisePublicBaseUrl(text);
+  if (!url) return "must be http[s]://host[:port][/path] (path of [A-Za-z0-9._~/-]), got '" + text + "'";
+  config.public_base_url = *url;
+  return std::nullopt;
+}
+
+SettingProblem ApplyLogLevel(Config& config, const std::string& text) {
+  if (text != "debug" && text != "info" && text != "warn" && text != "error") {
+    return "must be debug, info, warn or error, got '" + text + "'";
+  }
+  config.log_level = text;
+  return std::nullopt;
+}
+
+// The public URL, the log and TLS on the adapter's own listener.
+std::vector<ConfigSetting> PresenceSettings() {
+  return {
       {"public-base-url", "URL",
        "http[s]://host[:port][/path] callers use to reach the adapter; the WSDL served at /soap?wsdl "
        "gives URL/soap as the endpoint. Default: the scheme, host and port each WSDL request arrived on.",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         auto url = NormalisePublicBaseUrl(v);
-         if (!url) return "must be http[s]://host[:port][/path] (path of [A-Za-z0-9._~/-]), got '" + v + "'";
-         c.public_base_url = *url;
-         return std::nullopt;
-       }},
-      {"log-level", "LEVEL", "debug, info, warn or error. Default info.",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         if (v != "debug" && v != "info" && v != "warn" && v != "error") {
-           return "must be debug, info, warn or error, got '" + v + "'";
-         }
-         c.log_level = v;
-         return std::nullopt;
-       }},
+       ApplyPublicBaseUrl},
+      {"log-level", "LEVEL", "debug, info, warn or error. Default info.", ApplyLogLevel},
       {"tls-cert-file", "PEM", "Serve HTTPS (TLS 1.2 minimum) with this certificate chain (PEM; the server "
                                "certificate first). Needs tls-key-file.",
-       ServerFile(&Config::tls_cert_file)},
-      {"tls-key-file", "PEM", "Private key of tls-cert-file (PEM).", ServerFile(&Config::tls_key_file)},
+       ReadableFile(&Config::tls_cert_file)},
+      {"tls-key-file", "PEM", "Private key of tls-cert-file (PEM).", ReadableFile(&Config::tls_key_file)},
       {"tls-key-password", "env:NAME|file:PATH", "SECRET. Password of an encrypted tls-key-file.",
-       [](Config& c, const std::string& reference) -> std::optional<std::string> {
-         auto secret = ResolveSecret(reference);
-         if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
-         c.tls_key_password = std::get<std::string>(secret);
-         return std::nullopt;
-       }},
+       SecretInto(&Config::tls_key_password)},
+  };
+}
+
+// How callers authenticate.
+std::vector<ConfigSetting> CallerAuthSettings() {
+  return {
       {"auth", "MODE",
        "How callers authenticate: api-key (Authorization: Bearer KEY or X-API-Key: KEY) or none. Required "
        "unless --simulate, where it defaults to none. /health and /metrics are always open.",
@@ -454,25 +453,57 @@ const std::vector<Setting>& Settings() {
        ApplySoapUsers},
       {"soap-token-window-s", "S", "How far a UsernameToken's Created time may be from now, either side; "
                                    "nonces are remembered as long. Default 300.",
-       IntIn(10, 3600, [](Config& c, long v) { c.caller_auth.token_window_s = static_cast<int>(v); })},
+       [](Config& config, const std::string& text) {
+         return IntIn(10, 3600, &CallerAuthConfig::token_window_s)(config.caller_auth, text);
+       }},
       {"soap-token-max-nonces", "N", "UsernameToken nonces remembered at most (each until its token leaves the "
                                      "window); when that many are, new tokens are refused until some expire. "
                                      "Default 100000.",
-       IntIn(1, 10000000, [](Config& c, long v) { c.caller_auth.token_max_nonces = static_cast<int>(v); })},
+       [](Config& config, const std::string& text) {
+         return IntIn(1, 10000000, &CallerAuthConfig::token_max_nonces)(config.caller_auth, text);
+       }},
       {"api-keys", "env:NAME|file:PATH",
        "SECRET. Accepted API keys, one per line or comma-separated, read from an environment variable or a "
        "file (only their SHA-256 digests are kept); adds to the list.",
        ApplyApiKeys},
   };
-  return settings;
 }
 
-const Setting* Find(const std::string& name) {
-  for (const Setting& s : Settings()) {
-    if (name == s.name) return &s;
+std::vector<ConfigSetting> AllSettings() {
+  std::vector<ConfigSetting> all = {
+      {"listen", "HOST:PORT", "Address to serve on; port 0 picks a free port. Default 127.0.0.1:8080.",
+       ApplyListen},
+      {"simulate", "", "Start the work-order and MIDAS simulators in-process on loopback and use them "
+                       "(ignores the backend URLs).",
+       ApplySimulate},
+  };
+  for (auto group : {BackendSettings(WorkOrderWords(), &Config::work_order), BackendSettings(MidasWords(), &Config::midas),
+                     ListenerSettings(), DurabilitySettings(), PresenceSettings(), CallerAuthSettings()}) {
+    for (ConfigSetting& setting : group) all.push_back(std::move(setting));
   }
-  return nullptr;
+  return all;
 }
+
+}  // namespace
+
+const BackendWords& WorkOrderWords() {
+  static const BackendWords words{"workorder",  "the work-order system", "the work-order system's", "work-order",
+                                  "the legacy work-order system",
+                                  "work-order exchange once connected (send and answer)"};
+  return words;
+}
+
+const BackendWords& MidasWords() {
+  static const BackendWords words{"midas", "MIDAS", "MIDAS's", "MIDAS", "MIDAS", "MIDAS exchange once connected"};
+  return words;
+}
+
+const SettingTable<Config>& ConfigSettings() {
+  static const SettingTable<Config> table(AllSettings());
+  return table;
+}
+
+namespace {
 
 std::optional<std::string> CheckAuth(Config& config) {
   switch (config.caller_auth.mode) {
@@ -510,13 +541,25 @@ std::optional<std::string> CheckComplete(Config& config) {
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     return "tls-cert-file and tls-key-file go together: set both or neither";
   }
-  if (auto problem = CheckCredentials(config.work_order, "workorder")) return problem;
-  if (auto problem = CheckCredentials(config.midas, "midas")) return problem;
+  if (auto problem = CheckCredentials(config.work_order, WorkOrderWords().prefix)) return problem;
+  if (auto problem = CheckCredentials(config.midas, MidasWords().prefix)) return problem;
   if (!config.simulate) {
-    if (config.work_order.url.empty()) return "workorder-url is required (or use --simulate)";
-    if (config.midas.url.empty()) return "midas-url is required (or use --simulate)";
+    if (config.work_order.url.empty()) return WorkOrderWords().prefix + "-url is required (or use --simulate)";
+    if (config.midas.url.empty()) return MidasWords().prefix + "-url is required (or use --simulate)";
   }
   return CheckAuth(config);
+}
+
+// The adapter's wording of command-line errors.
+const FlagWording& AdapterFlagWording() {
+  static const FlagWording wording{
+      [](const FlagArgument& argument) {
+        if (!argument.dashed) return "unexpected argument '" + argument.raw + "'";
+        return "unknown flag '" + argument.flag + "' (see --help)";
+      },
+      [](const std::string& flag, const std::string& hint) { return flag + " needs a value " + hint; },
+      " "};
+  return wording;
 }
 
 }  // namespace
@@ -535,7 +578,7 @@ ConfigResult ParseConfigText(const std::string& text, Config base) {
     }
     const std::string key = TrimSpaces(trimmed.substr(0, eq));
     const std::string value = TrimSpaces(trimmed.substr(eq + 1));
-    const Setting* setting = Find(key);
+    const Setting<Config>* setting = ConfigSettings().Find(key);
     if (setting == nullptr) return ConfigError{"line " + std::to_string(number) + ": unknown key '" + key + "'"};
     if (auto problem = setting->apply(base, value)) {
       return ConfigError{"line " + std::to_string(number) + ": " + key + " " + *problem};
@@ -565,30 +608,8 @@ ConfigResult ParseConfig(const std::vector<std::string>& args, bool require_back
     if (auto* error = std::get_if<ConfigError>(&parsed)) return ConfigError{path + ": " + error->message};
     config = std::get<Config>(parsed);
   }
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg.rfind("--", 0) != 0) return ConfigError{"unexpected argument '" + arg + "'"};
-    std::string name = arg.substr(2);
-    std::optional<std::string> value;
-    if (const auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
-    if (name == "config") {
-      if (!value) ++i;
-      continue;
-    }
-    const Setting* setting = Find(name);
-    if (setting == nullptr) return ConfigError{"unknown flag '--" + name + "' (see --help)"};
-    if (!value) {
-      if (*setting->value_hint == '\0') {
-        value = "true";
-      } else {
-        if (i + 1 >= args.size()) return ConfigError{"--" + name + " needs a value " + setting->value_hint};
-        value = args[++i];
-      }
-    }
-    if (auto problem = setting->apply(config, *value)) return ConfigError{"--" + name + " " + *problem};
+  if (auto problem = ConfigSettings().ParseFlags(args, config, AdapterFlagWording(), {"config"})) {
+    return ConfigError{*problem};
   }
   if (require_backends) {
     if (auto problem = CheckComplete(config)) return ConfigError{*problem};
@@ -605,11 +626,7 @@ std::string UsageText() {
          "  --config FILE  read settings from FILE first: one 'name = value' per line, '#' starts a comment;\n"
          "                 names are the flag names below without '--'; flags given on the command line win.\n"
          "  --help         print this text and exit.\n";
-  for (const Setting& s : Settings()) {
-    std::string flag = std::string("--") + s.name + (*s.value_hint ? std::string(" ") + s.value_hint : "");
-    out << "  " << flag;
-    out << std::string(flag.size() < 36 ? 36 - flag.size() : 1, ' ') << s.help << "\n";
-  }
+  out << ConfigSettings().UsageLines(UsageLayout{36, false});
   return out.str();
 }
 

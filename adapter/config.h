@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapter/secret.h"
+#include "adapter/setting_table.h"
 
 namespace voip {
 
@@ -136,5 +137,26 @@ ConfigResult ParseConfigText(const std::string& text, Config base);
 
 // The --help text: every setting, its default and meaning.
 std::string UsageText();
+
+// The settings table behind ParseConfig, ParseConfigText and UsageText, in
+// --help order.
+const SettingTable<Config>& ConfigSettings();
+
+// The words one backend's settings are named and described with.
+struct BackendWords {
+  std::string prefix;       // "workorder": its settings are workorder-url, workorder-timeout-ms...
+  std::string system;       // "the work-order system": what is called
+  std::string system_s;     // "the work-order system's"
+  std::string adjective;    // "work-order", as in "an https:// work-order URL"
+  std::string endpoint_of;  // "the legacy work-order system", whose SOAP endpoint the URL is
+  std::string exchange;     // "work-order exchange once connected (send and answer)": what timeout-ms bounds
+};
+const BackendWords& WorkOrderWords();
+const BackendWords& MidasWords();
+
+// Every backend setting, declared once, instantiated for the backend held at
+// `endpoint` and named and described with `words` (ConfigSettings holds them
+// for the work order and MIDAS).
+std::vector<Setting<Config>> BackendSettings(const BackendWords& words, BackendEndpoint Config::*endpoint);
 
 }  // namespace voip

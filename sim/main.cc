@@ -3,9 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -13,42 +12,21 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "adapter/secret.h"
+#include "adapter/setting_table.h"
 #include "sim/simulators.h"
 
 namespace {
 
 constexpr int kDefaultPort = 8081;
 
-constexpr char kUsage[] =
-    "Usage: voip-migration-sim [--listen HOST:PORT] [--slow-ms N] [--latency-ms N] [--threads N]\n"
-    "                          [--require-wsse env:NAME|file:PATH]\n"
-    "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8081; port 0 = any free port)\n"
-    "  --slow-ms N         how long the slow-answer triggers wait, in ms (default 30000)\n"
-    "  --latency-ms N      added before every work-order and MIDAS answer, in ms (default 0)\n"
-    "  --threads N         HTTP worker threads (default 32)\n"
-    "  --require-wsse env:NAME|file:PATH\n"
-    "                      both backends refuse any call without a valid WS-Security UsernameToken\n"
-    "                      (PasswordDigest) of a user listed in that secret, one user:password a line\n"
-    "  --help              this text\n"
-    "Serves POST /workorder, POST /midas, GET|DELETE /__sim/received.\n"
-    "Stops on SIGTERM or SIGINT.\n";
-
 struct ParsedArgs {
   voip::sim::SimOptions options;
   bool help = false;
   std::string error;  // non-empty: start-up must stop, naming the flag
 };
-
-std::optional<long> ParseInteger(const std::string& text, long min, long max) {
-  if (text.empty()) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  const long value = std::strtol(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0' || value < min || value > max) return std::nullopt;
-  return value;
-}
 
 // HOST:PORT, with an IPv6 host in brackets: [::1]:8081.
 bool ParseListen(const std::string& text, voip::sim::SimOptions* options) {
@@ -59,7 +37,7 @@ bool ParseListen(const std::string& text, voip::sim::SimOptions* options) {
     if (host.size() < 3 || host.back() != ']') return false;
     host = host.substr(1, host.size() - 2);
   }
-  const std::optional<long> port = ParseInteger(text.substr(colon + 1), 0, 65535);
+  const std::optional<long> port = voip::ParseIntegerIn(text.substr(colon + 1), 0, 65535);
   if (!port) return false;
   options->host = host;
   options->port = static_cast<int>(*port);
@@ -67,7 +45,7 @@ bool ParseListen(const std::string& text, voip::sim::SimOptions* options) {
 }
 
 // The users of --require-wsse: a secret holding "user:password" lines.
-std::optional<std::string> ParseWsseUsers(const std::string& reference, voip::sim::SimOptions* options) {
+voip::SettingProblem ParseWsseUsers(const std::string& reference, voip::sim::SimOptions* options) {
   auto secret = voip::ResolveSecret(reference);
   if (auto* error = std::get_if<voip::SecretError>(&secret)) return error->message;
   std::istringstream lines(std::get<std::string>(secret));
@@ -85,67 +63,63 @@ std::optional<std::string> ParseWsseUsers(const std::string& reference, voip::si
   return std::nullopt;
 }
 
+// An integer flag in [min, max] into `field`; `expected` says what it is in the error.
+std::function<voip::SettingProblem(ParsedArgs&, const std::string&)> IntFlag(long min, long max, int voip::sim::SimOptions::*field,
+                                                                             std::string expected) {
+  return [=](ParsedArgs& parsed, const std::string& value) -> voip::SettingProblem {
+    const std::optional<long> number = voip::ParseIntegerIn(value, min, max);
+    if (!number) return "expected " + expected + " " + std::to_string(min) + "-" + std::to_string(max) + ", got '" + value + "'";
+    parsed.options.*field = static_cast<int>(*number);
+    return std::nullopt;
+  };
+}
+
+// The simulators' flags, in --help order.
+const voip::SettingTable<ParsedArgs>& SimSettings() {
+  using voip::sim::SimOptions;
+  static const voip::SettingTable<ParsedArgs> table({
+      {"listen", "HOST:PORT", "address to serve on (default 127.0.0.1:8081; port 0 = any free port)",
+       [](ParsedArgs& parsed, const std::string& value) -> voip::SettingProblem {
+         if (ParseListen(value, &parsed.options)) return std::nullopt;
+         return "expected HOST:PORT with PORT 0-65535, got '" + value + "'";
+       }},
+      {"slow-ms", "N", "how long the slow-answer triggers wait, in ms (default 30000)",
+       IntFlag(0, 3600000, &SimOptions::slow_ms, "milliseconds")},
+      {"latency-ms", "N", "added before every work-order and MIDAS answer, in ms (default 0)",
+       IntFlag(0, 60000, &SimOptions::latency_ms, "milliseconds")},
+      {"threads", "N", "HTTP worker threads (default 32)", IntFlag(1, 1024, &SimOptions::threads, "a number of threads")},
+      {"require-wsse", "env:NAME|file:PATH",
+       "both backends refuse any call without a valid WS-Security UsernameToken\n"
+       "(PasswordDigest) of a user listed in that secret, one user:password a line",
+       [](ParsedArgs& parsed, const std::string& value) { return ParseWsseUsers(value, &parsed.options); }},
+      {"help", "", "this text",
+       [](ParsedArgs& parsed, const std::string&) -> voip::SettingProblem {
+         parsed.help = true;
+         return std::nullopt;
+       }},
+  });
+  return table;
+}
+
+std::string Usage() {
+  return "Usage: voip-migration-sim [--listen HOST:PORT] [--slow-ms N] [--latency-ms N] [--threads N]\n"
+         "                          [--require-wsse env:NAME|file:PATH]\n" +
+         SimSettings().UsageLines(voip::UsageLayout{20, true}) +
+         "Serves POST /workorder, POST /midas, GET|DELETE /__sim/received.\n"
+         "Stops on SIGTERM or SIGINT.\n";
+}
+
 ParsedArgs ParseArgs(int argc, char** argv) {
   ParsedArgs parsed;
   parsed.options.port = kDefaultPort;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    std::string value;
-    bool has_value = false;
-    if (const std::size_t eq = flag.find('='); eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-      has_value = true;
-    }
-    if (flag == "--help" || flag == "-h") {
-      parsed.help = true;
-      continue;
-    }
-    if (flag != "--listen" && flag != "--slow-ms" && flag != "--latency-ms" && flag != "--threads" &&
-        flag != "--require-wsse") {
-      parsed.error = "unknown flag " + flag;
-      return parsed;
-    }
-    if (!has_value) {
-      if (i + 1 >= argc) {
-        parsed.error = flag + " needs a value";
-        return parsed;
-      }
-      value = argv[++i];
-    }
-    if (flag == "--listen") {
-      if (!ParseListen(value, &parsed.options)) {
-        parsed.error = "--listen: expected HOST:PORT with PORT 0-65535, got '" + value + "'";
-        return parsed;
-      }
-    } else if (flag == "--slow-ms") {
-      const std::optional<long> ms = ParseInteger(value, 0, 3600000);
-      if (!ms) {
-        parsed.error = "--slow-ms: expected milliseconds 0-3600000, got '" + value + "'";
-        return parsed;
-      }
-      parsed.options.slow_ms = static_cast<int>(*ms);
-    } else if (flag == "--latency-ms") {
-      const std::optional<long> ms = ParseInteger(value, 0, 60000);
-      if (!ms) {
-        parsed.error = "--latency-ms: expected milliseconds 0-60000, got '" + value + "'";
-        return parsed;
-      }
-      parsed.options.latency_ms = static_cast<int>(*ms);
-    } else if (flag == "--require-wsse") {
-      if (const std::optional<std::string> problem = ParseWsseUsers(value, &parsed.options)) {
-        parsed.error = "--require-wsse: " + *problem;
-        return parsed;
-      }
-    } else {
-      const std::optional<long> threads = ParseInteger(value, 1, 1024);
-      if (!threads) {
-        parsed.error = "--threads: expected a number of threads 1-1024, got '" + value + "'";
-        return parsed;
-      }
-      parsed.options.threads = static_cast<int>(*threads);
-    }
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::string& arg : args) {
+    if (arg.substr(0, arg.find('=')) == "-h") arg = "--help";  // the short form of --help
   }
+  const voip::FlagWording wording{
+      [](const voip::FlagArgument& argument) { return "unknown flag " + argument.flag; },
+      [](const std::string& flag, const std::string&) { return flag + " needs a value"; }, ": "};
+  if (auto problem = SimSettings().ParseFlags(args, parsed, wording)) parsed.error = *problem;
   return parsed;
 }
 
@@ -158,11 +132,11 @@ std::string DisplayHost(const std::string& host) {
 int main(int argc, char** argv) {
   const ParsedArgs parsed = ParseArgs(argc, argv);
   if (!parsed.error.empty()) {
-    std::cerr << "voip-migration-sim: " << parsed.error << "\n" << kUsage;
+    std::cerr << "voip-migration-sim: " << parsed.error << "\n" << Usage();
     return 2;
   }
   if (parsed.help) {
-    std::cout << kUsage;
+    std::cout << Usage();
     return 0;
   }
 

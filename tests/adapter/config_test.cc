@@ -264,6 +264,65 @@ TEST(UsageTextTest, MentionsEverySetting) {
   }
 }
 
+// The work order and MIDAS have the same settings (one declaration): the same names after the
+// prefix, value hints and order.
+TEST(ConfigSettingsTest, BackendsShareOneDeclaration) {
+  const auto work_order = BackendSettings(WorkOrderWords(), &Config::work_order);
+  const auto midas = BackendSettings(MidasWords(), &Config::midas);
+  ASSERT_EQ(work_order.size(), midas.size());
+  ASSERT_EQ(work_order.size(), 15u);
+  for (std::size_t i = 0; i < work_order.size(); ++i) {
+    EXPECT_EQ(work_order[i].name.substr(std::string("workorder").size()),
+              midas[i].name.substr(std::string("midas").size()));
+    EXPECT_EQ(work_order[i].value_hint, midas[i].value_hint);
+  }
+}
+
+// Every backend setting in the table is instantiated for each backend, in the table's order.
+TEST(ConfigSettingsTest, TableHoldsBothBackends) {
+  for (const BackendWords* words : {&WorkOrderWords(), &MidasWords()}) {
+    for (const Setting<Config>& setting : BackendSettings(*words, &Config::work_order)) {
+      const Setting<Config>* found = ConfigSettings().Find(setting.name);
+      ASSERT_NE(found, nullptr) << setting.name;
+      EXPECT_EQ(found->help, setting.help);
+    }
+  }
+}
+
+// A backend setting changes its own backend only.
+TEST(ConfigSettingsTest, BackendSettingSetsItsOwnBackend) {
+  const Config config = Ok(With({"--midas-connect-timeout-ms", "1234", "--workorder-max-idle-connections", "3"}));
+  EXPECT_EQ(config.midas.connect_timeout_ms, 1234);
+  EXPECT_EQ(config.work_order.connect_timeout_ms, BackendEndpoint{}.connect_timeout_ms);
+  EXPECT_EQ(config.work_order.max_idle_connections, 3);
+  EXPECT_EQ(config.midas.max_idle_connections, BackendEndpoint{}.max_idle_connections);
+}
+
+// A backend's help states the defaults BackendEndpoint holds, in that backend's words.
+TEST(ConfigSettingsTest, BackendHelpStatesDefaultsInItsWords) {
+  EXPECT_EQ(ConfigSettings().Find("midas-connect-timeout-ms")->help, "TCP connect time-out to MIDAS. Default 2000.");
+  EXPECT_EQ(ConfigSettings().Find("workorder-timeout-ms")->help,
+            "Time-out for the whole work-order exchange once connected (send and answer). Default 10000.");
+  EXPECT_EQ(ConfigSettings().Find("workorder-breaker-open-ms")->help,
+            "How long the work-order system's open circuit breaker refuses calls before letting probes through "
+            "(half-open). Default 30000.");
+}
+
+// The secret settings all read env:NAME the same way, each into its own field.
+TEST(ConfigSettingsTest, OneSecretReader) {
+  ::setenv("VOIP_CONFIG_TEST_SECRET", "s3cret", 1);
+  const Config config = Ok(With({"--workorder-password", "env:VOIP_CONFIG_TEST_SECRET", "--workorder-username", "u",
+                                 "--midas-client-key-password", "env:VOIP_CONFIG_TEST_SECRET", "--tls-key-password",
+                                 "env:VOIP_CONFIG_TEST_SECRET"}));
+  ::unsetenv("VOIP_CONFIG_TEST_SECRET");
+  EXPECT_EQ(config.work_order.password, "s3cret");
+  EXPECT_EQ(config.midas.client_key_password, "s3cret");
+  EXPECT_EQ(config.tls_key_password, "s3cret");
+  EXPECT_EQ(config.midas.password, "");
+  EXPECT_NE(Error(With({"--midas-wsse-password", "env:VOIP_CONFIG_TEST_UNSET_SECRET"})).find("--midas-wsse-password "),
+            std::string::npos);
+}
+
 // The request head limits default to 16 KiB and 100 header lines, are read, and are bounded.
 TEST(ConfigTest, RequestHeadLimits) {
   EXPECT_EQ(Ok(kUrls).max_request_head_bytes, 16384u);
