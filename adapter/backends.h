@@ -42,7 +42,7 @@ enum class BackendErrorKind {
 // "business_fault", "system_fault", ... (metrics labels and log values).
 const char* BackendErrorKindName(BackendErrorKind kind);
 
-struct BackendError {
+struct [[nodiscard]] BackendError {
   BackendErrorKind kind = BackendErrorKind::kInternal;
   std::string backend_code;     // the backend's own fault code (typed or read from unknown detail)
   std::string backend_message;  // the backend's own fault string or message
@@ -79,7 +79,7 @@ class WorkOrderSystem {
   // Creates one TDM to VoC migration work order. Not idempotent: an
   // implementation never repeats a request that may have been sent.
   // Thread-safe.
-  virtual BackendResult<WorkOrderCreated> CreateMigrationWorkOrder(const WorkOrderRequest& request,
+  [[nodiscard]] virtual BackendResult<WorkOrderCreated> CreateMigrationWorkOrder(const WorkOrderRequest& request,
                                                                    const CallContext& context) = 0;
 };
 
@@ -110,7 +110,7 @@ class Midas {
   virtual ~Midas() = default;
   // Sets the customer's migration status. Idempotent (absolute update).
   // Thread-safe.
-  virtual BackendResult<MidasAcknowledged> UpdateCustomerMigrationStatus(
+  [[nodiscard]] virtual BackendResult<MidasAcknowledged> UpdateCustomerMigrationStatus(
       const MigrationStatusUpdate& update, const CallContext& context) = 0;
 };
 

@@ -62,7 +62,7 @@ class CircuitBreaker {
   CircuitBreaker(const CircuitBreaker&) = delete;
   CircuitBreaker& operator=(const CircuitBreaker&) = delete;
 
-  Permit Admit();
+  [[nodiscard]] Permit Admit();
   // Records how an allowed call went. Refused permits are ignored.
   void Record(const Permit& permit, CallHealth health);
 

@@ -117,7 +117,7 @@ struct Config {
 };
 
 // Either a valid configuration, or a message naming the offending key or flag.
-struct ConfigError {
+struct [[nodiscard]] ConfigError {
   std::string message;
 };
 using ConfigResult = std::variant<Config, ConfigError>;
@@ -130,10 +130,10 @@ using ConfigResult = std::variant<Config, ConfigError>;
 // The operator's subcommands pass `require_backends` false: they need neither
 // backend URLs nor auth.
 // --help is not handled here (see UsageText).
-ConfigResult ParseConfig(const std::vector<std::string>& args, bool require_backends = true);
+[[nodiscard]] ConfigResult ParseConfig(const std::vector<std::string>& args, bool require_backends = true);
 
 // Parses one file's text (key = value lines, # comments), over `base`.
-ConfigResult ParseConfigText(const std::string& text, Config base);
+[[nodiscard]] ConfigResult ParseConfigText(const std::string& text, Config base);
 
 // The --help text: every setting, its default and meaning.
 std::string UsageText();

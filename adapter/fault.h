@@ -62,11 +62,11 @@ enum class FailureClass {
 
 // The single translator from a backend failure to a fault entry and its class.
 // `backend` names the system for the consumer-facing words and for `origin`.
-struct TranslatedFailure {
+struct [[nodiscard]] TranslatedFailure {
   Fault fault;
   FailureClass failure_class;
 };
-TranslatedFailure TranslateBackendError(Backend backend, const BackendError& error);
+[[nodiscard]] TranslatedFailure TranslateBackendError(Backend backend, const BackendError& error);
 
 // What happens to a MIDAS update that did not complete during the request.
 enum class MidasFollowUp {

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "adapter/outbox.h"  // StoreResult, StoreStatus
+#include "adapter/outbox.h"  // StoreResult, StoreFailure
 
 namespace voip {
 
@@ -36,11 +36,11 @@ class IdempotencyStore {
  public:
   virtual ~IdempotencyStore() = default;
   // Atomically looks the key up and claims it when it is new or expired.
-  virtual StoreResult<Claim> ClaimKey(const std::string& key, const std::string& fingerprint) = 0;
+  [[nodiscard]] virtual StoreResult<Claim> ClaimKey(const std::string& key, const std::string& fingerprint) = 0;
   // Stores the answer of a claimed key; it is replayed until the key expires.
-  virtual StoreStatus Complete(const std::string& key, const StoredAnswer& answer) = 0;
+  [[nodiscard]] virtual StoreFailure Complete(const std::string& key, const StoredAnswer& answer) = 0;
   // Forgets a claimed key whose request did nothing and may be retried.
-  virtual StoreStatus Release(const std::string& key) = 0;
+  [[nodiscard]] virtual StoreFailure Release(const std::string& key) = 0;
 };
 
 }  // namespace voip

@@ -64,7 +64,7 @@ MidasDelivery MidasDeliveryPolicy::Deliver(const MigrationStatusUpdate& update, 
   return delivery;
 }
 
-StoreStatus ApplyToOutbox(Outbox& outbox, OutboxEntryId id, const MidasDelivery& delivery) {
+StoreFailure ApplyToOutbox(Outbox& outbox, OutboxEntryId id, const MidasDelivery& delivery) {
   switch (delivery.verdict) {
     case MidasVerdict::kDelivered:
       outbox.MarkDelivered(id);

@@ -70,7 +70,7 @@ class MidasDeliveryPolicy {
   // Otherwise MIDAS is called and the call's health recorded in the breaker:
   // acknowledged -> kDelivered; a business fault -> kDeadLetter; any other
   // failure -> kKeepPending. Never writes to the outbox (see ApplyToOutbox).
-  MidasDelivery Deliver(const MigrationStatusUpdate& update, const CallContext& context,
+  [[nodiscard]] MidasDelivery Deliver(const MigrationStatusUpdate& update, const CallContext& context,
                         const PendingHistory& history = {}) const;
 
  private:
@@ -84,6 +84,6 @@ class MidasDeliveryPolicy {
 // (only the dead-letter is written at once; the others may be written later and
 // report nothing). The relay does not apply a kCircuitOpen skip: its entry is
 // already due, and it stops its round instead.
-[[nodiscard]] StoreStatus ApplyToOutbox(Outbox& outbox, OutboxEntryId id, const MidasDelivery& delivery);
+[[nodiscard]] StoreFailure ApplyToOutbox(Outbox& outbox, OutboxEntryId id, const MidasDelivery& delivery);
 
 }  // namespace voip

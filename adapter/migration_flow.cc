@@ -127,16 +127,16 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
   }
 
   // Committed before MIDAS is called: from here on the update cannot be lost.
-  const StoreStatus recorded = outbox_.RecordOutcome(entry, state, update);
-  if (recorded) outcome.store_error = recorded->message;
+  const StoreFailure record_failure = outbox_.RecordOutcome(entry, state, update);
+  if (record_failure) outcome.store_error = record_failure->message;
   outcome.work_order_outcome_unknown = state == WorkOrderState::kUnknown;
 
-  UpdateMidas(update, entry, recorded, context, outcome);
+  UpdateMidas(update, entry, record_failure, context, outcome);
   return outcome;
 }
 
 void MigrationFlow::UpdateMidas(const MigrationStatusUpdate& update, OutboxEntryId entry,
-                                const StoreStatus& recorded, const CallContext& context,
+                                const StoreFailure& record_failure, const CallContext& context,
                                 MigrationOutcome& outcome) const {
   const MidasDelivery delivery = midas_delivery_.Deliver(update, context);
   outcome.midas_called = delivery.called();
@@ -148,11 +148,11 @@ void MigrationFlow::UpdateMidas(const MigrationStatusUpdate& update, OutboxEntry
     outcome.midas_diagnostic = delivery.error->diagnostic;
   }
   // An outcome that could not be recorded has no entry to keep: nothing will retry it.
-  StoreStatus written = recorded;
-  if (!recorded) written = ApplyToOutbox(outbox_, entry, delivery);
+  StoreFailure write_failure = record_failure;
+  if (!record_failure) write_failure = ApplyToOutbox(outbox_, entry, delivery);
   if (delivery.verdict == MidasVerdict::kDelivered) return;
-  if (written) {
-    if (!recorded) outcome.store_error = written->message;
+  if (write_failure) {
+    if (!record_failure) outcome.store_error = write_failure->message;
     outcome.midas_follow_up = MidasFollowUp::kNotKept;
   } else {
     outcome.midas_follow_up =

@@ -18,7 +18,7 @@
 
 namespace voip {
 
-struct MigrationOutcome {
+struct [[nodiscard]] MigrationOutcome {
   // Set when the work order was created: the answer is `success`, and `faults`
   // holds what did not complete afterwards (the MIDAS update). Otherwise the
   // answer is `failure` and `faults` is never empty.
@@ -51,10 +51,10 @@ struct MigrationOutcome {
 };
 
 // Builds a failure outcome that called no backend.
-MigrationOutcome RejectedOutcome(FailureClass failure_class, std::vector<Fault> faults);
+[[nodiscard]] MigrationOutcome RejectedOutcome(FailureClass failure_class, std::vector<Fault> faults);
 
 // The adapter shed the request (kOverloaded, OverloadedFault, Retry-After 1 s).
-MigrationOutcome OverloadedOutcome();
+[[nodiscard]] MigrationOutcome OverloadedOutcome();
 
 // The circuit breakers the flow consults; a null one means no breaker.
 struct BackendBreakers {
@@ -77,15 +77,15 @@ class MigrationFlow {
   // (kStoreUnavailable). When the work-order breaker is open nothing is
   // journalled or called (kBackendUnavailable with retry_after); when the
   // MIDAS breaker is open the update is left pending for the relay.
-  MigrationOutcome Run(const MigrationRequestInput& input, const CallContext& context) const;
-  MigrationOutcome Run(const MigrationRequest& request, const CallContext& context) const;
+  [[nodiscard]] MigrationOutcome Run(const MigrationRequestInput& input, const CallContext& context) const;
+  [[nodiscard]] MigrationOutcome Run(const MigrationRequest& request, const CallContext& context) const;
 
   const BackendBreakers& breakers() const { return breakers_; }
 
  private:
   // The MIDAS turn: the delivery policy's decision, written to the entry
-  // unless its outcome could not be recorded (`recorded` holds that failure).
-  void UpdateMidas(const MigrationStatusUpdate& update, OutboxEntryId entry, const StoreStatus& recorded,
+  // unless its outcome could not be recorded (`record_failure`).
+  void UpdateMidas(const MigrationStatusUpdate& update, OutboxEntryId entry, const StoreFailure& record_failure,
                    const CallContext& context, MigrationOutcome& outcome) const;
 
   WorkOrderSystem& work_order_;

@@ -58,6 +58,6 @@ using ValidationResult = std::variant<MigrationRequest, std::vector<Fault>>;
 
 // Applies every rule; on failure returns one BUSINESS fault per problem, each
 // `detail` naming the field by its JSON path.
-ValidationResult Validate(const MigrationRequestInput& input);
+[[nodiscard]] ValidationResult Validate(const MigrationRequestInput& input);
 
 }  // namespace voip

@@ -50,12 +50,14 @@ struct OutboxEntry {
 };
 
 // A storage failure, for operators' logs (no personal data).
-struct StoreError {
+struct [[nodiscard]] StoreError {
   std::string message;
 };
 template <typename T>
 using StoreResult = std::variant<T, StoreError>;
-using StoreStatus = std::optional<StoreError>;  // nullopt: done
+// What a store write returns: set when it failed (holding why), nullopt when
+// it was done. `if (failure)` reads "if it failed".
+using StoreFailure = std::optional<StoreError>;
 
 // What the outbox holds now, for the gauges at GET /metrics.
 struct OutboxCounts {
@@ -73,13 +75,13 @@ class Outbox {
   // Journals an attempt before the work-order call (kAttempting, kWaiting).
   // `update` holds the customer's identifiers; its status is not yet final.
   // Durable when it returns an id.
-  virtual StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update,
-                                             const std::string& correlation_id) = 0;
+  [[nodiscard]] virtual StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update,
+                                                           const std::string& correlation_id) = 0;
 
   // Records the work-order outcome and the MIDAS update to deliver in one
   // transaction (kPending, no next attempt time: the caller attempts it now).
   // Durable when it returns nullopt.
-  virtual StoreStatus RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) = 0;
+  [[nodiscard]] virtual StoreFailure RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) = 0;
 
   // MIDAS acknowledged the update. May be written later (batched with the
   // next write or the relay's Flush); if that write is lost in a crash the
@@ -91,19 +93,19 @@ class Outbox {
   virtual void MarkAttemptFailed(OutboxEntryId id, const std::string& error) = 0;
 
   // Parks the entry (kDeadLettered) with the reason. Written at once.
-  virtual StoreStatus DeadLetter(OutboxEntryId id, const std::string& reason) = 0;
+  [[nodiscard]] virtual StoreFailure DeadLetter(OutboxEntryId id, const std::string& reason) = 0;
 
   // Writes what MarkDelivered / MarkAttemptFailed deferred.
-  virtual StoreStatus Flush() = 0;
+  [[nodiscard]] virtual StoreFailure Flush() = 0;
 
   // Pending entries whose next attempt is due, oldest first, at most `limit`.
   // Flushes first.
-  virtual StoreResult<std::vector<OutboxEntry>> Due(int limit) = 0;
+  [[nodiscard]] virtual StoreResult<std::vector<OutboxEntry>> Due(int limit) = 0;
 
   // Counts what is outstanding. One aggregate query over the entries still
   // kept (delivered entries with a known outcome are removed), so it is cheap
   // enough for the relay to call once per round.
-  virtual StoreResult<OutboxCounts> Count() = 0;
+  [[nodiscard]] virtual StoreResult<OutboxCounts> Count() = 0;
 };
 
 }  // namespace voip

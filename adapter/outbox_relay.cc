@@ -121,7 +121,9 @@ void OutboxRelay::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  outbox_.Flush();
+  if (StoreFailure failure = outbox_.Flush()) {
+    logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", failure->message}});
+  }
 }
 
 bool OutboxRelay::StopRequested() {

@@ -38,7 +38,7 @@ struct OutboxRelayOptions {
 };
 
 // What one round did.
-struct RelayRound {
+struct [[nodiscard]] RelayRound {
   int delivered = 0;
   int failed = 0;         // will be retried
   int dead_lettered = 0;
@@ -59,7 +59,7 @@ class OutboxRelay {
   // the outbox (and records both in the metrics); once Stop() was called it
   // starts no further delivery. Not to be called
   // concurrently with itself (the thread calls it).
-  RelayRound RunOnce();
+  [[nodiscard]] RelayRound RunOnce();
 
   // Runs rounds on a background thread every poll interval, at once again
   // after a full batch. Start once.

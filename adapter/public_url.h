@@ -17,6 +17,6 @@ bool IsValidHostAndPort(std::string_view authority);
 
 // Checks "http[s]://host[:port][/path]" (path characters [A-Za-z0-9._~/-], no
 // query or fragment). Returns the URL without trailing slashes, or nullopt.
-std::optional<std::string> NormalisePublicBaseUrl(std::string_view url);
+[[nodiscard]] std::optional<std::string> NormalisePublicBaseUrl(std::string_view url);
 
 }  // namespace voip

@@ -20,16 +20,16 @@ using Sha256Digest = std::array<unsigned char, 32>;
 // The secret named by `reference` (`env:NAME` or `file:PATH`), or a message
 // saying what is wrong (never containing the secret). An empty secret is an
 // error.
-struct SecretError {
+struct [[nodiscard]] SecretError {
   std::string message;
 };
-std::variant<std::string, SecretError> ResolveSecret(const std::string& reference);
+[[nodiscard]] std::variant<std::string, SecretError> ResolveSecret(const std::string& reference);
 
 // SHA-256 of `data` (OpenSSL).
 Sha256Digest Sha256(std::string_view data);
 
 // Parses 64 hexadecimal digits (either case); nullopt otherwise.
-std::optional<Sha256Digest> ParseSha256Hex(std::string_view hex);
+[[nodiscard]] std::optional<Sha256Digest> ParseSha256Hex(std::string_view hex);
 std::string Sha256Hex(const Sha256Digest& digest);
 
 // Constant-time equality of two equally long byte strings (CRYPTO_memcmp).

@@ -124,7 +124,7 @@ class SettingTable {
 
 // A whole decimal integer in [min, max] (strtol's syntax: optional sign, no
 // trailing characters); nullopt for anything else.
-std::optional<long> ParseIntegerIn(const std::string& text, long min, long max);
+[[nodiscard]] std::optional<long> ParseIntegerIn(const std::string& text, long min, long max);
 
 // The --help line(s) of one setting (see UsageLayout).
 std::string UsageLine(const std::string& name, const std::string& value_hint, const std::string& help,

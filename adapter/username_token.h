@@ -38,7 +38,7 @@ struct UsernameToken {
 // The first wsse:Security/wsse:UsernameToken inside the envelope's SOAP
 // Header (namespaces matched by local name under any prefix), or nullopt when
 // there is none or the envelope is not well-formed XML or contains a DOCTYPE.
-std::optional<UsernameToken> ExtractUsernameToken(std::string_view envelope);
+[[nodiscard]] std::optional<UsernameToken> ExtractUsernameToken(std::string_view envelope);
 
 // Base64(SHA-1(Base64-decoded nonce + created + password)); "" when the nonce
 // is not valid Base64.
@@ -90,6 +90,6 @@ class UsernameTokenVerifier {
 };
 
 // Parses "YYYY-MM-DDThh:mm:ss[.fff]Z" (UTC only); nullopt otherwise.
-std::optional<std::chrono::system_clock::time_point> ParseUtcDateTime(std::string_view text);
+[[nodiscard]] std::optional<std::chrono::system_clock::time_point> ParseUtcDateTime(std::string_view text);
 
 }  // namespace voip

@@ -94,7 +94,7 @@ IdempotencyGate::Decision IdempotencyGate::Begin(const std::string& key, std::st
 
 std::optional<std::string> IdempotencyGate::Finish(const std::string& key, const MigrationOutcome& outcome,
                                                    const StoredAnswer& answer) {
-  const StoreStatus status = InvitesRetry(outcome.failure_class) ? store_->Release(key) : store_->Complete(key, answer);
+  const StoreFailure status = InvitesRetry(outcome.failure_class) ? store_->Release(key) : store_->Complete(key, answer);
   if (status) return status->message;
   return std::nullopt;
 }

@@ -20,7 +20,7 @@ class DatabaseHealth {
  public:
   // Creates its one-row table and remembers which file is at db.path() now.
   // `db` must outlive it. nullptr and *error when that fails.
-  static std::unique_ptr<DatabaseHealth> Open(SqliteDatabase& db, std::chrono::milliseconds interval,
+  [[nodiscard]] static std::unique_ptr<DatabaseHealth> Open(SqliteDatabase& db, std::chrono::milliseconds interval,
                                               std::string* error);
 
   // nullopt when the database was writable at the last check, else why not

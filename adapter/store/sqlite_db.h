@@ -25,7 +25,7 @@ class SqliteDatabase {
  public:
   // Opens (creating it if needed) the database at `path` in WAL mode with the
   // given synchronous level and a busy time-out. nullptr and *error on failure.
-  static std::unique_ptr<SqliteDatabase> Open(const std::string& path, SyncMode sync, std::string* error);
+  [[nodiscard]] static std::unique_ptr<SqliteDatabase> Open(const std::string& path, SyncMode sync, std::string* error);
   ~SqliteDatabase();
   SqliteDatabase(const SqliteDatabase&) = delete;
   SqliteDatabase& operator=(const SqliteDatabase&) = delete;

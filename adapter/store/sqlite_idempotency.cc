@@ -78,7 +78,7 @@ StoreResult<Claim> SqliteIdempotencyStore::ClaimKey(const std::string& key, cons
   return Claim{};
 }
 
-StoreStatus SqliteIdempotencyStore::Complete(const std::string& key, const StoredAnswer& answer) {
+StoreFailure SqliteIdempotencyStore::Complete(const std::string& key, const StoredAnswer& answer) {
   std::lock_guard<std::mutex> lock(db_.mutex());
   Statement complete(db_,
                      "UPDATE idempotency SET state = 'done', http_status = ?2, body = ?3 "
@@ -89,7 +89,7 @@ StoreStatus SqliteIdempotencyStore::Complete(const std::string& key, const Store
   return std::nullopt;
 }
 
-StoreStatus SqliteIdempotencyStore::Release(const std::string& key) {
+StoreFailure SqliteIdempotencyStore::Release(const std::string& key) {
   std::lock_guard<std::mutex> lock(db_.mutex());
   Statement release(db_, "DELETE FROM idempotency WHERE key = ?1 AND state = 'running'");
   if (!release.Bind(1, key).Run()) return Failed("cannot release an idempotency key");

@@ -17,21 +17,21 @@ struct SqliteIdempotencyOptions {
 class SqliteIdempotencyStore : public IdempotencyStore {
  public:
   // Creates the table if needed. `db` must outlive the store.
-  static std::unique_ptr<SqliteIdempotencyStore> Open(SqliteDatabase& db, SqliteIdempotencyOptions options,
+  [[nodiscard]] static std::unique_ptr<SqliteIdempotencyStore> Open(SqliteDatabase& db, SqliteIdempotencyOptions options,
                                                       std::string* error);
 
   StoreResult<Claim> ClaimKey(const std::string& key, const std::string& fingerprint) override;
-  StoreStatus Complete(const std::string& key, const StoredAnswer& answer) override;
-  StoreStatus Release(const std::string& key) override;
+  StoreFailure Complete(const std::string& key, const StoredAnswer& answer) override;
+  StoreFailure Release(const std::string& key) override;
 
   // At start-up: keys still running were cut short by a crash; each gets
   // the answer `answer_for` gives for its fingerprint (the outcome of its
   // request is unknown; the fingerprint says which face's format to answer
   // in), so that a retry is neither run again nor refused forever. Returns
   // how many.
-  StoreResult<int> CompleteInterrupted(const std::function<StoredAnswer(const std::string& fingerprint)>& answer_for);
+  [[nodiscard]] StoreResult<int> CompleteInterrupted(const std::function<StoredAnswer(const std::string& fingerprint)>& answer_for);
   // Deletes expired keys. Returns how many.
-  StoreResult<int> DeleteExpired();
+  [[nodiscard]] StoreResult<int> DeleteExpired();
 
  private:
   SqliteIdempotencyStore(SqliteDatabase& db, SqliteIdempotencyOptions options)

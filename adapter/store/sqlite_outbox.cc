@@ -184,7 +184,7 @@ StoreResult<OutboxEntryId> SqliteOutbox::Journal(const MigrationStatusUpdate& up
 }
 
 
-StoreStatus SqliteOutbox::RecordOutcome(OutboxEntryId id, WorkOrderState outcome,
+StoreFailure SqliteOutbox::RecordOutcome(OutboxEntryId id, WorkOrderState outcome,
                                         const MigrationStatusUpdate& update) {
   const std::int64_t now = Now();
   const auto problem = group_.Run([&]() -> std::optional<std::string> {
@@ -212,7 +212,7 @@ void SqliteOutbox::MarkAttemptFailed(OutboxEntryId id, const std::string& error)
   deferred_.push_back(Deferred{id, false, error});
 }
 
-StoreStatus SqliteOutbox::DeadLetter(OutboxEntryId id, const std::string& reason) {
+StoreFailure SqliteOutbox::DeadLetter(OutboxEntryId id, const std::string& reason) {
   std::lock_guard<std::mutex> lock(db_.mutex());
   Statement park(db_,
                  "UPDATE outbox SET delivery = 'dead', next_attempt_ms = NULL, last_error = ?2 "
@@ -221,7 +221,7 @@ StoreStatus SqliteOutbox::DeadLetter(OutboxEntryId id, const std::string& reason
   return std::nullopt;
 }
 
-StoreStatus SqliteOutbox::Flush() {
+StoreFailure SqliteOutbox::Flush() {
   std::vector<Deferred> deferred = TakeDeferred();
   if (deferred.empty()) return std::nullopt;
   std::lock_guard<std::mutex> lock(db_.mutex());

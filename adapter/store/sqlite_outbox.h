@@ -37,15 +37,15 @@ class SqliteOutbox : public Outbox {
  public:
   // Creates the table if needed. `db` must outlive the outbox. nullptr and
   // *error when the schema cannot be created.
-  static std::unique_ptr<SqliteOutbox> Open(SqliteDatabase& db, SqliteOutboxOptions options, std::string* error);
+  [[nodiscard]] static std::unique_ptr<SqliteOutbox> Open(SqliteDatabase& db, SqliteOutboxOptions options, std::string* error);
   ~SqliteOutbox() override;  // flushes
 
   StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id) override;
-  StoreStatus RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) override;
+  StoreFailure RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) override;
   void MarkDelivered(OutboxEntryId id) override;
   void MarkAttemptFailed(OutboxEntryId id, const std::string& error) override;
-  StoreStatus DeadLetter(OutboxEntryId id, const std::string& reason) override;
-  StoreStatus Flush() override;
+  StoreFailure DeadLetter(OutboxEntryId id, const std::string& reason) override;
+  StoreFailure Flush() override;
   StoreResult<std::vector<OutboxEntry>> Due(int limit) override;
   StoreResult<OutboxCounts> Count() override;
 
@@ -54,20 +54,20 @@ class SqliteOutbox : public Outbox {
   // becomes kUnknown and MIDAS is to be told WORK_ORDER_OUTCOME_UNKNOWN with
   // kInterruptedReason; pending entries whose synchronous attempt was cut short
   // become due now. Returns how many entries it touched.
-  StoreResult<int> RecoverInterrupted();
+  [[nodiscard]] StoreResult<int> RecoverInterrupted();
 
   // Entries in `view`, oldest first.
-  StoreResult<std::vector<OutboxEntry>> List(OutboxView view);
+  [[nodiscard]] StoreResult<std::vector<OutboxEntry>> List(OutboxView view);
 
   // Puts a dead-lettered entry (or every one when `id` is unset) back to
   // pending, due now, with its age and attempt count restarted. Returns how
   // many were re-driven (0 when `id` is not dead-lettered).
-  StoreResult<int> Redrive(std::optional<OutboxEntryId> id);
+  [[nodiscard]] StoreResult<int> Redrive(std::optional<OutboxEntryId> id);
 
   // Removes an entry with an unknown work-order outcome once an operator has
   // checked it, provided MIDAS has been told (delivered) or it is dead-lettered.
   // Returns 1 when removed, 0 otherwise.
-  StoreResult<int> Resolve(OutboxEntryId id);
+  [[nodiscard]] StoreResult<int> Resolve(OutboxEntryId id);
 
  private:
   struct Deferred {

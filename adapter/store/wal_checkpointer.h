@@ -27,7 +27,7 @@ class WalCheckpointer {
   // Opens a second connection to the WAL database at `path` (created and put
   // in WAL mode by SqliteDatabase::Open before) and checkpoints every
   // `interval`. nullptr and *error when the connection cannot be opened.
-  static std::unique_ptr<WalCheckpointer> Start(const std::string& path, SyncMode sync,
+  [[nodiscard]] static std::unique_ptr<WalCheckpointer> Start(const std::string& path, SyncMode sync,
                                                 std::chrono::milliseconds interval, std::string* error);
   ~WalCheckpointer();  // stops and joins; a checkpoint in progress finishes first
   WalCheckpointer(const WalCheckpointer&) = delete;

@@ -191,7 +191,7 @@ TEST(ApplyToOutboxTest, FailedDeadLetterIsReported) {
   outbox.FailDeadLetter();
   MidasDelivery parked;
   parked.verdict = MidasVerdict::kDeadLetter;
-  const StoreStatus failure = ApplyToOutbox(outbox, id, parked);
+  const StoreFailure failure = ApplyToOutbox(outbox, id, parked);
   ASSERT_TRUE(failure.has_value());
   EXPECT_EQ(failure->message, "disk full");
 }

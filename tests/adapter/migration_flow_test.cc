@@ -49,7 +49,7 @@ TEST_F(MigrationFlowTest, CreatesWorkOrderThenUpdatesMidas) {
 TEST_F(MigrationFlowTest, PassesCorrelationIdToBothBackends) {
   work_order_.WillAnswer(WorkOrderCreated{"WO1"});
   midas_.WillAnswer(MidasAcknowledged{});
-  flow_.Run(testing::SampleRequestInput(), context_);
+  (void)flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(work_order_.contexts().at(0).correlation_id, "corr-1");
   EXPECT_EQ(midas_.contexts().at(0).correlation_id, "corr-1");
 }
@@ -153,7 +153,7 @@ TEST_F(MigrationFlowTest, BothFailingReportsBothFaults) {
 TEST_F(MigrationFlowTest, TruncatesReasonToMidasLimit) {
   work_order_.WillAnswer(ErrorOf(BackendErrorKind::kBusinessFault, "WO-1", std::string(2000, 'x')));
   midas_.WillAnswer(MidasAcknowledged{});
-  flow_.Run(testing::SampleRequestInput(), context_);
+  (void)flow_.Run(testing::SampleRequestInput(), context_);
   EXPECT_EQ(midas_.updates().at(0).reason->size(), 512u);
 }
 
@@ -207,7 +207,7 @@ TEST(MigrationFlowOrderTest, WritesBeforeEachCall) {
   OrderingWorkOrder work_order(outbox);
   OrderingMidas midas(outbox);
   MigrationFlow flow(work_order, midas, outbox);
-  flow.Run(testing::SampleRequestInput(), CallContext{"c"});
+  (void)flow.Run(testing::SampleRequestInput(), CallContext{"c"});
   EXPECT_EQ(work_order.seen, (std::vector<std::string>{"Journal"}));
   EXPECT_EQ(midas.seen, (std::vector<std::string>{"Journal", "RecordOutcome"}));
 }
@@ -268,7 +268,7 @@ TEST_F(MigrationFlowTest, RecordFailureStillCallsMidasButPromisesNothing) {
 TEST_F(MigrationFlowTest, TimeoutIsJournalledAsUnknown) {
   work_order_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
   midas_.WillAnswer(MidasAcknowledged{});
-  flow_.Run(testing::SampleRequestInput(), context_);
+  (void)flow_.Run(testing::SampleRequestInput(), context_);
   const OutboxEntry entry = outbox_.entries().at(0);
   EXPECT_EQ(entry.work_order, WorkOrderState::kUnknown);
   EXPECT_EQ(entry.update.status, MigrationStatus::kWorkOrderOutcomeUnknown);
@@ -295,7 +295,7 @@ TEST_F(MigrationFlowTest, DeadlineIsPassedToBothBackends) {
   work_order_.WillAnswer(WorkOrderCreated{"WO1"});
   midas_.WillAnswer(MidasAcknowledged{});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  flow_.Run(testing::SampleRequestInput(), CallContext{"corr-1", deadline});
+  (void)flow_.Run(testing::SampleRequestInput(), CallContext{"corr-1", deadline});
   ASSERT_EQ(work_order_.contexts().size(), 1u);
   ASSERT_EQ(midas_.contexts().size(), 1u);
   EXPECT_EQ(work_order_.contexts()[0].deadline, deadline);

@@ -134,7 +134,7 @@ TEST_F(OutboxRelayTest, DeadLettersBusinessRejection) {
 TEST_F(OutboxRelayTest, RedrivenDeadLetterIsDelivered) {
   const OutboxEntryId id = PendingEntry();
   now_ms_ = kStart + kMaxAgeMs + 1;
-  relay_->RunOnce();
+  (void)relay_->RunOnce();
   ASSERT_EQ(std::get<int>(outbox_->Redrive(id)), 1);
   midas_.WillAnswer(MidasAcknowledged{});
   EXPECT_EQ(relay_->RunOnce().delivered, 1);
@@ -169,10 +169,10 @@ TEST_F(OutboxRelayTest, DeliveredAndDeadLetteredEntriesLeaveThePendingGauge) {
   PendingEntry("WO1");
   now_ms_ = kStart + 1000;
   midas_.WillAnswer(MidasAcknowledged{});
-  relay_->RunOnce();
+  (void)relay_->RunOnce();
   PendingEntry("WO2");
   now_ms_ = kStart + kMaxAgeMs + 2000;
-  relay_->RunOnce();
+  (void)relay_->RunOnce();
   const std::string text = metrics_.RenderPrometheus();
   EXPECT_TRUE(HasLine(text, R"(voip_outbox_relay_deliveries_total{result="delivered"} 1)")) << text;
   EXPECT_TRUE(HasLine(text, R"(voip_outbox_relay_deliveries_total{result="dead_lettered"} 1)"));
@@ -187,10 +187,10 @@ TEST_F(OutboxRelayTest, EventLinesMaskNumbers) {
   PendingEntry("WO1");
   midas_.WillAnswer(ErrorOf(BackendErrorKind::kConnectFailed));
   now_ms_ = kStart + 1000;
-  relay_->RunOnce();
+  (void)relay_->RunOnce();
   midas_.WillAnswer(MidasAcknowledged{});
   now_ms_ = kStart + 10'000;
-  relay_->RunOnce();
+  (void)relay_->RunOnce();
   std::istringstream lines(log_.str());
   std::string line;
   std::vector<nlohmann::json> events;
@@ -213,7 +213,7 @@ TEST_F(OutboxRelayTest, StoreFailureIsCounted) {
   PendingEntry("WO1");
   now_ms_ = kStart + 1000;
   midas_.WillAnswer(ErrorOf(BackendErrorKind::kTimeout));
-  relay_->RunOnce();
+  (void)relay_->RunOnce();
   ASSERT_FALSE(db_->Exec("DROP TABLE outbox"));
   const RelayRound round = relay_->RunOnce();
   EXPECT_TRUE(round.store_failed);

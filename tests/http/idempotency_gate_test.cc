@@ -16,11 +16,11 @@ class ScriptedStore : public IdempotencyStore {
     if (fail) return StoreError{"disk full"};
     return next;
   }
-  StoreStatus Complete(const std::string& key, const StoredAnswer& answer) override {
+  StoreFailure Complete(const std::string& key, const StoredAnswer& answer) override {
     completed[key] = answer;
     return std::nullopt;
   }
-  StoreStatus Release(const std::string& key) override {
+  StoreFailure Release(const std::string& key) override {
     released.push_back(key);
     return std::nullopt;
   }

@@ -135,7 +135,7 @@ Outbox& AdapterWithSimulators::outbox() {
 
 std::vector<OutboxEntry> AdapterWithSimulators::OutboxEntries() {
   if (!sqlite_outbox_) return fake_outbox_.entries();
-  sqlite_outbox_->Flush();
+  if (auto failure = sqlite_outbox_->Flush()) ADD_FAILURE() << failure->message;
   auto listed = sqlite_outbox_->List(store::OutboxView::kAll);
   if (auto* error = std::get_if<StoreError>(&listed)) {
     ADD_FAILURE() << "outbox list: " << error->message;

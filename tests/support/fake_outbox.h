@@ -29,7 +29,7 @@ class FakeOutbox : public Outbox {
     entries_[entry.id] = entry;
     return entry.id;
   }
-  StoreStatus RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) override {
+  StoreFailure RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) override {
     std::lock_guard<std::mutex> lock(mutex_);
     calls_.push_back("RecordOutcome");
     if (fail_record_) return StoreError{"disk full"};
@@ -50,7 +50,7 @@ class FakeOutbox : public Outbox {
     entries_.at(id).attempts++;
     entries_.at(id).last_error = error;
   }
-  StoreStatus DeadLetter(OutboxEntryId id, const std::string& reason) override {
+  StoreFailure DeadLetter(OutboxEntryId id, const std::string& reason) override {
     std::lock_guard<std::mutex> lock(mutex_);
     calls_.push_back("DeadLetter");
     if (fail_dead_letter_) return StoreError{"disk full"};
@@ -58,7 +58,7 @@ class FakeOutbox : public Outbox {
     entries_.at(id).last_error = reason;
     return std::nullopt;
   }
-  StoreStatus Flush() override { return std::nullopt; }
+  StoreFailure Flush() override { return std::nullopt; }
   StoreResult<std::vector<OutboxEntry>> Due(int) override { return std::vector<OutboxEntry>{}; }
   StoreResult<OutboxCounts> Count() override {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -53,7 +53,7 @@ TEST_F(SqliteIdempotencyTest, CompletedKeyReplays) {
 TEST_F(SqliteIdempotencyTest, OtherRequestIsMismatch) {
   ClaimOf("k1", "fp");
   EXPECT_EQ(ClaimOf("k1", "other").result, ClaimResult::kMismatch);
-  store_->Complete("k1", {200, "{}"});
+  EXPECT_FALSE(store_->Complete("k1", {200, "{}"}));
   EXPECT_EQ(ClaimOf("k1", "other").result, ClaimResult::kMismatch);
 }
 
@@ -67,7 +67,7 @@ TEST_F(SqliteIdempotencyTest, ReleasedKeyIsClaimableAgain) {
 // After the expiry the key is new again, and expired keys are deleted.
 TEST_F(SqliteIdempotencyTest, ExpiredKeyIsNewAgain) {
   ClaimOf("k1", "fp");
-  store_->Complete("k1", {200, "{}"});
+  EXPECT_FALSE(store_->Complete("k1", {200, "{}"}));
   now_ms_ += 60'000;
   EXPECT_EQ(ClaimOf("k1", "other").result, ClaimResult::kClaimed);
   now_ms_ += 60'000;
@@ -79,7 +79,7 @@ TEST_F(SqliteIdempotencyTest, InterruptedKeysReplayTheAnswerForTheirFingerprint)
   ClaimOf("k1", "fp-json");
   ClaimOf("k2", "soap11:fp");
   ClaimOf("k3", "fp-done");
-  store_->Complete("k3", {200, "kept"});
+  EXPECT_FALSE(store_->Complete("k3", {200, "kept"}));
   const auto answer_for = [](const std::string& fingerprint) {
     return fingerprint.rfind("soap11:", 0) == 0 ? StoredAnswer{200, "<soap/>"} : StoredAnswer{500, "unknown"};
   };

@@ -216,7 +216,7 @@ TEST_F(SqliteOutboxTest, ConcurrentWritesAreAllKept) {
     threads.emplace_back([this] {
       for (int i = 0; i < 25; ++i) {
         const OutboxEntryId id = JournalOne();
-        outbox_->RecordOutcome(id, WorkOrderState::kCreated, Created("WO" + std::to_string(id)));
+        EXPECT_FALSE(outbox_->RecordOutcome(id, WorkOrderState::kCreated, Created("WO" + std::to_string(id))));
       }
     });
   }
