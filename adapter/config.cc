@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "adapter/public_url.h"
+#include "adapter/text.h"
 
 namespace voip {
 namespace {
@@ -222,12 +223,7 @@ std::optional<std::string> ApplyListen(Config& config, const std::string& text) 
   return std::nullopt;
 }
 
-std::string TrimSpaces(const std::string& s) {
-  const auto begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string::npos) return "";
-  const auto end = s.find_last_not_of(" \t\r");
-  return s.substr(begin, end - begin + 1);
-}
+std::string TrimSpaces(const std::string& s) { return std::string(Trim(s, " \t\r")); }
 
 std::optional<std::string> ApplyAuth(Config& config, const std::string& text) {
   if (text == "api-key") {

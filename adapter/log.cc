@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "adapter/text.h"
+
 namespace voip {
 
 std::optional<LogLevel> ParseLogLevel(std::string_view name) {
@@ -32,18 +34,7 @@ const char* LevelName(LogLevel level) {
   return "info";
 }
 
-std::string NowIso8601() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[40];
-  const std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(buffer + n, sizeof buffer - n, ".%03dZ", static_cast<int>(millis));
-  return buffer;
-}
+std::string NowIso8601() { return UtcTimestamp(std::chrono::system_clock::now()); }
 
 // Replacement of invalid UTF-8 keeps a hostile value from throwing here.
 std::string Dump(const nlohmann::json& value) {

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "adapter/text.h"
+
 namespace voip {
 namespace {
 
@@ -26,14 +28,6 @@ bool OutcomeIsCertainFailure(BackendErrorKind kind) {
     default:
       return false;
   }
-}
-
-std::string Truncated(std::string s, std::size_t max) {
-  if (s.size() <= max) return s;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
-  s.resize(cut);
-  return s;
 }
 
 CircuitBreaker::Permit Admit(CircuitBreaker* breaker) {
@@ -122,7 +116,7 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
     state = OutcomeIsCertainFailure(error.kind) ? WorkOrderState::kFailed : WorkOrderState::kUnknown;
     update.status = state == WorkOrderState::kFailed ? MigrationStatus::kWorkOrderFailed
                                                      : MigrationStatus::kWorkOrderOutcomeUnknown;
-    update.reason = Truncated(failure.fault.detail, kMaxReasonLength);
+    update.reason = TruncateUtf8Bytes(failure.fault.detail, kMaxReasonLength);
     outcome.faults.push_back(std::move(failure.fault));
   }
 

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <limits>
 
+#include "adapter/text.h"
+
 namespace voip {
 namespace {
 
@@ -14,37 +16,12 @@ constexpr const char* kAccountIdentification = "accountIdentification";
 constexpr const char* kAccountNumber = "accountIdentification.accountNumber";
 constexpr const char* kSiteReference = "accountIdentification.siteReference";
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
-std::string Trim(const std::string& s) {
-  std::size_t begin = 0;
-  std::size_t end = s.size();
-  while (begin < end && IsSpace(s[begin])) ++begin;
-  while (end > begin && IsSpace(s[end - 1])) --end;
-  return s.substr(begin, end - begin);
-}
 
 bool AllDigits(const std::string& s) {
   for (char c : s) {
     if (c < '0' || c > '9') return false;
   }
   return !s.empty();
-}
-
-// Counts code points; returns -1 when `s` is not valid UTF-8.
-long Utf8Length(const std::string& s) {
-  long count = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return -1;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return -1;
-    }
-    i += len;
-    ++count;
-  }
-  return count;
 }
 
 bool HasControlCharacter(const std::string& s) {
@@ -67,7 +44,7 @@ bool RequiredText(const FieldInput& input, const char* field, std::vector<Fault>
       faults.push_back(BusinessFault(MustNotBeNullOrBlank(field)));
       return false;
     case Kind::kText:
-      out = Trim(input.text);
+      out = std::string(Trim(input.text));
       if (out.empty()) {
         faults.push_back(BusinessFault(MustNotBeNullOrBlank(field)));
         return false;
@@ -140,7 +117,7 @@ void ValidateSiteReference(const FieldInput& input, std::vector<Fault>& faults, 
       return;
     case Kind::kText:
     case Kind::kInteger:
-      literal = Trim(input.text);
+      literal = std::string(Trim(input.text));
       if (literal.empty()) {
         faults.push_back(BusinessFault(MustNotBeNullOrBlank(kSiteReference)));
         return;

@@ -11,6 +11,8 @@
 
 #include <pugixml.hpp>
 
+#include "adapter/text.h"
+
 namespace voip {
 namespace {
 
@@ -29,31 +31,10 @@ pugi::xml_node Child(const pugi::xml_node& parent, std::string_view local) {
   return {};
 }
 
-std::string Trimmed(const char* text) {
-  std::string_view view(text);
-  while (!view.empty() && std::isspace(static_cast<unsigned char>(view.front()))) view.remove_prefix(1);
-  while (!view.empty() && std::isspace(static_cast<unsigned char>(view.back()))) view.remove_suffix(1);
-  return std::string(view);
-}
+std::string Trimmed(const char* text) { return std::string(Trim(text)); }
 
-std::optional<std::string> Base64Decode(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
-  std::string out(text.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  std::size_t length = static_cast<std::size_t>(n);
-  if (text.back() == '=') --length;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') --length;
-  out.resize(length);
-  return out;
-}
-
-std::string Base64Encode(const unsigned char* data, std::size_t size) {
-  std::string out(4 * ((size + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
+std::string Base64Of(const unsigned char* data, std::size_t size) {
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(data), size));
 }
 
 }  // namespace
@@ -83,20 +64,10 @@ std::string PasswordDigest(std::string_view nonce_base64, std::string_view creat
   const std::string input = *nonce + std::string(created) + std::string(password);
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  return Base64Encode(digest, sizeof digest);
+  return Base64Of(digest, sizeof digest);
 }
 
-std::string UtcDateTime(std::chrono::system_clock::time_point time) {
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[32];
-  const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(millis < 0 ? millis + 1000 : millis));
-  return text;
-}
+std::string UtcDateTime(std::chrono::system_clock::time_point time) { return UtcTimestamp(time); }
 
 std::optional<UsernameToken> NewUsernameToken(const std::string& user, std::string_view password,
                                               WssePasswordType type, std::chrono::system_clock::time_point now) {
@@ -104,7 +75,7 @@ std::optional<UsernameToken> NewUsernameToken(const std::string& user, std::stri
   if (RAND_bytes(nonce, sizeof nonce) != 1) return std::nullopt;
   UsernameToken token;
   token.username = user;
-  token.nonce = Base64Encode(nonce, sizeof nonce);
+  token.nonce = Base64Of(nonce, sizeof nonce);
   token.created = UtcDateTime(now);
   if (type == WssePasswordType::kText) {
     token.password = std::string(password);

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <optional>
 
+#include "adapter/text.h"
+
 namespace voip::sim {
 namespace {
 
@@ -48,11 +50,7 @@ bool HasToken(std::string_view value, std::string_view token) {
   return false;
 }
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
+std::string_view TrimBlanks(std::string_view text) { return Trim(text, " \t"); }
 
 std::optional<std::size_t> ParseDecimal(std::string_view text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
@@ -148,14 +146,14 @@ class Connection {
     request.body.clear();
     const std::string_view coding = request.Header("Transfer-Encoding");
     if (!coding.empty()) {
-      if (!EqualsIgnoreCase(Trim(coding), "chunked")) return Read::kUnsupportedCoding;
+      if (!EqualsIgnoreCase(TrimBlanks(coding), "chunked")) return Read::kUnsupportedCoding;
       if (continue_expected && !SendAll(fd_, "HTTP/1.1 100 Continue\r\n\r\n")) return Read::kClosed;
       return ReadChunked(request.body);
     }
     const std::string_view length_text = request.Header("Content-Length");
     std::size_t length = 0;
     if (!length_text.empty()) {
-      const std::optional<std::size_t> parsed = ParseDecimal(Trim(length_text));
+      const std::optional<std::size_t> parsed = ParseDecimal(TrimBlanks(length_text));
       if (!parsed) return Read::kBadRequest;
       length = *parsed;
     }
@@ -202,7 +200,7 @@ class Connection {
         return false;
       }
       request.headers.emplace_back(std::string(header.substr(0, colon)),
-                                   std::string(Trim(header.substr(colon + 1))));
+                                   std::string(TrimBlanks(header.substr(colon + 1))));
       at = end + 2;
     }
     return true;
@@ -235,7 +233,7 @@ class Connection {
       const std::optional<std::size_t> size_end = LineEnd(0);
       if (!size_end) return Read::kBadRequest;
       std::string_view size_line(buffer_.data(), *size_end);
-      size_line = Trim(size_line.substr(0, size_line.find(';')));
+      size_line = TrimBlanks(size_line.substr(0, size_line.find(';')));
       const std::optional<std::size_t> size = ParseHex(size_line);
       if (!size) return Read::kBadRequest;
       buffer_.erase(0, *size_end + 2);
