@@ -462,8 +462,7 @@ PooledContext* ContextPool::NewContext() {
     delete ctx;
     return nullptr;
   }
-  // The global table from namespaces.cc; naming it here also makes the linker
-  // take namespaces.cc out of the static library (libgsoap needs the symbol).
+  // The program's one table (adapter/soap/namespaces.cc).
   soap_set_namespaces(soap, namespaces);
   soap->socket_flags = MSG_NOSIGNAL;  // a write to a closed connection must not raise SIGPIPE
   soap->maxlevel = kMaxXmlDepth;

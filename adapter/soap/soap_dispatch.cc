@@ -30,8 +30,7 @@ struct SoapContextDeleter {
 
 struct soap* NewContext() {
   struct soap* ctx = soap_new1(kContextMode);
-  // The program's one table (adapter/soap/namespaces.cc); naming it here also
-  // makes the static-library link pull that definition in. Generated services
+  // The program's one table (adapter/soap/namespaces.cc). Generated services
   // install an identical copy when dispatching.
   if (ctx != nullptr) soap_set_namespaces(ctx, namespaces);
   return ctx;
