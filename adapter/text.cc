@@ -44,9 +44,14 @@ std::optional<std::string> Base64Decode(std::string_view text) {
 }
 
 std::string UtcTimestamp(std::chrono::system_clock::time_point time) {
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
-  if (millis < 0) millis += 1000;
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  // Floored, so that a time before the epoch keeps its second (-1 ms is 23:59:59.999).
+  const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+  auto millis = since_epoch % 1000;
+  std::time_t seconds = static_cast<std::time_t>(since_epoch / 1000);
+  if (millis < 0) {
+    millis += 1000;
+    --seconds;
+  }
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char text[40];

@@ -1,4 +1,5 @@
 #include "http/connection_parking.h"
+#include "http/request_head.h"
 
 #include <openssl/err.h>
 #include <sys/epoll.h>
@@ -51,6 +52,25 @@ void ClientConnection::CountIn(std::shared_ptr<std::atomic<std::size_t>> counter
   counted_in_->fetch_add(1);
 }
 
+namespace {
+
+// A line (whole or still arriving) longer than the head reader allows for
+// the request line or a header line: the worker refuses it at once (414/431)
+// from what is here, so it need not wait for the head's end.
+bool HasOverlongLine(std::string_view unread) {
+  const std::size_t limit = std::min(HeadLimits{}.max_request_line_bytes, HeadLimits{}.max_field_line_bytes);
+  std::size_t line_start = 0;
+  for (;;) {
+    const std::size_t end = unread.find('\n', line_start);
+    const std::size_t length = (end == std::string_view::npos ? unread.size() : end) - line_start;
+    if (length > limit) return true;
+    if (end == std::string_view::npos) return false;
+    line_start = end + 1;
+  }
+}
+
+}  // namespace
+
 bool ClientConnection::HeadEnds() {
   const std::string_view unread = read_ahead_.unread();
   // Empty lines before a request line are dropped (RFC 9112 2.2), not taken
@@ -83,7 +103,9 @@ HeadProgress ClientConnection::TryAdvanceHead(std::size_t max_head_bytes, Parkin
   for (;;) {
     // Past the head limit without its end: the worker's head reader refuses
     // it at once (431), from what is here.
-    if (HeadEnds() || read_ahead_.unread().size() > max_head_bytes) return HeadProgress::kReady;
+    if (HeadEnds() || read_ahead_.unread().size() > max_head_bytes || HasOverlongLine(read_ahead_.unread())) {
+      return HeadProgress::kReady;
+    }
     const IoAttempt attempt = io_->TryRead(read_ahead_.Room(), ReadAhead::kReadChunk);
     switch (attempt.outcome) {
       case IoAttempt::Outcome::kDone:
