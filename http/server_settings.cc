@@ -73,7 +73,10 @@ HeadLimits HeadLimitsOf(const Config& config) {
 bool ServeOneRequest(DeadlineStream& stream, ReadAhead& read_ahead, bool last, const HeadLimits& head_limits,
                      const ServeRequest& serve_request, const EarlyAnswerRenderer& early_answer, ConnectionEnd& end) {
   const HeadRead head = ReadRequestHead(stream, read_ahead, head_limits);
-  if (head.outcome == HeadRead::Outcome::kGone) return false;
+  if (head.outcome == HeadRead::Outcome::kGone) {
+    end.input_left = false;  // nothing to answer, nobody to linger for
+    return false;
+  }
   if (head.outcome == HeadRead::Outcome::kRefused) {
     end.ok = WriteEarlyAnswer(stream, head.refusal, early_answer);
     end.input_left = true;
