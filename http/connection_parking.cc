@@ -1,5 +1,4 @@
 #include "http/connection_parking.h"
-#include "http/request_head.h"
 
 #include <openssl/err.h>
 #include <sys/epoll.h>
@@ -52,46 +51,13 @@ void ClientConnection::CountIn(std::shared_ptr<std::atomic<std::size_t>> counter
   counted_in_->fetch_add(1);
 }
 
-namespace {
-
-// A line (whole or still arriving) longer than the head reader allows for
-// the request line or a header line: the worker refuses it at once (414/431)
-// from what is here, so it need not wait for the head's end.
-bool HasOverlongLine(std::string_view unread) {
-  const std::size_t limit = std::min(HeadLimits{}.max_request_line_bytes, HeadLimits{}.max_field_line_bytes);
-  std::size_t line_start = 0;
-  for (;;) {
-    const std::size_t end = unread.find('\n', line_start);
-    const std::size_t length = (end == std::string_view::npos ? unread.size() : end) - line_start;
-    if (length > limit) return true;
-    if (end == std::string_view::npos) return false;
-    line_start = end + 1;
-  }
-}
-
-}  // namespace
-
-bool ClientConnection::HeadEnds() {
-  const std::string_view unread = read_ahead_.unread();
-  // Empty lines before a request line are dropped (RFC 9112 2.2), not taken
-  // for the end of a head; a head ends at its first empty line.
-  const std::size_t start = unread.find_first_not_of("\r\n");
-  if (start == std::string_view::npos) return false;
-  for (std::size_t i = std::max(scanned_, start + 1); i < unread.size(); ++i) {
-    if (unread[i] != '\n') continue;
-    if (unread[i - 1] == '\n' || (unread[i - 1] == '\r' && i >= start + 2 && unread[i - 2] == '\n')) return true;
-  }
-  scanned_ = unread.size();
-  return false;
-}
-
-HeadProgress ClientConnection::AdvanceHead(std::size_t max_head_bytes, ParkingClock::time_point now) {
-  const HeadProgress progress = TryAdvanceHead(max_head_bytes, now);
+HeadProgress ClientConnection::AdvanceHead(const HeadLimits& limits, ParkingClock::time_point now) {
+  const HeadProgress progress = TryAdvanceHead(limits, now);
   wants_write_ = progress == HeadProgress::kWantWrite;
   return progress;
 }
 
-HeadProgress ClientConnection::TryAdvanceHead(std::size_t max_head_bytes, ParkingClock::time_point now) {
+HeadProgress ClientConnection::TryAdvanceHead(const HeadLimits& limits, ParkingClock::time_point now) {
   if (!handshaken_) {
     state_.last_byte_at = now;  // called when the socket turned ready: handshake bytes came
     const IoAttempt attempt = io_->TryHandshake();
@@ -100,12 +66,11 @@ HeadProgress ClientConnection::TryAdvanceHead(std::size_t max_head_bytes, Parkin
     if (attempt.outcome != IoAttempt::Outcome::kDone) return HeadProgress::kClosed;
     handshaken_ = true;
   }
+  if (!scanner_) scanner_.emplace(limits);
   for (;;) {
-    // Past the head limit without its end: the worker's head reader refuses
-    // it at once (431), from what is here.
-    if (HeadEnds() || read_ahead_.unread().size() > max_head_bytes || HasOverlongLine(read_ahead_.unread())) {
-      return HeadProgress::kReady;
-    }
+    // Complete, or already refused (414, 431): the worker's head reader
+    // answers from what is here, without waiting.
+    if (scanner_->Feed(read_ahead_.unread()) != HeadScanner::State::kIncomplete) return HeadProgress::kReady;
     const IoAttempt attempt = io_->TryRead(read_ahead_.Room(), ReadAhead::kReadChunk);
     switch (attempt.outcome) {
       case IoAttempt::Outcome::kDone:
@@ -137,7 +102,7 @@ void ClientConnection::FinishRequest(ParkingClock::time_point now) {
   // Bytes already here (pipelined) start the next head now.
   state_.head_started = read_ahead_.empty() ? std::nullopt : std::optional(now);
   state_.last_byte_at = now;
-  scanned_ = 0;
+  scanner_.reset();
 }
 
 void ClientConnection::StartLingering(ParkingClock::time_point now) {
@@ -313,7 +278,7 @@ void WaitingRoom::OnReady(socket_t sock, ParkingClock::time_point now) {
     }
     return;
   }
-  switch (connection.AdvanceHead(limits_.max_head_bytes, now)) {
+  switch (connection.AdvanceHead(limits_.head, now)) {
     case HeadProgress::kReady:
       dispatch_(Unpark(sock));
       return;

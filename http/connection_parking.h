@@ -22,8 +22,9 @@
 //    its head read within kShedHeadTimeout, answered 503 and closed: the
 //    operators' endpoints are still answered); beyond max_shed_connections
 //    more, a connection is closed at once;
-//  - a head over max_head_bytes without its end goes to a worker at once,
-//    whose head reader refuses it (431).
+//  - a head the head limits already refuse (a request line or header line
+//    too long, too many lines, too many bytes: HeadScanner) goes to a worker
+//    at once, whose head reader answers 414 or 431 from it.
 // Nothing of a request is executed here: a connection whose head times out or
 // breaks is closed without an answer reaching any handler. A connection whose
 // answer left part of its request unread comes back to linger: no more
@@ -52,6 +53,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/request_head.h"
 #include "http/request_read_deadline.h"
 
 namespace voip {
@@ -60,7 +62,7 @@ using ParkingClock = std::chrono::steady_clock;
 
 // What ClientConnection::AdvanceHead found.
 enum class HeadProgress {
-  kReady,      // the read-ahead holds a whole request head, or more than max_head_bytes
+  kReady,      // the read-ahead holds a whole request head, or one the head limits already refuse
   kWantRead,   // call again when the socket is readable
   kWantWrite,  // call again when the socket is writable (TLS)
   kClosed,     // the client closed, reset, or the TLS handshake failed
@@ -108,11 +110,11 @@ class ClientConnection {
   const ConnectionState& state() const { return state_; }
 
   // Reads what has already arrived, never waiting (the TLS handshake first),
-  // until the unread bytes hold a complete request head (up to an empty
-  // line, empty lines before it dropped), the socket has nothing more, or
-  // more than max_head_bytes are unread.
-  // Records the head's first and latest byte times as `now`.
-  [[nodiscard]] HeadProgress AdvanceHead(std::size_t max_head_bytes, ParkingClock::time_point now);
+  // until the unread bytes hold a complete request head or one `limits`
+  // refuse (as the worker's HeadScanner will see them: http/request_head.h),
+  // or the socket has nothing more. Records the head's first and latest
+  // byte times as `now`. `limits` must be the same on every call.
+  [[nodiscard]] HeadProgress AdvanceHead(const HeadLimits& limits, ParkingClock::time_point now);
   // The unread bytes up to the end of the head's first line (or all of
   // them), empty lines before it skipped.
   std::string_view RequestLine() const;
@@ -128,15 +130,14 @@ class ClientConnection {
   bool DrainLingering();
 
  private:
-  HeadProgress TryAdvanceHead(std::size_t max_head_bytes, ParkingClock::time_point now);
-  bool HeadEnds();
+  HeadProgress TryAdvanceHead(const HeadLimits& limits, ParkingClock::time_point now);
 
   const socket_t sock_;
   SSL* const ssl_;
   std::unique_ptr<ConnectionIo> io_;
   bool handshaken_;
   ReadAhead read_ahead_;
-  std::size_t scanned_ = 0;  // the unread bytes before this hold no head end
+  std::optional<HeadScanner> scanner_;  // of the head being waited for
   std::size_t lingered_bytes_ = 0;
   ConnectionState state_;
   std::shared_ptr<std::atomic<std::size_t>> counted_in_;
@@ -151,7 +152,7 @@ inline constexpr std::chrono::seconds kShedHeadTimeout{1};
 struct WaitingRoomLimits {
   std::size_t max_connections;       // served at once, parked or not
   std::size_t max_shed_connections;  // beyond max_connections, waiting for their 503
-  std::size_t max_head_bytes;
+  HeadLimits head;
   std::chrono::milliseconds first_request_timeout;
   std::chrono::milliseconds keep_alive_timeout;
   std::chrono::milliseconds read_timeout;

@@ -8,14 +8,14 @@
 
 namespace voip {
 
-SchedulerSettings SchedulerSettingsFor(const Config& config) {
+SchedulerSettings SchedulerSettingsFor(const Config& config, const HeadLimits& head_limits) {
   using std::chrono::seconds;
   SchedulerSettings settings{};
   settings.workers = static_cast<std::size_t>(config.threads);
   settings.max_queued_requests = static_cast<std::size_t>(config.max_queued_connections);
   settings.room.max_connections = static_cast<std::size_t>(config.max_connections);
   settings.room.max_shed_connections = kMaxShedConnections;
-  settings.room.max_head_bytes = config.max_request_head_bytes;
+  settings.room.head = head_limits;
   settings.room.first_request_timeout = seconds(config.first_request_timeout_s);
   settings.room.keep_alive_timeout = seconds(config.keep_alive_timeout_s);
   settings.room.read_timeout = seconds(config.read_timeout_s);
@@ -104,7 +104,7 @@ bool ConnectionScheduler::NextRequestHere(const std::shared_ptr<ClientConnection
   for (;;) {
     // Nothing buffered: wait first, rather than try a read that would fail.
     if (NothingBuffered(*connection) && !WaitForMore(*connection, wait_until)) break;
-    switch (connection->AdvanceHead(settings_.room.max_head_bytes, ParkingClock::now())) {
+    switch (connection->AdvanceHead(settings_.room.head, ParkingClock::now())) {
       case HeadProgress::kReady:
         if (on_worker && !IsOperatorRequestLine(connection->RequestLine())) return true;
         Route(connection);

@@ -49,8 +49,9 @@ struct SchedulerSettings {
   std::chrono::microseconds write_timeout;  // each wait to write the answer
 };
 
-// The settings `config` gives.
-SchedulerSettings SchedulerSettingsFor(const Config& config);
+// The settings `config` gives, with the request head limits the workers
+// check (HeadLimitsOf in http/server_settings.h).
+SchedulerSettings SchedulerSettingsFor(const Config& config, const HeadLimits& head_limits);
 
 // Connections beyond max-connections waiting for their 503 at once.
 inline constexpr std::size_t kMaxShedConnections = 64;

@@ -90,8 +90,8 @@ class DeadlineServer : public Tuned<Base> {
   template <class... BaseArgs>
   explicit DeadlineServer(const Config& config, BaseArgs&&... base_args)
       : Tuned<Base>(config, std::forward<BaseArgs>(base_args)...),
-        settings_(SchedulerSettingsFor(config)),
-        head_limits_(HeadLimitsOf(config)) {
+        head_limits_(HeadLimitsOf(config)),
+        settings_(SchedulerSettingsFor(config, head_limits_)) {
     this->set_post_routing_handler(
         [](const httplib::Request&, httplib::Response& res) { FramedRequestStream::AnnounceClose(res); });
     // Called by cpp-httplib once per listen, on its accept thread, which owns
@@ -126,8 +126,8 @@ class DeadlineServer : public Tuned<Base> {
     return ServeOneRequest(stream, connection.read_ahead(), last, head_limits_, serve, early_answer_, end);
   }
 
-  const SchedulerSettings settings_;
   const HeadLimits head_limits_;
+  const SchedulerSettings settings_;
   EarlyAnswerRenderer early_answer_;
   ConnectionScheduler* scheduler_ = nullptr;  // owned by cpp-httplib's accept loop while it runs
 };

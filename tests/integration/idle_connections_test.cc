@@ -70,6 +70,22 @@ class RawConnection {
     return received;
   }
 
+  // Reads until an answer's head has arrived, the server closes, or `limit`
+  // passes; returns everything read.
+  std::string ReadHead(std::chrono::seconds limit) {
+    std::string received;
+    const auto until = Clock::now() + limit;
+    while (received.find("\r\n\r\n") == std::string::npos && Clock::now() < until) {
+      pollfd readable{fd_, POLLIN, 0};
+      if (::poll(&readable, 1, 50) <= 0) continue;
+      char buffer[4096];
+      const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (got <= 0) break;
+      received.append(buffer, static_cast<std::size_t>(got));
+    }
+    return received;
+  }
+
   // True when the server closed the connection within `limit`.
   bool ClosedWithin(std::chrono::milliseconds limit) {
     const auto until = Clock::now() + limit;
@@ -243,6 +259,20 @@ TEST_F(IdleConnectionsTest, SilentConnectionsBeyondTheLimitMakeRoom) {
   const auto silent = Open(8, "");
   ExpectAnsweredWithinOneSecond("/health", "UP");
   EXPECT_TRUE(silent.front()->ClosedWithin(std::chrono::milliseconds(2000)));
+}
+
+// A head with more header lines than max-request-headers (100), its end not sent: answered
+// 431 at once from what has arrived, as the worker's head reader refuses it, not held in the
+// waiting room until first-request-timeout-s.
+TEST_F(IdleConnectionsTest, HeadOverTheLineCountIsRefusedWithoutWaitingForItsEnd) {
+  StartServer();
+  RawConnection many(server_->port());
+  std::string head = "GET /health HTTP/1.1\r\nHost: a\r\n";
+  for (int i = 0; i < 101; ++i) head += "X-Line: x\r\n";
+  ASSERT_TRUE(many.Send(head));
+  const std::string answer = many.ReadHead(std::chrono::seconds(3));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer;
+  EXPECT_TRUE(work_order_.requests().empty());
 }
 
 // Three requests in one write are all answered, in order, on the same connection.
