@@ -12,6 +12,7 @@
 #include <cstring>
 #include <optional>
 
+#include "adapter/errno_text.h"
 #include "adapter/text.h"
 
 namespace voip::sim {
@@ -329,7 +330,7 @@ int HttpServer::Bind(const std::string& host, int port, std::string* error) {
       listen_fd_ = fd;
       break;
     }
-    *error = std::strerror(errno);
+    *error = ErrnoText(errno);
     ::close(fd);
   }
   ::freeaddrinfo(found);

@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "adapter/errno_text.h"
+
 namespace voip::store {
 namespace {
 
@@ -22,7 +24,7 @@ std::unique_ptr<DatabaseHealth> DatabaseHealth::Open(SqliteDatabase& db, std::ch
                                                      std::string* error) {
   struct stat info {};
   if (::stat(db.path().c_str(), &info) != 0) {
-    *error = "cannot find the database file '" + db.path() + "': " + std::strerror(errno);
+    *error = "cannot find the database file '" + db.path() + "': " + ErrnoText(errno);
     return nullptr;
   }
   {

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <optional>
 
+#include "adapter/errno_text.h"
+
 namespace voip::store {
 namespace {
 
@@ -31,7 +33,7 @@ std::optional<int> OpenLocked(const std::string& path, mode_t mode, const std::s
                               std::string* error) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, mode);
   if (fd < 0) {
-    *error = "cannot open '" + path + "': " + std::strerror(errno);
+    *error = "cannot open '" + path + "': " + ErrnoText(errno);
     return std::nullopt;
   }
   struct stat status {};
@@ -42,7 +44,7 @@ std::optional<int> OpenLocked(const std::string& path, mode_t mode, const std::s
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int cause = errno;
-    *error = cause != EWOULDBLOCK ? "cannot lock '" + path + "': " + std::strerror(cause)
+    *error = cause != EWOULDBLOCK ? "cannot lock '" + path + "': " + ErrnoText(cause)
              : path == database_path ? InUse(database_path, "the file is locked")
                                      : InUse(database_path, "'" + path + "' is locked");
     ::close(fd);
@@ -56,7 +58,7 @@ std::optional<int> OpenLocked(const std::string& path, mode_t mode, const std::s
 std::optional<std::string> Canonical(const std::string& path, std::string* error) {
   char resolved[PATH_MAX];
   if (::realpath(path.c_str(), resolved) == nullptr) {
-    *error = "cannot resolve '" + path + "': " + std::strerror(errno);
+    *error = "cannot resolve '" + path + "': " + ErrnoText(errno);
     return std::nullopt;
   }
   return std::string(resolved);
