@@ -57,8 +57,9 @@ void LatencyHistogram::Render(std::string& out, const std::string& name, const s
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i <= kBounds.size(); ++i) {
     cumulative += buckets_[i].load(kOrder);
-    const std::string le = i < kBounds.size() ? Number(kBounds[i]) : "+Inf";
-    Sample(out, name + "_bucket", prefix + "le=\"" + le + "\"", std::to_string(cumulative));
+    std::string bucket_labels = prefix;
+    bucket_labels.append("le=\"").append(i < kBounds.size() ? Number(kBounds[i]) : "+Inf").append("\"");
+    Sample(out, name + "_bucket", bucket_labels, std::to_string(cumulative));
   }
   Sample(out, name + "_sum", labels, Number(static_cast<double>(sum_micros_.load(kOrder)) / 1e6));
   Sample(out, name + "_count", labels, std::to_string(count_.load(kOrder)));

@@ -60,7 +60,7 @@ std::string OutboxUsageText() {
 
 int RunOutboxCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (args.empty()) return Usage(err, "expected list, redrive or resolve");
-  const std::string action = args[0];
+  const std::string& action = args[0];
   std::string target = action == "list" ? "all" : "";
   std::size_t flags_from = 1;
   if (args.size() > 1 && args[1].rfind("--", 0) != 0) {

@@ -41,7 +41,7 @@ constexpr std::string_view kSoap12Mark = "soap12:";
 
 // JSON fingerprints carry no mark (as before there was a SOAP face).
 std::string FingerprintOf(std::string_view request, AnswerFormat format) {
-  const std::string digest = Sha256Hex(Sha256(request));
+  std::string digest = Sha256Hex(Sha256(request));
   switch (format) {
     case AnswerFormat::kSoap11: return std::string(kSoap11Mark) + digest;
     case AnswerFormat::kSoap12: return std::string(kSoap12Mark) + digest;

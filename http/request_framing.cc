@@ -62,7 +62,7 @@ bool WriteEarlyAnswer(httplib::Stream& stream, const HeadRefusal& refusal, const
   text += "Content-Type: " + answer.content_type + "\r\n";
   text += "Content-Length: " + std::to_string(answer.body.size()) + "\r\n";
   text += "Connection: close\r\n";
-  for (const auto& [name, value] : answer.headers) text += name + ": " + value + "\r\n";
+  for (const auto& [name, value] : answer.headers) text.append(name).append(": ").append(value).append("\r\n");
   text += "\r\n";
   text += answer.body;
   return WriteAll(stream, text);

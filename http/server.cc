@@ -163,7 +163,7 @@ class AdapterServer::Impl {
     });
     server_.set_error_handler(httplib::Server::HandlerWithResponse(
         [this](const httplib::Request& req, httplib::Response& res) { return HandleError(req, res); }));
-    server_.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
+    server_.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, const std::exception_ptr&) {
       Answer(req, res, RejectedOutcome(FailureClass::kInternal, {SystemFault("The adapter failed unexpectedly")}),
              CorrelationIdFor(req.get_header_value(kCorrelationHeader)));
     });
