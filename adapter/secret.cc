@@ -14,6 +14,7 @@ std::variant<std::string, SecretError> ResolveSecret(const std::string& referenc
   if (reference.rfind("env:", 0) == 0) {
     const std::string name = reference.substr(4);
     if (name.empty()) return SecretError{"env: needs a variable name"};
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): secrets are read at start-up, before any thread starts.
     const char* value = std::getenv(name.c_str());
     if (value == nullptr) return SecretError{"environment variable " + name + " is not set"};
     secret = value;

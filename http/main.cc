@@ -122,7 +122,7 @@ class ScratchDatabase {
  public:
   explicit ScratchDatabase(voip::Config& config) {
     if (!config.database.empty()) return;
-    const char* base = std::getenv("TMPDIR");
+    const char* base = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): at start-up, no thread yet
     std::string pattern = std::string(base && *base ? base : "/tmp") + "/voip-migration-adapter-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
       config.database = voip::kDefaultDatabase;

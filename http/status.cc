@@ -11,8 +11,8 @@ int HttpStatusFor(FailureClass failure_class) {
     case FailureClass::kUnsupportedMedia: return 415;
     case FailureClass::kBusinessRejected: return 422;
     case FailureClass::kBackendSystemFault: return 502;
-    case FailureClass::kBackendUnavailable: return 503;
-    case FailureClass::kOverloaded: return 503;
+    case FailureClass::kBackendUnavailable:
+    case FailureClass::kOverloaded:
     case FailureClass::kStoreUnavailable: return 503;
     case FailureClass::kIdempotencyKeyReused: return 422;
     case FailureClass::kIdempotencyKeyInFlight: return 409;

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cctype>
 #include <cerrno>
@@ -124,11 +125,10 @@ int ScanReceived(struct ::soap* soap, const char* data, size_t size) {
   if (!ctx->trace.doctype_in_body) {
     const std::string_view block(data, size);
     // The seam between the previous block and this one, then this block.
-    char seam[2 * kDoctype.size()];
+    std::array<char, 2 * kDoctype.size()> seam{};
     const std::size_t head = std::min(block.size(), kDoctype.size() - 1);
-    std::memcpy(seam, ctx->carry.data(), ctx->carry.size());
-    std::memcpy(seam + ctx->carry.size(), block.data(), head);
-    const std::string_view joined(seam, ctx->carry.size() + head);
+    std::copy_n(block.data(), head, std::copy(ctx->carry.begin(), ctx->carry.end(), seam.begin()));
+    const std::string_view joined(seam.data(), ctx->carry.size() + head);
     if (ContainsDoctype(joined) || ContainsDoctype(block)) {
       ctx->trace.doctype_in_body = true;
     } else {

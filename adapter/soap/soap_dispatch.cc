@@ -235,8 +235,8 @@ SoapDispatchResult Serve(struct soap* ctx, std::ostringstream& out, const Servic
   int error = soap_begin_serve(ctx);  // on failure it usually writes the fault itself
   const bool envelope_opened = error == SOAP_OK;
   const short request_version = ctx->version;  // as read from the envelope
-  const short announced =
-      version != SoapVersion::kAny ? VersionNumber(version) : request_version == 2 ? 2 : 1;
+  const short envelope_version = request_version == 2 ? short{2} : short{1};
+  const short announced = version != SoapVersion::kAny ? VersionNumber(version) : envelope_version;
   if (envelope_opened && request_version != announced) {
     error = ctx->error = SOAP_VERSIONMISMATCH;
   } else if (envelope_opened) {

@@ -10,7 +10,7 @@
 #include <string_view>
 
 struct soap;
-struct SOAP_ENV__Detail;
+struct SOAP_ENV__Detail;  // NOLINT(bugprone-reserved-identifier): gSOAP's generated name (soapStub.h)
 
 namespace voip::soap {
 
