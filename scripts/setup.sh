@@ -2,6 +2,8 @@
 # Installs whatever this machine lacks (Debian packages only) and builds the
 # project into build/. Called by scripts/run.sh and scripts/test.sh; safe to
 # run again (it installs nothing when everything is there).
+# BUILD_DIR=build-asan SANITIZER=address (or build-tsan, thread) builds a
+# sanitizer tree instead (scripts/test.sh, docs/development.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,7 @@ PACKAGES=(
   openssl          # throwaway CAs in the TLS tests
   haproxy          # deploy/haproxy.cfg is checked with haproxy -c
   clang libclang-rt-14-dev  # libFuzzer harnesses with ASan + UBSan (tests/fuzz/)
+  clang-tidy clang-format   # the clang_tidy and clang_format tests (docs/development.md)
 )
 
 # node and npm run the node-soap interop tests; the machines come with them, a bare
@@ -44,5 +47,6 @@ if [ ! -d tests/interop/node_modules ]; then
 fi
 
 BUILD_DIR=${BUILD_DIR:-build}
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
+  -DVOIP_SANITIZER="${SANITIZER:-}" >/dev/null
 cmake --build "$BUILD_DIR" -- -j"$(nproc)"
