@@ -43,7 +43,7 @@ ConnectionScheduler::ConnectionScheduler(const SchedulerSettings& settings, Serv
       serve_request_(std::move(serve_request)),
       lanes_(settings.workers, settings.max_queued_requests),
       room_(WaitingRoom::Open(settings.room,
-                              [this](std::shared_ptr<ClientConnection> connection) { Route(std::move(connection)); })) {}
+                              [this](const std::shared_ptr<ClientConnection>& connection) { Route(connection); })) {}
 
 ConnectionScheduler::~ConnectionScheduler() { shutdown(); }
 
@@ -57,7 +57,7 @@ void ConnectionScheduler::Admit(std::shared_ptr<ClientConnection> connection) {
   if (room_) room_->Admit(std::move(connection));
 }
 
-void ConnectionScheduler::Route(std::shared_ptr<ClientConnection> connection) {
+void ConnectionScheduler::Route(const std::shared_ptr<ClientConnection>& connection) {
   ConnectionState& state = connection->state();
   state.operator_request = IsOperatorRequestLine(connection->RequestLine());
   const bool shed_lane = state.shed || state.operator_request;

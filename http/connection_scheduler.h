@@ -89,7 +89,7 @@ class ConnectionScheduler : public httplib::TaskQueue {
   void Admit(std::shared_ptr<ClientConnection> connection);
 
  private:
-  void Route(std::shared_ptr<ClientConnection> connection);
+  void Route(const std::shared_ptr<ClientConnection>& connection);
   // Serves the connection's request, and the next ones while NextRequestHere.
   void Serve(const std::shared_ptr<ClientConnection>& connection);
   // One request; false when the connection is to be closed.

@@ -65,7 +65,7 @@ voip::SettingProblem ParseWsseUsers(const std::string& reference, voip::sim::Sim
 
 // An integer flag in [min, max] into `field`; `expected` says what it is in the error.
 std::function<voip::SettingProblem(ParsedArgs&, const std::string&)> IntFlag(long min, long max, int voip::sim::SimOptions::*field,
-                                                                             std::string expected) {
+                                                                             const std::string& expected) {
   return [=](ParsedArgs& parsed, const std::string& value) -> voip::SettingProblem {
     const std::optional<long> number = voip::ParseIntegerIn(value, min, max);
     if (!number) return "expected " + expected + " " + std::to_string(min) + "-" + std::to_string(max) + ", got '" + value + "'";
