@@ -32,7 +32,8 @@ enum class BackendErrorKind {
   kUntypedFault,       // SOAP fault whose detail is missing or not the declared type
   kConnectFailed,      // refused, DNS failure or connect time-out: nothing was sent
   kTimeout,            // sent, but no (complete) answer within the receive/total time-out
-  kConnectionReset,    // sent (or being sent), then the backend reset the connection (ECONNRESET) before a complete answer
+  kConnectionReset,    // sent (or being sent), then the backend reset the connection (ECONNRESET) before a complete
+                       // answer
   kConnectionClosed,   // sent (or being sent), then the backend closed the connection without answering a byte
   kHttpError,          // an HTTP error status whose body is not a SOAP fault
   kMalformedResponse,  // an answer that is not a valid SOAP response (bad XML, HTML with 200, wrong element)
@@ -80,7 +81,7 @@ class WorkOrderSystem {
   // implementation never repeats a request that may have been sent.
   // Thread-safe.
   [[nodiscard]] virtual BackendResult<WorkOrderCreated> CreateMigrationWorkOrder(const WorkOrderRequest& request,
-                                                                   const CallContext& context) = 0;
+                                                                                 const CallContext& context) = 0;
 };
 
 // ----- MIDAS -------------------------------------------------------------------

@@ -26,14 +26,11 @@ CallHealth HealthOf(const BackendError& error) {
     case BackendErrorKind::kConnectionReset:
     case BackendErrorKind::kConnectionClosed:
     case BackendErrorKind::kHttpError:
-    case BackendErrorKind::kMalformedResponse:
-      return CallHealth::kUnhealthy;
+    case BackendErrorKind::kMalformedResponse: return CallHealth::kUnhealthy;
     case BackendErrorKind::kBusinessFault:
     case BackendErrorKind::kSystemFault:
-    case BackendErrorKind::kUntypedFault:
-      return CallHealth::kHealthy;
-    case BackendErrorKind::kInternal:
-      break;
+    case BackendErrorKind::kUntypedFault: return CallHealth::kHealthy;
+    case BackendErrorKind::kInternal: break;
   }
   return CallHealth::kNeutral;
 }
@@ -69,9 +66,7 @@ CircuitBreaker::Permit CircuitBreaker::Admit() {
   Permit permit;
   permit.generation = generation_;
   switch (state_) {
-    case BreakerState::kClosed:
-      permit.allowed = true;
-      break;
+    case BreakerState::kClosed: permit.allowed = true; break;
     case BreakerState::kOpen:
       permit.retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(open_until_ - clock_());
       break;

@@ -40,7 +40,7 @@ CallHealth HealthOf(const BackendError& error);
 struct CircuitBreakerOptions {
   int failure_threshold = 5;  // consecutive unhealthy calls that open it; 0: never opens
   std::chrono::milliseconds open_for{30000};
-  int half_open_probes = 1;   // calls let through at a time while half-open
+  int half_open_probes = 1;  // calls let through at a time while half-open
 };
 
 class CircuitBreaker {
@@ -74,8 +74,8 @@ class CircuitBreaker {
   const CircuitBreakerOptions& options() const { return options_; }
 
  private:
-  void MoveTo(BreakerState to);           // lock held
-  void HalfOpenIfDue();                   // lock held
+  void MoveTo(BreakerState to);  // lock held
+  void HalfOpenIfDue();          // lock held
 
   const CircuitBreakerOptions options_;
   const TransitionListener listener_;

@@ -23,8 +23,7 @@ ApplyTo<T> IntIn(long min, long max, Field T::*field) {
   return [=](T& target, const std::string& text) -> SettingProblem {
     const auto value = ParseIntegerIn(text, min, max);
     if (!value) {
-      return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" + text +
-             "'";
+      return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" + text + "'";
     }
     target.*field = static_cast<Field>(*value);
     return std::nullopt;
@@ -117,12 +116,16 @@ std::string DefaultOf(int value) { return " Default " + std::to_string(value) + 
 std::vector<BackendSetting> BackendCallSettings() {
   const BackendEndpoint d;  // the defaults the help states
   return {
-      {"url", "URL", [](const BackendWords& w) { return "SOAP endpoint of " + w.endpoint_of + " (required unless --simulate)."; },
+      {"url", "URL",
+       [](const BackendWords& w) { return "SOAP endpoint of " + w.endpoint_of + " (required unless --simulate)."; },
        ApplyUrl},
       {"connect-timeout-ms", "MS",
-       [d](const BackendWords& w) { return "TCP connect time-out to " + w.system + "." + DefaultOf(d.connect_timeout_ms); },
+       [d](const BackendWords& w) {
+         return "TCP connect time-out to " + w.system + "." + DefaultOf(d.connect_timeout_ms);
+       },
        IntIn(1, 600000, &BackendEndpoint::connect_timeout_ms)},
-      {"timeout-ms", "MS", [d](const BackendWords& w) { return "Time-out for the whole " + w.exchange + "." + DefaultOf(d.timeout_ms); },
+      {"timeout-ms", "MS",
+       [d](const BackendWords& w) { return "Time-out for the whole " + w.exchange + "." + DefaultOf(d.timeout_ms); },
        IntIn(1, 600000, &BackendEndpoint::timeout_ms)},
       {"max-idle-connections", "N",
        [d](const BackendWords& w) {
@@ -133,13 +136,16 @@ std::vector<BackendSetting> BackendCallSettings() {
        [d](const BackendWords& w) {
          return "Consecutive failed calls to " + w.system +
                 " (connect failed, time-out, HTTP error, malformed answer; not SOAP faults) that open its circuit "
-                "breaker; 0 never opens it." + DefaultOf(d.breaker_failures);
+                "breaker; 0 never opens it." +
+                DefaultOf(d.breaker_failures);
        },
        IntIn(0, 1000000, &BackendEndpoint::breaker_failures)},
       {"breaker-open-ms", "MS",
        [d](const BackendWords& w) {
-         return "How long " + w.system_s + " open circuit breaker refuses calls before letting probes through "
-                "(half-open)." + DefaultOf(d.breaker_open_ms);
+         return "How long " + w.system_s +
+                " open circuit breaker refuses calls before letting probes through "
+                "(half-open)." +
+                DefaultOf(d.breaker_open_ms);
        },
        IntIn(1, 3600000, &BackendEndpoint::breaker_open_ms)},
       {"breaker-probes", "N",
@@ -156,7 +162,9 @@ std::vector<BackendSetting> BackendCredentialSettings() {
   constexpr const char* kSecret = "env:NAME|file:PATH";
   return {
       {"username", "USER",
-       [](const BackendWords& w) { return "HTTP Basic user name sent to " + w.system + " (needs " + w.prefix + "-password)."; },
+       [](const BackendWords& w) {
+         return "HTTP Basic user name sent to " + w.system + " (needs " + w.prefix + "-password).";
+       },
        ApplyUsername},
       {"password", kSecret, [](const BackendWords& w) { return "SECRET. HTTP Basic password for " + w.system + "."; },
        SecretInto(&BackendEndpoint::password)},
@@ -172,8 +180,8 @@ std::vector<BackendSetting> BackendCredentialSettings() {
       {"wsse-password-type", "digest|text",
        [](const BackendWords& w) {
          return "How the UsernameToken carries the password: digest (PasswordDigest: Base64(SHA-1(nonce + created + "
-                "password))) or text (PasswordText, the password itself; only with an https:// " + w.prefix +
-                "-url). Default digest.";
+                "password))) or text (PasswordText, the password itself; only with an https:// " +
+                w.prefix + "-url). Default digest.";
        },
        ApplyWssePasswordType},
       {"ca-file", "PEM",
@@ -201,10 +209,9 @@ std::vector<Setting<Config>> BackendSettings(const BackendWords& words, BackendE
   std::vector<Setting<Config>> settings;
   for (BackendSetting& setting : declared) {
     ApplyTo<BackendEndpoint> apply = std::move(setting.apply);
-    settings.push_back({words.prefix + "-" + setting.suffix, setting.value_hint, setting.help(words),
-                        [endpoint, apply](Config& config, const std::string& value) {
-                          return apply(config.*endpoint, value);
-                        }});
+    settings.push_back(
+        {words.prefix + "-" + setting.suffix, setting.value_hint, setting.help(words),
+         [endpoint, apply](Config& config, const std::string& value) { return apply(config.*endpoint, value); }});
   }
   return settings;
 }
@@ -306,8 +313,9 @@ SettingProblem ApplySimulate(Config& config, const std::string& text) {
 // How the adapter serves its callers: threads, limits, time-outs.
 std::vector<ConfigSetting> ListenerSettings() {
   return {
-      {"threads", "N", "HTTP worker threads; each serves one request at a time (a connection waiting for its "
-                       "next request holds no thread). Default 64.",
+      {"threads", "N",
+       "HTTP worker threads; each serves one request at a time (a connection waiting for its "
+       "next request holds no thread). Default 64.",
        IntIn(1, 4096, &Config::threads)},
       {"max-queued-connections", "N",
        "Requests whose head has arrived that may wait for a free worker thread; one beyond that is "
@@ -339,20 +347,24 @@ std::vector<ConfigSetting> ListenerSettings() {
        "before authentication; beyond it 431 (414 while still in the request line, which may be 8192 "
        "bytes at most, as may each header line), then the connection is closed. Default 16384.",
        IntIn(1024, 1024 * 1024, &Config::max_request_head_bytes)},
-      {"max-request-headers", "N", "Most header lines in one request; beyond it 431, then the connection is "
-                                   "closed. Default 100.",
+      {"max-request-headers", "N",
+       "Most header lines in one request; beyond it 431, then the connection is "
+       "closed. Default 100.",
        IntIn(1, 10000, &Config::max_request_headers)},
-      {"keep-alive-max-count", "N", "Requests served on one client connection before it is closed. "
-                                    "Default 10000.",
+      {"keep-alive-max-count", "N",
+       "Requests served on one client connection before it is closed. "
+       "Default 10000.",
        IntIn(1, INT_MAX, &Config::keep_alive_max_count)},
       {"keep-alive-timeout-s", "S", "Idle time before a kept-alive client connection is closed. Default 30.",
        IntIn(1, 3600, &Config::keep_alive_timeout_s)},
-      {"read-timeout-s", "S", "Time-out for reading a client's request (slow clients are cut off). "
-                              "Default 10.",
+      {"read-timeout-s", "S",
+       "Time-out for reading a client's request (slow clients are cut off). "
+       "Default 10.",
        IntIn(1, 3600, &Config::read_timeout_s)},
-      {"request-read-timeout-s", "S", "Time-out for reading a whole request (line, headers and body, from its "
-                                      "first byte), however steadily a client drips it; with TLS the handshake too. "
-                                      "Default 30.",
+      {"request-read-timeout-s", "S",
+       "Time-out for reading a whole request (line, headers and body, from its "
+       "first byte), however steadily a client drips it; with TLS the handshake too. "
+       "Default 30.",
        IntIn(1, 3600, &Config::request_read_timeout_s)},
   };
 }
@@ -372,31 +384,38 @@ SettingProblem ApplyDatabaseSync(Config& config, const std::string& text) {
 // The database, the outbox relay and idempotency records.
 std::vector<ConfigSetting> DurabilitySettings() {
   return {
-      {"database", "PATH", "SQLite database holding pending MIDAS updates and idempotency records; created "
-                           "if missing. Default voip-migration-adapter.db (in the working directory); with "
-                           "--simulate, a temporary one removed at exit.",
+      {"database", "PATH",
+       "SQLite database holding pending MIDAS updates and idempotency records; created "
+       "if missing. Default voip-migration-adapter.db (in the working directory); with "
+       "--simulate, a temporary one removed at exit.",
        ApplyDatabase},
-      {"database-sync", "MODE", "normal (survives a crash of the process) or full (also a power cut, one "
-                                "fsync per commit). Default normal.",
+      {"database-sync", "MODE",
+       "normal (survives a crash of the process) or full (also a power cut, one "
+       "fsync per commit). Default normal.",
        ApplyDatabaseSync},
-      {"outbox-retry-base-ms", "MS", "First backoff ceiling of MIDAS redelivery (doubles per failure, full "
-                                     "jitter). Default 500.",
+      {"outbox-retry-base-ms", "MS",
+       "First backoff ceiling of MIDAS redelivery (doubles per failure, full "
+       "jitter). Default 500.",
        IntIn(1, 3600000, &Config::outbox_retry_base_ms)},
       {"outbox-retry-cap-ms", "MS", "Largest backoff ceiling of MIDAS redelivery. Default 60000.",
        IntIn(1, 86400000, &Config::outbox_retry_cap_ms)},
-      {"outbox-max-age-s", "S", "A MIDAS update not delivered this long after it became pending is "
-                                "dead-lettered. Default 86400 (24 h).",
+      {"outbox-max-age-s", "S",
+       "A MIDAS update not delivered this long after it became pending is "
+       "dead-lettered. Default 86400 (24 h).",
        IntIn(1, 365 * 86400, &Config::outbox_max_age_s)},
       {"outbox-poll-ms", "MS", "How often the relay looks for MIDAS updates due for redelivery. Default 1000.",
        IntIn(10, 600000, &Config::outbox_poll_ms)},
-      {"database-check-ms", "MS", "GET /ready checks that the database is writable (one small write) at most "
-                                  "this often, answering from the last check in between. Default 5000.",
+      {"database-check-ms", "MS",
+       "GET /ready checks that the database is writable (one small write) at most "
+       "this often, answering from the last check in between. Default 5000.",
        IntIn(10, 600000, &Config::database_check_ms)},
-      {"idempotency-key-ttl-s", "S", "How long the answer to an Idempotency-Key is kept and replayed. Default "
-                                     "86400 (24 h).",
+      {"idempotency-key-ttl-s", "S",
+       "How long the answer to an Idempotency-Key is kept and replayed. Default "
+       "86400 (24 h).",
        IntIn(60, 30 * 86400, &Config::idempotency_key_ttl_s)},
-      {"shutdown-grace-s", "S", "On SIGTERM or SIGINT, how long requests in flight may still take before the "
-                                "process exits anyway (their attempts stay journalled). Default 30.",
+      {"shutdown-grace-s", "S",
+       "On SIGTERM or SIGINT, how long requests in flight may still take before the "
+       "process exits anyway (their attempts stay journalled). Default 30.",
        IntIn(1, 3600, &Config::shutdown_grace_s)},
   };
 }
@@ -424,8 +443,9 @@ std::vector<ConfigSetting> PresenceSettings() {
        "gives URL/soap as the endpoint. Default: the scheme, host and port each WSDL request arrived on.",
        ApplyPublicBaseUrl},
       {"log-level", "LEVEL", "debug, info, warn or error. Default info.", ApplyLogLevel},
-      {"tls-cert-file", "PEM", "Serve HTTPS (TLS 1.2 minimum) with this certificate chain (PEM; the server "
-                               "certificate first). Needs tls-key-file.",
+      {"tls-cert-file", "PEM",
+       "Serve HTTPS (TLS 1.2 minimum) with this certificate chain (PEM; the server "
+       "certificate first). Needs tls-key-file.",
        ReadableFile(&Config::tls_cert_file)},
       {"tls-key-file", "PEM", "Private key of tls-cert-file (PEM).", ReadableFile(&Config::tls_key_file)},
       {"tls-key-password", "env:NAME|file:PATH", "SECRET. Password of an encrypted tls-key-file.",
@@ -440,21 +460,24 @@ std::vector<ConfigSetting> CallerAuthSettings() {
        "How callers authenticate: api-key (Authorization: Bearer KEY or X-API-Key: KEY) or none. Required "
        "unless --simulate, where it defaults to none. /health and /metrics are always open.",
        ApplyAuth},
-      {"api-key-sha256", "HEX[,HEX]", "SHA-256 digests (hex) of accepted API keys; adds to the list. Not a "
-                                      "secret.",
+      {"api-key-sha256", "HEX[,HEX]",
+       "SHA-256 digests (hex) of accepted API keys; adds to the list. Not a "
+       "secret.",
        ApplyApiKeyDigests},
       {"soap-users", "env:NAME|file:PATH",
        "SECRET. SOAP callers, one user:password per line, accepted (with auth = api-key) as HTTP Basic or a "
        "WS-Security UsernameToken with PasswordDigest on /soap; adds to the list.",
        ApplySoapUsers},
-      {"soap-token-window-s", "S", "How far a UsernameToken's Created time may be from now, either side; "
-                                   "nonces are remembered as long. Default 300.",
+      {"soap-token-window-s", "S",
+       "How far a UsernameToken's Created time may be from now, either side; "
+       "nonces are remembered as long. Default 300.",
        [](Config& config, const std::string& text) {
          return IntIn(10, 3600, &CallerAuthConfig::token_window_s)(config.caller_auth, text);
        }},
-      {"soap-token-max-nonces", "N", "UsernameToken nonces remembered at most (each until its token leaves the "
-                                     "window); when that many are, new tokens are refused until some expire. "
-                                     "Default 100000.",
+      {"soap-token-max-nonces", "N",
+       "UsernameToken nonces remembered at most (each until its token leaves the "
+       "window); when that many are, new tokens are refused until some expire. "
+       "Default 100000.",
        [](Config& config, const std::string& text) {
          return IntIn(1, 10000000, &CallerAuthConfig::token_max_nonces)(config.caller_auth, text);
        }},
@@ -467,14 +490,15 @@ std::vector<ConfigSetting> CallerAuthSettings() {
 
 std::vector<ConfigSetting> AllSettings() {
   std::vector<ConfigSetting> all = {
-      {"listen", "HOST:PORT", "Address to serve on; port 0 picks a free port. Default 127.0.0.1:8080.",
-       ApplyListen},
-      {"simulate", "", "Start the work-order and MIDAS simulators in-process on loopback and use them "
-                       "(ignores the backend URLs).",
+      {"listen", "HOST:PORT", "Address to serve on; port 0 picks a free port. Default 127.0.0.1:8080.", ApplyListen},
+      {"simulate", "",
+       "Start the work-order and MIDAS simulators in-process on loopback and use them "
+       "(ignores the backend URLs).",
        ApplySimulate},
   };
-  for (auto group : {BackendSettings(WorkOrderWords(), &Config::work_order), BackendSettings(MidasWords(), &Config::midas),
-                     ListenerSettings(), DurabilitySettings(), PresenceSettings(), CallerAuthSettings()}) {
+  for (auto group :
+       {BackendSettings(WorkOrderWords(), &Config::work_order), BackendSettings(MidasWords(), &Config::midas),
+        ListenerSettings(), DurabilitySettings(), PresenceSettings(), CallerAuthSettings()}) {
     for (ConfigSetting& setting : group) all.push_back(std::move(setting));
   }
   return all;
@@ -483,9 +507,9 @@ std::vector<ConfigSetting> AllSettings() {
 }  // namespace
 
 const BackendWords& WorkOrderWords() {
-  static const BackendWords words{"workorder",  "the work-order system", "the work-order system's", "work-order",
-                                  "the legacy work-order system",
-                                  "work-order exchange once connected (send and answer)"};
+  static const BackendWords words{
+      "workorder",  "the work-order system",        "the work-order system's",
+      "work-order", "the legacy work-order system", "work-order exchange once connected (send and answer)"};
   return words;
 }
 
@@ -512,8 +536,7 @@ std::optional<std::string> CheckAuth(Config& config) {
         return "auth = api-key needs api-key-sha256, api-keys or soap-users";
       }
       return std::nullopt;
-    case AuthMode::kNone:
-      return std::nullopt;
+    case AuthMode::kNone: return std::nullopt;
   }
   return std::nullopt;
 }
@@ -553,8 +576,7 @@ const FlagWording& AdapterFlagWording() {
         if (!argument.dashed) return "unexpected argument '" + argument.raw + "'";
         return "unknown flag '" + argument.flag + "' (see --help)";
       },
-      [](const std::string& flag, const std::string& hint) { return flag + " needs a value " + hint; },
-      " "};
+      [](const std::string& flag, const std::string& hint) { return flag + " needs a value " + hint; }, " "};
   return wording;
 }
 

@@ -36,9 +36,9 @@ struct CallerAuthConfig {
 enum class WssePasswordType { kDigest, kText };
 
 struct BackendEndpoint {
-  std::string url;              // http://host:port/path
+  std::string url;                // http://host:port/path
   int connect_timeout_ms = 2000;  // TCP connect
-  int timeout_ms = 10000;       // whole exchange once connected (send + receive), also per-read stall
+  int timeout_ms = 10000;         // whole exchange once connected (send + receive), also per-read stall
   int max_idle_connections = 64;  // keep-alive connections kept per backend
   // Circuit breaker (adapter/circuit_breaker.h): opens after this many
   // consecutive failures meaning "unhealthy" (0: never), stays open this long,
@@ -76,20 +76,20 @@ struct Config {
   bool simulate = false;  // start both simulators in-process and point the backends at them
   BackendEndpoint work_order;
   BackendEndpoint midas;
-  int threads = 64;                    // HTTP worker threads (one per request being served)
-  int max_queued_connections = 64;     // requests (head arrived) waiting for a worker; beyond: a fast 503
-  int max_connections = 512;           // client connections open at once; beyond: idle ones closed, else 503
-  int first_request_timeout_s = 10;    // a new connection's first request head (and TLS handshake)
-  int max_in_flight = 0;               // requests running the core at once (0: as many as threads)
-  int request_deadline_ms = 15000;     // a whole request, every backend call and retry included
+  int threads = 64;                  // HTTP worker threads (one per request being served)
+  int max_queued_connections = 64;   // requests (head arrived) waiting for a worker; beyond: a fast 503
+  int max_connections = 512;         // client connections open at once; beyond: idle ones closed, else 503
+  int first_request_timeout_s = 10;  // a new connection's first request head (and TLS handshake)
+  int max_in_flight = 0;             // requests running the core at once (0: as many as threads)
+  int request_deadline_ms = 15000;   // a whole request, every backend call and retry included
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_request_head_bytes = 16 * 1024;  // request line + headers, read before anything else
   std::size_t max_request_headers = 100;           // header lines in one request
-  int keep_alive_max_count = 10000;    // requests per client connection
-  int keep_alive_timeout_s = 30;       // idle client connection
-  int read_timeout_s = 10;             // slow client headers/body: each read
-  int request_read_timeout_s = 30;     // one request's line, headers and body, all reads together (and the TLS handshake)
-  std::string log_level = "info";      // debug | info | warn | error
+  int keep_alive_max_count = 10000;                // requests per client connection
+  int keep_alive_timeout_s = 30;                   // idle client connection
+  int read_timeout_s = 10;                         // slow client headers/body: each read
+  int request_read_timeout_s = 30;  // one request's line, headers and body, all reads together (and the TLS handshake)
+  std::string log_level = "info";   // debug | info | warn | error
   CallerAuthConfig caller_auth;
   // TLS on the adapter's own listener when tls_cert_file is set (TLS 1.2
   // minimum). The key file may be encrypted with tls_key_password (a secret).
@@ -102,14 +102,14 @@ struct Config {
   // kDefaultDatabase when none is given, except with --simulate, where it stays
   // empty: the caller then uses a temporary database removed at exit.
   std::string database;
-  bool database_sync_full = false;     // synchronous=FULL (survives power loss) instead of NORMAL
-  int outbox_retry_base_ms = 500;      // backoff base of MIDAS redelivery
-  int outbox_retry_cap_ms = 60000;     // backoff cap
-  int outbox_max_age_s = 86400;        // then the update is dead-lettered
-  int outbox_poll_ms = 1000;           // how often the relay looks for due updates
-  int database_check_ms = 5000;        // /ready's writability check runs at most this often
-  int idempotency_key_ttl_s = 86400;   // how long an Idempotency-Key's answer is kept
-  int shutdown_grace_s = 30;           // SIGTERM: how long requests in flight may still take
+  bool database_sync_full = false;    // synchronous=FULL (survives power loss) instead of NORMAL
+  int outbox_retry_base_ms = 500;     // backoff base of MIDAS redelivery
+  int outbox_retry_cap_ms = 60000;    // backoff cap
+  int outbox_max_age_s = 86400;       // then the update is dead-lettered
+  int outbox_poll_ms = 1000;          // how often the relay looks for due updates
+  int database_check_ms = 5000;       // /ready's writability check runs at most this often
+  int idempotency_key_ttl_s = 86400;  // how long an Idempotency-Key's answer is kept
+  int shutdown_grace_s = 30;          // SIGTERM: how long requests in flight may still take
   // http[s]://host[:port][/path] callers use to reach the adapter, without a
   // trailing slash; written into the served WSDL. Empty: taken from each WSDL
   // request's Host header (validated), else the address it arrived on.

@@ -24,9 +24,7 @@ Fault SystemFault(std::string detail) { return Fault{FaultType::kSystem, std::mo
 const char* BackendDisplayName(Backend backend) {
   return backend == Backend::kWorkOrder ? "the work-order system" : "MIDAS";
 }
-const char* BackendOriginName(Backend backend) {
-  return backend == Backend::kWorkOrder ? "WorkOrderSystem" : "MIDAS";
-}
+const char* BackendOriginName(Backend backend) { return backend == Backend::kWorkOrder ? "WorkOrderSystem" : "MIDAS"; }
 
 namespace {
 
@@ -77,11 +75,12 @@ TranslatedFailure TranslateBackendError(Backend backend, const BackendError& err
                                      : who + " did not answer in time"),
               FailureClass::kBackendTimeout};
     case BackendErrorKind::kConnectionReset:
-      return {SystemFault(work_order ? who + " reset the connection after the request was sent, before a complete "
-                                             "answer; whether the work order was created is unknown, check before "
-                                             "retrying"
-                                     : who + " reset the connection after the update was sent, before a complete answer"),
-              FailureClass::kBackendSystemFault};
+      return {
+          SystemFault(work_order ? who + " reset the connection after the request was sent, before a complete "
+                                         "answer; whether the work order was created is unknown, check before "
+                                         "retrying"
+                                 : who + " reset the connection after the update was sent, before a complete answer"),
+          FailureClass::kBackendSystemFault};
     case BackendErrorKind::kConnectionClosed:
       return {SystemFault(work_order ? who + " closed the connection after the request was sent, without answering; "
                                              "whether the work order was created is unknown, check before retrying"
@@ -94,8 +93,7 @@ TranslatedFailure TranslateBackendError(Backend backend, const BackendError& err
     case BackendErrorKind::kMalformedResponse:
       return {SystemFault(who + " answered with a response that is not a valid SOAP message"),
               FailureClass::kBackendSystemFault};
-    case BackendErrorKind::kInternal:
-      break;
+    case BackendErrorKind::kInternal: break;
   }
   return {SystemFault("The adapter failed unexpectedly while calling " + std::string(BackendDisplayName(backend))),
           FailureClass::kInternal};
@@ -110,9 +108,7 @@ Fault ForMidasUpdate(Fault fault, bool work_order_created, MidasFollowUp follow_
                                             "could not be updated in MIDAS"
                                           : "The customer's migration status could not be updated in MIDAS";
   switch (follow_up) {
-    case MidasFollowUp::kNotKept:
-      fault.detail = detail + ": " + fault.detail;
-      break;
+    case MidasFollowUp::kNotKept: fault.detail = detail + ": " + fault.detail; break;
     case MidasFollowUp::kPending:
       fault.detail = detail + " yet: " + fault.detail +
                      ". The update is pending: the adapter keeps it and will deliver it to MIDAS later";

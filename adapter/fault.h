@@ -44,20 +44,20 @@ Fault SystemFault(std::string detail);
 // What a failure means for the consumer; the HTTP status is chosen from this in
 // exactly one place (http/status.h).
 enum class FailureClass {
-  kNone,                // success (possibly with success faults)
-  kInvalidRequest,      // validation: 400
-  kUnauthenticated,     // missing or wrong caller credentials: 401
-  kBodyTooLarge,        // 413
-  kUnsupportedMedia,    // 415
-  kBusinessRejected,    // the work-order system refused it for a business reason: 422
-  kBackendSystemFault,  // a backend answered with a system fault or an invalid response: 502
-  kBackendUnavailable,  // a backend could not be reached (nothing sent) or is known to be down: 503
-  kBackendTimeout,      // a backend did not answer in time: 504
-  kOverloaded,          // the adapter sheds load: 503
-  kStoreUnavailable,    // the adapter could not journal the attempt (nothing was sent): 503
+  kNone,                    // success (possibly with success faults)
+  kInvalidRequest,          // validation: 400
+  kUnauthenticated,         // missing or wrong caller credentials: 401
+  kBodyTooLarge,            // 413
+  kUnsupportedMedia,        // 415
+  kBusinessRejected,        // the work-order system refused it for a business reason: 422
+  kBackendSystemFault,      // a backend answered with a system fault or an invalid response: 502
+  kBackendUnavailable,      // a backend could not be reached (nothing sent) or is known to be down: 503
+  kBackendTimeout,          // a backend did not answer in time: 504
+  kOverloaded,              // the adapter sheds load: 503
+  kStoreUnavailable,        // the adapter could not journal the attempt (nothing was sent): 503
   kIdempotencyKeyReused,    // the Idempotency-Key was used with another request: 422
   kIdempotencyKeyInFlight,  // the Idempotency-Key's first request is still running: 409
-  kInternal,            // anything unexpected: 500
+  kInternal,                // anything unexpected: 500
 };
 
 // The single translator from a backend failure to a fault entry and its class.
@@ -70,9 +70,9 @@ struct [[nodiscard]] TranslatedFailure {
 
 // What happens to a MIDAS update that did not complete during the request.
 enum class MidasFollowUp {
-  kNotKept,   // it could not be stored: nothing will retry it
-  kPending,   // stored in the outbox: the relay delivers it later
-  kParked,    // MIDAS rejected it for a business reason: dead-lettered for an operator
+  kNotKept,  // it could not be stored: nothing will retry it
+  kPending,  // stored in the outbox: the relay delivers it later
+  kParked,   // MIDAS rejected it for a business reason: dead-lettered for an operator
 };
 
 // The fault entry for a MIDAS update that failed during the request: the

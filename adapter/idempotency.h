@@ -20,10 +20,10 @@ struct StoredAnswer {
 };
 
 enum class ClaimResult {
-  kClaimed,    // new (or expired) key: recorded as running; the caller runs the request, then Completes or Releases
-  kReplay,     // same key, same fingerprint, finished: `answer` holds what was sent
-  kMismatch,   // same key, another request
-  kInFlight,   // same key, same request, still running
+  kClaimed,   // new (or expired) key: recorded as running; the caller runs the request, then Completes or Releases
+  kReplay,    // same key, same fingerprint, finished: `answer` holds what was sent
+  kMismatch,  // same key, another request
+  kInFlight,  // same key, same request, still running
 };
 
 struct Claim {

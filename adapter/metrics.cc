@@ -137,7 +137,8 @@ std::string Metrics::RenderPrometheus() const {
   for (int b = 0; b < kBackends; ++b) {
     for (int k = 0; k < kErrorKinds; ++k) {
       Sample(out, "voip_backend_errors_total",
-             std::string("backend=\"") + BackendLabel(b) + "\",kind=\"" + BackendErrorKindName(static_cast<BackendErrorKind>(k)) + "\"",
+             std::string("backend=\"") + BackendLabel(b) + "\",kind=\"" +
+                 BackendErrorKindName(static_cast<BackendErrorKind>(k)) + "\"",
              backend_errors_[b][k].load(kOrder));
     }
   }
@@ -176,7 +177,8 @@ std::string Metrics::RenderPrometheus() const {
     Sample(out, "voip_outbox_relay_deliveries_total", std::string("result=\"") + kRelayResults[r] + "\"",
            relay_deliveries_[r].load(kOrder));
   }
-  Header(out, "voip_outbox_store_errors_total", "counter", "Outbox relay rounds that could not read or write the database.");
+  Header(out, "voip_outbox_store_errors_total", "counter",
+         "Outbox relay rounds that could not read or write the database.");
   Sample(out, "voip_outbox_store_errors_total", "", outbox_store_errors_.load(kOrder));
   Header(out, "voip_outbox_pending_updates", "gauge",
          "MIDAS updates waiting in the outbox for delivery (counted by the relay each round).");
@@ -184,7 +186,8 @@ std::string Metrics::RenderPrometheus() const {
   Header(out, "voip_outbox_unknown_outcomes", "gauge",
          "Work orders whose outcome is unknown, until an operator resolves them (outbox resolve).");
   Sample(out, "voip_outbox_unknown_outcomes", "", std::to_string(outbox_unknown_.load(kOrder)));
-  Header(out, "voip_outbox_dead_letters", "gauge", "MIDAS updates parked in the outbox until an operator re-drives them.");
+  Header(out, "voip_outbox_dead_letters", "gauge",
+         "MIDAS updates parked in the outbox until an operator re-drives them.");
   Sample(out, "voip_outbox_dead_letters", "", std::to_string(outbox_dead_.load(kOrder)));
   Header(out, "voip_outbox_oldest_pending_age_seconds", "gauge",
          "Age of the oldest pending MIDAS update (0 when none), as of the relay's last round.");

@@ -22,7 +22,7 @@ const char* FaceName(Face face);
 class LatencyHistogram {
  public:
   static constexpr std::array<double, 14> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                     0.1,    0.25,  0.5,    1.0,   2.5,   5.0,  10.0};
+                                                     0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
   void Observe(std::chrono::microseconds elapsed);
   // Appends the _bucket, _sum and _count lines; `labels` is `a="b",` or empty.
   void Render(std::string& out, const std::string& name, const std::string& labels) const;

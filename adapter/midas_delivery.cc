@@ -66,14 +66,9 @@ MidasDelivery MidasDeliveryPolicy::Deliver(const MigrationStatusUpdate& update, 
 
 StoreFailure ApplyToOutbox(Outbox& outbox, OutboxEntryId id, const MidasDelivery& delivery) {
   switch (delivery.verdict) {
-    case MidasVerdict::kDelivered:
-      outbox.MarkDelivered(id);
-      return std::nullopt;
-    case MidasVerdict::kKeepPending:
-      outbox.MarkAttemptFailed(id, delivery.reason);
-      return std::nullopt;
-    case MidasVerdict::kDeadLetter:
-      return outbox.DeadLetter(id, delivery.reason);
+    case MidasVerdict::kDelivered: outbox.MarkDelivered(id); return std::nullopt;
+    case MidasVerdict::kKeepPending: outbox.MarkAttemptFailed(id, delivery.reason); return std::nullopt;
+    case MidasVerdict::kDeadLetter: return outbox.DeadLetter(id, delivery.reason);
   }
   return std::nullopt;
 }

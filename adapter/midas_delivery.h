@@ -71,7 +71,7 @@ class MidasDeliveryPolicy {
   // acknowledged -> kDelivered; a business fault -> kDeadLetter; any other
   // failure -> kKeepPending. Never writes to the outbox (see ApplyToOutbox).
   [[nodiscard]] MidasDelivery Deliver(const MigrationStatusUpdate& update, const CallContext& context,
-                        const PendingHistory& history = {}) const;
+                                      const PendingHistory& history = {}) const;
 
  private:
   Midas& midas_;

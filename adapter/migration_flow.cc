@@ -23,10 +23,8 @@ bool OutcomeIsCertainFailure(BackendErrorKind kind) {
     case BackendErrorKind::kBusinessFault:
     case BackendErrorKind::kSystemFault:
     case BackendErrorKind::kUntypedFault:
-    case BackendErrorKind::kConnectFailed:
-      return true;
-    default:
-      return false;
+    case BackendErrorKind::kConnectFailed: return true;
+    default: return false;
   }
 }
 

@@ -16,7 +16,6 @@ constexpr const char* kAccountIdentification = "accountIdentification";
 constexpr const char* kAccountNumber = "accountIdentification.accountNumber";
 constexpr const char* kSiteReference = "accountIdentification.siteReference";
 
-
 bool AllDigits(const std::string& s) {
   for (char c : s) {
     if (c < '0' || c > '9') return false;
@@ -32,17 +31,13 @@ bool HasControlCharacter(const std::string& s) {
   return false;
 }
 
-std::string MustNotBeNullOrBlank(const char* field) {
-  return std::string(field) + " must not be null or blank";
-}
+std::string MustNotBeNullOrBlank(const char* field) { return std::string(field) + " must not be null or blank"; }
 
 // Returns the trimmed text of a required string field, or adds a fault.
 bool RequiredText(const FieldInput& input, const char* field, std::vector<Fault>& faults, std::string& out) {
   switch (input.kind) {
     case Kind::kAbsent:
-    case Kind::kNull:
-      faults.push_back(BusinessFault(MustNotBeNullOrBlank(field)));
-      return false;
+    case Kind::kNull: faults.push_back(BusinessFault(MustNotBeNullOrBlank(field))); return false;
     case Kind::kText:
       out = std::string(Trim(input.text));
       if (out.empty()) {
@@ -50,9 +45,7 @@ bool RequiredText(const FieldInput& input, const char* field, std::vector<Fault>
         return false;
       }
       return true;
-    default:
-      faults.push_back(BusinessFault(std::string(field) + " must be a string"));
-      return false;
+    default: faults.push_back(BusinessFault(std::string(field) + " must be a string")); return false;
   }
 }
 
@@ -112,9 +105,7 @@ void ValidateSiteReference(const FieldInput& input, std::vector<Fault>& faults, 
   std::string literal;
   switch (input.kind) {
     case Kind::kAbsent:
-    case Kind::kNull:
-      faults.push_back(BusinessFault(MustNotBeNullOrBlank(kSiteReference)));
-      return;
+    case Kind::kNull: faults.push_back(BusinessFault(MustNotBeNullOrBlank(kSiteReference))); return;
     case Kind::kText:
     case Kind::kInteger:
       literal = std::string(Trim(input.text));
@@ -123,19 +114,16 @@ void ValidateSiteReference(const FieldInput& input, std::vector<Fault>& faults, 
         return;
       }
       break;
-    default:
-      faults.push_back(BusinessFault(std::string(kSiteReference) + " must be an integer"));
-      return;
+    default: faults.push_back(BusinessFault(std::string(kSiteReference) + " must be an integer")); return;
   }
   switch (ParseInt32(literal, request.site_reference)) {
-    case IntParse::kOk:
-      return;
+    case IntParse::kOk: return;
     case IntParse::kNotInteger:
       faults.push_back(BusinessFault(std::string(kSiteReference) + " must be an integer"));
       return;
     case IntParse::kOutOfRange:
-      faults.push_back(BusinessFault(std::string(kSiteReference) +
-                                     " must be an integer between -2147483648 and 2147483647"));
+      faults.push_back(
+          BusinessFault(std::string(kSiteReference) + " must be an integer between -2147483648 and 2147483647"));
       return;
   }
 }

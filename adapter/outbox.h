@@ -42,11 +42,11 @@ struct OutboxEntry {
   MigrationStatusUpdate update;  // status, order number and reason are final once not kAttempting
   WorkOrderState work_order = WorkOrderState::kAttempting;
   DeliveryState delivery = DeliveryState::kWaiting;
-  int attempts = 0;                         // failed MIDAS delivery attempts so far
-  std::int64_t created_ms = 0;              // journalled (Unix ms)
-  std::int64_t pending_since_ms = 0;        // became deliverable, or re-driven; the max age counts from here
+  int attempts = 0;                             // failed MIDAS delivery attempts so far
+  std::int64_t created_ms = 0;                  // journalled (Unix ms)
+  std::int64_t pending_since_ms = 0;            // became deliverable, or re-driven; the max age counts from here
   std::optional<std::int64_t> next_attempt_ms;  // unset while the synchronous attempt runs
-  std::string last_error;                   // for operators; no personal data
+  std::string last_error;                       // for operators; no personal data
 };
 
 // A storage failure, for operators' logs (no personal data).
@@ -81,7 +81,8 @@ class Outbox {
   // Records the work-order outcome and the MIDAS update to deliver in one
   // transaction (kPending, no next attempt time: the caller attempts it now).
   // Durable when it returns nullopt.
-  [[nodiscard]] virtual StoreFailure RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) = 0;
+  [[nodiscard]] virtual StoreFailure RecordOutcome(OutboxEntryId id, WorkOrderState outcome,
+                                                   const MigrationStatusUpdate& update) = 0;
 
   // MIDAS acknowledged the update. May be written later (batched with the
   // next write or the relay's Flush); if that write is lost in a crash the

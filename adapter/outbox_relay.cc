@@ -67,8 +67,7 @@ RelayRound OutboxRelay::DeliverDue() {
     if (StopRequested()) break;
     const PendingHistory history{std::chrono::milliseconds(options_.now_ms() - entry.pending_since_ms),
                                  entry.last_error};
-    const MidasDelivery delivery =
-        midas_delivery_.Deliver(entry.update, CallContext{entry.correlation_id}, history);
+    const MidasDelivery delivery = midas_delivery_.Deliver(entry.update, CallContext{entry.correlation_id}, history);
     if (delivery.skipped == MidasSkip::kCircuitOpen) {
       // The entry stays due, its attempt not counted; so do the rest of the round.
       round.breaker_open = true;
@@ -102,10 +101,11 @@ void OutboxRelay::Report(const OutboxEntry& entry, const MidasDelivery& delivery
     case MidasVerdict::kKeepPending:
       ++round.failed;
       logger_.Log(LogLevel::kWarn, "midas_update_retry",
-                  With(EntryFields(entry), {{"attempts", attempts},
-                                            {"error", delivery.error ? BackendErrorKindName(delivery.error->kind) : "not_attempted"},
-                                            {"reason", delivery.reason},
-                                            {"diagnostic", diagnostic}}));
+                  With(EntryFields(entry),
+                       {{"attempts", attempts},
+                        {"error", delivery.error ? BackendErrorKindName(delivery.error->kind) : "not_attempted"},
+                        {"reason", delivery.reason},
+                        {"diagnostic", diagnostic}}));
       return;
   }
 }

@@ -27,23 +27,23 @@ namespace voip {
 struct OutboxRelayOptions {
   std::chrono::milliseconds max_age{24 * 60 * 60 * 1000};  // counted from pending_since_ms
   std::chrono::milliseconds poll_interval{1000};
-  int batch = 50;                                          // entries per round
-  std::function<std::int64_t()> now_ms;                    // Unix ms; the system clock when unset
+  int batch = 50;                        // entries per round
+  std::function<std::int64_t()> now_ms;  // Unix ms; the system clock when unset
   // MIDAS's circuit breaker, shared with the flow (null: none). The relay asks
   // it before each delivery: while it is open the round stops and the entries
   // stay due, their attempts not counted; its deliveries count for the
   // breaker, so while it is half-open a delivery can be the probe that closes it.
   CircuitBreaker* midas_breaker = nullptr;
-  Metrics* metrics = nullptr;                              // must outlive the relay; none when null
+  Metrics* metrics = nullptr;  // must outlive the relay; none when null
 };
 
 // What one round did.
 struct [[nodiscard]] RelayRound {
   int delivered = 0;
-  int failed = 0;         // will be retried
+  int failed = 0;  // will be retried
   int dead_lettered = 0;
   bool store_failed = false;
-  bool breaker_open = false;  // the round stopped because MIDAS's breaker refused a delivery
+  bool breaker_open = false;           // the round stopped because MIDAS's breaker refused a delivery
   std::optional<OutboxCounts> counts;  // what the outbox holds after the round (unset: counting failed)
 };
 

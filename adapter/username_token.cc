@@ -8,7 +8,6 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
-
 #include <pugixml.hpp>
 
 #include "adapter/text.h"
@@ -69,8 +68,8 @@ std::string PasswordDigest(std::string_view nonce_base64, std::string_view creat
 
 std::string UtcDateTime(std::chrono::system_clock::time_point time) { return UtcTimestamp(time); }
 
-std::optional<UsernameToken> NewUsernameToken(const std::string& user, std::string_view password,
-                                              WssePasswordType type, std::chrono::system_clock::time_point now) {
+std::optional<UsernameToken> NewUsernameToken(const std::string& user, std::string_view password, WssePasswordType type,
+                                              std::chrono::system_clock::time_point now) {
   unsigned char nonce[16];
   if (RAND_bytes(nonce, sizeof nonce) != 1) return std::nullopt;
   UsernameToken token;
@@ -124,8 +123,8 @@ std::optional<std::chrono::system_clock::time_point> ParseUtcDateTime(std::strin
 TokenVerdict UsernameTokenVerifier::Verify(const UsernameToken& token, std::chrono::system_clock::time_point now) {
   constexpr std::string_view kDigestType = "#PasswordDigest";
   const std::string_view type(token.password_type);
-  if (token.username.empty() || token.password.empty() || token.nonce.empty() ||
-      type.size() < kDigestType.size() || type.substr(type.size() - kDigestType.size()) != kDigestType) {
+  if (token.username.empty() || token.password.empty() || token.nonce.empty() || type.size() < kDigestType.size() ||
+      type.substr(type.size() - kDigestType.size()) != kDigestType) {
     return TokenVerdict::kMalformed;
   }
   const auto created = ParseUtcDateTime(token.created);

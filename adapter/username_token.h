@@ -48,8 +48,8 @@ std::string PasswordDigest(std::string_view nonce_base64, std::string_view creat
 // RAND_bytes) in Base64, Created = `now` in UTC to the millisecond, and the
 // password as a PasswordDigest of those, or as itself for kText. nullopt only
 // when no random bytes could be had.
-std::optional<UsernameToken> NewUsernameToken(const std::string& user, std::string_view password,
-                                              WssePasswordType type, std::chrono::system_clock::time_point now);
+std::optional<UsernameToken> NewUsernameToken(const std::string& user, std::string_view password, WssePasswordType type,
+                                              std::chrono::system_clock::time_point now);
 
 // "YYYY-MM-DDThh:mm:ss.mmmZ" (UTC).
 std::string UtcDateTime(std::chrono::system_clock::time_point time);

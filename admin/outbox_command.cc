@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-
 #include <nlohmann/json.hpp>
 
 #include "adapter/config.h"

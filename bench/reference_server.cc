@@ -167,8 +167,7 @@ int main(int argc, char** argv) {
   });
   const int port = server.Bind(config);
   if (port <= 0) {
-    std::cerr << "voip-bench-reference: cannot listen on " << config.listen_host << ":" << config.listen_port
-              << "\n";
+    std::cerr << "voip-bench-reference: cannot listen on " << config.listen_host << ":" << config.listen_port << "\n";
     return 1;
   }
   std::thread listener([&server] { server.listen_after_bind(); });

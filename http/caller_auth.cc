@@ -1,9 +1,9 @@
 #include "http/caller_auth.h"
 
+#include <openssl/evp.h>
+
 #include <cctype>
 #include <string>
-
-#include <openssl/evp.h>
 
 #include "adapter/secret.h"
 
@@ -71,8 +71,7 @@ AuthVerdict CallerAuthenticator::CheckBasic(std::string_view credentials_base64)
 }
 
 SoapAuthResult CallerAuthenticator::CheckSoap(std::string_view authorization, std::string_view api_key_header,
-                                              std::string_view envelope,
-                                              std::chrono::system_clock::time_point now) {
+                                              std::string_view envelope, std::chrono::system_clock::time_point now) {
   if (config_.mode == AuthMode::kNone) return {};
   const std::string challenge = kBasicChallenge;  // legacy SOAP stacks understand Basic
   if (const std::string_view basic = BasicCredentials(authorization); !basic.empty()) {
@@ -87,15 +86,13 @@ SoapAuthResult CallerAuthenticator::CheckSoap(std::string_view authorization, st
   const AuthVerdict verdict = CheckApiKey(authorization, api_key_header);
   if (verdict == AuthVerdict::kAllowed) return {};
   if (verdict == AuthVerdict::kMissingCredentials) {
-    return {verdict,
-            "Authentication required: HTTP Basic, a WS-Security UsernameToken (PasswordDigest) or an API key",
+    return {verdict, "Authentication required: HTTP Basic, a WS-Security UsernameToken (PasswordDigest) or an API key",
             challenge, std::nullopt};
   }
   return {verdict, "The API key is not valid", challenge, std::nullopt};
 }
 
-AuthVerdict CallerAuthenticator::CheckApiKey(std::string_view authorization,
-                                             std::string_view api_key_header) const {
+AuthVerdict CallerAuthenticator::CheckApiKey(std::string_view authorization, std::string_view api_key_header) const {
   if (config_.mode == AuthMode::kNone) return AuthVerdict::kAllowed;
   std::string_view key = BearerKey(authorization);
   if (key.empty()) key = TrimSpaces(api_key_header);
@@ -111,9 +108,8 @@ AuthVerdict CallerAuthenticator::CheckApiKey(std::string_view authorization,
 }
 
 const char* ApiKeyChallenge(AuthVerdict verdict) {
-  return verdict == AuthVerdict::kWrongCredentials
-             ? R"(Bearer realm="voip-migration-adapter", error="invalid_token")"
-             : R"(Bearer realm="voip-migration-adapter")";
+  return verdict == AuthVerdict::kWrongCredentials ? R"(Bearer realm="voip-migration-adapter", error="invalid_token")"
+                                                   : R"(Bearer realm="voip-migration-adapter")";
 }
 
 }  // namespace voip

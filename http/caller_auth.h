@@ -24,8 +24,8 @@ enum class AuthVerdict {
 // What the SOAP face needs to answer a refusal.
 struct SoapAuthResult {
   AuthVerdict verdict = AuthVerdict::kAllowed;
-  std::string detail;     // why it was refused, for the SOAP Fault (no secret in it)
-  std::string challenge;  // the WWW-Authenticate value for the 401
+  std::string detail;                         // why it was refused, for the SOAP Fault (no secret in it)
+  std::string challenge;                      // the WWW-Authenticate value for the 401
   std::optional<TokenVerdict> token_verdict;  // why a UsernameToken was refused, when one was
 };
 
@@ -54,8 +54,8 @@ class CallerAuthenticator {
   // a WS-Security UsernameToken with PasswordDigest in `envelope`'s Header
   // (Created within the window of `now`, nonce never seen before); or an API
   // key as for the JSON face. Accepting a UsernameToken remembers its nonce.
-  SoapAuthResult CheckSoap(std::string_view authorization, std::string_view api_key_header,
-                           std::string_view envelope, std::chrono::system_clock::time_point now);
+  SoapAuthResult CheckSoap(std::string_view authorization, std::string_view api_key_header, std::string_view envelope,
+                           std::chrono::system_clock::time_point now);
 
  private:
   AuthVerdict CheckBasic(std::string_view credentials_base64) const;

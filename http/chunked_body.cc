@@ -81,8 +81,7 @@ bool ChunkedBodyTracker::Step(char c) {
   switch (state_) {
     case State::kSize:
     case State::kSizeSpace:
-    case State::kExtension:
-      return StepSizeLine(c);
+    case State::kExtension: return StepSizeLine(c);
     case State::kSizeLf:
       if (c != '\n') return false;
       data_left_ = size_;
@@ -91,20 +90,11 @@ bool ChunkedBodyTracker::Step(char c) {
       digits_ = 0;
       line_bytes_ = 0;
       return true;
-    case State::kDataCr:
-      state_ = State::kDataLf;
-      return c == '\r';
-    case State::kDataLf:
-      state_ = State::kSize;
-      return c == '\n';
-    case State::kLastCr:
-      state_ = State::kLastLf;
-      return c == '\r';
-    case State::kLastLf:
-      state_ = State::kDone;
-      return c == '\n';
-    default:
-      return false;
+    case State::kDataCr: state_ = State::kDataLf; return c == '\r';
+    case State::kDataLf: state_ = State::kSize; return c == '\n';
+    case State::kLastCr: state_ = State::kLastLf; return c == '\r';
+    case State::kLastLf: state_ = State::kDone; return c == '\n';
+    default: return false;
   }
 }
 

@@ -33,14 +33,14 @@ class ChunkedBodyTracker {
 
  private:
   enum class State {
-    kSize,        // hex digits of chunk-size
-    kSizeSpace,   // whitespace after the size, before ';' or CR
-    kExtension,   // after ';', until CR
-    kSizeLf,      // CR seen after the size line
-    kData,        // chunk data
-    kDataCr,      // CRLF after the data
+    kSize,       // hex digits of chunk-size
+    kSizeSpace,  // whitespace after the size, before ';' or CR
+    kExtension,  // after ';', until CR
+    kSizeLf,     // CR seen after the size line
+    kData,       // chunk data
+    kDataCr,     // CRLF after the data
     kDataLf,
-    kLastCr,      // after the last chunk's line: the final CRLF (no trailers)
+    kLastCr,  // after the last chunk's line: the final CRLF (no trailers)
     kLastLf,
     kDone,
     kBroken,

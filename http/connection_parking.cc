@@ -78,13 +78,10 @@ HeadProgress ClientConnection::TryAdvanceHead(const HeadLimits& limits, ParkingC
         if (!state_.head_started) state_.head_started = now;
         state_.last_byte_at = now;
         break;
-      case IoAttempt::Outcome::kWantRead:
-        return HeadProgress::kWantRead;
-      case IoAttempt::Outcome::kWantWrite:
-        return HeadProgress::kWantWrite;
+      case IoAttempt::Outcome::kWantRead: return HeadProgress::kWantRead;
+      case IoAttempt::Outcome::kWantWrite: return HeadProgress::kWantWrite;
       case IoAttempt::Outcome::kClosed:
-      case IoAttempt::Outcome::kFailed:
-        return HeadProgress::kClosed;
+      case IoAttempt::Outcome::kFailed: return HeadProgress::kClosed;
     }
   }
 }
@@ -279,9 +276,7 @@ void WaitingRoom::OnReady(socket_t sock, ParkingClock::time_point now) {
     return;
   }
   switch (connection.AdvanceHead(limits_.head, now)) {
-    case HeadProgress::kReady:
-      dispatch_(Unpark(sock));
-      return;
+    case HeadProgress::kReady: dispatch_(Unpark(sock)); return;
     case HeadProgress::kWantRead:
       Retime(sock, parked);
       Rewatch(parked, EPOLLIN);
@@ -290,9 +285,7 @@ void WaitingRoom::OnReady(socket_t sock, ParkingClock::time_point now) {
       Retime(sock, parked);
       Rewatch(parked, EPOLLOUT);
       return;
-    case HeadProgress::kClosed:
-      Unpark(sock);
-      return;
+    case HeadProgress::kClosed: Unpark(sock); return;
   }
 }
 
@@ -341,9 +334,8 @@ ParkingClock::time_point WaitingRoom::DeadlineOf(const ConnectionState& state) c
   // first-request-timeout-s of the accept, and as for any request, within
   // request-read-timeout-s of its first byte (the connection's) and with no
   // silence longer than read-timeout-s.
-  const auto first_limit =
-      state.shed ? std::chrono::milliseconds(kShedHeadTimeout)
-                 : std::min(limits_.first_request_timeout, limits_.request_read_timeout);
+  const auto first_limit = state.shed ? std::chrono::milliseconds(kShedHeadTimeout)
+                                      : std::min(limits_.first_request_timeout, limits_.request_read_timeout);
   return std::min(state.accepted_at + first_limit, since_last_byte);
 }
 

@@ -76,9 +76,9 @@ struct ConnectionState {
   // The first and latest byte of the request head being waited for.
   std::optional<ParkingClock::time_point> head_started;
   ParkingClock::time_point last_byte_at;
-  ParkingClock::time_point idle_since;  // when its last request was answered
-  bool shed = false;                    // admitted beyond max-connections: one answer, then closed
-  bool operator_request = false;        // the head waiting is GET /health, /ready or /metrics
+  ParkingClock::time_point idle_since;                      // when its last request was answered
+  bool shed = false;                                        // admitted beyond max-connections: one answer, then closed
+  bool operator_request = false;                            // the head waiting is GET /health, /ready or /metrics
   std::optional<ParkingClock::time_point> lingering_until;  // closing: StartLingering
 };
 

@@ -113,8 +113,7 @@ bool ConnectionScheduler::NextRequestHere(const std::shared_ptr<ClientConnection
       case HeadProgress::kWantWrite:
         if (!NothingBuffered(*connection) && !WaitForMore(*connection, wait_until)) break;
         continue;
-      case HeadProgress::kClosed:
-        return false;
+      case HeadProgress::kClosed: return false;
     }
     break;
   }

@@ -84,8 +84,7 @@ IdempotencyGate::Decision IdempotencyGate::Begin(const std::string& key, std::st
       return Refuse(FailureClass::kIdempotencyKeyReused,
                     BusinessFault("This Idempotency-Key was already used with a different request; use a new key "
                                   "for a new request"));
-    case ClaimResult::kInFlight:
-      break;
+    case ClaimResult::kInFlight: break;
   }
   return Refuse(FailureClass::kIdempotencyKeyInFlight,
                 BusinessFault("A request with this Idempotency-Key is still being processed; retry later to get "
@@ -94,7 +93,8 @@ IdempotencyGate::Decision IdempotencyGate::Begin(const std::string& key, std::st
 
 std::optional<std::string> IdempotencyGate::Finish(const std::string& key, const MigrationOutcome& outcome,
                                                    const StoredAnswer& answer) {
-  const StoreFailure status = InvitesRetry(outcome.failure_class) ? store_->Release(key) : store_->Complete(key, answer);
+  const StoreFailure status =
+      InvitesRetry(outcome.failure_class) ? store_->Release(key) : store_->Complete(key, answer);
   if (status) return status->message;
   return std::nullopt;
 }

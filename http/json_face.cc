@@ -1,10 +1,9 @@
 #include "http/json_face.h"
 
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
 
 namespace voip {
 namespace {
@@ -31,11 +30,8 @@ json ParseStrict(std::string_view body) {
           throw RejectedJson("has the member '" + parsed.get<std::string>() + "' more than once");
         }
         break;
-      case json::parse_event_t::object_end:
-        keys_per_object.pop_back();
-        break;
-      default:
-        break;
+      case json::parse_event_t::object_end: keys_per_object.pop_back(); break;
+      default: break;
     }
     return true;
   };
@@ -58,9 +54,12 @@ FieldInput FieldOf(const json& object, const char* name) {
 }
 
 json FaultJson(const Fault& fault) {
-  json entry = {{"type", fault.TypeName()},         {"code", fault.Code()},
-                {"description", fault.Description()}, {"severity", fault.Severity()},
-                {"sourceSystem", Fault::kSourceSystem}, {"detail", fault.detail}};
+  json entry = {{"type", fault.TypeName()},
+                {"code", fault.Code()},
+                {"description", fault.Description()},
+                {"severity", fault.Severity()},
+                {"sourceSystem", Fault::kSourceSystem},
+                {"detail", fault.detail}};
   if (fault.origin) {
     json origin = {{"system", fault.origin->system}};
     if (!fault.origin->code.empty()) origin["code"] = fault.origin->code;
@@ -108,8 +107,7 @@ std::string RenderJson(const MigrationOutcome& outcome) {
   json body = outcome.order_number
                   ? json{{"success", {{"orderNumber", *outcome.order_number}, {"fault", std::move(faults)}}}}
                   : json{{"failure", {{"fault", std::move(faults)}}}};
-  return json{{"CreateVOIPMigrationWorkOrder", std::move(body)}}.dump(-1, ' ', false,
-                                                                        json::error_handler_t::replace);
+  return json{{"CreateVOIPMigrationWorkOrder", std::move(body)}}.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace voip

@@ -17,18 +17,18 @@
 #include "adapter/log.h"
 #include "adapter/migration_flow.h"
 #include "adapter/outbox_relay.h"
-#include "adapter/store/wal_checkpointer.h"
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
 #include "adapter/store/database_health.h"
 #include "adapter/store/instance_lock.h"
 #include "adapter/store/sqlite_idempotency.h"
 #include "adapter/store/sqlite_outbox.h"
+#include "adapter/store/wal_checkpointer.h"
+#include "admin/outbox_command.h"
 #include "http/idempotency_gate.h"
 #include "http/json_face.h"
-#include "http/status.h"
-#include "admin/outbox_command.h"
 #include "http/server.h"
+#include "http/status.h"
 #include "sim/simulators.h"
 
 namespace {
@@ -77,15 +77,15 @@ const char* AuthModeName(voip::AuthMode mode) {
 // API keys only how many there are.
 nlohmann::json Describe(const voip::Config& config) {
   auto endpoint = [](const voip::BackendEndpoint& e) {
-    return nlohmann::json{{"url", e.url},
-                          {"connectTimeoutMs", e.connect_timeout_ms},
-                          {"timeoutMs", e.timeout_ms},
-                          {"maxIdleConnections", e.max_idle_connections},
-                          {"breaker",
-                           {{"failures", e.breaker_failures}, {"openMs", e.breaker_open_ms}, {"probes", e.breaker_probes}}},
-                          {"basicAuthUser", e.username},  // never the password
-                          {"wsseUser", e.wsse_user},
-                          {"wssePasswordType", e.wsse_password_type == voip::WssePasswordType::kText ? "text" : "digest"}};
+    return nlohmann::json{
+        {"url", e.url},
+        {"connectTimeoutMs", e.connect_timeout_ms},
+        {"timeoutMs", e.timeout_ms},
+        {"maxIdleConnections", e.max_idle_connections},
+        {"breaker", {{"failures", e.breaker_failures}, {"openMs", e.breaker_open_ms}, {"probes", e.breaker_probes}}},
+        {"basicAuthUser", e.username},  // never the password
+        {"wsseUser", e.wsse_user},
+        {"wssePasswordType", e.wsse_password_type == voip::WssePasswordType::kText ? "text" : "digest"}};
   };
   return {{"listen", config.listen_host + ":" + std::to_string(config.listen_port)},
           {"simulate", config.simulate},
@@ -148,11 +148,11 @@ voip::CircuitBreakerOptions BreakerOptions(const voip::BackendEndpoint& endpoint
 voip::CircuitBreaker::TransitionListener LogTransitions(voip::Logger& logger, const char* backend,
                                                         const voip::BackendEndpoint& endpoint) {
   return [&logger, backend, open_ms = endpoint.breaker_open_ms](voip::BreakerState from, voip::BreakerState to) {
-    nlohmann::json fields = {{"backend", backend}, {"from", voip::BreakerStateName(from)},
-                             {"to", voip::BreakerStateName(to)}};
+    nlohmann::json fields = {
+        {"backend", backend}, {"from", voip::BreakerStateName(from)}, {"to", voip::BreakerStateName(to)}};
     if (to == voip::BreakerState::kOpen) fields["openMs"] = open_ms;
-    logger.Log(to == voip::BreakerState::kOpen ? voip::LogLevel::kWarn : voip::LogLevel::kInfo,
-               "circuit_breaker", std::move(fields));
+    logger.Log(to == voip::BreakerState::kOpen ? voip::LogLevel::kWarn : voip::LogLevel::kInfo, "circuit_breaker",
+               std::move(fields));
   };
 }
 
@@ -195,19 +195,19 @@ int main(int argc, char** argv) {
   const ScratchDatabase scratch_database(config);
   std::string store_error;
   auto instance_lock = voip::store::InstanceLock::Acquire(config.database, &store_error);
-  auto database = instance_lock ? voip::store::SqliteDatabase::Open(config.database,
-                                                                     config.database_sync_full
-                                                                         ? voip::store::SyncMode::kFull
-                                                                         : voip::store::SyncMode::kNormal,
-                                                                     &store_error)
-                                : nullptr;
+  auto database =
+      instance_lock
+          ? voip::store::SqliteDatabase::Open(
+                config.database,
+                config.database_sync_full ? voip::store::SyncMode::kFull : voip::store::SyncMode::kNormal, &store_error)
+          : nullptr;
   // Checkpoints beside the requests, not inside their commits (adapter/store/wal_checkpointer.h).
-  auto checkpointer = database ? voip::store::WalCheckpointer::Start(config.database,
-                                                                     config.database_sync_full
-                                                                         ? voip::store::SyncMode::kFull
-                                                                         : voip::store::SyncMode::kNormal,
-                                                                     kCheckpointInterval, &store_error)
-                               : nullptr;
+  auto checkpointer =
+      database ? voip::store::WalCheckpointer::Start(
+                     config.database,
+                     config.database_sync_full ? voip::store::SyncMode::kFull : voip::store::SyncMode::kNormal,
+                     kCheckpointInterval, &store_error)
+               : nullptr;
   if (database && !checkpointer) database.reset();  // reported below with store_error
   voip::store::SqliteOutboxOptions outbox_options;
   outbox_options.retry = {std::chrono::milliseconds(config.outbox_retry_base_ms),
@@ -234,8 +234,8 @@ int main(int argc, char** argv) {
     std::cerr << "voip-migration-adapter: " << failure->message << "\n";
     return 1;
   }
-  auto database_health = voip::store::DatabaseHealth::Open(
-      *database, std::chrono::milliseconds(config.database_check_ms), &store_error);
+  auto database_health =
+      voip::store::DatabaseHealth::Open(*database, std::chrono::milliseconds(config.database_check_ms), &store_error);
   if (!database_health) {
     std::cerr << "voip-migration-adapter: " << store_error << "\n";
     return 1;
@@ -257,8 +257,7 @@ int main(int argc, char** argv) {
   relay_options.metrics = &server.metrics();
   voip::OutboxRelay relay(*outbox, midas, logger, relay_options);
   server.AddReadinessProbe([&work_order_breaker, &midas_breaker]() -> std::optional<std::string> {
-    if (work_order_breaker.state() == voip::BreakerState::kOpen &&
-        midas_breaker.state() == voip::BreakerState::kOpen) {
+    if (work_order_breaker.state() == voip::BreakerState::kOpen && midas_breaker.state() == voip::BreakerState::kOpen) {
       return "the circuit breakers of both the work-order system and MIDAS are open";
     }
     return std::nullopt;
@@ -281,8 +280,8 @@ int main(int argc, char** argv) {
   if (config.simulate) {
     std::cerr << "simulated work-order system: " << config.work_order.url << "\n"
               << "simulated MIDAS:             " << config.midas.url << "\n"
-              << "what MIDAS received:         " << "curl -s "
-              << config.midas.url.substr(0, config.midas.url.rfind('/')) << "/__sim/received\n";
+              << "what MIDAS received:         "
+              << "curl -s " << config.midas.url.substr(0, config.midas.url.rfind('/')) << "/__sim/received\n";
   }
   std::cerr << "try:\n  curl -s -X POST " << base
             << "/CreateVOIPMigrationWorkOrder -H 'Content-Type: application/json' -d "

@@ -9,14 +9,10 @@ thread_local FramedRequestStream* current_request = nullptr;
 
 const char* ReasonPhrase(int status) {
   switch (status) {
-    case 411:
-      return "Length Required";
-    case 414:
-      return "URI Too Long";
-    case 431:
-      return "Request Header Fields Too Large";
-    default:
-      return "Bad Request";
+    case 411: return "Length Required";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
+    default: return "Bad Request";
   }
 }
 
@@ -95,8 +91,7 @@ ssize_t FramedRequestStream::read(char* ptr, std::size_t size) {
 
 ssize_t FramedRequestStream::ReadBody(char* ptr, std::size_t size) {
   switch (framing_) {
-    case BodyFraming::kNone:
-      return 0;
+    case BodyFraming::kNone: return 0;
     case BodyFraming::kLength: {
       if (length_left_ == 0) return 0;
       const ssize_t got = connection_.read(ptr, static_cast<std::size_t>(std::min<std::uint64_t>(size, length_left_)));
@@ -117,12 +112,9 @@ ssize_t FramedRequestStream::ReadBody(char* ptr, std::size_t size) {
 bool FramedRequestStream::complete() const {
   if (head_left_ > 0) return false;
   switch (framing_) {
-    case BodyFraming::kNone:
-      return true;
-    case BodyFraming::kLength:
-      return length_left_ == 0;
-    case BodyFraming::kChunked:
-      return chunks_.done();
+    case BodyFraming::kNone: return true;
+    case BodyFraming::kLength: return length_left_ == 0;
+    case BodyFraming::kChunked: return chunks_.done();
   }
   return false;
 }

@@ -30,9 +30,9 @@ struct HeadRead {
     kGone,     // nothing to answer: the client closed, the read failed or ran out of time
   };
   Outcome outcome = Outcome::kGone;
-  HeadCheck check;            // with kHead
+  HeadCheck check;             // with kHead
   std::size_t head_bytes = 0;  // with kHead: the head's length in the read-ahead
-  HeadRefusal refusal;        // with kRefused
+  HeadRefusal refusal;         // with kRefused
 };
 
 // Reads until the read-ahead holds a whole head, refusing it as soon as it
@@ -74,9 +74,7 @@ class FramedRequestStream : public httplib::Stream {
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
     connection_.get_remote_ip_and_port(ip, port);
   }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    connection_.get_local_ip_and_port(ip, port);
-  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { connection_.get_local_ip_and_port(ip, port); }
   socket_t socket() const override { return connection_.socket(); }
 
   // The head and the whole body were read: the next byte on the connection

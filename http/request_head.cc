@@ -15,11 +15,22 @@ constexpr std::size_t kNotFound = std::string_view::npos;
 bool IsTokenChar(unsigned char c) {
   if (std::isalnum(c) != 0) return c < 0x80;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~': return true;
+    default: return false;
   }
 }
 
@@ -59,8 +70,8 @@ HeadCheck Refused(int status, std::string reason) {
 // The fields the adapter (or cpp-httplib) reads as one value: a second line
 // would let two readers take different ones.
 constexpr std::array<std::string_view, 9> kSingletonFields = {
-    "host", "content-length", "transfer-encoding", "content-type", "authorization",
-    "x-api-key", "idempotency-key", "soapaction", "x-correlation-id"};
+    "host",      "content-length",  "transfer-encoding", "content-type",    "authorization",
+    "x-api-key", "idempotency-key", "soapaction",        "x-correlation-id"};
 constexpr std::string_view kExpect = "expect";
 
 // What the field lines say about framing, collected in one pass.
@@ -182,12 +193,12 @@ HeadScanner::State HeadScanner::Feed(std::string_view buffered) {
     const std::size_t line_bytes = line_end - position_;
     const bool request_line = lines_ == 0;
     if (request_line && line_bytes > limits_.max_request_line_bytes) {
-      return Refuse(414, "The request line is longer than " + std::to_string(limits_.max_request_line_bytes) +
-                             " bytes");
+      return Refuse(414,
+                    "The request line is longer than " + std::to_string(limits_.max_request_line_bytes) + " bytes");
     }
     if (line_end > limits_.max_head_bytes) {
-      return Refuse(request_line ? 414 : 431, "The request head is larger than " +
-                                                  std::to_string(limits_.max_head_bytes) + " bytes");
+      return Refuse(request_line ? 414 : 431,
+                    "The request head is larger than " + std::to_string(limits_.max_head_bytes) + " bytes");
     }
     if (!request_line && line_bytes > limits_.max_field_line_bytes) {
       return Refuse(431, "A header line is longer than " + std::to_string(limits_.max_field_line_bytes) + " bytes");

@@ -15,8 +15,8 @@ namespace voip {
 
 // How large a head may be. Counted in bytes, line terminators included.
 struct HeadLimits {
-  std::size_t max_head_bytes = 16 * 1024;     // request line + header lines + the empty line
-  std::size_t max_fields = 100;               // header lines
+  std::size_t max_head_bytes = 16 * 1024;  // request line + header lines + the empty line
+  std::size_t max_fields = 100;            // header lines
   // cpp-httplib 0.11.4's own ceilings, compiled into Debian's library: a
   // longer request line gets its 414, a longer header line its 400.
   std::size_t max_request_line_bytes = 8192;

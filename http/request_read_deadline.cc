@@ -73,15 +73,10 @@ IoAttempt PlainSocketIo::TryWrite(const char* ptr, std::size_t size) {
 IoAttempt TlsIo::Classify(int returned) {
   if (returned > 0) return {IoAttempt::Outcome::kDone, static_cast<std::size_t>(returned)};
   switch (SSL_get_error(ssl_, returned)) {
-    case SSL_ERROR_WANT_READ:
-      return {IoAttempt::Outcome::kWantRead};
-    case SSL_ERROR_WANT_WRITE:
-      return {IoAttempt::Outcome::kWantWrite};
-    case SSL_ERROR_ZERO_RETURN:
-      return {IoAttempt::Outcome::kClosed};
-    default:
-      failed_ = true;
-      return {IoAttempt::Outcome::kFailed};
+    case SSL_ERROR_WANT_READ: return {IoAttempt::Outcome::kWantRead};
+    case SSL_ERROR_WANT_WRITE: return {IoAttempt::Outcome::kWantWrite};
+    case SSL_ERROR_ZERO_RETURN: return {IoAttempt::Outcome::kClosed};
+    default: failed_ = true; return {IoAttempt::Outcome::kFailed};
   }
 }
 
@@ -154,14 +149,9 @@ bool DeadlineStream::ReadMore() {
   for (;;) {
     const IoAttempt attempt = io_.TryRead(read_ahead_.Room(), ReadAhead::kReadChunk);
     switch (attempt.outcome) {
-      case IoAttempt::Outcome::kDone:
-        read_ahead_.Commit(attempt.bytes);
-        return true;
-      case IoAttempt::Outcome::kClosed:
-        peer_closed_ = true;
-        return false;
-      case IoAttempt::Outcome::kFailed:
-        return false;
+      case IoAttempt::Outcome::kDone: read_ahead_.Commit(attempt.bytes); return true;
+      case IoAttempt::Outcome::kClosed: peer_closed_ = true; return false;
+      case IoAttempt::Outcome::kFailed: return false;
       case IoAttempt::Outcome::kWantRead:
       case IoAttempt::Outcome::kWantWrite:
         // A TLS read may need the socket writable (a renegotiation); either
@@ -185,11 +175,9 @@ ssize_t DeadlineStream::write(const char* ptr, std::size_t size) {
   for (;;) {
     const IoAttempt attempt = io_.TryWrite(ptr, size);
     switch (attempt.outcome) {
-      case IoAttempt::Outcome::kDone:
-        return static_cast<ssize_t>(attempt.bytes);
+      case IoAttempt::Outcome::kDone: return static_cast<ssize_t>(attempt.bytes);
       case IoAttempt::Outcome::kClosed:
-      case IoAttempt::Outcome::kFailed:
-        return -1;
+      case IoAttempt::Outcome::kFailed: return -1;
       case IoAttempt::Outcome::kWantRead:
       case IoAttempt::Outcome::kWantWrite: {
         const short events = attempt.outcome == IoAttempt::Outcome::kWantRead ? POLLIN : POLLOUT;

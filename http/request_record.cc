@@ -44,8 +44,7 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
     telephone = Masked(request.input->telephone_number);
     account = Masked(request.input->account_number);
   }
-  const char* work_order_error =
-      outcome.work_order_error ? BackendErrorKindName(*outcome.work_order_error) : nullptr;
+  const char* work_order_error = outcome.work_order_error ? BackendErrorKindName(*outcome.work_order_error) : nullptr;
   if (outcome.work_order_outcome_unknown && logger.Enabled(LogLevel::kWarn)) {
     // Its own event, so that operators can alert on it: the work order may or
     // may not exist until someone checks (docs/delivery.md, outbox resolve).
@@ -66,7 +65,9 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
   LogFields fields;
   fields.Add("correlationId", request.correlation_id)
       .Add("face", FaceName(request.face))
-      .Add("outcome", request.soap_fault ? "soapFault" : outcome.order_number ? "success" : "failure")
+      .Add("outcome", request.soap_fault     ? "soapFault"
+                      : outcome.order_number ? "success"
+                                             : "failure")
       .Add("status", request.http_status)
       .Add("faultCodes", codes)
       .AddMillis("totalMs", request.total);

@@ -1,13 +1,13 @@
 #include "http/server.h"
 
+#include <httplib.h>
+
 #include <atomic>
 #include <cctype>
 #include <chrono>
 #include <optional>
 #include <random>
 #include <thread>
-
-#include <httplib.h>
 
 #include "adapter/metrics.h"
 #include "http/caller_auth.h"
@@ -111,14 +111,11 @@ class AdapterServer::Impl {
                  [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
                    HandleCreate(req, res, reader);
                  });
-    server_.Post(kSoapPath,
-                 [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-                   HandleSoap(req, res, reader);
-                 });
+    server_.Post(kSoapPath, [this](const httplib::Request& req, httplib::Response& res,
+                                   const httplib::ContentReader& reader) { HandleSoap(req, res, reader); });
     server_.Get(kSoapPath, [this](const httplib::Request& req, httplib::Response& res) { HandleWsdl(req, res); });
-    server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(R"({"status":"UP"})", kJson);
-    });
+    server_.Get("/health",
+                [](const httplib::Request&, httplib::Response& res) { res.set_content(R"({"status":"UP"})", kJson); });
     server_.Get("/ready", [this](const httplib::Request&, httplib::Response& res) {
       nlohmann::json reasons = nlohmann::json::array();
       for (const ReadinessProbe& probe : probes_) {
@@ -163,10 +160,11 @@ class AdapterServer::Impl {
     });
     server_.set_error_handler(httplib::Server::HandlerWithResponse(
         [this](const httplib::Request& req, httplib::Response& res) { return HandleError(req, res); }));
-    server_.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, const std::exception_ptr&) {
-      Answer(req, res, RejectedOutcome(FailureClass::kInternal, {SystemFault("The adapter failed unexpectedly")}),
-             CorrelationIdFor(req.get_header_value(kCorrelationHeader)));
-    });
+    server_.set_exception_handler(
+        [this](const httplib::Request& req, httplib::Response& res, const std::exception_ptr&) {
+          Answer(req, res, RejectedOutcome(FailureClass::kInternal, {SystemFault("The adapter failed unexpectedly")}),
+                 CorrelationIdFor(req.get_header_value(kCorrelationHeader)));
+        });
   }
 
   bool Bind(std::string* error, int* port) {
@@ -261,8 +259,8 @@ class AdapterServer::Impl {
                     ? TooLarge()
                     : RejectedOutcome(FailureClass::kInvalidRequest, {BusinessFault(kIncompleteBodyDetail)});
     } else if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
-      outcome = RejectedOutcome(FailureClass::kUnsupportedMedia,
-                                {BusinessFault("Content-Type must be application/json")});
+      outcome =
+          RejectedOutcome(FailureClass::kUnsupportedMedia, {BusinessFault("Content-Type must be application/json")});
     } else if (!req.has_header(kIdempotencyKeyHeader)) {
       outcome = Run(body, parsed, context);
     } else {
@@ -328,9 +326,9 @@ class AdapterServer::Impl {
       if (read == BodyRead::kIncomplete) refusal = kIncompleteBodyDetail;
       answer.reply = read == BodyRead::kTooLarge ? SoapRefusal(content_type, 413, TooLargeDetail())
                                                  : SoapRefusal(content_type, 400, kIncompleteBodyDetail);
-    } else if (auth = authenticator_.CheckSoap(WholeHeaderValue(req, "Authorization"),
-                                               WholeHeaderValue(req, "X-API-Key"), body,
-                                               std::chrono::system_clock::now());
+    } else if (auth =
+                   authenticator_.CheckSoap(WholeHeaderValue(req, "Authorization"), WholeHeaderValue(req, "X-API-Key"),
+                                            body, std::chrono::system_clock::now());
                auth.verdict != AuthVerdict::kAllowed) {
       answer.reply = SoapRefusal(content_type, 401, auth.detail);
       res.set_header("WWW-Authenticate", auth.challenge);
@@ -364,16 +362,17 @@ class AdapterServer::Impl {
       }
       if (claimed_key && answer.outcome) {
         const StoredAnswer kept{answer.reply.status, answer.reply.body};
-        if (auto problem = idempotency_.Finish(*claimed_key, *answer.outcome, kept)) answer.outcome->store_error = problem;
+        if (auto problem = idempotency_.Finish(*claimed_key, *answer.outcome, kept))
+          answer.outcome->store_error = problem;
       }
     }
     SendSoapReply(answer.reply, context.correlation_id, res);
     if (answer.outcome) SetRetryAfter(*answer.outcome, res);
     const MigrationOutcome refused = RejectedOutcome(FailureClass::kInvalidRequest, {});
-    RecordFinishedRequest({Face::kSoap, answer.outcome ? &*answer.outcome : &refused, res.status,
-                           context.correlation_id, input ? &*input : nullptr, SinceStart(start),
-                           !answer.outcome, refusal},
-                          metrics_, logger_);
+    RecordFinishedRequest(
+        {Face::kSoap, answer.outcome ? &*answer.outcome : &refused, res.status, context.correlation_id,
+         input ? &*input : nullptr, SinceStart(start), !answer.outcome, refusal},
+        metrics_, logger_);
   }
 
   // GET /soap?wsdl: the WSDL with the endpoint callers should use.
@@ -384,9 +383,8 @@ class AdapterServer::Impl {
       res.set_content("POST a SOAP envelope here; the WSDL is at GET /soap?wsdl\n", "text/plain; charset=utf-8");
       return;
     }
-    const std::string base =
-        PublicBaseUrlFor(config_.public_base_url, config_.tls_cert_file.empty() ? "http" : "https",
-                         req.get_header_value("Host"), req.local_addr, req.local_port);
+    const std::string base = PublicBaseUrlFor(config_.public_base_url, config_.tls_cert_file.empty() ? "http" : "https",
+                                              req.get_header_value("Host"), req.local_addr, req.local_port);
     res.set_content(AdapterWsdl(base + kSoapPath), "text/xml; charset=utf-8");
   }
 
@@ -423,8 +421,7 @@ class AdapterServer::Impl {
   }
 
   // A SOAP answer with the request's correlation id.
-  static void SendSoapReply(const soap::HttpReply& reply, const std::string& correlation_id,
-                            httplib::Response& res) {
+  static void SendSoapReply(const soap::HttpReply& reply, const std::string& correlation_id, httplib::Response& res) {
     res.status = reply.status;
     res.set_header(kCorrelationHeader, correlation_id);
     res.set_content(reply.body, reply.content_type.c_str());

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "adapter/config.h"
-#include "adapter/log.h"
 #include "adapter/idempotency.h"
+#include "adapter/log.h"
 #include "adapter/migration_flow.h"
 
 namespace voip {

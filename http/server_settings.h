@@ -32,8 +32,8 @@ namespace voip {
 // Applies the adapter's settings from `config` to a cpp-httplib server (plain
 // or TLS): a pool of config.threads workers with at most
 // config.max_queued_connections jobs waiting (http/load_shedding.h; the
-// adapter's own servers replace it, see DeadlineServer), TCP_NODELAY, SO_REUSEADDR without SO_REUSEPORT, the keep-alive count and
-// idle time, read/write time-outs and the body limit.
+// adapter's own servers replace it, see DeadlineServer), TCP_NODELAY, SO_REUSEADDR without SO_REUSEPORT, the keep-alive
+// count and idle time, read/write time-outs and the body limit.
 void ApplyServerSettings(httplib::Server& server, const Config& config);
 
 // The request head limits of `config` (max-request-head-bytes,

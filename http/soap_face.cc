@@ -38,9 +38,8 @@ std::optional<std::string> ContentTypeParameter(std::string_view content_type, s
   std::size_t start = content_type.find(';');
   while (start != std::string_view::npos) {
     const std::size_t end = content_type.find(';', start + 1);
-    const std::string_view parameter = content_type.substr(start + 1, end == std::string_view::npos
-                                                                           ? std::string_view::npos
-                                                                           : end - start - 1);
+    const std::string_view parameter =
+        content_type.substr(start + 1, end == std::string_view::npos ? std::string_view::npos : end - start - 1);
     const std::size_t eq = parameter.find('=');
     if (eq != std::string_view::npos && Lower(TrimView(parameter.substr(0, eq))) == name) {
       return std::string(Unquoted(parameter.substr(eq + 1)));
@@ -88,14 +87,10 @@ std::string FaultReasonFor(int soap_error, SoapVersion version, unsigned max_dep
     case SOAP_FIXED:
       return "The request does not match the WSDL: an element is unknown, repeated, misplaced or in "
              "the wrong namespace, or a value is not of its type";
-    case SOAP_LEVEL:
-      return "The message is nested deeper than " + std::to_string(max_depth) + " elements";
-    case SOAP_MUSTUNDERSTAND:
-      return "A SOAP header marked mustUnderstand is not understood by this service";
-    case SOAP_EOM:
-      return "The adapter could not process the message";
-    default:
-      return "The message is not well-formed XML or not a SOAP envelope";
+    case SOAP_LEVEL: return "The message is nested deeper than " + std::to_string(max_depth) + " elements";
+    case SOAP_MUSTUNDERSTAND: return "A SOAP header marked mustUnderstand is not understood by this service";
+    case SOAP_EOM: return "The adapter could not process the message";
+    default: return "The message is not well-formed XML or not a SOAP envelope";
   }
 }
 
@@ -117,8 +112,8 @@ std::string XmlEscaped(std::string_view text) {
 
 // `fault` as an spm:fault element (the WSDL's spm:Fault), for a SOAP Fault's detail.
 std::string FaultElement(const Fault& fault) {
-  return std::string("<spm:fault xmlns:spm=\"http://schemas.cableco.example/spm/voip-migration/v1\">") +
-         "<spm:type>" + fault.TypeName() + "</spm:type><spm:code>" + fault.Code() + "</spm:code><spm:description>" +
+  return std::string("<spm:fault xmlns:spm=\"http://schemas.cableco.example/spm/voip-migration/v1\">") + "<spm:type>" +
+         fault.TypeName() + "</spm:type><spm:code>" + fault.Code() + "</spm:code><spm:description>" +
          fault.Description() + "</spm:description><spm:severity>" + fault.Severity() +
          "</spm:severity><spm:sourceSystem>" + Fault::kSourceSystem + "</spm:sourceSystem><spm:detail>" +
          XmlEscaped(fault.detail) + "</spm:detail></spm:fault>";
@@ -127,8 +122,8 @@ std::string FaultElement(const Fault& fault) {
 // A message breaking XML 1.0's character rules: a Client/Sender fault whose
 // detail holds one BUSINESS 10685 entry saying what and where (no data).
 HttpReply CharacterRefusal(SoapVersion version, const soap::XmlCharError& error) {
-  const std::string reason = std::string("The message holds ") + soap::XmlCharProblemText(error.problem) +
-                             " at byte " + std::to_string(error.offset) + "; it was not processed";
+  const std::string reason = std::string("The message holds ") + soap::XmlCharProblemText(error.problem) + " at byte " +
+                             std::to_string(error.offset) + "; it was not processed";
   return soap::SoapSenderFaultReply(version, 0, reason.c_str(), FaultElement(BusinessFault(reason)));
 }
 
@@ -278,8 +273,8 @@ std::string SoapIdempotencyText(const MigrationRequestInput& input) {
   // One line per field: its kind, then its text; a newline in a value cannot
   // shift the lines, since each value is length-prefixed.
   std::string text = "soap-request\n";
-  for (const FieldInput* field : {&input.telephone_number, &input.account_identification, &input.account_number,
-                                  &input.site_reference}) {
+  for (const FieldInput* field :
+       {&input.telephone_number, &input.account_identification, &input.account_number, &input.site_reference}) {
     text += std::to_string(static_cast<int>(field->kind)) + ':' + std::to_string(field->text.size()) + ':' +
             field->text + '\n';
   }

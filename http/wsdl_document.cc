@@ -16,8 +16,7 @@ std::string AdapterWsdl(std::string_view endpoint_url) {
   std::string wsdl;
   wsdl.reserve(source.size() + 2 * endpoint_url.size());
   std::size_t copied = 0;
-  for (std::size_t at = source.find(kLocation); at != std::string_view::npos;
-       at = source.find(kLocation, copied)) {
+  for (std::size_t at = source.find(kLocation); at != std::string_view::npos; at = source.find(kLocation, copied)) {
     const std::size_t value_start = at + kLocation.size();
     const std::size_t value_end = source.find('"', value_start);
     if (value_end == std::string_view::npos) break;

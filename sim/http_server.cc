@@ -162,8 +162,7 @@ class Connection {
       if (!continue_expected && length <= options_.max_body_bytes + kMaxDrainBytes) Drain(length);
       return Read::kTooLarge;
     }
-    if (continue_expected && length > 0 && buffer_.size() < length &&
-        !SendAll(fd_, "HTTP/1.1 100 Continue\r\n\r\n")) {
+    if (continue_expected && length > 0 && buffer_.size() < length && !SendAll(fd_, "HTTP/1.1 100 Continue\r\n\r\n")) {
       return Read::kClosed;
     }
     while (buffer_.size() < length) {
@@ -440,7 +439,7 @@ void HttpServer::ServeConnection(int fd) {
       }
     } else {
       keep_alive = false;
-      response.status = read == Connection::Read::kTooLarge           ? 413
+      response.status = read == Connection::Read::kTooLarge            ? 413
                         : read == Connection::Read::kUnsupportedCoding ? 501
                                                                        : 400;
     }

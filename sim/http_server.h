@@ -37,7 +37,7 @@ bool SendAll(int fd, std::string_view data);
 
 struct HttpRequest {
   std::string method;
-  std::string path;  // the request target without its query string
+  std::string path;                                          // the request target without its query string
   std::vector<std::pair<std::string, std::string>> headers;  // in arrival order
   std::string body;
 
@@ -55,10 +55,10 @@ struct HttpResponse {
 using HttpHandler = std::function<void(const HttpRequest& request, HttpResponse& response)>;
 
 struct HttpServerOptions {
-  int threads = 32;                        // connections served at once; more wait for a worker
-  std::size_t max_body_bytes = 1 << 20;    // larger bodies get 413
-  std::chrono::seconds idle_timeout{2};    // an idle keep-alive connection is closed after this
-  std::chrono::seconds read_timeout{5};    // for the rest of a request once it has begun
+  int threads = 32;                      // connections served at once; more wait for a worker
+  std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
+  std::chrono::seconds idle_timeout{2};  // an idle keep-alive connection is closed after this
+  std::chrono::seconds read_timeout{5};  // for the rest of a request once it has begun
 };
 
 class HttpServer {

@@ -64,11 +64,13 @@ voip::SettingProblem ParseWsseUsers(const std::string& reference, voip::sim::Sim
 }
 
 // An integer flag in [min, max] into `field`; `expected` says what it is in the error.
-std::function<voip::SettingProblem(ParsedArgs&, const std::string&)> IntFlag(long min, long max, int voip::sim::SimOptions::*field,
+std::function<voip::SettingProblem(ParsedArgs&, const std::string&)> IntFlag(long min, long max,
+                                                                             int voip::sim::SimOptions::*field,
                                                                              const std::string& expected) {
   return [=](ParsedArgs& parsed, const std::string& value) -> voip::SettingProblem {
     const std::optional<long> number = voip::ParseIntegerIn(value, min, max);
-    if (!number) return "expected " + expected + " " + std::to_string(min) + "-" + std::to_string(max) + ", got '" + value + "'";
+    if (!number)
+      return "expected " + expected + " " + std::to_string(min) + "-" + std::to_string(max) + ", got '" + value + "'";
     parsed.options.*field = static_cast<int>(*number);
     return std::nullopt;
   };
@@ -87,7 +89,8 @@ const voip::SettingTable<ParsedArgs>& SimSettings() {
        IntFlag(0, 3600000, &SimOptions::slow_ms, "milliseconds")},
       {"latency-ms", "N", "added before every work-order and MIDAS answer, in ms (default 0)",
        IntFlag(0, 60000, &SimOptions::latency_ms, "milliseconds")},
-      {"threads", "N", "HTTP worker threads (default 32)", IntFlag(1, 1024, &SimOptions::threads, "a number of threads")},
+      {"threads", "N", "HTTP worker threads (default 32)",
+       IntFlag(1, 1024, &SimOptions::threads, "a number of threads")},
       {"require-wsse", "env:NAME|file:PATH",
        "both backends refuse any call without a valid WS-Security UsernameToken\n"
        "(PasswordDigest) of a user listed in that secret, one user:password a line",
@@ -116,9 +119,9 @@ ParsedArgs ParseArgs(int argc, char** argv) {
   for (std::string& arg : args) {
     if (arg.substr(0, arg.find('=')) == "-h") arg = "--help";  // the short form of --help
   }
-  const voip::FlagWording wording{
-      [](const voip::FlagArgument& argument) { return "unknown flag " + argument.flag; },
-      [](const std::string& flag, const std::string&) { return flag + " needs a value"; }, ": "};
+  const voip::FlagWording wording{[](const voip::FlagArgument& argument) { return "unknown flag " + argument.flag; },
+                                  [](const std::string& flag, const std::string&) { return flag + " needs a value"; },
+                                  ": "};
   if (auto problem = SimSettings().ParseFlags(args, parsed, wording)) parsed.error = *problem;
   return parsed;
 }
@@ -149,15 +152,13 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   std::string error;
-  std::unique_ptr<voip::sim::Simulators> simulators =
-      voip::sim::Simulators::Start(parsed.options, &error);
+  std::unique_ptr<voip::sim::Simulators> simulators = voip::sim::Simulators::Start(parsed.options, &error);
   if (!simulators) {
     std::cerr << "voip-migration-sim: --listen: " << error << "\n";
     return 1;
   }
-  std::cout << "voip-migration-sim listening on http://" << DisplayHost(parsed.options.host)
-            << ":" << simulators->port() << " (work order: /workorder, MIDAS: /midas)"
-            << std::endl;
+  std::cout << "voip-migration-sim listening on http://" << DisplayHost(parsed.options.host) << ":"
+            << simulators->port() << " (work order: /workorder, MIDAS: /midas)" << std::endl;
 
   int received = 0;
   sigwait(&stop_signals, &received);

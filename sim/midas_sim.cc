@@ -19,9 +19,7 @@ using soap::SoapLimits;
 
 namespace {
 
-std::string FormatUpdateReference(std::int64_t sequence) {
-  return "UPD" + std::to_string(sequence);
-}
+std::string FormatUpdateReference(std::int64_t sequence) { return "UPD" + std::to_string(sequence); }
 
 std::optional<std::string> Optional(const std::string* value) {
   if (value == nullptr) return std::nullopt;
@@ -30,8 +28,7 @@ std::optional<std::string> Optional(const std::string* value) {
 
 // Sets a Client (BUSINESS) or Server (SYSTEM) fault with a typed
 // midas:MidasFault detail; returns SOAP_FAULT.
-int MidasFault(struct soap* ctx, midas__FaultCategory category, std::string_view code,
-               std::string_view message) {
+int MidasFault(struct soap* ctx, midas__FaultCategory category, std::string_view code, std::string_view message) {
   const std::string text(message);
   if (category == midas__FaultCategory__BUSINESS) {
     soap_sender_fault(ctx, text.c_str(), nullptr);
@@ -58,25 +55,21 @@ class MidasSim::Service final : public MidasCustomerBindingService {
 
   MidasCustomerBindingService* copy() override { return nullptr; }  // never copied
 
-  int UpdateCustomerMigrationStatus(
-      _midas__UpdateCustomerMigrationStatusRequest* request,
-      _midas__UpdateCustomerMigrationStatusResponse& response) override {
+  int UpdateCustomerMigrationStatus(_midas__UpdateCustomerMigrationStatusRequest* request,
+                                    _midas__UpdateCustomerMigrationStatusResponse& response) override {
     if (request == nullptr) {
       return soap_senderfault("UpdateCustomerMigrationStatusRequest missing", nullptr);
     }
     const MidasOutcome outcome = MidasOutcomeFor(request->telephoneNumber);
     ReceivedStatusUpdate record = ToRecord(*request);
-    record.faulted = outcome == MidasOutcome::kSystemFault ||
-                     outcome == MidasOutcome::kBusinessFault;
+    record.faulted = outcome == MidasOutcome::kSystemFault || outcome == MidasOutcome::kBusinessFault;
     const std::string update_reference = sim_->Record(std::move(record));
 
     switch (outcome) {
       case MidasOutcome::kSystemFault:
-        return MidasFault(soap, midas__FaultCategory__SYSTEM, kMidasSystemFaultCode,
-                          kMidasSystemFaultMessage);
+        return MidasFault(soap, midas__FaultCategory__SYSTEM, kMidasSystemFaultCode, kMidasSystemFaultMessage);
       case MidasOutcome::kBusinessFault:
-        return MidasFault(soap, midas__FaultCategory__BUSINESS, kMidasBusinessFaultCode,
-                          kMidasBusinessFaultMessage);
+        return MidasFault(soap, midas__FaultCategory__BUSINESS, kMidasBusinessFaultCode, kMidasBusinessFaultMessage);
       case MidasOutcome::kSlowAcknowledged:
         // Answers after slow_ms, or at once when the simulators stop.
         sim_->stop_->WaitFor(std::chrono::milliseconds(sim_->slow_ms_));

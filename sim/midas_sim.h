@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/simulators.h"
 #include "adapter/soap/soap_dispatch.h"
+#include "sim/simulators.h"
 #include "sim/stop_signal.h"
 
 namespace voip::sim {
@@ -52,7 +52,7 @@ class MidasSim {
   const soap::SoapLimits limits_;
 
   mutable std::mutex mutex_;
-  std::int64_t next_update_sequence_;  // guarded by mutex_
+  std::int64_t next_update_sequence_;          // guarded by mutex_
   std::deque<ReceivedStatusUpdate> received_;  // guarded by mutex_; at most kMaxRecords
 };
 

@@ -3,9 +3,8 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "adapter/soap/soap_dispatch.h"
 #include "adapter/username_token.h"
@@ -48,11 +47,12 @@ void Send(HttpReply reply, HttpResponse& response) {
 // The WS-Security fault for a refused token (WSS 1.0 section 12: faultcode
 // wsse:FailedAuthentication), SOAP 1.1 as the backends' WSDLs declare.
 HttpReply TokenRefused(const char* reason) {
-  return {500, "text/xml; charset=utf-8",
-          std::string(R"(<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" )"
-                      R"(xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">)"
-                      "<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>wsse:FailedAuthentication</faultcode><faultstring>") +
-              reason + "</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>"};
+  return {
+      500, "text/xml; charset=utf-8",
+      std::string(R"(<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" )"
+                  R"(xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">)"
+                  "<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>wsse:FailedAuthentication</faultcode><faultstring>") +
+          reason + "</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>"};
 }
 
 nlohmann::json OptionalJson(const std::optional<std::string>& value) {
@@ -85,9 +85,7 @@ nlohmann::json ToJson(const ReceivedStatusUpdate& received) {
           {"rawXml", received.raw_xml}};
 }
 
-std::string UrlHost(const std::string& host) {
-  return host.find(':') == std::string::npos ? host : "[" + host + "]";
-}
+std::string UrlHost(const std::string& host) { return host.find(':') == std::string::npos ? host : "[" + host + "]"; }
 
 class SimulatorsImpl final : public Simulators {
  public:
@@ -119,9 +117,7 @@ class SimulatorsImpl final : public Simulators {
   std::string WorkOrderUrl() const override { return BaseUrl() + "/workorder"; }
   std::string MidasUrl() const override { return BaseUrl() + "/midas"; }
 
-  std::vector<ReceivedWorkOrder> WorkOrderRequests() const override {
-    return work_orders_.Received();
-  }
+  std::vector<ReceivedWorkOrder> WorkOrderRequests() const override { return work_orders_.Received(); }
   std::vector<ReceivedStatusUpdate> MidasUpdates() const override { return midas_.Received(); }
 
   void Reset() override {
@@ -196,9 +192,7 @@ class SimulatorsImpl final : public Simulators {
             {"refusedTokens", refused_tokens_.load()}};
   }
 
-  std::string BaseUrl() const {
-    return "http://" + UrlHost(options_.host) + ":" + std::to_string(port_);
-  }
+  std::string BaseUrl() const { return "http://" + UrlHost(options_.host) + ":" + std::to_string(port_); }
 
   const SimOptions options_;
   StopSignal stop_signal_;

@@ -25,10 +25,10 @@ namespace voip::sim {
 
 struct SimOptions {
   std::string host = "127.0.0.1";
-  int port = 0;          // 0: any free port
-  int slow_ms = 30000;   // how long the "slow answer" triggers wait before answering
-  int latency_ms = 0;    // added before every work-order and MIDAS answer (benchmarks)
-  int threads = 32;      // HTTP workers: connections served at once
+  int port = 0;         // 0: any free port
+  int slow_ms = 30000;  // how long the "slow answer" triggers wait before answering
+  int latency_ms = 0;   // added before every work-order and MIDAS answer (benchmarks)
+  int threads = 32;     // HTTP workers: connections served at once
   // Non-empty: every POST must carry a valid UsernameToken of one of these users.
   std::vector<SoapUser> wsse_users{};
   std::chrono::seconds wsse_window{300};  // Created must be this close to now; nonces remembered as long
@@ -52,13 +52,13 @@ struct ReceivedStatusUpdate {
   std::string account_number;
   std::int32_t site_reference = 0;
   std::string telephone_number;
-  std::string migration_status;    // as on the wire, e.g. WORK_ORDER_CREATED
+  std::string migration_status;  // as on the wire, e.g. WORK_ORDER_CREATED
   std::optional<std::string> order_number;
   std::optional<std::string> reason;
   std::string correlation_id;
   std::string correlation_header;
-  std::string soap_action;         // SOAPAction HTTP header, surrounding quotes removed
-  bool faulted = false;            // the simulator answered with a fault
+  std::string soap_action;  // SOAPAction HTTP header, surrounding quotes removed
+  bool faulted = false;     // the simulator answered with a fault
   std::string raw_xml;
 };
 

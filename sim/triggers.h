@@ -20,8 +20,7 @@ inline constexpr std::string_view kMidasBusinessFaultNumber = "447700900009";
 
 // Fault details the simulators answer with (the backend's own vocabulary).
 inline constexpr std::string_view kWorkOrderBusinessFaultCode = "WO-2001";
-inline constexpr std::string_view kWorkOrderBusinessFaultMessage =
-    "Site reference not known to the work-order system";
+inline constexpr std::string_view kWorkOrderBusinessFaultMessage = "Site reference not known to the work-order system";
 inline constexpr std::string_view kWorkOrderSystemFaultCode = "WO-5001";
 inline constexpr std::string_view kWorkOrderSystemFaultMessage = "Scheduling engine unavailable";
 inline constexpr std::string_view kForeignFaultNamespace = "http://schemas.esb-platform.example/errors/v2";
@@ -37,20 +36,20 @@ inline constexpr std::string_view kMidasBusinessFaultMessage = "Account not foun
 inline constexpr long long kFirstSequenceNumber = 1000000001;
 
 enum class WorkOrderOutcome {
-  kCreated,         // success with a new order number
-  kBusinessFault,   // SOAP Client fault, typed WorkOrderFault detail, category BUSINESS
-  kSystemFault,     // SOAP Server fault, typed WorkOrderFault detail, category SYSTEM
-  kSlowCreated,     // waits SimOptions::slow_ms, then success
-  kMalformed,       // HTTP 200 text/xml, body not well-formed (truncated envelope)
-  kHtmlError,       // HTTP 500 text/html error page
-  kForeignFault,    // SOAP Server fault whose detail is an undeclared element
+  kCreated,        // success with a new order number
+  kBusinessFault,  // SOAP Client fault, typed WorkOrderFault detail, category BUSINESS
+  kSystemFault,    // SOAP Server fault, typed WorkOrderFault detail, category SYSTEM
+  kSlowCreated,    // waits SimOptions::slow_ms, then success
+  kMalformed,      // HTTP 200 text/xml, body not well-formed (truncated envelope)
+  kHtmlError,      // HTTP 500 text/html error page
+  kForeignFault,   // SOAP Server fault whose detail is an undeclared element
 };
 
 enum class MidasOutcome {
-  kAcknowledged,    // acknowledged with an update reference
-  kSystemFault,     // SOAP Server fault, typed MidasFault detail, category SYSTEM
+  kAcknowledged,      // acknowledged with an update reference
+  kSystemFault,       // SOAP Server fault, typed MidasFault detail, category SYSTEM
   kSlowAcknowledged,  // waits SimOptions::slow_ms, then acknowledged
-  kBusinessFault,   // SOAP Client fault, typed MidasFault detail, category BUSINESS
+  kBusinessFault,     // SOAP Client fault, typed MidasFault detail, category BUSINESS
 };
 
 constexpr WorkOrderOutcome WorkOrderOutcomeFor(std::string_view telephone_number) {

@@ -36,18 +36,16 @@ constexpr std::string_view kHtmlErrorPage =
     "</body></html>\n";
 
 std::string ForeignFaultDetailXml() {
-  return "<esb:PlatformError xmlns:esb=\"" + std::string(kForeignFaultNamespace) + "\">" +
-         "<esb:code>" + std::string(kForeignFaultCode) + "</esb:code>" +
-         "<esb:message>" + std::string(kForeignFaultMessage) + "</esb:message>" +
-         "</esb:PlatformError>";
+  return "<esb:PlatformError xmlns:esb=\"" + std::string(kForeignFaultNamespace) + "\">" + "<esb:code>" +
+         std::string(kForeignFaultCode) + "</esb:code>" + "<esb:message>" + std::string(kForeignFaultMessage) +
+         "</esb:message>" + "</esb:PlatformError>";
 }
 
 std::string FormatOrderNumber(std::int64_t sequence) { return "WO" + std::to_string(sequence); }
 
 // Sets a Client (BUSINESS) or Server (SYSTEM) fault with a typed
 // wo:WorkOrderFault detail; returns SOAP_FAULT.
-int WorkOrderFault(struct soap* ctx, wo__FaultCategory category, std::string_view code,
-                   std::string_view message) {
+int WorkOrderFault(struct soap* ctx, wo__FaultCategory category, std::string_view code, std::string_view message) {
   const std::string text(message);
   if (category == wo__FaultCategory__BUSINESS) {
     soap_sender_fault(ctx, text.c_str(), nullptr);
@@ -69,8 +67,7 @@ int WorkOrderFault(struct soap* ctx, wo__FaultCategory category, std::string_vie
 // One instance per message, built on the thread's gSOAP context.
 class WorkOrderSim::Service final : public WorkOrderBindingService {
  public:
-  Service(struct soap* ctx, WorkOrderSim* sim, const InboundSoapMessage* message,
-          HttpReply* takeover)
+  Service(struct soap* ctx, WorkOrderSim* sim, const InboundSoapMessage* message, HttpReply* takeover)
       : WorkOrderBindingService(ctx), sim_(sim), message_(message), takeover_(takeover) {}
 
   WorkOrderBindingService* copy() override { return nullptr; }  // never copied
@@ -79,8 +76,7 @@ class WorkOrderSim::Service final : public WorkOrderBindingService {
                                _wo__CreateMigrationWorkOrderResponse& response) override {
     if (request == nullptr) return soap_senderfault("CreateMigrationWorkOrderRequest missing", nullptr);
     const WorkOrderOutcome outcome = WorkOrderOutcomeFor(request->telephoneNumber);
-    const bool creates = outcome == WorkOrderOutcome::kCreated ||
-                         outcome == WorkOrderOutcome::kSlowCreated;
+    const bool creates = outcome == WorkOrderOutcome::kCreated || outcome == WorkOrderOutcome::kSlowCreated;
     const std::string order_number = sim_->Record(ToRecord(*request), creates);
 
     switch (outcome) {
@@ -88,8 +84,7 @@ class WorkOrderSim::Service final : public WorkOrderBindingService {
         return WorkOrderFault(soap, wo__FaultCategory__BUSINESS, kWorkOrderBusinessFaultCode,
                               kWorkOrderBusinessFaultMessage);
       case WorkOrderOutcome::kSystemFault:
-        return WorkOrderFault(soap, wo__FaultCategory__SYSTEM, kWorkOrderSystemFaultCode,
-                              kWorkOrderSystemFaultMessage);
+        return WorkOrderFault(soap, wo__FaultCategory__SYSTEM, kWorkOrderSystemFaultCode, kWorkOrderSystemFaultMessage);
       case WorkOrderOutcome::kForeignFault: {
         const std::string detail = ForeignFaultDetailXml();
         return soap_receiverfault("Unhandled platform error", detail.c_str());
@@ -104,9 +99,7 @@ class WorkOrderSim::Service final : public WorkOrderBindingService {
         // Answers after slow_ms, or at once when the simulators stop.
         sim_->stop_->WaitFor(std::chrono::milliseconds(sim_->slow_ms_));
         [[fallthrough]];
-      case WorkOrderOutcome::kCreated:
-        response.orderNumber = order_number;
-        return SOAP_OK;
+      case WorkOrderOutcome::kCreated: response.orderNumber = order_number; return SOAP_OK;
     }
     return soap_receiverfault("Simulator has no answer for this trigger", nullptr);
   }

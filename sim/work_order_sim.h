@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/simulators.h"
 #include "adapter/soap/soap_dispatch.h"
+#include "sim/simulators.h"
 #include "sim/stop_signal.h"
 
 namespace voip::sim {
@@ -53,7 +53,7 @@ class WorkOrderSim {
   const soap::SoapLimits limits_;
 
   mutable std::mutex mutex_;
-  std::int64_t next_order_sequence_;  // guarded by mutex_
+  std::int64_t next_order_sequence_;        // guarded by mutex_
   std::deque<ReceivedWorkOrder> received_;  // guarded by mutex_; at most kMaxRecords
 };
 

@@ -28,12 +28,9 @@ const char* BackendErrorKindName(BackendErrorKind kind) {
 
 const char* MigrationStatusName(MigrationStatus status) {
   switch (status) {
-    case MigrationStatus::kWorkOrderCreated:
-      return "WORK_ORDER_CREATED";
-    case MigrationStatus::kWorkOrderFailed:
-      return "WORK_ORDER_FAILED";
-    case MigrationStatus::kWorkOrderOutcomeUnknown:
-      return "WORK_ORDER_OUTCOME_UNKNOWN";
+    case MigrationStatus::kWorkOrderCreated: return "WORK_ORDER_CREATED";
+    case MigrationStatus::kWorkOrderFailed: return "WORK_ORDER_FAILED";
+    case MigrationStatus::kWorkOrderOutcomeUnknown: return "WORK_ORDER_OUTCOME_UNKNOWN";
   }
   return "UNKNOWN";
 }

@@ -18,8 +18,7 @@ inline bool ContainsDoctype(std::string_view text) {
   const char* p = text.data();
   const char* const end = p + text.size();
   while (static_cast<std::size_t>(end - p) >= kDoctype.size()) {
-    p = static_cast<const char*>(
-        std::memchr(p, '<', static_cast<std::size_t>(end - p) - kDoctype.size() + 1));
+    p = static_cast<const char*>(std::memchr(p, '<', static_cast<std::size_t>(end - p) - kDoctype.size() + 1));
     if (p == nullptr) return false;
     std::size_t i = 1;
     for (; i < kDoctype.size(); ++i) {

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <new>
 #include <optional>
@@ -24,7 +24,7 @@ namespace voip::soap {
 // One context plus the state its hooks write to. soap->user points here.
 struct PooledContext {
   struct ::soap* soap = nullptr;
-  std::atomic<std::uint64_t>* connections_opened = nullptr;  // the pool's counter
+  std::atomic<std::uint64_t>* connections_opened = nullptr;        // the pool's counter
   std::atomic<std::uint64_t>* closed_stale_connections = nullptr;  // the pool's counter
   CallTrace trace;
   std::string extra_header;  // soap->http_extra_header points into it during an exchange
@@ -208,9 +208,8 @@ size_t TracedRecv(struct ::soap* soap, char* buffer, size_t size) {
     // gSOAP reports a time-out and a closed connection alike; a non-blocking
     // peek tells them apart (EAGAIN: still open, so it was a time-out).
     char byte;
-    const ssize_t peeked = soap_valid_socket(soap->socket)
-                               ? ::recv(soap->socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT)
-                               : 0;
+    const ssize_t peeked =
+        soap_valid_socket(soap->socket) ? ::recv(soap->socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT) : 0;
     const int peek_errno = errno;
     ctx->trace.peer_closed = peeked == 0 || (peeked < 0 && peek_errno != EAGAIN && peek_errno != EWOULDBLOCK);
     // A reset shows as ECONNRESET on the read that met it (gSOAP keeps that
@@ -220,8 +219,9 @@ size_t TracedRecv(struct ::soap* soap, char* buffer, size_t size) {
   }
   ctx->block_in_head = ctx->trace.header_bytes == 0;
   TrackHeaderEnd(ctx->trace, buffer, received);
-  ctx->block_body_from =
-      ctx->block_in_head && ctx->trace.header_bytes > 0 ? ctx->trace.header_bytes - ctx->trace.bytes_received : received;
+  ctx->block_body_from = ctx->block_in_head && ctx->trace.header_bytes > 0
+                             ? ctx->trace.header_bytes - ctx->trace.bytes_received
+                             : received;
   ctx->trace.bytes_received += received;
   return received;
 }
@@ -269,9 +269,7 @@ std::string FaultCodeText(struct ::soap* soap) {
 
 bool IsIoError(int error) { return error == SOAP_EOF || error == SOAP_TCP_ERROR || error == SOAP_SSL_ERROR; }
 
-bool IsFaultCode(int error) {
-  return error == SOAP_CLI_FAULT || error == SOAP_SVR_FAULT || error == SOAP_FAULT;
-}
+bool IsFaultCode(int error) { return error == SOAP_CLI_FAULT || error == SOAP_SVR_FAULT || error == SOAP_FAULT; }
 
 bool IsHttps(const std::string& url) { return url.rfind("https://", 0) == 0; }
 
@@ -286,9 +284,8 @@ bool ConfigureTls(struct ::soap* soap, const BackendEndpoint& endpoint) {
   if (!IsHttps(endpoint.url)) return true;
   unsigned short flags = SOAP_SSL_REQUIRE_SERVER_AUTHENTICATION | SOAP_TLSv1_2 | SOAP_TLSv1_3;
   if (!endpoint.ca_file.empty()) flags |= SOAP_SSL_NO_DEFAULT_CA_PATH;
-  return soap_ssl_client_context(soap, flags, OrNull(endpoint.client_cert_file),
-                                 OrNull(endpoint.client_key_password), OrNull(endpoint.ca_file), nullptr,
-                                 nullptr) == SOAP_OK;
+  return soap_ssl_client_context(soap, flags, OrNull(endpoint.client_cert_file), OrNull(endpoint.client_key_password),
+                                 OrNull(endpoint.ca_file), nullptr, nullptr) == SOAP_OK;
 }
 
 }  // namespace
@@ -313,7 +310,9 @@ void ContextLease::Release() {
   if (context_ != nullptr) pool_->Return(std::exchange(context_, nullptr));
 }
 
-struct ::soap* ContextLease::soap() const { return context_->soap; }
+struct ::soap* ContextLease::soap() const {
+  return context_->soap;
+}
 
 const char* ContextLease::endpoint() const { return pool_->endpoint().url.c_str(); }
 
@@ -410,8 +409,7 @@ bool ContextLease::BeginExchange(const std::string& extra_header,
   for (char c : extra_header) {
     if (c != '\r' && c != '\n') context_->extra_header.push_back(c);
   }
-  context_->soap->http_extra_header =
-      context_->extra_header.empty() ? nullptr : context_->extra_header.c_str();
+  context_->soap->http_extra_header = context_->extra_header.empty() ? nullptr : context_->extra_header.c_str();
   // HTTP Basic credentials, when configured; the strings are owned by the pool.
   const BackendEndpoint& endpoint = pool_->endpoint();
   const bool basic = !endpoint.username.empty();
@@ -572,9 +570,9 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
     } else if (IsIoError(error)) {
       result.kind = BackendErrorKind::kTimeout;
       result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/false);
-      result.diagnostic = Diagnostic(lease, trace.opened_connection
-                                                ? "sending failed after connecting, outcome unknown"
-                                                : "sending on a kept connection failed, outcome unknown");
+      result.diagnostic =
+          Diagnostic(lease, trace.opened_connection ? "sending failed after connecting, outcome unknown"
+                                                    : "sending on a kept connection failed, outcome unknown");
     } else {
       result.kind = BackendErrorKind::kInternal;
       result.diagnostic = Diagnostic(lease, "request could not be prepared");
@@ -603,12 +601,10 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
     result.diagnostic = Diagnostic(lease, "answer without a valid HTTP status line");
   } else if (trace.doctype_in_body) {
     return DoctypeRejected(lease);
-  } else if (error == SOAP_EOF && soap->recv_maxlength > 0 &&
-             soap->count > soap->recv_maxlength) {
+  } else if (error == SOAP_EOF && soap->recv_maxlength > 0 && soap->count > soap->recv_maxlength) {
     // Measured: gSOAP stops at recv_maxlength with SOAP_EOF ("max message length exceeded").
     result.kind = BackendErrorKind::kMalformedResponse;
-    result.diagnostic = Diagnostic(lease, "answer larger than " +
-                                              std::to_string(soap->recv_maxlength) + " bytes");
+    result.diagnostic = Diagnostic(lease, "answer larger than " + std::to_string(soap->recv_maxlength) + " bytes");
   } else if (error == SOAP_EOF && !trace.read_ended && trace.bytes_received > 0) {
     // The body ended where its HTTP framing (Content-Length) said, in the
     // middle of the XML: a complete but malformed answer, not a time-out.
@@ -633,8 +629,8 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
   } else if (IsIoError(error)) {
     result.kind = BackendErrorKind::kTimeout;
     result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/false);
-    result.diagnostic = Diagnostic(lease, "no complete answer within the time-out (" +
-                                              std::to_string(trace.bytes_received) + " bytes received)");
+    result.diagnostic = Diagnostic(
+        lease, "no complete answer within the time-out (" + std::to_string(trace.bytes_received) + " bytes received)");
   } else if (error == SOAP_EOM) {
     result.kind = BackendErrorKind::kInternal;
     result.diagnostic = Diagnostic(lease, "out of memory reading the answer");

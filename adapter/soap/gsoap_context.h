@@ -12,11 +12,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -135,9 +135,7 @@ class ContextPool {
   std::uint64_t ConnectionsOpened() const { return connections_opened_.load(std::memory_order_relaxed); }
   // Kept connections found closed by the backend before an exchange, and
   // replaced before anything was sent on them.
-  std::uint64_t StaleConnectionsReplaced() const {
-    return closed_stale_connections_.load(std::memory_order_relaxed);
-  }
+  std::uint64_t StaleConnectionsReplaced() const { return closed_stale_connections_.load(std::memory_order_relaxed); }
   const BackendEndpoint& endpoint() const { return endpoint_; }
 
  private:

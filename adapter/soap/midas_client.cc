@@ -17,10 +17,8 @@ constexpr std::chrono::milliseconds kMinRepeatTime{100};
 
 midas__MigrationStatus ToWire(MigrationStatus status) {
   switch (status) {
-    case MigrationStatus::kWorkOrderCreated:
-      return midas__MigrationStatus__WORK_USCOREORDER_USCORECREATED;
-    case MigrationStatus::kWorkOrderFailed:
-      return midas__MigrationStatus__WORK_USCOREORDER_USCOREFAILED;
+    case MigrationStatus::kWorkOrderCreated: return midas__MigrationStatus__WORK_USCOREORDER_USCORECREATED;
+    case MigrationStatus::kWorkOrderFailed: return midas__MigrationStatus__WORK_USCOREORDER_USCOREFAILED;
     case MigrationStatus::kWorkOrderOutcomeUnknown:
       return midas__MigrationStatus__WORK_USCOREORDER_USCOREOUTCOME_USCOREUNKNOWN;
   }
@@ -89,8 +87,8 @@ Attempt UpdateOnce(soap::ContextLease& lease, _midas__UpdateCustomerMigrationSta
     }
     return {acknowledged};
   }
-  if ((error == SOAP_CLI_FAULT || error == SOAP_SVR_FAULT || error == SOAP_FAULT) &&
-      lease.soap()->fault != nullptr && !lease.trace().doctype_in_body) {
+  if ((error == SOAP_CLI_FAULT || error == SOAP_SVR_FAULT || error == SOAP_FAULT) && lease.soap()->fault != nullptr &&
+      !lease.trace().doctype_in_body) {
     if (auto rejected = soap::RejectedAnswer(lease, /*success=*/false)) return {std::move(*rejected)};
     const _midas__MidasFault* typed = TypedDetail(lease.soap());
     return {typed != nullptr ? TypedFault(*typed, lease) : soap::UntypedFault(lease)};
@@ -101,11 +99,10 @@ Attempt UpdateOnce(soap::ContextLease& lease, _midas__UpdateCustomerMigrationSta
 
 }  // namespace
 
-GsoapMidas::GsoapMidas(BackendEndpoint endpoint, soap::Connector connector)
-    : pool_(std::move(endpoint), connector) {}
+GsoapMidas::GsoapMidas(BackendEndpoint endpoint, soap::Connector connector) : pool_(std::move(endpoint), connector) {}
 
-BackendResult<MidasAcknowledged> GsoapMidas::UpdateCustomerMigrationStatus(
-    const MigrationStatusUpdate& update, const CallContext& context) {
+BackendResult<MidasAcknowledged> GsoapMidas::UpdateCustomerMigrationStatus(const MigrationStatusUpdate& update,
+                                                                           const CallContext& context) {
   soap::ContextLease lease = pool_.Acquire();
   if (!lease) return soap::NoContextError();
   std::string correlation_id = context.correlation_id.substr(0, kMaxCorrelationIdBytes);
@@ -122,8 +119,7 @@ BackendResult<MidasAcknowledged> GsoapMidas::UpdateCustomerMigrationStatus(
   body.reason = reason ? &*reason : nullptr;
   body.correlationId = correlation_id.empty() ? nullptr : &correlation_id;
 
-  const std::string extra_header =
-      correlation_id.empty() ? "" : "X-Correlation-ID: " + correlation_id;
+  const std::string extra_header = correlation_id.empty() ? "" : "X-Correlation-ID: " + correlation_id;
   // The repeat on a new connection only when the request's deadline leaves
   // time for it.
   const auto remaining = context.Remaining();

@@ -19,8 +19,8 @@ class GsoapMidas : public Midas {
   // `connector` replaces gSOAP's TCP connect (see soap::Connector); null: gSOAP's.
   explicit GsoapMidas(BackendEndpoint endpoint, soap::Connector connector = nullptr);
 
-  BackendResult<MidasAcknowledged> UpdateCustomerMigrationStatus(
-      const MigrationStatusUpdate& update, const CallContext& context) override;
+  BackendResult<MidasAcknowledged> UpdateCustomerMigrationStatus(const MigrationStatusUpdate& update,
+                                                                 const CallContext& context) override;
 
   // TCP connections opened to the backend so far (see ContextPool).
   std::uint64_t ConnectionsOpened() const { return pool_.ConnectionsOpened(); }

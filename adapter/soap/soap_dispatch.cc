@@ -59,8 +59,7 @@ bool IsSenderFault(struct soap* ctx) {
   const char* code = ctx->fault == nullptr ? nullptr : *soap_faultcode(ctx);
   if (code == nullptr) return false;
   std::string_view view(code);
-  return view.find("Sender") != std::string_view::npos ||
-         view.find("Client") != std::string_view::npos;
+  return view.find("Sender") != std::string_view::npos || view.find("Client") != std::string_view::npos;
 }
 
 int FaultStatus(struct soap* ctx) {
@@ -68,9 +67,7 @@ int FaultStatus(struct soap* ctx) {
   return ctx->version == 2 && IsSenderFault(ctx) ? 400 : 500;
 }
 
-const char* ContentType(struct soap* ctx) {
-  return ctx->version == 2 ? kSoap12ContentType : kSoap11ContentType;
-}
+const char* ContentType(struct soap* ctx) { return ctx->version == 2 ? kSoap12ContentType : kSoap11ContentType; }
 
 short VersionNumber(SoapVersion version) { return version == SoapVersion::k12 ? 2 : 1; }
 
@@ -179,9 +176,8 @@ bool ContentAfter(std::string_view body, std::size_t from) {
 // `version` without parsing the body.
 // `http_status` 0 means the status the SOAP HTTP binding gives a sender fault.
 // `detail_xml`, when not empty, is the fault's detail, written as it is.
-SoapDispatchResult Refuse(struct soap* ctx, std::ostringstream& out, SoapVersion version,
-                          int http_status, const char* reason, bool sender = true,
-                          std::string_view detail_xml = {}) {
+SoapDispatchResult Refuse(struct soap* ctx, std::ostringstream& out, SoapVersion version, int http_status,
+                          const char* reason, bool sender = true, std::string_view detail_xml = {}) {
   soap_begin(ctx);
   UseVersion(ctx, VersionNumber(version));
   if (sender) {
@@ -211,8 +207,7 @@ void RestoreSoap12(struct soap* ctx) {
   const bool sender = std::string_view(fault->faultcode).find("Client") != std::string_view::npos;
   soap_fault(ctx);  // allocates Code and Reason for version 2
   if (fault->SOAP_ENV__Code == nullptr || fault->SOAP_ENV__Reason == nullptr) return;
-  fault->SOAP_ENV__Code->SOAP_ENV__Value =
-      soap_strdup(ctx, sender ? "SOAP-ENV:Sender" : "SOAP-ENV:Receiver");
+  fault->SOAP_ENV__Code->SOAP_ENV__Value = soap_strdup(ctx, sender ? "SOAP-ENV:Sender" : "SOAP-ENV:Receiver");
   fault->SOAP_ENV__Reason->SOAP_ENV__Text = fault->faultstring;
   fault->SOAP_ENV__Detail = fault->detail;
   fault->faultcode = nullptr;
@@ -223,7 +218,7 @@ void RestoreSoap12(struct soap* ctx) {
 // Rewrites the fault of a failed exchange in `version`: the announced version
 // wins over whatever gSOAP detected (or defaulted to) while reading.
 void RewriteFaultIn(struct soap* ctx, short version, int error) {
-  soap_begin(ctx);  // drops the request's namespace bindings, which would win again
+  soap_begin(ctx);       // drops the request's namespace bindings, which would win again
   ctx->fault = nullptr;  // rebuilt below in the fields of `version`
   UseVersion(ctx, version);
   ctx->error = error;
@@ -305,9 +300,8 @@ SOAP_ENV__Detail* FaultDetail(struct soap* ctx) {
   return ctx->version == 2 ? ctx->fault->SOAP_ENV__Detail : ctx->fault->detail;
 }
 
-SoapDispatchResult DispatchSoap(std::string_view body, const ServiceDispatcher& dispatcher,
-                                const SoapLimits& limits, SoapVersion version,
-                                const FaultReason& fault_reason) {
+SoapDispatchResult DispatchSoap(std::string_view body, const ServiceDispatcher& dispatcher, const SoapLimits& limits,
+                                SoapVersion version, const FaultReason& fault_reason) {
   struct soap* ctx = ThreadContext();
   if (ctx == nullptr) {
     SoapDispatchResult result;
@@ -354,8 +348,7 @@ HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char*
   return FaultReply(version, http_status, reason, /*sender=*/true);
 }
 
-HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char* reason,
-                               std::string_view detail_xml) {
+HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char* reason, std::string_view detail_xml) {
   return FaultReply(version, http_status, reason, /*sender=*/true, detail_xml);
 }
 

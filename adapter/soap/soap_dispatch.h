@@ -96,8 +96,7 @@ HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char*
 // The same with `detail_xml` as the fault's detail (SOAP 1.1 `detail`, SOAP
 // 1.2 `Detail`), written byte for byte: complete elements that declare their
 // own namespaces.
-HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char* reason,
-                               std::string_view detail_xml);
+HttpReply SoapSenderFaultReply(SoapVersion version, int http_status, const char* reason, std::string_view detail_xml);
 
 // A Server (SOAP 1.1) or Receiver (SOAP 1.2; kAny means 1.1) fault envelope
 // saying `reason`, for a message refused before parsing for a reason of the

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <vector>
-
 #include <pugixml.hpp>
+#include <vector>
 
 #include "adapter/soap/doctype_scan.h"
 
@@ -13,21 +12,17 @@ namespace voip::soap {
 namespace {
 
 constexpr std::array<std::string_view, 3> kCodeNames = {"code", "errorcode", "faultcode"};
-constexpr std::array<std::string_view, 3> kMessageNames = {"message", "errormessage",
-                                                           "description"};
+constexpr std::array<std::string_view, 3> kMessageNames = {"message", "errormessage", "description"};
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
 
 template <std::size_t N>
 bool NameIsOneOf(std::string_view local_name, const std::array<std::string_view, N>& names) {
-  return std::any_of(names.begin(), names.end(),
-                     [&](std::string_view n) { return EqualsIgnoreCase(local_name, n); });
+  return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return EqualsIgnoreCase(local_name, n); });
 }
 
 std::string_view LocalName(const char* qualified) {
@@ -53,14 +48,12 @@ std::string FaultField(std::string_view text) {
 
 FaultDetailFields ReadFaultDetail(std::string_view detail_xml) {
   FaultDetailFields fields;
-  if (detail_xml.empty() || detail_xml.size() > kMaxFaultDetailBytes ||
-      ContainsDoctype(detail_xml)) {
+  if (detail_xml.empty() || detail_xml.size() > kMaxFaultDetailBytes || ContainsDoctype(detail_xml)) {
     return fields;
   }
   pugi::xml_document doc;
   const pugi::xml_parse_result parsed = doc.load_buffer(
-      detail_xml.data(), detail_xml.size(), pugi::parse_default | pugi::parse_fragment,
-      pugi::encoding_utf8);
+      detail_xml.data(), detail_xml.size(), pugi::parse_default | pugi::parse_fragment, pugi::encoding_utf8);
   if (!parsed) return fields;
 
   // Iterative pre-order walk: no recursion, so deep nesting cannot overflow the stack.

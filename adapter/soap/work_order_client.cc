@@ -16,8 +16,8 @@ constexpr std::size_t kMaxCorrelationIdBytes = 64;  // wo:CorrelationId maxLengt
 
 BackendError TypedFault(const _wo__WorkOrderFault& fault, const soap::ContextLease& lease) {
   BackendError result;
-  result.kind = fault.category == wo__FaultCategory__BUSINESS ? BackendErrorKind::kBusinessFault
-                                                              : BackendErrorKind::kSystemFault;
+  result.kind =
+      fault.category == wo__FaultCategory__BUSINESS ? BackendErrorKind::kBusinessFault : BackendErrorKind::kSystemFault;
   result.backend_code = soap::FaultField(fault.code);
   result.backend_message = soap::FaultField(fault.message);
   result.diagnostic = soap::Diagnostic(lease, "work-order fault");
@@ -41,11 +41,11 @@ bool UsableOrderNumber(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
     const auto lead = static_cast<unsigned char>(text[i]);
-    const std::size_t length = lead < 0x80             ? 1
-                               : (lead >> 5) == 0x06  ? 2
-                               : (lead >> 4) == 0x0E  ? 3
-                               : (lead >> 3) == 0x1E  ? 4
-                                                      : 0;
+    const std::size_t length = lead < 0x80           ? 1
+                               : (lead >> 5) == 0x06 ? 2
+                               : (lead >> 4) == 0x0E ? 3
+                               : (lead >> 3) == 0x1E ? 4
+                                                     : 0;
     if (length == 0 || text.size() - i < length) return false;
     std::uint32_t code = length == 1 ? lead : lead & (0xFF >> (length + 1));
     for (std::size_t k = 1; k < length; ++k) {
@@ -68,8 +68,8 @@ bool UsableOrderNumber(std::string_view text) {
 GsoapWorkOrderSystem::GsoapWorkOrderSystem(BackendEndpoint endpoint, soap::Connector connector)
     : pool_(std::move(endpoint), connector) {}
 
-BackendResult<WorkOrderCreated> GsoapWorkOrderSystem::CreateMigrationWorkOrder(
-    const WorkOrderRequest& request, const CallContext& context) {
+BackendResult<WorkOrderCreated> GsoapWorkOrderSystem::CreateMigrationWorkOrder(const WorkOrderRequest& request,
+                                                                               const CallContext& context) {
   soap::ContextLease lease = pool_.Acquire();
   if (!lease) return soap::NoContextError();
   std::string correlation_id = context.correlation_id.substr(0, kMaxCorrelationIdBytes);
@@ -84,8 +84,7 @@ BackendResult<WorkOrderCreated> GsoapWorkOrderSystem::CreateMigrationWorkOrder(
   body.correlationId = correlation_id.empty() ? nullptr : &correlation_id;
 
   WorkOrderBindingProxy proxy(lease.soap(), lease.endpoint());
-  if (!lease.BeginExchange(correlation_id.empty() ? "" : "X-Correlation-ID: " + correlation_id,
-                           context.deadline)) {
+  if (!lease.BeginExchange(correlation_id.empty() ? "" : "X-Correlation-ID: " + correlation_id, context.deadline)) {
     return soap::SecurityHeaderError();
   }
   if (proxy.send_CreateMigrationWorkOrder(nullptr, nullptr, &body) != SOAP_OK) {
@@ -106,8 +105,8 @@ BackendResult<WorkOrderCreated> GsoapWorkOrderSystem::CreateMigrationWorkOrder(
     }
     return WorkOrderCreated{response.orderNumber};
   }
-  if ((error == SOAP_CLI_FAULT || error == SOAP_SVR_FAULT || error == SOAP_FAULT) &&
-      lease.soap()->fault != nullptr && !lease.trace().doctype_in_body) {
+  if ((error == SOAP_CLI_FAULT || error == SOAP_SVR_FAULT || error == SOAP_FAULT) && lease.soap()->fault != nullptr &&
+      !lease.trace().doctype_in_body) {
     if (auto rejected = soap::RejectedAnswer(lease, /*success=*/false)) return std::move(*rejected);
     const _wo__WorkOrderFault* typed = TypedDetail(lease.soap());
     return typed != nullptr ? TypedFault(*typed, lease) : soap::UntypedFault(lease);

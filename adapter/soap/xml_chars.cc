@@ -65,12 +65,9 @@ int HexValue(unsigned char byte) {
 
 const char* XmlCharProblemText(XmlCharProblem problem) {
   switch (problem) {
-    case XmlCharProblem::kNotUtf8:
-      return "bytes that are not UTF-8";
-    case XmlCharProblem::kOverlongUtf8:
-      return "a character in overlong UTF-8 (not its shortest form)";
-    case XmlCharProblem::kSurrogate:
-      return "a UTF-16 surrogate (U+D800 to U+DFFF), which is not a character";
+    case XmlCharProblem::kNotUtf8: return "bytes that are not UTF-8";
+    case XmlCharProblem::kOverlongUtf8: return "a character in overlong UTF-8 (not its shortest form)";
+    case XmlCharProblem::kSurrogate: return "a UTF-16 surrogate (U+D800 to U+DFFF), which is not a character";
     case XmlCharProblem::kNotAChar:
       return "a character XML 1.0 does not allow (NUL, a control character other than TAB, LF and CR, "
              "U+FFFE, U+FFFF, or beyond U+10FFFF)";
@@ -148,8 +145,7 @@ bool XmlCharValidator::EndUtf8() {
 // One ASCII byte (not a control character) inside "&...".
 bool XmlCharValidator::Reference(unsigned char byte) {
   switch (state_) {
-    case State::kText:
-      return true;
+    case State::kText: return true;
     case State::kAmp:
       // Not a numeric reference: a named entity (&lt;), or text for gSOAP to judge.
       state_ = State::kText;
@@ -174,9 +170,7 @@ bool XmlCharValidator::Reference(unsigned char byte) {
       }
       reference_code_ = reference_code_ * 10 + (byte - '0');
       return true;
-    case State::kRefHexStart:
-      state_ = State::kRefHex;
-      [[fallthrough]];
+    case State::kRefHexStart: state_ = State::kRefHex; [[fallthrough]];
     case State::kRefHex: {
       if (byte == ';' && digits_ > 0) return EndReference();
       const int value = HexValue(byte);

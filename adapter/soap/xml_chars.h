@@ -31,11 +31,11 @@
 namespace voip::soap {
 
 enum class XmlCharProblem {
-  kNotUtf8,        // a byte that cannot start or continue UTF-8 here, a sequence cut short, beyond U+10FFFF
-  kOverlongUtf8,   // a character encoded in more bytes than its shortest form
-  kSurrogate,      // U+D800..U+DFFF, encoded in UTF-8 or as a character reference
-  kNotAChar,       // a code point outside XML 1.0's Char (NUL, other C0 controls, U+FFFE, U+FFFF, > U+10FFFF)
-  kBadReference,   // "&#" not followed by digits and ';', an uppercase "&#X", or too long for gSOAP
+  kNotUtf8,       // a byte that cannot start or continue UTF-8 here, a sequence cut short, beyond U+10FFFF
+  kOverlongUtf8,  // a character encoded in more bytes than its shortest form
+  kSurrogate,     // U+D800..U+DFFF, encoded in UTF-8 or as a character reference
+  kNotAChar,      // a code point outside XML 1.0's Char (NUL, other C0 controls, U+FFFE, U+FFFF, > U+10FFFF)
+  kBadReference,  // "&#" not followed by digits and ';', an uppercase "&#X", or too long for gSOAP
 };
 
 struct [[nodiscard]] XmlCharError {
@@ -79,7 +79,7 @@ class XmlCharValidator {
   bool EndReference();
 
   std::optional<XmlCharError> error_;
-  std::size_t offset_ = 0;          // of the byte being looked at, from the message's start
+  std::size_t offset_ = 0;  // of the byte being looked at, from the message's start
   // An open UTF-8 sequence: continuation bytes still expected, the code point
   // so far, its length and where it started.
   int utf8_needed_ = 0;
@@ -87,7 +87,7 @@ class XmlCharValidator {
   std::uint32_t utf8_code_ = 0;
   std::size_t utf8_start_ = 0;
   State state_ = State::kText;
-  int digits_ = 0;                  // digits of the open reference
+  int digits_ = 0;                    // digits of the open reference
   std::uint32_t reference_code_ = 0;  // its value so far (saturates above U+10FFFF)
   std::size_t reference_start_ = 0;
 };

@@ -21,7 +21,7 @@ class DatabaseHealth {
   // Creates its one-row table and remembers which file is at db.path() now.
   // `db` must outlive it. nullptr and *error when that fails.
   [[nodiscard]] static std::unique_ptr<DatabaseHealth> Open(SqliteDatabase& db, std::chrono::milliseconds interval,
-                                              std::string* error);
+                                                            std::string* error);
 
   // nullopt when the database was writable at the last check, else why not
   // (for /ready: the path and SQLite's words, no personal data). Checks again

@@ -71,9 +71,9 @@ class GroupCommit {
 
   SqliteDatabase& db_;
   const std::function<void()> first_;
-  mutable std::mutex mutex_;           // guards what follows
+  mutable std::mutex mutex_;                      // guards what follows
   std::vector<std::shared_ptr<Pending>> queued_;  // shared with their writers: alive until notified
-  bool leading_ = false;               // a leader is committing a batch
+  bool leading_ = false;                          // a leader is committing a batch
   std::uint64_t commits_ = 0;
 };
 

@@ -44,7 +44,7 @@ std::optional<int> OpenLocked(const std::string& path, mode_t mode, const std::s
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int cause = errno;
-    *error = cause != EWOULDBLOCK ? "cannot lock '" + path + "': " + ErrnoText(cause)
+    *error = cause != EWOULDBLOCK    ? "cannot lock '" + path + "': " + ErrnoText(cause)
              : path == database_path ? InUse(database_path, "the file is locked")
                                      : InUse(database_path, "'" + path + "' is locked");
     ::close(fd);

@@ -1,10 +1,9 @@
 #include "adapter/store/sqlite_idempotency.h"
 
-#include <utility>
-#include <vector>
-
 #include <chrono>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 namespace voip::store {
 namespace {
@@ -52,7 +51,8 @@ StoreResult<Claim> SqliteIdempotencyStore::ClaimKey(const std::string& key, cons
     Statement sweep(db_, "DELETE FROM idempotency WHERE expires_ms <= ?1");
     sweep.Bind(1, now).Run();  // best effort
   }
-  Statement find(db_, "SELECT fingerprint, state, http_status, body FROM idempotency WHERE key = ?1 AND expires_ms > ?2");
+  Statement find(db_,
+                 "SELECT fingerprint, state, http_status, body FROM idempotency WHERE key = ?1 AND expires_ms > ?2");
   find.Bind(1, key).Bind(2, now);
   if (find.Step()) {
     Claim claim;

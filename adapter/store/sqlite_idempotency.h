@@ -17,8 +17,9 @@ struct SqliteIdempotencyOptions {
 class SqliteIdempotencyStore : public IdempotencyStore {
  public:
   // Creates the table if needed. `db` must outlive the store.
-  [[nodiscard]] static std::unique_ptr<SqliteIdempotencyStore> Open(SqliteDatabase& db, SqliteIdempotencyOptions options,
-                                                      std::string* error);
+  [[nodiscard]] static std::unique_ptr<SqliteIdempotencyStore> Open(SqliteDatabase& db,
+                                                                    SqliteIdempotencyOptions options,
+                                                                    std::string* error);
 
   StoreResult<Claim> ClaimKey(const std::string& key, const std::string& fingerprint) override;
   StoreFailure Complete(const std::string& key, const StoredAnswer& answer) override;
@@ -29,7 +30,8 @@ class SqliteIdempotencyStore : public IdempotencyStore {
   // request is unknown; the fingerprint says which face's format to answer
   // in), so that a retry is neither run again nor refused forever. Returns
   // how many.
-  [[nodiscard]] StoreResult<int> CompleteInterrupted(const std::function<StoredAnswer(const std::string& fingerprint)>& answer_for);
+  [[nodiscard]] StoreResult<int> CompleteInterrupted(
+      const std::function<StoredAnswer(const std::string& fingerprint)>& answer_for);
   // Deletes expired keys. Returns how many.
   [[nodiscard]] StoreResult<int> DeleteExpired();
 

@@ -86,8 +86,7 @@ StoreResult<std::vector<OutboxEntry>> Rows(Statement& query) {
 
 }  // namespace
 
-std::unique_ptr<SqliteOutbox> SqliteOutbox::Open(SqliteDatabase& db, SqliteOutboxOptions options,
-                                                 std::string* error) {
+std::unique_ptr<SqliteOutbox> SqliteOutbox::Open(SqliteDatabase& db, SqliteOutboxOptions options, std::string* error) {
   std::lock_guard<std::mutex> lock(db.mutex());
   if (auto problem = db.Exec(kSchema)) {
     *error = "cannot create the outbox table in '" + db.path() + "': " + *problem;
@@ -101,25 +100,29 @@ SqliteOutbox::SqliteOutbox(SqliteDatabase& db, SqliteOutboxOptions options)
     : db_(db),
       options_(std::move(options)),
       insert_(std::make_unique<Statement>(
-          db, "INSERT INTO outbox (correlation_id, telephone_number, account_number, site_reference, "
-              "work_order, delivery, created_ms) VALUES (?1, ?2, ?3, ?4, 'attempting', 'waiting', ?5)")),
+          db,
+          "INSERT INTO outbox (correlation_id, telephone_number, account_number, site_reference, "
+          "work_order, delivery, created_ms) VALUES (?1, ?2, ?3, ?4, 'attempting', 'waiting', ?5)")),
       record_(std::make_unique<Statement>(
-          db, "UPDATE outbox SET work_order = ?2, status = ?3, order_number = ?4, reason = ?5, "
-              "delivery = 'pending', pending_since_ms = ?6, next_attempt_ms = NULL WHERE id = ?1")),
+          db,
+          "UPDATE outbox SET work_order = ?2, status = ?3, order_number = ?4, reason = ?5, "
+          "delivery = 'pending', pending_since_ms = ?6, next_attempt_ms = NULL WHERE id = ?1")),
       // A delivered entry whose work-order outcome is known is done: removed.
       // An unknown outcome stays listed for operators.
       remove_(std::make_unique<Statement>(
           db, "DELETE FROM outbox WHERE id = ?1 AND delivery = 'pending' AND work_order IN ('created', 'failed')")),
       delivered_(std::make_unique<Statement>(
-          db, "UPDATE outbox SET delivery = 'delivered', next_attempt_ms = NULL, last_error = NULL "
-              "WHERE id = ?1 AND delivery = 'pending'")),
+          db,
+          "UPDATE outbox SET delivery = 'delivered', next_attempt_ms = NULL, last_error = NULL "
+          "WHERE id = ?1 AND delivery = 'pending'")),
       attempts_(std::make_unique<Statement>(db, "SELECT attempts FROM outbox WHERE id = ?1 AND delivery = 'pending'")),
       failed_(std::make_unique<Statement>(
           db, "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1")),
       count_(std::make_unique<Statement>(
-          db, "SELECT COALESCE(SUM(delivery = 'pending'), 0), COALESCE(SUM(work_order = 'unknown'), 0), "
-              "COALESCE(SUM(delivery = 'dead'), 0), MIN(CASE WHEN delivery = 'pending' THEN pending_since_ms END) "
-              "FROM outbox")),
+          db,
+          "SELECT COALESCE(SUM(delivery = 'pending'), 0), COALESCE(SUM(work_order = 'unknown'), 0), "
+          "COALESCE(SUM(delivery = 'dead'), 0), MIN(CASE WHEN delivery = 'pending' THEN pending_since_ms END) "
+          "FROM outbox")),
       retry_(options_.retry, options_.seed != 0 ? options_.seed : std::random_device{}()),
       // Deferred marks ride along with the next transaction, best effort: a
       // lost mark means one more harmless delivery.
@@ -183,9 +186,8 @@ StoreResult<OutboxEntryId> SqliteOutbox::Journal(const MigrationStatusUpdate& up
   return id;
 }
 
-
 StoreFailure SqliteOutbox::RecordOutcome(OutboxEntryId id, WorkOrderState outcome,
-                                        const MigrationStatusUpdate& update) {
+                                         const MigrationStatusUpdate& update) {
   const std::int64_t now = Now();
   const auto problem = group_.Run([&]() -> std::optional<std::string> {
     Statement& record = record_->Reset();
@@ -304,8 +306,8 @@ StoreResult<int> SqliteOutbox::Redrive(std::optional<OutboxEntryId> id) {
 
 StoreResult<int> SqliteOutbox::Resolve(OutboxEntryId id) {
   std::lock_guard<std::mutex> lock(db_.mutex());
-  Statement resolve(db_,
-                    "DELETE FROM outbox WHERE id = ?1 AND work_order = 'unknown' AND delivery IN ('delivered', 'dead')");
+  Statement resolve(
+      db_, "DELETE FROM outbox WHERE id = ?1 AND work_order = 'unknown' AND delivery IN ('delivered', 'dead')");
   if (!resolve.Bind(1, id).Run()) return Failed("cannot resolve an outbox entry");
   return db_.Changes();
 }

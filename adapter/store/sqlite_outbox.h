@@ -37,7 +37,8 @@ class SqliteOutbox : public Outbox {
  public:
   // Creates the table if needed. `db` must outlive the outbox. nullptr and
   // *error when the schema cannot be created.
-  [[nodiscard]] static std::unique_ptr<SqliteOutbox> Open(SqliteDatabase& db, SqliteOutboxOptions options, std::string* error);
+  [[nodiscard]] static std::unique_ptr<SqliteOutbox> Open(SqliteDatabase& db, SqliteOutboxOptions options,
+                                                          std::string* error);
   ~SqliteOutbox() override;  // flushes
 
   StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id) override;
@@ -72,7 +73,7 @@ class SqliteOutbox : public Outbox {
  private:
   struct Deferred {
     OutboxEntryId id;
-    bool delivered;      // else: a failed attempt
+    bool delivered;  // else: a failed attempt
     std::string error;
   };
   SqliteOutbox(SqliteDatabase& db, SqliteOutboxOptions options);

@@ -41,8 +41,8 @@ void WalCheckpointer::Run() {
     lock.unlock();
     int wal_frames = 0;
     int copied_frames = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
-                                             &copied_frames);
+    const int rc =
+        sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied_frames);
     lock.lock();
     // SQLITE_BUSY (another checkpoint running) and errors: try again next time;
     // the writer's own wal_autocheckpoint still bounds the WAL meanwhile.

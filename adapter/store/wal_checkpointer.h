@@ -28,7 +28,7 @@ class WalCheckpointer {
   // in WAL mode by SqliteDatabase::Open before) and checkpoints every
   // `interval`. nullptr and *error when the connection cannot be opened.
   [[nodiscard]] static std::unique_ptr<WalCheckpointer> Start(const std::string& path, SyncMode sync,
-                                                std::chrono::milliseconds interval, std::string* error);
+                                                              std::chrono::milliseconds interval, std::string* error);
   ~WalCheckpointer();  // stops and joins; a checkpoint in progress finishes first
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
@@ -44,8 +44,8 @@ class WalCheckpointer {
   const std::chrono::milliseconds interval_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  bool stopping_ = false;      // guarded by mutex_
-  int complete_ = 0;           // guarded by mutex_
+  bool stopping_ = false;  // guarded by mutex_
+  int complete_ = 0;       // guarded by mutex_
   std::thread thread_;
 };
 

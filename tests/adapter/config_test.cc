@@ -21,8 +21,9 @@ std::string Error(const std::vector<std::string>& args) {
   return std::holds_alternative<ConfigError>(result) ? std::get<ConfigError>(result).message : "";
 }
 
-const std::vector<std::string> kUrls = {"--workorder-url", "http://wo.example:8081/workorder", "--midas-url",
-                                        "http://midas.example/midas", "--auth", "none"};
+const std::vector<std::string> kUrls = {"--workorder-url", "http://wo.example:8081/workorder",
+                                        "--midas-url",     "http://midas.example/midas",
+                                        "--auth",          "none"};
 
 std::vector<std::string> With(std::vector<std::string> extra) {
   std::vector<std::string> args = kUrls;
@@ -84,7 +85,8 @@ TEST(ParseConfigTest, RequiresBackendUrlsUnlessSimulating) {
 TEST(ParseConfigTest, BadValueNamesTheFlag) {
   EXPECT_EQ(Error(With({"--threads", "zero"})), "--threads must be an integer from 1 to 4096, got 'zero'");
   EXPECT_EQ(Error(With({"--listen", "8080"})), "--listen must be HOST:PORT, got '8080'");
-  EXPECT_EQ(Error({"--simulate", "--midas-url", "ftp://x"}), "--midas-url must be an http:// or https:// URL, got 'ftp://x'");
+  EXPECT_EQ(Error({"--simulate", "--midas-url", "ftp://x"}),
+            "--midas-url must be an http:// or https:// URL, got 'ftp://x'");
   EXPECT_EQ(Error({"--simulate", "--bogus", "1"}), "unknown flag '--bogus' (see --help)");
 }
 
@@ -148,9 +150,9 @@ TEST(ParseConfigTest, BackendCredentialsPerBackend) {
   ::setenv("VOIP_CONFIG_TEST_WO_PASSWORD", "wo-secret", 1);
   const std::string path = ::testing::TempDir() + "/midas-password";
   std::ofstream(path) << "midas-secret\n";
-  const Config config = Ok(With({"--workorder-username", "spm", "--workorder-password",
-                                 "env:VOIP_CONFIG_TEST_WO_PASSWORD", "--midas-username", "spm-m",
-                                 "--midas-password", "file:" + path}));
+  const Config config =
+      Ok(With({"--workorder-username", "spm", "--workorder-password", "env:VOIP_CONFIG_TEST_WO_PASSWORD",
+               "--midas-username", "spm-m", "--midas-password", "file:" + path}));
   ::unsetenv("VOIP_CONFIG_TEST_WO_PASSWORD");
   std::remove(path.c_str());
   EXPECT_EQ(config.work_order.username, "spm");
@@ -171,8 +173,8 @@ TEST(ParseConfigTest, BackendCredentialsGoTogether) {
 // WS-Security UsernameToken settings per backend: the password is a secret, digest is the default.
 TEST(ParseConfigTest, ReadsBackendWsseSettings) {
   ::setenv("VOIP_CONFIG_TEST_WSSE_PASSWORD", "wsse-secret", 1);
-  const Config config = Ok(With({"--workorder-wsse-user", "spm-wsse", "--workorder-wsse-password",
-                                 "env:VOIP_CONFIG_TEST_WSSE_PASSWORD"}));
+  const Config config = Ok(
+      With({"--workorder-wsse-user", "spm-wsse", "--workorder-wsse-password", "env:VOIP_CONFIG_TEST_WSSE_PASSWORD"}));
   ::unsetenv("VOIP_CONFIG_TEST_WSSE_PASSWORD");
   EXPECT_EQ(config.work_order.wsse_user, "spm-wsse");
   EXPECT_EQ(config.work_order.wsse_password, "wsse-secret");
@@ -191,9 +193,16 @@ TEST(ParseConfigTest, WsseUserAndPasswordGoTogether) {
 // PasswordText (the password in clear) is accepted only for an https:// URL.
 TEST(ParseConfigTest, WssePasswordTextNeedsHttps) {
   ::setenv("VOIP_CONFIG_TEST_WSSE_PASSWORD", "wsse-secret", 1);
-  const std::vector<std::string> text = {"--workorder-wsse-user", "spm", "--workorder-wsse-password",
-                                         "env:VOIP_CONFIG_TEST_WSSE_PASSWORD", "--workorder-wsse-password-type",
-                                         "text", "--midas-url", "http://midas.example/midas", "--auth", "none"};
+  const std::vector<std::string> text = {"--workorder-wsse-user",
+                                         "spm",
+                                         "--workorder-wsse-password",
+                                         "env:VOIP_CONFIG_TEST_WSSE_PASSWORD",
+                                         "--workorder-wsse-password-type",
+                                         "text",
+                                         "--midas-url",
+                                         "http://midas.example/midas",
+                                         "--auth",
+                                         "none"};
   std::vector<std::string> over_http = text;
   over_http.insert(over_http.end(), {"--workorder-url", "http://wo.example/workorder"});
   std::vector<std::string> over_https = text;
@@ -212,9 +221,9 @@ TEST(ParseConfigTest, WssePasswordTextNeedsHttps) {
 TEST(ParseConfigTest, TlsSettingsForBackends) {
   const std::string ca = ::testing::TempDir() + "/ca.pem";
   std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\n";
-  const Config config = Ok({"--workorder-url", "https://wo.example:8443/workorder", "--midas-url",
-                            "https://midas.example/midas", "--auth", "none", "--workorder-ca-file", ca,
-                            "--midas-client-cert", ca});
+  const Config config =
+      Ok({"--workorder-url", "https://wo.example:8443/workorder", "--midas-url", "https://midas.example/midas",
+          "--auth", "none", "--workorder-ca-file", ca, "--midas-client-cert", ca});
   std::remove(ca.c_str());
   EXPECT_EQ(config.work_order.url, "https://wo.example:8443/workorder");
   EXPECT_EQ(config.work_order.ca_file, ca);
@@ -252,13 +261,34 @@ TEST(ParseConfigTest, RejectsBadPublicBaseUrl) {
 // --help documents every setting.
 TEST(UsageTextTest, MentionsEverySetting) {
   const std::string usage = UsageText();
-  for (const char* flag : {"--listen", "--simulate", "--workorder-url", "--midas-url", "--workorder-timeout-ms",
-                           "--midas-connect-timeout-ms", "--threads", "--max-body-bytes", "--config", "--log-level",
-                           "--auth", "--api-key-sha256", "--api-keys", "--workorder-username",
-                           "--workorder-password", "--midas-username", "--midas-password", "--workorder-ca-file",
-                           "--workorder-client-cert", "--workorder-client-key-password", "--midas-ca-file",
-                           "--midas-client-cert", "--midas-client-key-password", "--tls-cert-file", "--tls-key-file",
-                           "--tls-key-password", "--public-base-url", "--max-request-head-bytes",
+  for (const char* flag : {"--listen",
+                           "--simulate",
+                           "--workorder-url",
+                           "--midas-url",
+                           "--workorder-timeout-ms",
+                           "--midas-connect-timeout-ms",
+                           "--threads",
+                           "--max-body-bytes",
+                           "--config",
+                           "--log-level",
+                           "--auth",
+                           "--api-key-sha256",
+                           "--api-keys",
+                           "--workorder-username",
+                           "--workorder-password",
+                           "--midas-username",
+                           "--midas-password",
+                           "--workorder-ca-file",
+                           "--workorder-client-cert",
+                           "--workorder-client-key-password",
+                           "--midas-ca-file",
+                           "--midas-client-cert",
+                           "--midas-client-key-password",
+                           "--tls-cert-file",
+                           "--tls-key-file",
+                           "--tls-key-password",
+                           "--public-base-url",
+                           "--max-request-head-bytes",
                            "--max-request-headers"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }

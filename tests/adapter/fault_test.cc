@@ -68,8 +68,7 @@ TEST(TranslateBackendErrorTest, WorkOrderTimeoutSaysOutcomeUnknown) {
 // A reset after the create was sent is not a time-out: the words say what happened, and that the
 // outcome is unknown.
 TEST(TranslateBackendErrorTest, WorkOrderResetSaysResetAndOutcomeUnknown) {
-  const TranslatedFailure t =
-      TranslateBackendError(Backend::kWorkOrder, ErrorOf(BackendErrorKind::kConnectionReset));
+  const TranslatedFailure t = TranslateBackendError(Backend::kWorkOrder, ErrorOf(BackendErrorKind::kConnectionReset));
   EXPECT_EQ(t.fault.detail,
             "The work-order system reset the connection after the request was sent, before a complete answer; "
             "whether the work order was created is unknown, check before retrying");
@@ -77,8 +76,7 @@ TEST(TranslateBackendErrorTest, WorkOrderResetSaysResetAndOutcomeUnknown) {
 
 // A close without an answer after the create was sent: the words say so, and that the outcome is unknown.
 TEST(TranslateBackendErrorTest, WorkOrderCloseSaysClosedAndOutcomeUnknown) {
-  const TranslatedFailure t =
-      TranslateBackendError(Backend::kWorkOrder, ErrorOf(BackendErrorKind::kConnectionClosed));
+  const TranslatedFailure t = TranslateBackendError(Backend::kWorkOrder, ErrorOf(BackendErrorKind::kConnectionClosed));
   EXPECT_EQ(t.fault.detail,
             "The work-order system closed the connection after the request was sent, without answering; whether "
             "the work order was created is unknown, check before retrying");

@@ -5,9 +5,7 @@
 namespace voip {
 namespace {
 
-bool Has(const std::string& text, const std::string& line) {
-  return text.find(line + "\n") != std::string::npos;
-}
+bool Has(const std::string& text, const std::string& line) { return text.find(line + "\n") != std::string::npos; }
 
 MigrationOutcome Succeeded() {
   MigrationOutcome outcome;

@@ -9,10 +9,10 @@
 namespace voip {
 namespace {
 
+using std::chrono::milliseconds;
 using testing::ErrorOf;
 using testing::FakeMidas;
 using testing::FakeOutbox;
-using std::chrono::milliseconds;
 
 MigrationStatusUpdate SampleUpdate() {
   MigrationStatusUpdate update;
@@ -131,7 +131,8 @@ TEST(MidasDeliveryBreakerTest, TooOldWinsOverOpenBreaker) {
   FakeMidas midas;
   auto breaker = OpenBreaker();
   MidasDeliveryPolicy policy(midas, MidasDeliveryOptions{milliseconds(10), breaker.get()});
-  const MidasDelivery delivery = policy.Deliver(SampleUpdate(), CallContext{"c"}, PendingHistory{milliseconds(11), "x"});
+  const MidasDelivery delivery =
+      policy.Deliver(SampleUpdate(), CallContext{"c"}, PendingHistory{milliseconds(11), "x"});
   EXPECT_EQ(delivery.skipped, MidasSkip::kTooOld);
   EXPECT_EQ(delivery.verdict, MidasVerdict::kDeadLetter);
   EXPECT_TRUE(midas.updates().empty());
@@ -175,7 +176,7 @@ TEST(ApplyToOutboxTest, EachVerdictIsOneWrite) {
   EXPECT_FALSE(ApplyToOutbox(outbox, b, pending));
   EXPECT_FALSE(ApplyToOutbox(outbox, c, parked));
   EXPECT_EQ(outbox.calls(), (std::vector<std::string>{"Journal", "Journal", "Journal", "MarkDelivered",
-                                                       "MarkAttemptFailed", "DeadLetter"}));
+                                                      "MarkAttemptFailed", "DeadLetter"}));
   const std::vector<OutboxEntry> entries = outbox.entries();
   EXPECT_EQ(entries[0].delivery, DeliveryState::kDelivered);
   EXPECT_EQ(entries[1].attempts, 1);

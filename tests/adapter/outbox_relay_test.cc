@@ -286,8 +286,8 @@ class OutboxRelayBreakerTest : public OutboxRelayTest {
     relay_ = std::make_unique<OutboxRelay>(*outbox_, midas_, logger_, relay_options);
   }
   std::chrono::steady_clock::time_point steady_{std::chrono::seconds(1)};
-  CircuitBreaker breaker_{CircuitBreakerOptions{1, std::chrono::milliseconds(10000), 1}, {},
-                          [this] { return steady_; }};
+  CircuitBreaker breaker_{
+      CircuitBreakerOptions{1, std::chrono::milliseconds(10000), 1}, {}, [this] { return steady_; }};
 };
 
 // While MIDAS's breaker is open the relay calls nothing and counts no attempt; the entries stay due.

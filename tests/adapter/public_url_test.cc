@@ -17,8 +17,8 @@ TEST(IsValidHostAndPortTest, AcceptsHostsAndPorts) {
 
 // Anything that could break out of an XML attribute or name another resource is refused.
 TEST(IsValidHostAndPortTest, RefusesJunk) {
-  for (const char* junk : {"", "evil\"><x", "a b", "host:", "host:0", "host:65536", "host:80a", "-host",
-                           "user@host", "host/path", "[::1", "[]", "[xyz::1]", "host:8080:1"}) {
+  for (const char* junk : {"", "evil\"><x", "a b", "host:", "host:0", "host:65536", "host:80a", "-host", "user@host",
+                           "host/path", "[::1", "[]", "[xyz::1]", "host:8080:1"}) {
     EXPECT_FALSE(IsValidHostAndPort(junk)) << junk;
   }
   EXPECT_FALSE(IsValidHostAndPort(std::string(254, 'a')));
@@ -33,9 +33,9 @@ TEST(NormalisePublicBaseUrlTest, AcceptsAndNormalises) {
 
 // Other schemes, queries, fragments, quotes and markup are refused.
 TEST(NormalisePublicBaseUrlTest, RefusesJunk) {
-  for (const char* junk : {"", "api.example", "ftp://api.example", "http://", "http://api.example?x=1",
-                           "http://api.example/#f", "http://api.example/\"", "http://api.example/<x>",
-                           "http://api.example/a&b", "http://bad host/"}) {
+  for (const char* junk :
+       {"", "api.example", "ftp://api.example", "http://", "http://api.example?x=1", "http://api.example/#f",
+        "http://api.example/\"", "http://api.example/<x>", "http://api.example/a&b", "http://bad host/"}) {
     EXPECT_EQ(NormalisePublicBaseUrl(junk), std::nullopt) << junk;
   }
 }

@@ -84,7 +84,8 @@ TEST(UsernameTokenTest, RefusesBadDigestAndUnknownUser) {
 TEST(UsernameTokenTest, RefusesMalformedTokens) {
   UsernameTokenVerifier verifier = Verifier();
   UsernameToken text = Token();
-  text.password_type = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";
+  text.password_type =
+      "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";
   EXPECT_EQ(verifier.Verify(text, CreatedTime()), TokenVerdict::kMalformed);
   EXPECT_EQ(verifier.Verify(Token("legacy-caller", kDigest, ""), CreatedTime()), TokenVerdict::kMalformed);
   UsernameToken local_time = Token();
@@ -94,11 +95,13 @@ TEST(UsernameTokenTest, RefusesMalformedTokens) {
 
 // The token is read from wsse:Security in the SOAP Header, whatever the prefixes.
 TEST(UsernameTokenTest, ExtractsFromTheSoapHeader) {
-  const std::string envelope = std::string(
-      R"(<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>)"
-      R"(<o:Security xmlns:o="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><o:UsernameToken>)"
-      R"(<o:Username>legacy-caller</o:Username><o:Password Type=")") + kDigestType + R"(">)" + kDigest +
-      R"(</o:Password><o:Nonce>)" + kNonce + R"(</o:Nonce><u:Created xmlns:u="urn:wsu">)" + kCreated +
+  const std::string envelope =
+      std::string(
+          R"(<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>)"
+          R"(<o:Security xmlns:o="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><o:UsernameToken>)"
+          R"(<o:Username>legacy-caller</o:Username><o:Password Type=")") +
+      kDigestType + R"(">)" + kDigest + R"(</o:Password><o:Nonce>)" + kNonce +
+      R"(</o:Nonce><u:Created xmlns:u="urn:wsu">)" + kCreated +
       R"(</u:Created></o:UsernameToken></o:Security></s:Header><s:Body/></s:Envelope>)";
   const auto token = ExtractUsernameToken(envelope);
   ASSERT_TRUE(token);

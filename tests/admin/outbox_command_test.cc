@@ -1,8 +1,8 @@
 #include "admin/outbox_command.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "adapter/store/sqlite_outbox.h"

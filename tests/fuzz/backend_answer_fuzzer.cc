@@ -36,19 +36,18 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
-#include <nlohmann/json.hpp>
-
 #include "adapter/fault.h"
 #include "adapter/migration_flow.h"
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/soap_fault_reader.h"
-#include "adapter/soap/xml_chars.h"
 #include "adapter/soap/work_order_client.h"
+#include "adapter/soap/xml_chars.h"
 #include "http/json_face.h"
 #include "http/status.h"
 #include "tests/support/backend_calls.h"
@@ -59,7 +58,7 @@ namespace {
 using voip::BackendError;
 using voip::BackendErrorKind;
 
-constexpr std::size_t kMaxAnswerBytes = 64 * 1024;  // what canned_connection takes
+constexpr std::size_t kMaxAnswerBytes = 64 * 1024;    // what canned_connection takes
 constexpr const char* kOrderNumber = "WO1000000001";  // in the good answer after the fuzzed one
 
 // Aborts, naming the broken invariant (and the outcome, when there is one) for triage.
@@ -88,8 +87,9 @@ std::string HttpOk(const std::string& envelope) {
 }
 
 std::string Envelope(const char* ns, const std::string& body) {
-  return std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?><s:Envelope "
-                     "xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:b=\"") +
+  return std::string(
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><s:Envelope "
+             "xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:b=\"") +
          ns + "\"><s:Body>" + body + "</s:Body></s:Envelope>";
 }
 
@@ -119,8 +119,7 @@ std::optional<PlainAnswer> ReadPlain(std::string_view answer) {
   }
   const std::size_t digits = length_at + 18;
   const std::size_t digits_end = head.find("\r\n", digits);
-  if (digits_end == digits || digits_end - digits > 6 ||
-      head.find_first_not_of("0123456789", digits) != digits_end) {
+  if (digits_end == digits || digits_end - digits > 6 || head.find_first_not_of("0123456789", digits) != digits_end) {
     return std::nullopt;
   }
   const std::size_t length = std::stoul(head.substr(digits, digits_end - digits));
@@ -173,22 +172,20 @@ void CheckError(const BackendError& error, const voip::WorkOrderRequest& sent) {
     case BackendErrorKind::kTimeout:
     case BackendErrorKind::kConnectionReset:
     case BackendErrorKind::kConnectionClosed:
-    case BackendErrorKind::kMalformedResponse:
-      break;
+    case BackendErrorKind::kMalformedResponse: break;
     case BackendErrorKind::kHttpError:
       Require(error.http_status >= 300 && error.http_status < 600, "HTTP error without an error status", &error);
       break;
     case BackendErrorKind::kConnectFailed:  // the request was delivered
-    case BackendErrorKind::kInternal:
-      Require(false, "an answer classified as connect failed or internal", &error);
+    case BackendErrorKind::kInternal: Require(false, "an answer classified as connect failed or internal", &error);
   }
   Require(!error.NothingWasDone(), "nothing was done, yet the request was delivered", &error);
   Require(!error.cut_by_request_deadline, "cut by a request deadline, yet the call had none", &error);
   Require(error.backend_code.size() <= voip::soap::kMaxFaultFieldBytes, "backend code too long", &error);
   Require(error.backend_message.size() <= voip::soap::kMaxFaultFieldBytes, "backend message too long", &error);
   const std::string& diagnostic = error.diagnostic;
-  Require(!diagnostic.empty() && diagnostic.size() <= voip::soap::kMaxDiagnosticBytes,
-          "diagnostic empty or too long", &error);
+  Require(!diagnostic.empty() && diagnostic.size() <= voip::soap::kMaxDiagnosticBytes, "diagnostic empty or too long",
+          &error);
   Require(diagnostic.find_first_of("\r\n") == std::string::npos, "diagnostic not one line", &error);
   Require(diagnostic.find(sent.telephone_number) == std::string::npos &&
               diagnostic.find(sent.account_number) == std::string::npos,
@@ -247,10 +244,10 @@ void FuzzWorkOrder(std::string_view answer) {
     CheckRendered(outcome, translated.fault.Code());
   }
 
-  static const std::string kCreated = HttpOk(Envelope(
-      "http://schemas.cableco.example/fieldops/workorder/migration/v1",
-      std::string("<b:CreateMigrationWorkOrderResponse><b:orderNumber>") + kOrderNumber +
-          "</b:orderNumber></b:CreateMigrationWorkOrderResponse>"));
+  static const std::string kCreated =
+      HttpOk(Envelope("http://schemas.cableco.example/fieldops/workorder/migration/v1",
+                      std::string("<b:CreateMigrationWorkOrderResponse><b:orderNumber>") + kOrderNumber +
+                          "</b:orderNumber></b:CreateMigrationWorkOrderResponse>"));
   const voip::BackendResult<voip::WorkOrderCreated> next = Exchange(kCreated, create);
   Require(std::holds_alternative<voip::WorkOrderCreated>(next) &&
               std::get<voip::WorkOrderCreated>(next).order_number == kOrderNumber,
@@ -285,10 +282,10 @@ void FuzzMidas(std::string_view answer) {
     CheckRendered(outcome, nullptr);
   }
 
-  static const std::string kAcknowledged = HttpOk(Envelope(
-      "http://schemas.cableco.example/midas/customer/migration/v1",
-      "<b:UpdateCustomerMigrationStatusResponse><b:acknowledged>true</b:acknowledged>"
-      "</b:UpdateCustomerMigrationStatusResponse>"));
+  static const std::string kAcknowledged =
+      HttpOk(Envelope("http://schemas.cableco.example/midas/customer/migration/v1",
+                      "<b:UpdateCustomerMigrationStatusResponse><b:acknowledged>true</b:acknowledged>"
+                      "</b:UpdateCustomerMigrationStatusResponse>"));
   const voip::BackendResult<voip::MidasAcknowledged> next = Exchange(kAcknowledged, send);
   Require(std::holds_alternative<voip::MidasAcknowledged>(next), "a good answer after this one was misread",
           std::get_if<BackendError>(&next));

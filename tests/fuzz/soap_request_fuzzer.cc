@@ -2,11 +2,10 @@
 // (DOCTYPE scan, depth bound, gSOAP's generated deserialiser over memory, the
 // IdempotencyKey header, the operation, rendering), announced as the SOAP
 // version the envelope's namespace suggests (the other one for every fifth
-// length, to reach VersionMismatch too), so the fixtures are good seeds. Must never crash or hit undefined behaviour; the answer is
-// always one of the documented statuses, 200 exactly when the core ran, with
-// a body; the core runs only for a body that keeps XML 1.0's character rules
-// (adapter/soap/xml_chars.h), and a refusal for breaking them is a fault
-// carrying BUSINESS 10685.
+// length, to reach VersionMismatch too), so the fixtures are good seeds. Must never crash or hit undefined behaviour;
+// the answer is always one of the documented statuses, 200 exactly when the core ran, with a body; the core runs only
+// for a body that keeps XML 1.0's character rules (adapter/soap/xml_chars.h), and a refusal for breaking them is a
+// fault carrying BUSINESS 10685.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -39,8 +38,8 @@ voip::CoreAnswer Core(const voip::SoapOperation& operation) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  const bool soap12 = (body.find("http://www.w3.org/2003/05/soap-envelope") != std::string_view::npos) !=
-                      (size % 5 == 0);
+  const bool soap12 =
+      (body.find("http://www.w3.org/2003/05/soap-envelope") != std::string_view::npos) != (size % 5 == 0);
   const voip::SoapCall call{body, soap12 ? "application/soap+xml; charset=utf-8" : "text/xml; charset=utf-8",
                             std::string(voip::kCreateSoapAction)};
   bool core_ran = false;
@@ -57,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (answer.reply.body.empty()) std::abort();
   const bool bad_characters = voip::soap::FindXmlCharError(body).has_value();
   if (core_ran && bad_characters) std::abort();  // gSOAP would have cut or passed on a value
-  if (bad_characters && size <= 64 * 1024 && answer.reply.body.find("<spm:code>10685</spm:code>") == std::string::npos) {
+  if (bad_characters && size <= 64 * 1024 &&
+      answer.reply.body.find("<spm:code>10685</spm:code>") == std::string::npos) {
     std::abort();
   }
   return 0;

@@ -88,7 +88,7 @@ TEST(CallerAuthenticatorSoapTest, HttpBasic) {
   CallerAuthenticator auth = WithSoapUser();
   const auto now = std::chrono::system_clock::now();
   EXPECT_EQ(auth.CheckSoap("Basic bGVnYWN5OnBhOnNz", "", "", now).verdict, AuthVerdict::kAllowed);  // legacy:pa:ss
-  const SoapAuthResult wrong = auth.CheckSoap("Basic bGVnYWN5Om5vcGU=", "", "", now);  // legacy:nope
+  const SoapAuthResult wrong = auth.CheckSoap("Basic bGVnYWN5Om5vcGU=", "", "", now);               // legacy:nope
   EXPECT_EQ(wrong.verdict, AuthVerdict::kWrongCredentials);
   EXPECT_EQ(wrong.detail, "The user name or password is not valid");
   EXPECT_EQ(wrong.challenge, R"(Basic realm="voip-migration-adapter", charset="UTF-8")");

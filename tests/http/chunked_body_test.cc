@@ -40,9 +40,7 @@ TEST(ChunkedBodyTrackerTest, RefusesAmbiguousChunkSizes) {
 }
 
 // Data not followed by CRLF is refused (cpp-httplib would end the body there).
-TEST(ChunkedBodyTrackerTest, RefusesDataWithoutItsCrlf) {
-  EXPECT_TRUE(Feed("5\r\nhelloX\r\n0\r\n\r\n").broken());
-}
+TEST(ChunkedBodyTrackerTest, RefusesDataWithoutItsCrlf) { EXPECT_TRUE(Feed("5\r\nhelloX\r\n0\r\n\r\n").broken()); }
 
 // Trailer fields are refused.
 TEST(ChunkedBodyTrackerTest, RefusesTrailers) { EXPECT_TRUE(Feed("0\r\nX-Trailer: a\r\n\r\n").broken()); }

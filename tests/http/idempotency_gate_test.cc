@@ -89,8 +89,8 @@ TEST_F(IdempotencyGateTest, LengthIsCountedInCharactersOfVisibleAscii) {
 
 // A key with a byte outside visible ASCII (space, tab, NUL, DEL, UTF-8, Latin-1) is refused, store not asked.
 TEST_F(IdempotencyGateTest, KeyOutsideVisibleAsciiIsInvalid) {
-  for (const std::string& key : {std::string("a b"), std::string("a\tb"), std::string("a\0b", 3),
-                                 std::string("a\x7f"), std::string("cl\xC3\xA9"), std::string("cl\xE9")}) {
+  for (const std::string& key : {std::string("a b"), std::string("a\tb"), std::string("a\0b", 3), std::string("a\x7f"),
+                                 std::string("cl\xC3\xA9"), std::string("cl\xE9")}) {
     const auto decision = gate_.Begin(key, "{}");
     ASSERT_TRUE(decision.refusal.has_value()) << key;
     EXPECT_EQ(decision.refusal->failure_class, FailureClass::kInvalidRequest);

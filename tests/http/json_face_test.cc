@@ -1,6 +1,7 @@
 #include "http/json_face.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 namespace voip {

@@ -1,12 +1,11 @@
 // The voip-migration-adapter binary: the `start` log line never shows a secret.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace {
 

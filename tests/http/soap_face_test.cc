@@ -3,10 +3,10 @@
 #include "http/soap_face.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -153,11 +153,11 @@ TEST_F(SoapFaceTest, FailureIsANormalResponse) {
 // xsi:nil, empty and absent fields get exactly the 10685 faults JSON gives for null, "" and absent.
 TEST_F(SoapFaceTest, NilEmptyAndAbsentFieldsFaultLikeJson) {
   const std::string nil = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:nil=\"true\"";
-  const auto reply = ServeThroughFlow(SoapEnvelope(
-      "<v:CreateVOIPMigrationWorkOrder><v:telephoneNumber " + nil +
-          "/><v:accountIdentification><v:accountNumber>  </v:accountNumber></v:accountIdentification>"
-          "</v:CreateVOIPMigrationWorkOrder>",
-      kSoap11EnvelopeNs));
+  const auto reply = ServeThroughFlow(
+      SoapEnvelope("<v:CreateVOIPMigrationWorkOrder><v:telephoneNumber " + nil +
+                       "/><v:accountIdentification><v:accountNumber>  </v:accountNumber></v:accountIdentification>"
+                       "</v:CreateVOIPMigrationWorkOrder>",
+                   kSoap11EnvelopeNs));
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(ReadSoapAnswer(reply.body).response,
             JsonAnswer(R"({"telephoneNumber":null,"accountIdentification":{"accountNumber":"  "}})"));
@@ -171,11 +171,11 @@ TEST_F(SoapFaceTest, EmptyOperationFaultsLikeEmptyJsonObject) {
   const auto empty = ServeThroughFlow(SoapEnvelope("<v:CreateVOIPMigrationWorkOrder/>", kSoap11EnvelopeNs));
   EXPECT_EQ(empty.status, 200);
   EXPECT_EQ(ReadSoapAnswer(empty.body).response, JsonAnswer("{}"));
-  const auto nil_account = ServeThroughFlow(SoapEnvelope(
-      "<v:CreateVOIPMigrationWorkOrder><v:telephoneNumber>447874384949</v:telephoneNumber>"
-      "<v:accountIdentification xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:nil=\"true\"/>"
-      "</v:CreateVOIPMigrationWorkOrder>",
-      kSoap11EnvelopeNs));
+  const auto nil_account = ServeThroughFlow(
+      SoapEnvelope("<v:CreateVOIPMigrationWorkOrder><v:telephoneNumber>447874384949</v:telephoneNumber>"
+                   "<v:accountIdentification xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:nil=\"true\"/>"
+                   "</v:CreateVOIPMigrationWorkOrder>",
+                   kSoap11EnvelopeNs));
   EXPECT_EQ(ReadSoapAnswer(nil_account.body).response,
             JsonAnswer(R"({"telephoneNumber":"447874384949","accountIdentification":null})"));
   EXPECT_TRUE(work_order_.requests().empty());
@@ -189,7 +189,8 @@ TEST_F(SoapFaceTest, BadSiteReferencesFaultLikeJson) {
     EXPECT_EQ(reply.status, 200) << site;
     EXPECT_EQ(ReadSoapAnswer(reply.body).response,
               JsonAnswer(R"({"telephoneNumber":"447874384949","accountIdentification":{"accountNumber":"1",)"
-                         R"("siteReference":)" + json_site + "}}"))
+                         R"("siteReference":)" +
+                         json_site + "}}"))
         << site;
   }
   EXPECT_TRUE(work_order_.requests().empty());
@@ -219,8 +220,7 @@ TEST_F(SoapFaceTest, ExternalEntityIsRefusedAndFileNeverRead) {
   const std::string canary_path = ::testing::TempDir() + "soap_face_xxe_canary.txt";
   std::ofstream(canary_path) << "CANARY-7f3a";
   const std::string body = "<?xml version=\"1.0\"?>\n<!DOCTYPE env:Envelope [<!ENTITY xxe SYSTEM \"file://" +
-                           canary_path + "\">]>\n" +
-                           SoapEnvelope(CreateRequest("&xxe;"), kSoap11EnvelopeNs).substr(39);
+                           canary_path + "\">]>\n" + SoapEnvelope(CreateRequest("&xxe;"), kSoap11EnvelopeNs).substr(39);
   const auto reply = Serve(body);
   ExpectFault(reply, 500, kSoap11EnvelopeNs, "Client", "DTDs are not allowed in SOAP messages");
   EXPECT_EQ(reply.body.find("CANARY"), std::string::npos);
@@ -237,15 +237,16 @@ TEST_F(SoapFaceTest, BillionLaughsIsRefused) {
     dtd.replace(dtd.rfind(std::string(10, '&')), 10, refs);
   }
   dtd += "]>";
-  const auto reply = Serve("<?xml version=\"1.0\"?>" + dtd + SoapEnvelope(CreateRequest("&lol9;"), kSoap11EnvelopeNs).substr(39));
+  const auto reply =
+      Serve("<?xml version=\"1.0\"?>" + dtd + SoapEnvelope(CreateRequest("&lol9;"), kSoap11EnvelopeNs).substr(39));
   ExpectFault(reply, 500, kSoap11EnvelopeNs, "Client", "DTDs are not allowed in SOAP messages");
   EXPECT_LT(reply.body.size(), 2048u);
 }
 
 // A DOCTYPE announced as SOAP 1.2 is a Sender fault, HTTP 400.
 TEST_F(SoapFaceTest, DoctypeInSoap12IsSenderFault) {
-  ExpectFault(Serve("<!doctype x>" + SoapEnvelope(CreateRequest("447874384949"), kSoap12EnvelopeNs).substr(39),
-                    kSoap12, std::nullopt),
+  ExpectFault(Serve("<!doctype x>" + SoapEnvelope(CreateRequest("447874384949"), kSoap12EnvelopeNs).substr(39), kSoap12,
+                    std::nullopt),
               400, kSoap12EnvelopeNs, "Sender", "DTDs are not allowed in SOAP messages");
 }
 
@@ -297,8 +298,9 @@ TEST_F(SoapFaceTest, MissingSoapActionWithAnotherBodyElementIsClientFault) {
 
 // A SOAPAction naming something else is a Client fault.
 TEST_F(SoapFaceTest, MismatchedSoapActionIsClientFault) {
-  ExpectFault(Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs), kSoap11, "\"urn:DeleteEverything\""),
-              500, kSoap11EnvelopeNs, "Client", "The SOAPAction does not name an operation of this service");
+  ExpectFault(
+      Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs), kSoap11, "\"urn:DeleteEverything\""), 500,
+      kSoap11EnvelopeNs, "Client", "The SOAPAction does not name an operation of this service");
 }
 
 // SOAPAction "" (SOAP 1.1: intent given by the URI) and an unquoted exact action are accepted.
@@ -400,9 +402,9 @@ TEST_F(SoapFaceTest, IdempotencyKeyMarkedMustUnderstandIsUnderstood) {
 // A replay from the core is sent as kept, in the call's SOAP version's Content-Type, and nothing is rendered.
 TEST_F(SoapFaceTest, ReplayIsSentAsKept) {
   replay_ = StoredAnswer{200, "<kept answer/>"};
-  const auto reply = Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap12EnvelopeNs,
-                                        "<v:IdempotencyKey>k-2</v:IdempotencyKey>"),
-                           kSoap12);
+  const auto reply =
+      Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap12EnvelopeNs, "<v:IdempotencyKey>k-2</v:IdempotencyKey>"),
+            kSoap12);
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.content_type, "application/soap+xml; charset=utf-8");
   EXPECT_EQ(reply.body, "<kept answer/>");
@@ -411,8 +413,8 @@ TEST_F(SoapFaceTest, ReplayIsSentAsKept) {
 
 // The answer to a keyed request carries no SOAP header (gSOAP would echo the request's).
 TEST_F(SoapFaceTest, AnswerEchoesNoHeader) {
-  const auto reply = Serve(
-      SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs, "<v:IdempotencyKey>k-3</v:IdempotencyKey>"));
+  const auto reply =
+      Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs, "<v:IdempotencyKey>k-3</v:IdempotencyKey>"));
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.body.find("IdempotencyKey"), std::string::npos) << reply.body;
   EXPECT_EQ(reply.body.find("Header"), std::string::npos) << reply.body;

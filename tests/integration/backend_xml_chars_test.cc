@@ -9,8 +9,8 @@
 // than 2xx is malformed too.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <tuple>
 
@@ -39,14 +39,14 @@ struct BadCharacter {
 };
 
 const BadCharacter kBadCharacters[] = {
-    {"NulReference", "&#0;"},         {"RawControl", "\x01"},        {"OverlongNul", "\xC0\x80"},
+    {"NulReference", "&#0;"},          {"RawControl", "\x01"},           {"OverlongNul", "\xC0\x80"},
     {"OverlongDigit", "\xE0\x80\xB1"}, {"RawSurrogate", "\xED\xA0\x80"}, {"SurrogateReference", "&#xD800;"},
-    {"FFFFRaw", "\xEF\xBF\xBF"},       {"Latin1Byte", "\xE9"},        {"BeyondUnicodeReference", "&#1114112;"},
+    {"FFFFRaw", "\xEF\xBF\xBF"},       {"Latin1Byte", "\xE9"},           {"BeyondUnicodeReference", "&#1114112;"},
 };
 
 std::string Envelope(const char* ns, const char* prefix, const std::string& body) {
-  return std::string("<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:") +
-         prefix + "=\"" + ns + "\"><soapenv:Body>" + body + "</soapenv:Body></soapenv:Envelope>";
+  return std::string("<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:") + prefix +
+         "=\"" + ns + "\"><soapenv:Body>" + body + "</soapenv:Body></soapenv:Envelope>";
 }
 
 CannedResponse WorkOrderCreated(const std::string& order_number) {
@@ -62,12 +62,14 @@ CannedResponse TypedFault(const char* ns, const char* prefix, const std::string&
   const std::string element = p == "wo" ? "WorkOrderFault" : "MidasFault";
   CannedResponse response;
   response.status = 500;
-  response.body = Envelope(ns, prefix,
-                           "<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>Rejected</faultstring>"
-                           "<detail><" + p + ":" + element + "><" + p + ":code>" + code + "</" + p + ":code><" + p +
-                               ":message>" + message + "</" + p + ":message><" + p +
-                               ":category>BUSINESS</" + p + ":category></" + p + ":" + element + "></detail>"
-                               "</soapenv:Fault>");
+  response.body =
+      Envelope(ns, prefix,
+               "<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>Rejected</faultstring>"
+               "<detail><" +
+                   p + ":" + element + "><" + p + ":code>" + code + "</" + p + ":code><" + p + ":message>" + message +
+                   "</" + p + ":message><" + p + ":category>BUSINESS</" + p + ":category></" + p + ":" + element +
+                   "></detail>"
+                   "</soapenv:Fault>");
   return response;
 }
 
@@ -75,13 +77,19 @@ CannedResponse MidasAcknowledged(const std::string& reference) {
   CannedResponse response;
   response.body = Envelope(kMidasNs, "midas",
                            "<midas:UpdateCustomerMigrationStatusResponse><midas:acknowledged>true</midas:acknowledged>"
-                           "<midas:updateReference>" + reference +
-                               "</midas:updateReference></midas:UpdateCustomerMigrationStatusResponse>");
+                           "<midas:updateReference>" +
+                               reference + "</midas:updateReference></midas:UpdateCustomerMigrationStatusResponse>");
   return response;
 }
 
-enum class Place { kWorkOrderNumber, kWorkOrderFaultCode, kWorkOrderFaultMessage,
-                   kMidasReference, kMidasFaultCode, kMidasFaultMessage };
+enum class Place {
+  kWorkOrderNumber,
+  kWorkOrderFaultCode,
+  kWorkOrderFaultMessage,
+  kMidasReference,
+  kMidasFaultCode,
+  kMidasFaultMessage
+};
 
 std::string PlaceName(Place place) {
   switch (place) {
@@ -168,15 +176,14 @@ TEST_P(BackendXmlCharsTest, IsAMalformedAnswer) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryPlaceAndClass, BackendXmlCharsTest,
-    ::testing::Combine(::testing::Values(Place::kWorkOrderNumber, Place::kWorkOrderFaultCode,
-                                         Place::kWorkOrderFaultMessage, Place::kMidasReference,
-                                         Place::kMidasFaultCode, Place::kMidasFaultMessage),
-                       ::testing::ValuesIn(kBadCharacters)),
-    [](const ::testing::TestParamInfo<std::tuple<Place, BadCharacter>>& info) {
-      return PlaceName(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
-    });
+INSTANTIATE_TEST_SUITE_P(EveryPlaceAndClass, BackendXmlCharsTest,
+                         ::testing::Combine(::testing::Values(Place::kWorkOrderNumber, Place::kWorkOrderFaultCode,
+                                                              Place::kWorkOrderFaultMessage, Place::kMidasReference,
+                                                              Place::kMidasFaultCode, Place::kMidasFaultMessage),
+                                            ::testing::ValuesIn(kBadCharacters)),
+                         [](const ::testing::TestParamInfo<std::tuple<Place, BadCharacter>>& info) {
+                           return PlaceName(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
+                         });
 
 // A work-order success body under HTTP 500 is malformed: 502, outcome unknown, not a success.
 TEST_F(BackendXmlCharsFixture, WorkOrderSuccessUnderHttp500IsMalformed) {

@@ -1,15 +1,14 @@
 // Caller authentication end to end: a real server wired to running simulators;
 // a call without the right API key gets 401 and reaches no backend.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "adapter/secret.h"
@@ -164,9 +163,9 @@ TEST_F(CallerAuthFixture, RefusalClosesTheConnection) {
 // The SOAP face is behind authentication too: without credentials, a 401 SOAP Client fault
 // with the Basic challenge legacy stacks understand, no backend called (more in soap_auth_test.cc).
 TEST_F(CallerAuthFixture, SoapWithoutKeyIs401SoapFault) {
-  auto result = client_->Post(
-      "/soap", {{"SOAPAction", kCreateSoapAction}},
-      testing::SoapEnvelope(testing::CreateRequest("447874384949"), testing::kSoap11EnvelopeNs), "text/xml");
+  auto result = client_->Post("/soap", {{"SOAPAction", kCreateSoapAction}},
+                              testing::SoapEnvelope(testing::CreateRequest("447874384949"), testing::kSoap11EnvelopeNs),
+                              "text/xml");
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 401);
   EXPECT_EQ(result->get_header_value("WWW-Authenticate"), R"(Basic realm="voip-migration-adapter", charset="UTF-8")");
@@ -179,10 +178,9 @@ TEST_F(CallerAuthFixture, SoapWithoutKeyIs401SoapFault) {
 
 // With a configured key, a SOAP 1.2 call goes through to both backends; the WSDL needs no key.
 TEST_F(CallerAuthFixture, SoapWithKeyIsAcceptedAndWsdlIsOpen) {
-  auto result = client_->Post(
-      "/soap", {{"Authorization", std::string("Bearer ") + kKey}},
-      testing::SoapEnvelope(testing::CreateRequest("447874384949"), testing::kSoap12EnvelopeNs),
-      "application/soap+xml");
+  auto result = client_->Post("/soap", {{"Authorization", std::string("Bearer ") + kKey}},
+                              testing::SoapEnvelope(testing::CreateRequest("447874384949"), testing::kSoap12EnvelopeNs),
+                              "application/soap+xml");
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200) << result->body;
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
@@ -196,13 +194,16 @@ TEST_F(CallerAuthFixture, SoapWithKeyIsAcceptedAndWsdlIsOpen) {
 // backend (401 from authentication; 400 where the framing refuses a NUL in a header value first).
 TEST_F(CallerAuthFixture, KeyFollowedByNulAndJunkIsRefused) {
   const std::string answer = RawExchange(
-      server_->port(), RawPostWithKey("/CreateVOIPMigrationWorkOrder", "application/json",
-                                      kKey + std::string("\0junk", 5), kBody));
+      server_->port(),
+      RawPostWithKey("/CreateVOIPMigrationWorkOrder", "application/json", kKey + std::string("\0junk", 5), kBody));
   const std::string status_line = answer.substr(0, answer.find("\r\n"));
   EXPECT_TRUE(status_line == "HTTP/1.1 401 Unauthorized" || status_line == "HTTP/1.1 400 Bad Request") << answer;
   if (status_line == "HTTP/1.1 401 Unauthorized") {
     const json fault = json::parse(answer.substr(answer.find("\r\n\r\n") + 4))
-                           .at("CreateVOIPMigrationWorkOrder").at("failure").at("fault").at(0);
+                           .at("CreateVOIPMigrationWorkOrder")
+                           .at("failure")
+                           .at("fault")
+                           .at(0);
     EXPECT_EQ(fault["detail"], "The API key is not valid");
   }
   ExpectNoBackendCalled();

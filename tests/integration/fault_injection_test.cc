@@ -5,12 +5,12 @@
 // received (never two work orders for one request) and what the outbox holds.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
@@ -273,11 +273,11 @@ TEST_F(FaultInjectionTest, WorkOrderFaultWithUnknownDetailIs502WithBackendCode) 
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 502);
   const json fault = OnlyFailureFault(result);
-  ExpectSystemFault(fault, "The work-order system answered with an undeclared fault: " +
-                               std::string(sim::kForeignFaultMessage));
-  EXPECT_EQ(fault["origin"], json({{"system", "WorkOrderSystem"},
-                                   {"code", sim::kForeignFaultCode},
-                                   {"message", sim::kForeignFaultMessage}}));
+  ExpectSystemFault(
+      fault, "The work-order system answered with an undeclared fault: " + std::string(sim::kForeignFaultMessage));
+  EXPECT_EQ(
+      fault["origin"],
+      json({{"system", "WorkOrderSystem"}, {"code", sim::kForeignFaultCode}, {"message", sim::kForeignFaultMessage}}));
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
   const auto updates = simulators_->MidasUpdates();
   ASSERT_EQ(updates.size(), 1u);
@@ -406,7 +406,8 @@ TEST_P(MidasFaultTest, IsSuccessWithPendingUpdateDeliveredOnceMidasAnswers) {
   ASSERT_EQ(success["fault"].size(), 1u);
   ExpectSystemFault(success["fault"][0],
                     "The work order was created, but the customer's migration status could not be updated in MIDAS "
-                    "yet: " + std::string(GetParam().what) +
+                    "yet: " +
+                        std::string(GetParam().what) +
                         ". The update is pending: the adapter keeps it and will deliver it to MIDAS later");
 
   midas_proxy_->SetMode(FaultMode::kPassThrough);
@@ -422,14 +423,13 @@ TEST_P(MidasFaultTest, IsSuccessWithPendingUpdateDeliveredOnceMidasAnswers) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryKind, MidasFaultTest,
-    ::testing::Values(MidasFault{"Blackhole", FaultMode::kBlackhole, "MIDAS could not be reached; nothing was sent to it"},
-                      MidasFault{"ResetBeforeForward", FaultMode::kResetBeforeForward,
-                                 "MIDAS reset the connection after the update was sent, before a complete answer"},
-                      MidasFault{"Hang", FaultMode::kHang, "MIDAS did not answer in time"},
-                      MidasFault{"Truncate", FaultMode::kTruncate,
-                                 "MIDAS answered with a response that is not a valid SOAP message"},
-                      MidasFault{"Html500", FaultMode::kHtml500,
-                                 "MIDAS answered with HTTP status 500 instead of a SOAP response"}),
+    ::testing::Values(
+        MidasFault{"Blackhole", FaultMode::kBlackhole, "MIDAS could not be reached; nothing was sent to it"},
+        MidasFault{"ResetBeforeForward", FaultMode::kResetBeforeForward,
+                   "MIDAS reset the connection after the update was sent, before a complete answer"},
+        MidasFault{"Hang", FaultMode::kHang, "MIDAS did not answer in time"},
+        MidasFault{"Truncate", FaultMode::kTruncate, "MIDAS answered with a response that is not a valid SOAP message"},
+        MidasFault{"Html500", FaultMode::kHtml500, "MIDAS answered with HTTP status 500 instead of a SOAP response"}),
     [](const ::testing::TestParamInfo<MidasFault>& info) { return info.param.name; });
 
 // ----- kept connections ----------------------------------------------------------

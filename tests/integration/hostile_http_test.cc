@@ -129,8 +129,8 @@ testing::IssuedCertificate HostileHttpTest::cert_;
 // start of that body is never executed.
 TEST_P(HostileHttpTest, NoSmugglingAfter413) {
   Start();
-  ExpectOneAnswerThenClosed(
-      CreateHead(Authenticated("Content-Length: 70000\r\n")) + PaddedTo(ValidCreate(), 70000), 413);
+  ExpectOneAnswerThenClosed(CreateHead(Authenticated("Content-Length: 70000\r\n")) + PaddedTo(ValidCreate(), 70000),
+                            413);
   EXPECT_TRUE(work_order_.requests().empty());
 }
 
@@ -204,9 +204,8 @@ TEST_P(HostileHttpTest, AmbiguousTransferEncodingsAreRefused) {
 TEST_P(HostileHttpTest, NulInAHeaderValueIsRefused) {
   Start();
   const std::string length = "Content-Length: " + std::to_string(std::string(kBody).size()) + "\r\n";
-  ExpectOneAnswerThenClosed(CreateHead(std::string("X-API-Key: ") + kKey + std::string("\0junk\r\n", 7) + length) +
-                                kBody,
-                            400);
+  ExpectOneAnswerThenClosed(
+      CreateHead(std::string("X-API-Key: ") + kKey + std::string("\0junk\r\n", 7) + length) + kBody, 400);
   EXPECT_TRUE(work_order_.requests().empty());
 }
 
@@ -345,9 +344,9 @@ TEST_P(HostileHttpTest, RefusalsCarryTheFailureEnvelope) {
 TEST_P(HostileHttpTest, UnreadBodyOfAGetClosesTheConnection) {
   Start();
   const std::string smuggled = ValidCreate();
-  ExpectOneAnswerThenClosed("GET /health HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(smuggled.size()) +
-                                "\r\n\r\n" + smuggled,
-                            200);
+  ExpectOneAnswerThenClosed(
+      "GET /health HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled,
+      200);
   EXPECT_TRUE(work_order_.requests().empty());
 }
 

@@ -2,9 +2,9 @@
 // the simulated backends; counts what the work-order system received.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "sim/triggers.h"
@@ -51,7 +51,8 @@ class IdempotencyTest : public testing::AdapterWithSimulators {
 
   static std::string FirstDetail(const httplib::Result& result) {
     const json answer = json::parse(result->body)["CreateVOIPMigrationWorkOrder"];
-    return answer.contains("failure") ? answer["failure"]["fault"][0]["detail"] : answer["success"]["fault"][0]["detail"];
+    return answer.contains("failure") ? answer["failure"]["fault"][0]["detail"]
+                                      : answer["success"]["fault"][0]["detail"];
   }
 };
 

@@ -5,13 +5,12 @@
 // connection is closed to make room. Raw loopback sockets, each test bounded
 // to a few seconds; the backends are fakes that record every call.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <atomic>
 #include <chrono>
@@ -151,9 +150,8 @@ class IdleConnectionsTest : public ::testing::Test {
     ASSERT_TRUE(result) << path << ": " << httplib::to_string(result.error());
     EXPECT_EQ(result->status, 200) << path;
     EXPECT_NE(result->body.find(body_part), std::string::npos) << path << ": " << result->body;
-    EXPECT_LT(took, std::chrono::seconds(1)) << path << " took "
-                                             << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
-                                             << " ms";
+    EXPECT_LT(took, std::chrono::seconds(1))
+        << path << " took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
   }
 
   testing::FakeWorkOrderSystem work_order_;
@@ -173,9 +171,9 @@ TEST_F(IdleConnectionsTest, OperatorsEndpointsAnswerWithinOneSecondWhileConnecti
   StartServer();
   const auto idle = Open(16, "");
   const auto slow_heads = Open(16, "GET /health HTTP/1.1\r\nHost: a\r\nX-Slow: ");
-  const auto slow_bodies =
-      Open(config_.threads, "POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\n"
-                            "Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{");
+  const auto slow_bodies = Open(config_.threads,
+                                "POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\n"
+                                "Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{");
   std::atomic<bool> dripping{true};
   std::thread dripper([&] {
     while (dripping) {
@@ -279,8 +277,7 @@ TEST_F(IdleConnectionsTest, HeadOverTheLineCountIsRefusedWithoutWaitingForItsEnd
 TEST_F(IdleConnectionsTest, PipelinedRequestsAreAllAnswered) {
   StartServer();
   RawConnection pipelining(server_->port());
-  ASSERT_TRUE(pipelining.Send(std::string(kHealthRequest) + "GET /ready HTTP/1.1\r\nHost: a\r\n\r\n" +
-                              kHealthRequest));
+  ASSERT_TRUE(pipelining.Send(std::string(kHealthRequest) + "GET /ready HTTP/1.1\r\nHost: a\r\n\r\n" + kHealthRequest));
   const std::string answers = pipelining.ReadAnswers(3, std::chrono::seconds(3));
   EXPECT_EQ(RawConnection::Occurrences(answers, "HTTP/1.1 200 OK"), 3) << answers;
   const auto ready = answers.find("READY");

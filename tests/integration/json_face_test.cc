@@ -2,9 +2,9 @@
 // simulated work-order system and MIDAS (gSOAP services) -> JSON answer.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/adapter_with_simulators.h"
 #include "tests/support/ports.h"
@@ -117,7 +117,8 @@ TEST_F(AdapterFixture, MalformedAnswerIs502) {
   auto result = PostJson(JsonBody("447700900004"));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 502);
-  EXPECT_EQ(Faults(result)[0]["detail"], "The work-order system answered with a response that is not a valid SOAP message");
+  EXPECT_EQ(Faults(result)[0]["detail"],
+            "The work-order system answered with a response that is not a valid SOAP message");
   EXPECT_EQ(simulators_->MidasUpdates().at(0).migration_status, "WORK_ORDER_OUTCOME_UNKNOWN");
 }
 
@@ -126,7 +127,8 @@ TEST_F(AdapterFixture, HtmlErrorPageIs502) {
   auto result = PostJson(JsonBody("447700900005"));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 502);
-  EXPECT_EQ(Faults(result)[0]["detail"], "The work-order system answered with HTTP status 500 instead of a SOAP response");
+  EXPECT_EQ(Faults(result)[0]["detail"],
+            "The work-order system answered with HTTP status 500 instead of a SOAP response");
 }
 
 // A fault with an undeclared detail still yields the backend's code via the fault reader.

@@ -2,19 +2,18 @@
 // connections than the bounds get a fast 503 with Retry-After and reach no
 // backend, instead of waiting in an unbounded queue.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-
 #include <future>
 #include <memory>
-#include <vector>
+#include <nlohmann/json.hpp>
 #include <thread>
+#include <vector>
 
 #include "adapter/migration_flow.h"
 #include "http/soap_face.h"
@@ -158,8 +157,7 @@ TEST_F(LoadSheddingFixture, SoapRequestBeyondMaxInFlightIsShed) {
   ASSERT_TRUE(shed);
   EXPECT_EQ(shed->status, 200);
   EXPECT_EQ(shed->get_header_value("Retry-After"), "1");
-  const json faults =
-      testing::ReadSoapAnswer(shed->body).response["CreateVOIPMigrationWorkOrder"]["failure"]["fault"];
+  const json faults = testing::ReadSoapAnswer(shed->body).response["CreateVOIPMigrationWorkOrder"]["failure"]["fault"];
   ASSERT_EQ(faults.size(), 1u);
   EXPECT_EQ(faults[0]["detail"], OverloadedFault().detail);
   auto first = slow.get();
@@ -206,7 +204,8 @@ TEST_F(LoadSheddingFixture, ShedConnectionIsClosedAfterItsAnswer) {
   ASSERT_TRUE(shed.ok());
   const std::string body =
       R"({"telephoneNumber":"447874384949","accountIdentification":{"accountNumber":"123456789","siteReference":42}})";
-  const std::string head = "POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n";
+  const std::string head =
+      "POST /CreateVOIPMigrationWorkOrder HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n";
   const std::string create = head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   std::string hidden;
   while (hidden.size() < 70000) hidden += create;

@@ -4,6 +4,7 @@
 // not timings; and how a call cut short by the deadline counts for the circuit breaker.
 #include <gtest/gtest.h>
 #include <httplib.h>
+
 #include <nlohmann/json.hpp>
 
 #include "adapter/circuit_breaker.h"

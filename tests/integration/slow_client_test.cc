@@ -3,13 +3,12 @@
 // request-read-timeout-s, and either frees its worker thread.
 // Raw loopback sockets, bounded to a few seconds each; the backends are fakes.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <chrono>
 #include <memory>

@@ -38,7 +38,8 @@ std::string SecurityHeader(const std::string& user, const std::string& password,
                            const std::string& created) {
   return R"(<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" )"
          R"(xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">)"
-         "<wsse:UsernameToken><wsse:Username>" + user +
+         "<wsse:UsernameToken><wsse:Username>" +
+         user +
          R"(</wsse:Username><wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">)" +
          PasswordDigest(nonce, created, password) + "</wsse:Password><wsse:Nonce>" + nonce +
          "</wsse:Nonce><wsu:Created>" + created + "</wsu:Created></wsse:UsernameToken></wsse:Security>";
@@ -90,26 +91,29 @@ class SoapAuthFixture : public testing::AdapterWithSimulators {
 
 // No credentials at all: 401 SOAP Fault with the Basic challenge, nothing reaches a backend.
 TEST_F(SoapAuthFixture, NoCredentialsIs401Fault) {
-  ExpectRefused(Post(""), "Authentication required: HTTP Basic, a WS-Security UsernameToken (PasswordDigest) or an API key");
+  ExpectRefused(Post(""),
+                "Authentication required: HTTP Basic, a WS-Security UsernameToken (PasswordDigest) or an API key");
 }
 
 // HTTP Basic as a configured SOAP user: the work order is created.
 TEST_F(SoapAuthFixture, HttpBasicIsAccepted) {
-  ExpectCreated(Post("", {{"Authorization", "Basic bGVnYWN5LWNhbGxlcjpsZWdhY3ktcGFzcw=="}}));  // legacy-caller:legacy-pass
+  ExpectCreated(
+      Post("", {{"Authorization", "Basic bGVnYWN5LWNhbGxlcjpsZWdhY3ktcGFzcw=="}}));  // legacy-caller:legacy-pass
 }
 
 // HTTP Basic with a wrong password: refused, and the password never appears in the log.
 TEST_F(SoapAuthFixture, HttpBasicWrongPasswordIs401) {
-  ExpectRefused(Post("", {{"Authorization", "Basic bGVnYWN5LWNhbGxlcjp3cm9uZy1jYW5hcnk="}}),  // legacy-caller:wrong-canary
-                "The user name or password is not valid");
+  ExpectRefused(
+      Post("", {{"Authorization", "Basic bGVnYWN5LWNhbGxlcjp3cm9uZy1jYW5hcnk="}}),  // legacy-caller:wrong-canary
+      "The user name or password is not valid");
   EXPECT_EQ(log_.str().find("wrong-canary"), std::string::npos);
   EXPECT_EQ(log_.str().find("bGVnYWN5LWNhbGxlcjp3cm9uZy1jYW5hcnk="), std::string::npos);
 }
 
 // A fresh UsernameToken is accepted once; the very same envelope again is a replay: 401, one work order only.
 TEST_F(SoapAuthFixture, UsernameTokenAcceptedOnceThenReplayRefused) {
-  const std::string header = SecurityHeader("legacy-caller", "legacy-pass", "bm9uY2UtMDAwMDAwMDAwMQ==",
-                                            UtcText(std::chrono::system_clock::now()));
+  const std::string header = SecurityHeader("legacy-caller", "legacy-pass",
+                                            "bm9uY2UtMDAwMDAwMDAwMQ==", UtcText(std::chrono::system_clock::now()));
   ExpectCreated(Post(header));
   auto replay = Post(header);
   ASSERT_TRUE(replay);
@@ -121,9 +125,10 @@ TEST_F(SoapAuthFixture, UsernameTokenAcceptedOnceThenReplayRefused) {
 // A caller's Security header marked mustUnderstand="1" (as WSS4J and WCF send it) is understood: the
 // SOAP face declares wsse:Security, so the token is checked and the work order created.
 TEST_F(SoapAuthFixture, MustUnderstandSecurityHeaderIsAccepted) {
-  std::string header = SecurityHeader("legacy-caller", "legacy-pass", "bm9uY2UtMDAwMDAwMDAwNA==",
-                                      UtcText(std::chrono::system_clock::now()));
-  header.insert(header.find('>'), R"( xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" soapenv:mustUnderstand="1")");
+  std::string header = SecurityHeader("legacy-caller", "legacy-pass",
+                                      "bm9uY2UtMDAwMDAwMDAwNA==", UtcText(std::chrono::system_clock::now()));
+  header.insert(header.find('>'),
+                R"( xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" soapenv:mustUnderstand="1")");
   ExpectCreated(Post(header));
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 1u);
 }
@@ -137,8 +142,8 @@ TEST_F(SoapAuthFixture, StaleUsernameTokenIs401) {
 
 // A token whose digest was made with another password is refused.
 TEST_F(SoapAuthFixture, UsernameTokenBadDigestIs401) {
-  ExpectRefused(Post(SecurityHeader("legacy-caller", "guess", "bm9uY2UtMDAwMDAwMDAwMw==",
-                                    UtcText(std::chrono::system_clock::now()))),
+  ExpectRefused(Post(SecurityHeader("legacy-caller", "guess",
+                                    "bm9uY2UtMDAwMDAwMDAwMw==", UtcText(std::chrono::system_clock::now()))),
                 "The user name or password digest is not valid");
 }
 
@@ -164,8 +169,7 @@ TEST_F(SoapAuthOneNonceFixture, FullNonceCacheRefusesNewTokenAndKeepsTheOld) {
   ExpectRefused(Post(SecurityHeader("legacy-caller", "legacy-pass", "bm9uY2UtMDAwMDAwMDAwNg==", now)),
                 "The service cannot take more UsernameTokens right now: it remembers as many recent nonces as it "
                 "may; retry later");
-  EXPECT_NE(client_->Get("/metrics")->body.find("\nvoip_username_token_nonce_cache_full_total 1\n"),
-            std::string::npos);
+  EXPECT_NE(client_->Get("/metrics")->body.find("\nvoip_username_token_nonce_cache_full_total 1\n"), std::string::npos);
   ExpectRefused(Post(first), "The UsernameToken's Nonce was already used");
 }
 

@@ -2,16 +2,17 @@
 // adapter -> gSOAP clients -> simulated work-order system and MIDAS -> SOAP
 // answer; and GET /soap?wsdl. One port serves both faces, so every trigger is
 // also sent as JSON and the two answers are compared.
+#include "http/soap_face.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
-#include <pugixml.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
 #include <sstream>
 #include <string>
 
-#include "http/soap_face.h"
 #include "tests/support/adapter_with_simulators.h"
 #include "tests/support/soap_answer.h"
 #include "tests/support/soap_xml.h"
@@ -60,9 +61,9 @@ TEST_F(SoapFaceFixture, Soap11SuccessReturnsOrderNumberAndUpdatesMidas) {
   EXPECT_EQ(orders[0].site_reference, 42);
   const auto answer = ReadSoapAnswer(result->body);
   EXPECT_EQ(answer.envelope_ns, kSoap11EnvelopeNs);
-  EXPECT_EQ(answer.response, json({{"CreateVOIPMigrationWorkOrder",
-                                    {{"success", {{"orderNumber", orders[0].order_number},
-                                                  {"fault", json::array()}}}}}}));
+  EXPECT_EQ(answer.response,
+            json({{"CreateVOIPMigrationWorkOrder",
+                   {{"success", {{"orderNumber", orders[0].order_number}, {"fault", json::array()}}}}}}));
   const auto updates = simulators_->MidasUpdates();
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0].migration_status, "WORK_ORDER_CREATED");
@@ -220,8 +221,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadEnvelope{"MissingSoapActionOtherBody", kSoap11, "-", SoapEnvelope("<v:Other/>", kSoap11EnvelopeNs), 500,
                     "Client"},
         BadEnvelope{"MismatchedSoapAction", kSoap11, "\"urn:Other\"", kOk11, 500, "Client"},
-        BadEnvelope{"NotTheOperation", kSoap11, kAction, SoapEnvelope("<v:Other/>", kSoap11EnvelopeNs), 500,
-                    "Client"},
+        BadEnvelope{"NotTheOperation", kSoap11, kAction, SoapEnvelope("<v:Other/>", kSoap11EnvelopeNs), 500, "Client"},
         BadEnvelope{"FieldInWrongNamespace", kSoap11, kAction,
                     SoapEnvelope("<v:CreateVOIPMigrationWorkOrder><o:telephoneNumber xmlns:o=\"urn:o\">1"
                                  "</o:telephoneNumber></v:CreateVOIPMigrationWorkOrder>",

@@ -20,9 +20,7 @@ using testing::kSoap12EnvelopeNs;
 using testing::ReadSoapAnswer;
 using testing::SoapEnvelope;
 
-std::string KeyHeader(const std::string& key) {
-  return "<v:IdempotencyKey>" + key + "</v:IdempotencyKey>";
-}
+std::string KeyHeader(const std::string& key) { return "<v:IdempotencyKey>" + key + "</v:IdempotencyKey>"; }
 
 std::string Keyed(const std::string& request, const std::string& key, const char* ns = kSoap11EnvelopeNs) {
   return SoapEnvelope(request, ns, KeyHeader(key));
@@ -48,7 +46,8 @@ class SoapIdempotencyTest : public testing::AdapterWithSimulators {
 
   static std::string FirstDetail(const httplib::Result& result) {
     const auto answer = ReadSoapAnswer(result->body).response["CreateVOIPMigrationWorkOrder"];
-    return answer.contains("failure") ? answer["failure"]["fault"][0]["detail"] : answer["success"]["fault"][0]["detail"];
+    return answer.contains("failure") ? answer["failure"]["fault"][0]["detail"]
+                                      : answer["success"]["fault"][0]["detail"];
   }
 };
 
@@ -75,8 +74,10 @@ TEST_F(SoapIdempotencyTest, SameFieldsInOtherSpellingReplay) {
   ASSERT_EQ(first->status, 200);
   const std::string respelled =
       std::string("<s:Envelope xmlns:s=\"") + kSoap11EnvelopeNs + "\">\n <s:Header><k:IdempotencyKey xmlns:k=\"" +
-      testing::kSpmNs + "\">soap-key-2</k:IdempotencyKey></s:Header>\n <s:Body><c:CreateVOIPMigrationWorkOrder xmlns:c=\"" +
-      testing::kSpmNs + "\"><c:telephoneNumber>447874384949</c:telephoneNumber><c:accountIdentification>"
+      testing::kSpmNs +
+      "\">soap-key-2</k:IdempotencyKey></s:Header>\n <s:Body><c:CreateVOIPMigrationWorkOrder xmlns:c=\"" +
+      testing::kSpmNs +
+      "\"><c:telephoneNumber>447874384949</c:telephoneNumber><c:accountIdentification>"
       "<c:accountNumber>123456789</c:accountNumber><c:siteReference>42</c:siteReference></c:accountIdentification>"
       "</c:CreateVOIPMigrationWorkOrder></s:Body></s:Envelope>";
   auto second = Post(respelled);

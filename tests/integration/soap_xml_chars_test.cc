@@ -6,8 +6,8 @@
 // after the envelope is refused too.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <tuple>
 
@@ -96,14 +96,13 @@ TEST_P(SoapXmlCharsTest, IsClientFaultWith10685AndCallsNoBackend) {
   EXPECT_NE(Log().find(R"("outcome":"soapFault")"), std::string::npos) << Log();
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryFieldAndClass, SoapXmlCharsTest,
-    ::testing::Combine(::testing::Values(Field::kTelephoneNumber, Field::kAccountNumber, Field::kSiteReference,
-                                         Field::kIdempotencyKey),
-                       ::testing::ValuesIn(kBadCharacters)),
-    [](const ::testing::TestParamInfo<std::tuple<Field, BadCharacter>>& info) {
-      return FieldName(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
-    });
+INSTANTIATE_TEST_SUITE_P(EveryFieldAndClass, SoapXmlCharsTest,
+                         ::testing::Combine(::testing::Values(Field::kTelephoneNumber, Field::kAccountNumber,
+                                                              Field::kSiteReference, Field::kIdempotencyKey),
+                                            ::testing::ValuesIn(kBadCharacters)),
+                         [](const ::testing::TestParamInfo<std::tuple<Field, BadCharacter>>& info) {
+                           return FieldName(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
+                         });
 
 class SoapXmlCharsFixture : public testing::AdapterWithSimulators {};
 
@@ -135,7 +134,8 @@ TEST_F(SoapXmlCharsFixture, FaultNamesTheProblemAndOffsetNotTheValue) {
 
 // Characters XML allows, raw and as references, still reach the core: the request runs as usual.
 TEST_F(SoapXmlCharsFixture, AllowedCharactersStillRun) {
-  auto result = PostSoap11(SoapEnvelope(CreateRequest("447874384949", "caf\xC3\xA9-&#x20AC;-&#65;"), kSoap11EnvelopeNs));
+  auto result =
+      PostSoap11(SoapEnvelope(CreateRequest("447874384949", "caf\xC3\xA9-&#x20AC;-&#65;"), kSoap11EnvelopeNs));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200);
   ASSERT_EQ(simulators_->WorkOrderRequests().size(), 1u);

@@ -2,15 +2,14 @@
 // with openssl at test time; the backends are strict fakes.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
-#include <httplib.h>
-#include <openssl/bio.h>
-#include <openssl/ssl.h>
 
 #include <cerrno>
 #include <chrono>
@@ -254,8 +253,8 @@ class TlsDripTest : public TlsServerTest {
   void ExpectServesNormalHttpsRequestAfterwards() {
     work_order_.WillAnswer(WorkOrderCreated{"WO-AFTER"});
     midas_.WillAnswer(MidasAcknowledged{""});
-    auto result = ClientTrusting(trusted_->cert_file())->Post("/CreateVOIPMigrationWorkOrder", kBody,
-                                                             "application/json");
+    auto result =
+        ClientTrusting(trusted_->cert_file())->Post("/CreateVOIPMigrationWorkOrder", kBody, "application/json");
     ASSERT_TRUE(result) << httplib::to_string(result.error());
     EXPECT_EQ(result->status, 200);
     EXPECT_EQ(work_order_.requests().size(), 1u);

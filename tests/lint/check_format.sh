@@ -1,10 +1,9 @@
 #!/bin/sh
-# usage: check_format.sh SOURCE_DIR enforce|report
-# Runs clang-format --dry-run --Werror over every file source_files.sh lists. enforce: fails on
-# the first run with any unformatted file. report: says how many there are and exits 77, which
-# CTest reports as skipped (the check is not enforced yet: docs/development.md).
+# usage: check_format.sh SOURCE_DIR
+# Runs clang-format --dry-run --Werror over every file source_files.sh lists and fails, showing
+# the first differences of each, when any file is not formatted (scripts/format.sh formats them).
 set -eu
-src=$1 mode=$2
+src=$1
 format=$(command -v clang-format-14 || command -v clang-format)
 cd "$src"
 unformatted=$(sh tests/lint/source_files.sh . | while read -r file; do
@@ -12,10 +11,6 @@ unformatted=$(sh tests/lint/source_files.sh . | while read -r file; do
 done)
 if [ -z "$unformatted" ]; then echo "every file is formatted"; exit 0; fi
 count=$(echo "$unformatted" | wc -l)
-if [ "$mode" = enforce ]; then
-  echo "$unformatted" | while read -r file; do "$format" --dry-run "$file" 2>&1 | head -20; done
-  echo "$count file(s) not formatted: run scripts/format.sh" >&2
-  exit 1
-fi
-echo "not enforced yet: $count file(s) not formatted (docs/development.md)"
-exit 77
+echo "$unformatted" | while read -r file; do "$format" --dry-run "$file" 2>&1 | head -20; done
+echo "$count file(s) not formatted: run scripts/format.sh" >&2
+exit 1

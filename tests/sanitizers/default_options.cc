@@ -15,7 +15,8 @@
 #if defined(VOIP_SANITIZER_ADDRESS)
 // The first error ends the process (UBSan's too: -fno-sanitize-recover=all); leaks are errors.
 VOIP_SANITIZER_HOOK __asan_default_options() {
-  return "log_path=" VOIP_SANITIZER_REPORTS "/asan:log_exe_name=1:detect_leaks=1:"
+  return "log_path=" VOIP_SANITIZER_REPORTS
+         "/asan:log_exe_name=1:detect_leaks=1:"
          "detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1";
 }
 VOIP_SANITIZER_HOOK __ubsan_default_options() {
@@ -24,7 +25,8 @@ VOIP_SANITIZER_HOOK __ubsan_default_options() {
 #elif defined(VOIP_SANITIZER_THREAD)
 // The first report ends the process; tsan.supp holds the few reports that are not ours to fix.
 VOIP_SANITIZER_HOOK __tsan_default_options() {
-  return "log_path=" VOIP_SANITIZER_REPORTS "/tsan:log_exe_name=1:halt_on_error=1:"
+  return "log_path=" VOIP_SANITIZER_REPORTS
+         "/tsan:log_exe_name=1:halt_on_error=1:"
          "second_deadlock_stack=1:suppressions=" VOIP_TSAN_SUPPRESSIONS;
 }
 #endif

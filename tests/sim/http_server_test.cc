@@ -4,6 +4,7 @@
 #include "sim/http_server.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -12,8 +13,6 @@
 #include <atomic>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace voip::sim {
 namespace {
@@ -25,8 +24,8 @@ struct EchoServer {
                [this](const HttpRequest& request, HttpResponse& response) {
                  ++calls;
                  response.content_type = "text/plain";
-                 response.body = request.method + " " + request.path + " " +
-                                 std::string(request.Header("x-tag")) + " " + request.body;
+                 response.body = request.method + " " + request.path + " " + std::string(request.Header("x-tag")) +
+                                 " " + request.body;
                }) {
     std::string error;
     port = server.Bind("127.0.0.1", 0, &error);
@@ -124,8 +123,9 @@ TEST(simHttpServer, PipelinedRequestsAreAnsweredInOrder) {
 TEST(simHttpServer, ChunkedBodyIsDecoded) {
   EchoServer echo;
   RawClient client(echo.port);
-  client.Send("POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-              "3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: x\r\n\r\n");
+  client.Send(
+      "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: x\r\n\r\n");
   const std::string answer = client.ReadUntil("POST /c  abcde");
   EXPECT_NE(answer.find("HTTP/1.1 200 OK\r\n"), std::string::npos);
   EXPECT_NE(answer.find("Content-Length: 14\r\n"), std::string::npos);
@@ -158,7 +158,8 @@ TEST(simHttpServer, OversizedBodyIs413AndCloses) {
 TEST(simHttpServer, OversizedChunkedBodyIs413) {
   EchoServer echo;
   RawClient client(echo.port);
-  client.Send("POST /big HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n" + std::string(65, 'x') + "\r\n0\r\n\r\n");
+  client.Send("POST /big HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n" + std::string(65, 'x') +
+              "\r\n0\r\n\r\n");
   EXPECT_EQ(client.ReadToEnd().rfind("HTTP/1.1 413 ", 0), 0u);
   EXPECT_EQ(echo.calls, 0);
 }

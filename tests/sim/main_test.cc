@@ -1,4 +1,6 @@
 // The voip-migration-sim binary: flags, the start-up line, and SIGTERM.
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,9 +11,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <httplib.h>
 
 namespace {
 
@@ -147,15 +146,13 @@ TEST_F(simBinary, RequireWsseRefusesACallWithoutToken) {
   httplib::Client client("127.0.0.1", serving.port);
   client.set_read_timeout(5, 0);
   const httplib::Result refused = client.Post(
-      "/workorder",
-      R"(<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>)",
+      "/workorder", R"(<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>)",
       "text/xml; charset=utf-8");
   const httplib::Result received = client.Get("/__sim/received");
   const int exit_code = Terminate(serving);
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 500);
-  EXPECT_NE(refused->body.find("<faultcode>wsse:FailedAuthentication</faultcode>"), std::string::npos)
-      << refused->body;
+  EXPECT_NE(refused->body.find("<faultcode>wsse:FailedAuthentication</faultcode>"), std::string::npos) << refused->body;
   EXPECT_NE(refused->body.find("A WS-Security UsernameToken is required"), std::string::npos) << refused->body;
   ASSERT_TRUE(received);
   EXPECT_NE(received->body.find(R"("refusedTokens":1)"), std::string::npos) << received->body;

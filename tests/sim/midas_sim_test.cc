@@ -1,9 +1,9 @@
 // The MIDAS simulator over real loopback sockets, called with the generated
 // gSOAP proxy as the adapter calls it.
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "sim/triggers.h"
 #include "tests/sim/sim_test_clients.h"
@@ -83,8 +83,7 @@ TEST(simMidas, RecordsCreatedUpdate) {
   EXPECT_EQ(update.soap_action,
             "http://schemas.cableco.example/midas/customer/migration/v1/UpdateCustomerMigrationStatus");
   EXPECT_FALSE(update.faulted);
-  EXPECT_NE(update.raw_xml.find("<midas:migrationStatus>WORK_ORDER_CREATED</midas:migrationStatus>"),
-            std::string::npos)
+  EXPECT_NE(update.raw_xml.find("<midas:migrationStatus>WORK_ORDER_CREATED</midas:migrationStatus>"), std::string::npos)
       << update.raw_xml;
 }
 

@@ -3,12 +3,12 @@
 // proxies (each on its own context). Header-only; not a test binary.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "sim/simulators.h"
 #include "soapH.h"
@@ -79,7 +79,9 @@ class WorkOrderCall {
   }
   std::string FaultCode() const { return Str(soap_fault_subcode(proxy_.soap)); }
   std::string FaultDetailXml() const { return Str(soap_fault_detail(proxy_.soap)); }
-  struct soap* soap() { return proxy_.soap; }
+  struct soap* soap() {
+    return proxy_.soap;
+  }
 
   _wo__CreateMigrationWorkOrderResponse response;
 

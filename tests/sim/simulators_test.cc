@@ -2,14 +2,14 @@
 // /__sim/received, stop), over real loopback sockets.
 #include "sim/simulators.h"
 
-#include <chrono>
-#include <future>
-#include <string>
-#include <thread>
-
 #include <gtest/gtest.h>
 #include <httplib.h>
+
+#include <chrono>
+#include <future>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
 
 #include "sim/triggers.h"
 #include "tests/sim/sim_test_clients.h"

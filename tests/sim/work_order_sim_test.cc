@@ -1,15 +1,16 @@
 // The work-order simulator over real loopback sockets, called with the
 // generated gSOAP proxy (as the adapter calls it) or a raw HTTP client.
-#include <chrono>
-#include <future>
-#include <string>
+#include "sim/work_order_sim.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+
+#include <chrono>
+#include <future>
 #include <pugixml.hpp>
+#include <string>
 
 #include "sim/triggers.h"
-#include "sim/work_order_sim.h"
 #include "tests/sim/sim_test_clients.h"
 
 namespace voip::sim {
@@ -158,8 +159,7 @@ TEST(simWorkOrder, RecordsEveryFieldOfTheRequest) {
   EXPECT_EQ(order.soap_action,
             "http://schemas.cableco.example/fieldops/workorder/migration/v1/CreateMigrationWorkOrder");
   EXPECT_EQ(order.order_number, "WO1000000001");
-  EXPECT_NE(order.raw_xml.find("<wo:telephoneNumber>447700900123</wo:telephoneNumber>"),
-            std::string::npos)
+  EXPECT_NE(order.raw_xml.find("<wo:telephoneNumber>447700900123</wo:telephoneNumber>"), std::string::npos)
       << order.raw_xml;
 }
 

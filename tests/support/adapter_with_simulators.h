@@ -4,9 +4,8 @@
 //
 // A test changes what it needs before starting (sim_options_, config_, the
 // outbox kind) and calls Start() (or StartSimulators(), changes config_, then
-// Wire()); or changes config_ later and calls Wire() again, which rebuilds the backends, the flow, the relay and the server (the
-// simulators and the outbox stay). The default SetUp() is Start() with the
-// defaults below.
+// Wire()); or changes config_ later and calls Wire() again, which rebuilds the backends, the flow, the relay and the
+// server (the simulators and the outbox stay). The default SetUp() is Start() with the defaults below.
 //
 // Defaults: 8 HTTP threads, 4096-byte bodies, caller authentication off, both
 // backends at the simulators with a 300 ms connect and 400 ms exchange
@@ -19,9 +18,9 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -81,8 +80,7 @@ class AdapterWithSimulators : public ::testing::Test {
   httplib::Result PostSoap12(const std::string& envelope, const httplib::Headers& headers = {});
 
   // The JSON body of a request for `telephone`.
-  static std::string JsonBody(std::string_view telephone, std::string_view account = "123456789",
-                              int site = 42);
+  static std::string JsonBody(std::string_view telephone, std::string_view account = "123456789", int site = 42);
   // The fault array of a JSON answer (success.fault or failure.fault).
   static nlohmann::json Faults(const httplib::Result& result);
 

@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
 #include <zlib.h>
 
 #include <chrono>
@@ -42,9 +41,7 @@ CannedBackend::CannedBackend() {
   server_.set_tcp_nodelay(true);
   server_.set_keep_alive_max_count(1000);
   server_.set_keep_alive_timeout(30);
-  auto handler = [this](const httplib::Request& request, httplib::Response& response) {
-    Handle(request, response);
-  };
+  auto handler = [this](const httplib::Request& request, httplib::Response& response) { Handle(request, response); };
   server_.Post(".*", handler);
   server_.Get(".*", handler);
   port_ = server_.bind_to_any_port("127.0.0.1");
@@ -94,8 +91,7 @@ void CannedBackend::Handle(const httplib::Request& request, httplib::Response& r
   CannedResponse canned;
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    requests_.push_back({request.method, request.path, request.body, request.headers,
-                         request.remote_port});
+    requests_.push_back({request.method, request.path, request.body, request.headers, request.remote_port});
     remote_ports_.insert(request.remote_port);
     if (queue_.empty()) {
       canned = default_;
@@ -104,8 +100,7 @@ void CannedBackend::Handle(const httplib::Request& request, httplib::Response& r
       queue_.pop_front();
     }
     if (canned.delay_ms > 0) {
-      stopping_cv_.wait_for(lock, std::chrono::milliseconds(canned.delay_ms),
-                            [this] { return stopping_; });
+      stopping_cv_.wait_for(lock, std::chrono::milliseconds(canned.delay_ms), [this] { return stopping_; });
     }
   }
   response.status = canned.status;
@@ -120,17 +115,14 @@ void CannedBackend::Handle(const httplib::Request& request, httplib::Response& r
       break;
     case CannedResponse::Ending::kCloseMidResponse: {
       auto body = std::make_shared<std::string>(std::move(canned.body));
-      response.set_content_provider(
-          body->size(), canned.content_type.c_str(),
-          [body](std::size_t, std::size_t, httplib::DataSink& sink) {
-            sink.write(body->data(), body->size() / 2);
-            return false;  // cpp-httplib then closes the connection
-          });
+      response.set_content_provider(body->size(), canned.content_type.c_str(),
+                                    [body](std::size_t, std::size_t, httplib::DataSink& sink) {
+                                      sink.write(body->data(), body->size() / 2);
+                                      return false;  // cpp-httplib then closes the connection
+                                    });
       break;
     }
-    case CannedResponse::Ending::kCloseWithoutAnswer:
-      CloseConnectionFrom(request.remote_port);
-      break;
+    case CannedResponse::Ending::kCloseWithoutAnswer: CloseConnectionFrom(request.remote_port); break;
   }
 }
 
@@ -144,8 +136,7 @@ void CannedBackend::CloseConnectionFrom(int remote_port) const {
     socklen_t local_len = sizeof(local);
     socklen_t peer_len = sizeof(peer);
     if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
-        getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0 ||
-        local.sin_family != AF_INET) {
+        getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0 || local.sin_family != AF_INET) {
       continue;
     }
     if (ntohs(local.sin_port) == port_ && ntohs(peer.sin_port) == remote_port) {

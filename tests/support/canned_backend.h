@@ -17,14 +17,14 @@ namespace voip::testing {
 
 struct CannedResponse {
   enum class Ending {
-    kComplete,          // the whole response
-    kCloseMidResponse,  // headers (full Content-Length) and half the body, then close
+    kComplete,            // the whole response
+    kCloseMidResponse,    // headers (full Content-Length) and half the body, then close
     kCloseWithoutAnswer,  // close the connection without sending a byte
   };
   int status = 200;
   std::string content_type = "text/xml; charset=utf-8";
   std::string body;
-  int delay_ms = 0;  // wait this long before answering (cut short by Stop)
+  int delay_ms = 0;   // wait this long before answering (cut short by Stop)
   bool gzip = false;  // send the body gzip-compressed (Content-Encoding: gzip), asked for or not
   Ending ending = Ending::kComplete;
 };

@@ -2,21 +2,20 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
-#include "sim/http_server.h"
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+
+#include "sim/http_server.h"
 
 namespace voip::testing {
 namespace {
@@ -218,7 +217,7 @@ void FaultProxy::AcceptLoop() {
       if (stopping_) break;
       const Listening wanted = ListeningFor(mode_);
       if (wanted != listening_) {
-        CloseListener();  // connections still in its backlog are reset
+        CloseListener();    // connections still in its backlog are reset
         std::string error;  // on failure listener_ stays -1; SetMode reports it
         if (wanted == Listening::kAccepting) {
           Listen(port_, /*backlog=*/64, &error);
@@ -277,21 +276,15 @@ void FaultProxy::Serve(int client) {
     }
     bool keep_open = false;
     switch (mode) {
-      case FaultMode::kRefuse:
-        break;  // went down while this request was on its way
-      case FaultMode::kResetBeforeForward:
-        ResetOnClose(client);
-        break;
+      case FaultMode::kRefuse: break;  // went down while this request was on its way
+      case FaultMode::kResetBeforeForward: ResetOnClose(client); break;
       case FaultMode::kHang: {
         std::unique_lock<std::mutex> lock(mutex_);
         changed_.wait(lock, [&] { return stopping_; });
         break;
       }
-      case FaultMode::kHtml500:
-        SendAll(client, HtmlErrorPage());
-        break;
-      default:
-        keep_open = Forward(client, request, mode);
+      case FaultMode::kHtml500: SendAll(client, HtmlErrorPage()); break;
+      default: keep_open = Forward(client, request, mode);
     }
     if (!keep_open) break;
   }
@@ -318,9 +311,7 @@ bool FaultProxy::Forward(int client, const std::string& request, FaultMode mode)
   ::close(upstream);
   if (!answered) return false;
   switch (mode) {
-    case FaultMode::kResetAfterForward:
-      ResetOnClose(client);
-      return false;
+    case FaultMode::kResetAfterForward: ResetOnClose(client); return false;
     case FaultMode::kTruncate: {
       long at;
       {
@@ -343,8 +334,7 @@ bool FaultProxy::Forward(int client, const std::string& request, FaultMode mode)
       }
       return true;
     }
-    default:
-      return SendAll(client, answer);
+    default: return SendAll(client, answer);
   }
 }
 

@@ -87,7 +87,7 @@ class FaultProxy {
   const int target_port_;
   int port_ = 0;
   int listener_ = -1;
-  int filler_ = -1;  // kBlackhole: the one connection its backlog holds
+  int filler_ = -1;         // kBlackhole: the one connection its backlog holds
   int wake_[2] = {-1, -1};  // wakes the accept loop's poll()
 
   mutable std::mutex mutex_;

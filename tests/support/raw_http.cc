@@ -79,9 +79,8 @@ RawHttpConnection::~RawHttpConnection() {
 bool RawHttpConnection::Send(const std::string& bytes) {
   std::size_t sent = 0;
   while (sent < bytes.size()) {
-    const long wrote = ssl_ != nullptr
-                           ? SSL_write(ssl_, bytes.data() + sent, static_cast<int>(bytes.size() - sent))
-                           : ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    const long wrote = ssl_ != nullptr ? SSL_write(ssl_, bytes.data() + sent, static_cast<int>(bytes.size() - sent))
+                                       : ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (wrote <= 0) return false;
     sent += static_cast<std::size_t>(wrote);
   }

@@ -9,9 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string Qualified(const pugi::xml_node& element) {
-  return "{" + NamespaceUri(element) + "}" + LocalName(element);
-}
+std::string Qualified(const pugi::xml_node& element) { return "{" + NamespaceUri(element) + "}" + LocalName(element); }
 
 pugi::xml_node Child(const pugi::xml_node& parent, const std::string& local_name) {
   for (pugi::xml_node child : parent.children()) {

@@ -26,8 +26,7 @@ pugi::xml_node SoapBodyPayload(const pugi::xml_document& document) {
   const pugi::xml_node envelope = document.document_element();
   if (LocalName(envelope) != "Envelope" || NamespaceUri(envelope) != kSoap11EnvelopeNs) return {};
   for (pugi::xml_node child : envelope.children()) {
-    if (child.type() == pugi::node_element && LocalName(child) == "Body" &&
-        NamespaceUri(child) == kSoap11EnvelopeNs) {
+    if (child.type() == pugi::node_element && LocalName(child) == "Body" && NamespaceUri(child) == kSoap11EnvelopeNs) {
       for (pugi::xml_node payload : child.children()) {
         if (payload.type() == pugi::node_element) return payload;
       }

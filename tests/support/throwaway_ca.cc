@@ -23,9 +23,8 @@ constexpr const char* kNewEcKey = " -newkey ec -pkeyopt ec_paramgen_curve:prime2
 
 ThrowawayCa::ThrowawayCa(const std::string& dir, const std::string& name)
     : dir_(UniqueDirectory(dir, name)), cert_file_(dir_ + "/ca.pem"), key_file_(dir_ + "/ca.key") {
-  ok_ = !dir_.empty() &&
-        Run(std::string("openssl req -x509") + kNewEcKey + " -keyout '" + key_file_ + "' -out '" + cert_file_ +
-            "' -days 1 -subj '/CN=" + name + "'");
+  ok_ = !dir_.empty() && Run(std::string("openssl req -x509") + kNewEcKey + " -keyout '" + key_file_ + "' -out '" +
+                             cert_file_ + "' -days 1 -subj '/CN=" + name + "'");
 }
 
 ThrowawayCa::~ThrowawayCa() {
@@ -38,11 +37,10 @@ IssuedCertificate ThrowawayCa::Issue(const std::string& common_name, const std::
   std::ofstream(base + ".ext") << "subjectAltName=" << san
                                << "\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
                                   "extendedKeyUsage=serverAuth,clientAuth\n";
-  const bool ok =
-      Run(std::string("openssl req") + kNewEcKey + " -keyout '" + issued.key_file + "' -out '" + base +
-          ".csr' -subj '/CN=" + common_name + "'") &&
-      Run("openssl x509 -req -in '" + base + ".csr' -CA '" + cert_file_ + "' -CAkey '" + key_file_ +
-          "' -CAcreateserial -out '" + issued.cert_file + "' -days 1 -extfile '" + base + ".ext'");
+  const bool ok = Run(std::string("openssl req") + kNewEcKey + " -keyout '" + issued.key_file + "' -out '" + base +
+                      ".csr' -subj '/CN=" + common_name + "'") &&
+                  Run("openssl x509 -req -in '" + base + ".csr' -CA '" + cert_file_ + "' -CAkey '" + key_file_ +
+                      "' -CAcreateserial -out '" + issued.cert_file + "' -days 1 -extfile '" + base + ".ext'");
   if (!ok) return IssuedCertificate{};
   std::ofstream combined(issued.combined_file);
   combined << std::ifstream(issued.cert_file).rdbuf() << std::ifstream(issued.key_file).rdbuf();

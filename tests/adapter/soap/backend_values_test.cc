@@ -11,11 +11,9 @@ namespace {
 // Only a failed connect guarantees that nothing was done on the backend.
 TEST(soapBackendValues, NothingWasDoneOnlyForConnectFailed) {
   const BackendErrorKind kinds[] = {
-      BackendErrorKind::kBusinessFault, BackendErrorKind::kSystemFault,
-      BackendErrorKind::kUntypedFault,  BackendErrorKind::kTimeout,
-      BackendErrorKind::kConnectionReset, BackendErrorKind::kConnectionClosed,
-      BackendErrorKind::kHttpError,     BackendErrorKind::kMalformedResponse,
-      BackendErrorKind::kInternal};
+      BackendErrorKind::kBusinessFault, BackendErrorKind::kSystemFault,       BackendErrorKind::kUntypedFault,
+      BackendErrorKind::kTimeout,       BackendErrorKind::kConnectionReset,   BackendErrorKind::kConnectionClosed,
+      BackendErrorKind::kHttpError,     BackendErrorKind::kMalformedResponse, BackendErrorKind::kInternal};
   for (BackendErrorKind kind : kinds) {
     BackendError error;
     error.kind = kind;
@@ -28,12 +26,9 @@ TEST(soapBackendValues, NothingWasDoneOnlyForConnectFailed) {
 
 // Status names are the MIDAS schema's enumeration values.
 TEST(soapBackendValues, MigrationStatusNames) {
-  EXPECT_EQ(std::string(MigrationStatusName(MigrationStatus::kWorkOrderCreated)),
-            "WORK_ORDER_CREATED");
-  EXPECT_EQ(std::string(MigrationStatusName(MigrationStatus::kWorkOrderFailed)),
-            "WORK_ORDER_FAILED");
-  EXPECT_EQ(std::string(MigrationStatusName(MigrationStatus::kWorkOrderOutcomeUnknown)),
-            "WORK_ORDER_OUTCOME_UNKNOWN");
+  EXPECT_EQ(std::string(MigrationStatusName(MigrationStatus::kWorkOrderCreated)), "WORK_ORDER_CREATED");
+  EXPECT_EQ(std::string(MigrationStatusName(MigrationStatus::kWorkOrderFailed)), "WORK_ORDER_FAILED");
+  EXPECT_EQ(std::string(MigrationStatusName(MigrationStatus::kWorkOrderOutcomeUnknown)), "WORK_ORDER_OUTCOME_UNKNOWN");
 }
 
 }  // namespace

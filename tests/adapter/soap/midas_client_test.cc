@@ -5,8 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <pugixml.hpp>
 #include <list>
+#include <pugixml.hpp>
 #include <string>
 
 #include "adapter/soap/soap_fault_reader.h"
@@ -17,10 +17,10 @@
 namespace voip {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::CannedBackend;
 using testing::CannedResponse;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 constexpr const char* kMidasNs = "http://schemas.cableco.example/midas/customer/migration/v1";
 constexpr const char* kSoapAction =
@@ -88,8 +88,8 @@ TEST_F(soapMidasClient, SendsCreatedStatusWithOrderNumber) {
   EXPECT_EQ(testing::NamespaceUri(payload), kMidasNs);
   const std::string ns = std::string("{") + kMidasNs + "}";
   EXPECT_THAT(testing::ChildNames(payload),
-              ElementsAre(ns + "accountNumber", ns + "siteReference", ns + "telephoneNumber",
-                          ns + "migrationStatus", ns + "orderNumber", ns + "correlationId"));
+              ElementsAre(ns + "accountNumber", ns + "siteReference", ns + "telephoneNumber", ns + "migrationStatus",
+                          ns + "orderNumber", ns + "correlationId"));
   EXPECT_EQ(ChildText(payload, "accountNumber"), "123456789");
   EXPECT_EQ(ChildText(payload, "siteReference"), "42");
   EXPECT_EQ(ChildText(payload, "telephoneNumber"), "447874384949");
@@ -99,8 +99,7 @@ TEST_F(soapMidasClient, SendsCreatedStatusWithOrderNumber) {
 
 // Each status maps to its schema enumeration value.
 TEST_F(soapMidasClient, StatusEnumerationValues) {
-  const MigrationStatus statuses[] = {MigrationStatus::kWorkOrderCreated,
-                                      MigrationStatus::kWorkOrderFailed,
+  const MigrationStatus statuses[] = {MigrationStatus::kWorkOrderCreated, MigrationStatus::kWorkOrderFailed,
                                       MigrationStatus::kWorkOrderOutcomeUnknown};
   for (MigrationStatus status : statuses) {
     backend_.Enqueue(Acknowledged());
@@ -158,8 +157,8 @@ TEST_F(soapMidasClient, TypedFaultFieldsAreBounded) {
   fault.status = 500;
   fault.body = Envelope(
       "<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>No such customer"
-      "</faultstring><detail><midas:MidasFault><midas:code>" + std::string(3000, 'C') +
-      "</midas:code><midas:message>" + std::string(3000, 'm') +
+      "</faultstring><detail><midas:MidasFault><midas:code>" +
+      std::string(3000, 'C') + "</midas:code><midas:message>" + std::string(3000, 'm') +
       "</midas:message><midas:category>SYSTEM</midas:category></midas:MidasFault></detail></soapenv:Fault>");
   backend_.Enqueue(fault);
   auto result = client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"c"});
@@ -240,8 +239,12 @@ CannedResponse MidasFaultWith(const std::string& code, const std::string& messag
   fault.status = 500;
   fault.body = Envelope(
       "<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>No such customer"
-      "</faultstring><detail><midas:MidasFault><midas:code>" + code + "</midas:code>"
-      "<midas:message>" + message + "</midas:message><midas:category>BUSINESS</midas:category>"
+      "</faultstring><detail><midas:MidasFault><midas:code>" +
+      code +
+      "</midas:code>"
+      "<midas:message>" +
+      message +
+      "</midas:message><midas:category>BUSINESS</midas:category>"
       "</midas:MidasFault></detail></soapenv:Fault>");
   return fault;
 }

@@ -1,9 +1,9 @@
 // DispatchSoap, the in-memory gSOAP service driver, without any socket.
 #include "adapter/soap/soap_dispatch.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "soapH.h"
 #include "soapWorkOrderBindingService.h"
@@ -23,8 +23,7 @@ std::string Envelope(const std::string& request_children, const char* envelope_n
 }
 
 std::string Request(const std::string& telephone, const std::string& account = "123456789") {
-  return "<wo:telephoneNumber>" + telephone + "</wo:telephoneNumber><wo:accountNumber>" +
-         account +
+  return "<wo:telephoneNumber>" + telephone + "</wo:telephoneNumber><wo:accountNumber>" + account +
          "</wo:accountNumber><wo:siteReference>42</wo:siteReference>"
          "<wo:migrationType>TDM_TO_VOC</wo:migrationType>";
 }
@@ -81,8 +80,7 @@ TEST_F(SoapDispatchTest, AnswersTruncatedXmlWithClientFault) {
   EXPECT_EQ(calls_, 0);
   EXPECT_NE(result.soap_error, SOAP_OK);
   EXPECT_EQ(result.reply.status, 500);
-  EXPECT_NE(result.reply.body.find("<faultcode>SOAP-ENV:Client</faultcode>"), std::string::npos)
-      << result.reply.body;
+  EXPECT_NE(result.reply.body.find("<faultcode>SOAP-ENV:Client</faultcode>"), std::string::npos) << result.reply.body;
 }
 
 // Strict mode: a mismatched end tag is a fault (gSOAP accepts it without SOAP_XML_STRICT).
@@ -98,8 +96,7 @@ TEST_F(SoapDispatchTest, RejectsMismatchedEndTag) {
 
 // Strict mode: an element the schema does not declare is a fault.
 TEST_F(SoapDispatchTest, RejectsUndeclaredElement) {
-  SoapDispatchResult result =
-      Dispatch(Envelope(Request("447700900123") + "<wo:surprise>1</wo:surprise>"));
+  SoapDispatchResult result = Dispatch(Envelope(Request("447700900123") + "<wo:surprise>1</wo:surprise>"));
   EXPECT_EQ(calls_, 0);
   EXPECT_EQ(result.reply.status, 500);
   EXPECT_NE(result.reply.body.find("SOAP-ENV:Fault"), std::string::npos);
@@ -107,9 +104,9 @@ TEST_F(SoapDispatchTest, RejectsUndeclaredElement) {
 
 // Strict mode: a missing required element is a fault.
 TEST_F(SoapDispatchTest, RejectsMissingRequiredElement) {
-  SoapDispatchResult result = Dispatch(Envelope(
-      "<wo:telephoneNumber>447700900123</wo:telephoneNumber><wo:siteReference>42</wo:siteReference>"
-      "<wo:migrationType>TDM_TO_VOC</wo:migrationType>"));
+  SoapDispatchResult result =
+      Dispatch(Envelope("<wo:telephoneNumber>447700900123</wo:telephoneNumber><wo:siteReference>42</wo:siteReference>"
+                        "<wo:migrationType>TDM_TO_VOC</wo:migrationType>"));
   EXPECT_EQ(calls_, 0);
   EXPECT_EQ(result.reply.status, 500);
 }
@@ -216,8 +213,7 @@ TEST_F(SoapDispatchTest, MapsSoap12SenderFaultTo400) {
 // An operation's fault on a SOAP 1.2 request is shaped as SOAP 1.2 (Code/Reason), not as 1.1.
 TEST_F(SoapDispatchTest, ShapesSoap12FaultsAsSoap12) {
   SoapDispatchResult result = Dispatch(Envelope(Request("fault"), kEnvelope12));
-  EXPECT_NE(result.reply.body.find("<SOAP-ENV:Value>SOAP-ENV:Sender</SOAP-ENV:Value>"),
-            std::string::npos)
+  EXPECT_NE(result.reply.body.find("<SOAP-ENV:Value>SOAP-ENV:Sender</SOAP-ENV:Value>"), std::string::npos)
       << result.reply.body;
   EXPECT_NE(result.reply.body.find("rejected"), std::string::npos);
   EXPECT_EQ(result.reply.body.find("<faultcode>"), std::string::npos);
@@ -235,8 +231,7 @@ TEST_F(SoapDispatchTest, StopHandsTheReplyToTheCaller) {
 TEST_F(SoapDispatchTest, KeepsUtf8Intact) {
   const std::string account = "Zo\xC3\xAB-\xCE\xA9-\xE2\x82\xAC";  // Zoë-Ω-€
   SoapDispatchResult result = Dispatch(Envelope(Request("447700900123", account)));
-  EXPECT_NE(result.reply.body.find("<wo:orderNumber>" + account + "</wo:orderNumber>"),
-            std::string::npos)
+  EXPECT_NE(result.reply.body.find("<wo:orderNumber>" + account + "</wo:orderNumber>"), std::string::npos)
       << result.reply.body;
 }
 

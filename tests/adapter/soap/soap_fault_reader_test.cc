@@ -19,8 +19,8 @@ TEST(soapFaultReader, ReadsNamespacedErrorCodeAndMessage) {
 
 // faultCode and description, unprefixed and nested deeper, are found.
 TEST(soapFaultReader, ReadsFaultCodeAndDescriptionAtAnyDepth) {
-  const auto fields = ReadFaultDetail(
-      "<a><b><FaultCode>F9</FaultCode></b><c><d><Description>Down</Description></d></c></a>");
+  const auto fields =
+      ReadFaultDetail("<a><b><FaultCode>F9</FaultCode></b><c><d><Description>Down</Description></d></c></a>");
   EXPECT_EQ(fields.code, "F9");
   EXPECT_EQ(fields.message, "Down");
 }
@@ -49,8 +49,7 @@ TEST(soapFaultReader, MalformedXmlGivesEmptyFields) {
 
 // A DOCTYPE is refused outright (no entity processing at all).
 TEST(soapFaultReader, DoctypeIsRefused) {
-  const auto fields = ReadFaultDetail(
-      "<!DOCTYPE a [<!ENTITY x \"y\">]><a><code>1</code><message>&x;</message></a>");
+  const auto fields = ReadFaultDetail("<!DOCTYPE a [<!ENTITY x \"y\">]><a><code>1</code><message>&x;</message></a>");
   EXPECT_EQ(fields.code, "");
   EXPECT_EQ(fields.message, "");
 }

@@ -2,17 +2,16 @@
 // kind of answer (or non-answer) is classified.
 #include "adapter/soap/work_order_client.h"
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <pugixml.hpp>
 #include <string>
 #include <thread>
@@ -27,11 +26,11 @@
 namespace voip {
 namespace {
 
+using testing::CannedBackend;
+using testing::CannedResponse;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::CannedBackend;
-using testing::CannedResponse;
 using testing::SampleWorkOrderRequest;
 
 constexpr const char* kWoNs = "http://schemas.cableco.example/fieldops/workorder/migration/v1";
@@ -48,10 +47,9 @@ std::string Envelope(const std::string& body) {
 
 CannedResponse Created(const std::string& order_number_xml) {
   CannedResponse response;
-  response.body = Envelope(
-      "<wo:CreateMigrationWorkOrderResponse><wo:orderNumber>" + order_number_xml +
-      "</wo:orderNumber><wo:scheduledDate>2024-05-01</wo:scheduledDate>"
-      "</wo:CreateMigrationWorkOrderResponse>");
+  response.body = Envelope("<wo:CreateMigrationWorkOrderResponse><wo:orderNumber>" + order_number_xml +
+                           "</wo:orderNumber><wo:scheduledDate>2024-05-01</wo:scheduledDate>"
+                           "</wo:CreateMigrationWorkOrderResponse>");
   return response;
 }
 
@@ -59,8 +57,7 @@ CannedResponse Fault(const std::string& faultcode, const std::string& detail) {
   CannedResponse response;
   response.status = 500;
   response.body = Envelope("<soapenv:Fault><faultcode>" + faultcode +
-                           "</faultcode><faultstring>Request rejected</faultstring>" + detail +
-                           "</soapenv:Fault>");
+                           "</faultcode><faultstring>Request rejected</faultstring>" + detail + "</soapenv:Fault>");
   return response;
 }
 
@@ -76,8 +73,7 @@ CallContext Context() { return CallContext{"corr-0001"}; }
 BackendError ErrorOf(const BackendResult<WorkOrderCreated>& result) {
   EXPECT_TRUE(std::holds_alternative<BackendError>(result)) << "expected a failure";
 
-  return std::holds_alternative<BackendError>(result) ? std::get<BackendError>(result)
-                                                      : BackendError{};
+  return std::holds_alternative<BackendError>(result) ? std::get<BackendError>(result) : BackendError{};
 }
 
 class soapWorkOrderClient : public ::testing::Test {
@@ -124,8 +120,8 @@ TEST_F(soapWorkOrderClient, SendsContractRequest) {
   EXPECT_EQ(testing::NamespaceUri(payload), kWoNs);
   const std::string ns = std::string("{") + kWoNs + "}";
   EXPECT_THAT(testing::ChildNames(payload),
-              ElementsAre(ns + "telephoneNumber", ns + "accountNumber", ns + "siteReference",
-                          ns + "migrationType", ns + "requestingSystem", ns + "correlationId"));
+              ElementsAre(ns + "telephoneNumber", ns + "accountNumber", ns + "siteReference", ns + "migrationType",
+                          ns + "requestingSystem", ns + "correlationId"));
   auto text = [&](const char* local) {
     for (pugi::xml_node child : payload.children()) {
       if (testing::LocalName(child) == local) return std::string(child.text().get());
@@ -277,8 +273,7 @@ TEST_F(soapWorkOrderClient, MissingOrderNumberIsMalformed) {
 // A response carrying a DOCTYPE is rejected as malformed, even if otherwise valid.
 TEST_F(soapWorkOrderClient, DoctypeIsRejected) {
   CannedResponse response = Created("WO-1");
-  response.body.insert(response.body.find("<soapenv:Envelope"),
-                       "<!DOCTYPE x [<!ENTITY e \"boom\">]>");
+  response.body.insert(response.body.find("<soapenv:Envelope"), "<!DOCTYPE x [<!ENTITY e \"boom\">]>");
   backend_.Enqueue(response);
   const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
@@ -321,8 +316,8 @@ TEST_F(soapWorkOrderClient, NearDoctypeIsAccepted) {
 // The client does not ask for compression (it costs more than it saves on small answers).
 TEST_F(soapWorkOrderClient, DoesNotAskForCompression) {
   backend_.Enqueue(Created("WO-1"));
-  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(
-      client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
+  ASSERT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
   ASSERT_EQ(backend_.Requests().size(), 1u);
   EXPECT_EQ(backend_.Requests()[0].Header("Accept-Encoding"), "");
   EXPECT_EQ(backend_.Requests()[0].Header("Content-Type"), "text/xml; charset=utf-8");
@@ -342,8 +337,7 @@ TEST_F(soapWorkOrderClient, UnaskedCompressedAnswerIsRead) {
 // (sent gzip-compressed, so that the limit is shown to hold for the inflated size).
 TEST_F(soapWorkOrderClient, OversizedCompressedAnswerIsRefused) {
   CannedResponse response = Created("WO-1");
-  response.body.insert(response.body.find("<wo:CreateMigrationWorkOrderResponse>"),
-                       std::string(2 * 1024 * 1024, ' '));
+  response.body.insert(response.body.find("<wo:CreateMigrationWorkOrderResponse>"), std::string(2 * 1024 * 1024, ' '));
   response.gzip = true;
   backend_.Enqueue(response);
   const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
@@ -368,8 +362,7 @@ TEST_F(soapWorkOrderClient, DeeplyNestedUnknownDetailIsReadSafely) {
 TEST_F(soapWorkOrderClient, OversizedPlainAnswerIsRefused) {
   CannedResponse response = Created("WO-1");
   response.content_type = "application/soap+xml; charset=utf-8";  // not compressed by cpp-httplib
-  response.body.insert(response.body.find("<wo:CreateMigrationWorkOrderResponse>"),
-                       std::string(2 * 1024 * 1024, ' '));
+  response.body.insert(response.body.find("<wo:CreateMigrationWorkOrderResponse>"), std::string(2 * 1024 * 1024, ' '));
   backend_.Enqueue(response);
   const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
@@ -399,7 +392,9 @@ TEST_F(soapWorkOrderClient, OrderNumberWithC1ControlCharacterIsMalformed) {
 // An order number whose bytes are not UTF-8 (an encoded surrogate, which gSOAP
 // lets through) is a malformed answer.
 TEST_F(soapWorkOrderClient, OrderNumberThatIsNotUtf8IsMalformed) {
-  backend_.Enqueue(Created("WO\xED\xA0\x80" "17"));
+  backend_.Enqueue(
+      Created("WO\xED\xA0\x80"
+              "17"));
   const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kMalformedResponse);
   EXPECT_THAT(error.diagnostic, HasSubstr("surrogate"));
@@ -455,8 +450,9 @@ TEST(soapWorkOrderClientRawAnswer, AnswerWithoutStatusLineIsMalformedNotHttp405)
   GsoapWorkOrderSystem client(testing::SampleEndpoint("http://work-order.invalid/workorder"),
                               testing::ConnectToCannedAnswer);
   const std::string envelope = Created("WO-1").body;
-  const std::string answer = "HTTP/1.1 abc\r\nContent-Type: text/xml\r\nContent-Length: " +
-                             std::to_string(envelope.size()) + "\r\n\r\n" + envelope;
+  const std::string answer =
+      "HTTP/1.1 abc\r\nContent-Type: text/xml\r\nContent-Length: " + std::to_string(envelope.size()) + "\r\n\r\n" +
+      envelope;
   testing::SetNextAnswer(answer);
   const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   testing::CloseCannedConnections();
@@ -547,8 +543,9 @@ TEST_F(soapWorkOrderClient, CountsConnectionsOpened) {
   EXPECT_EQ(client_.ConnectionsOpened(), 0u);
   for (int i = 0; i < 5; ++i) {
     backend_.Enqueue(Created("WO-" + std::to_string(i)));
-    ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(
-        client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()))) << i;
+    ASSERT_TRUE(
+        std::holds_alternative<WorkOrderCreated>(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())))
+        << i;
   }
   EXPECT_EQ(client_.ConnectionsOpened(), 1u);
   CannedResponse html;
@@ -559,8 +556,8 @@ TEST_F(soapWorkOrderClient, CountsConnectionsOpened) {
   EXPECT_EQ(ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())).kind,
             BackendErrorKind::kHttpError);
   backend_.Enqueue(Created("WO-6"));
-  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(
-      client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
+  ASSERT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
   EXPECT_EQ(client_.ConnectionsOpened(), 2u);
   EXPECT_EQ(backend_.ConnectionCount(), 2u);
 }
@@ -588,8 +585,10 @@ TEST_F(soapWorkOrderClient, ConcurrentCallsAreSafe) {
     threads.emplace_back([&] {
       for (int i = 0; i < 20; ++i) {
         auto result = client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
-        if (std::holds_alternative<WorkOrderCreated>(result)) ++successes;
-        else ADD_FAILURE() << std::get<BackendError>(result).diagnostic;
+        if (std::holds_alternative<WorkOrderCreated>(result))
+          ++successes;
+        else
+          ADD_FAILURE() << std::get<BackendError>(result).diagnostic;
       }
     });
   }
@@ -606,8 +605,8 @@ TEST_F(soapWorkOrderClient, CreateIsNeverRetriedOnClosedKeptConnection) {
   drop.ending = CannedResponse::Ending::kCloseWithoutAnswer;
   backend_.Enqueue(drop);
   backend_.Enqueue(Created("WO-2"));
-  ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(
-      client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
+  ASSERT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
   const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   EXPECT_EQ(error.kind, BackendErrorKind::kConnectionClosed);
   EXPECT_THAT(error.diagnostic, HasSubstr("connection closed by the backend"));
@@ -744,8 +743,8 @@ TEST_P(soapWorkOrderClientBadCharacter, InFaultCodeOrMessageIsMalformed) {
   for (const char* field : {"code", "message"}) {
     const std::string code = std::string(field) == "code" ? std::string("WO-") + GetParam() + "1" : "WO-4711";
     const std::string message = std::string(field) == "message" ? std::string("Line ") + GetParam() + "x" : "Line";
-    backend_.Enqueue(Fault("soapenv:Client", "<detail><wo:WorkOrderFault><wo:code>" + code +
-                                                 "</wo:code><wo:message>" + message +
+    backend_.Enqueue(Fault("soapenv:Client", "<detail><wo:WorkOrderFault><wo:code>" + code + "</wo:code><wo:message>" +
+                                                 message +
                                                  "</wo:message><wo:category>BUSINESS</wo:category>"
                                                  "</wo:WorkOrderFault></detail>"));
     const BackendError error = ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
@@ -755,9 +754,8 @@ TEST_P(soapWorkOrderClientBadCharacter, InFaultCodeOrMessageIsMalformed) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryClass, soapWorkOrderClientBadCharacter,
-                         ::testing::Values("&#0;", "&#x0;", "\x01", "&#27;", "\xEF\xBF\xBF", "&#xFFFE;",
-                                           "\xED\xA0\x80", "&#55296;", "\xC0\x80", "\xE0\x80\xB1", "\xE9",
-                                           "&#1114112;", "&#X41;"),
+                         ::testing::Values("&#0;", "&#x0;", "\x01", "&#27;", "\xEF\xBF\xBF", "&#xFFFE;", "\xED\xA0\x80",
+                                           "&#55296;", "\xC0\x80", "\xE0\x80\xB1", "\xE9", "&#1114112;", "&#X41;"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                            return "Case" + std::to_string(info.index);
                          });
@@ -766,8 +764,11 @@ INSTANTIATE_TEST_SUITE_P(EveryClass, soapWorkOrderClientBadCharacter,
 TEST(soapWorkOrderClientRawAnswer, ChunkedAnswerWithCharacterSplitByChunksIsRead) {
   GsoapWorkOrderSystem client(testing::SampleEndpoint("http://work-order.invalid/workorder"),
                               testing::ConnectToCannedAnswer);
-  const std::string envelope = Created("WO\xE2\x82\xAC" "1").body;  // WO€1
-  const std::size_t split = envelope.find("\xE2\x82\xAC") + 1;   // inside the €
+  const std::string envelope = Created(
+                                   "WO\xE2\x82\xAC"
+                                   "1")
+                                   .body;                       // WO€1
+  const std::size_t split = envelope.find("\xE2\x82\xAC") + 1;  // inside the €
   auto chunk = [](const std::string& data) {
     char size[16];
     std::snprintf(size, sizeof size, "%zx", data.size());
@@ -779,7 +780,9 @@ TEST(soapWorkOrderClientRawAnswer, ChunkedAnswerWithCharacterSplitByChunksIsRead
   const auto result = client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
   testing::CloseCannedConnections();
   ASSERT_TRUE(std::holds_alternative<WorkOrderCreated>(result)) << std::get<BackendError>(result).diagnostic;
-  EXPECT_EQ(std::get<WorkOrderCreated>(result).order_number, "WO\xE2\x82\xAC" "1");
+  EXPECT_EQ(std::get<WorkOrderCreated>(result).order_number,
+            "WO\xE2\x82\xAC"
+            "1");
 }
 
 // ...and a "&#0;" split by the chunk framing is still found.
@@ -807,8 +810,8 @@ TEST(soapWorkOrderClientRawAnswer, AnswerWithLfOnlyHeadersIsChecked) {
   GsoapWorkOrderSystem client(testing::SampleEndpoint("http://work-order.invalid/workorder"),
                               testing::ConnectToCannedAnswer);
   const std::string envelope = Created("WO&#0;1").body;
-  const std::string answer = "HTTP/1.1 200 OK\nContent-Type: text/xml\nContent-Length: " +
-                             std::to_string(envelope.size()) + "\n\n" + envelope;
+  const std::string answer =
+      "HTTP/1.1 200 OK\nContent-Type: text/xml\nContent-Length: " + std::to_string(envelope.size()) + "\n\n" + envelope;
   testing::SetNextAnswer(answer);
   const BackendError error = ErrorOf(client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context()));
   testing::CloseCannedConnections();
@@ -821,8 +824,8 @@ TEST(soapWorkOrderClientRawAnswer, GoodAnswerWithLfOnlyHeadersIsRead) {
   GsoapWorkOrderSystem client(testing::SampleEndpoint("http://work-order.invalid/workorder"),
                               testing::ConnectToCannedAnswer);
   const std::string envelope = Created("WO-7").body;
-  const std::string answer = "HTTP/1.1 200 OK\nContent-Type: text/xml\nContent-Length: " +
-                             std::to_string(envelope.size()) + "\n\n" + envelope;
+  const std::string answer =
+      "HTTP/1.1 200 OK\nContent-Type: text/xml\nContent-Length: " + std::to_string(envelope.size()) + "\n\n" + envelope;
   testing::SetNextAnswer(answer);
   const auto result = client.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
   testing::CloseCannedConnections();
@@ -845,8 +848,8 @@ TEST_F(soapWorkOrderClient, EachKeptAliveAnswerIsCheckedOnItsOwn) {
   backend_.Enqueue(Created("WO-1"));
   backend_.Enqueue(Created("WO&#0;2"));
   backend_.Enqueue(Created("WO-3"));
-  EXPECT_TRUE(std::holds_alternative<WorkOrderCreated>(
-      client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
+  EXPECT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
   EXPECT_EQ(ErrorOf(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())).kind,
             BackendErrorKind::kMalformedResponse);
   const auto third = client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
@@ -873,8 +876,8 @@ TEST_F(soapWorkOrderClient, SuccessBodyUnder2xxIsSuccess) {
   CannedResponse response = Created("WO-1");
   response.status = 202;
   backend_.Enqueue(response);
-  EXPECT_TRUE(std::holds_alternative<WorkOrderCreated>(
-      client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
+  EXPECT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
 }
 
 }  // namespace

@@ -29,8 +29,10 @@ std::optional<XmlCharProblem> ProblemIn(const std::string& value) {
 TEST(XmlChars, AcceptsWellFormedUtf8AndCharacters) {
   EXPECT_FALSE(FindXmlCharError(""));
   EXPECT_FALSE(FindXmlCharError("<?xml version=\"1.0\"?>\r\n<e:Envelope xmlns:e=\"x\">\t<b>WO1</b></e:Envelope>\n"));
-  EXPECT_FALSE(FindXmlCharError("\xEF\xBB\xBF<a>caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \x7F</a>"));  // BOM, é, €, 😀, DEL
-  EXPECT_FALSE(FindXmlCharError("<a>\xED\x9F\xBF \xEE\x80\x80 \xEF\xBF\xBD \xF4\x8F\xBF\xBF</a>"));  // U+D7FF U+E000 U+FFFD U+10FFFF
+  EXPECT_FALSE(
+      FindXmlCharError("\xEF\xBB\xBF<a>caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \x7F</a>"));  // BOM, é, €, 😀, DEL
+  EXPECT_FALSE(FindXmlCharError(
+      "<a>\xED\x9F\xBF \xEE\x80\x80 \xEF\xBF\xBD \xF4\x8F\xBF\xBF</a>"));  // U+D7FF U+E000 U+FFFD U+10FFFF
 }
 
 // Character references to characters pass, in decimal and hexadecimal, named entities too.
@@ -71,8 +73,8 @@ TEST(XmlChars, RefusesSurrogates) {
 
 // Every overlong form is refused: 2, 3 and 4 bytes, NUL and '<' included.
 TEST(XmlChars, RefusesOverlongUtf8) {
-  EXPECT_EQ(ProblemIn("\xC0\x80"), XmlCharProblem::kOverlongUtf8);      // NUL
-  EXPECT_EQ(ProblemIn("\xC0\xBC"), XmlCharProblem::kOverlongUtf8);      // '<'
+  EXPECT_EQ(ProblemIn("\xC0\x80"), XmlCharProblem::kOverlongUtf8);  // NUL
+  EXPECT_EQ(ProblemIn("\xC0\xBC"), XmlCharProblem::kOverlongUtf8);  // '<'
   EXPECT_EQ(ProblemIn("\xC1\xBF"), XmlCharProblem::kOverlongUtf8);
   EXPECT_EQ(ProblemIn("\xE0\x80\xB1"), XmlCharProblem::kOverlongUtf8);  // '1'
   EXPECT_EQ(ProblemIn("\xE0\x9F\xBF"), XmlCharProblem::kOverlongUtf8);
@@ -84,10 +86,10 @@ TEST(XmlChars, RefusesOverlongUtf8) {
 TEST(XmlChars, RefusesOtherInvalidUtf8) {
   EXPECT_EQ(ProblemIn("\x80"), XmlCharProblem::kNotUtf8);
   EXPECT_EQ(ProblemIn("\xBF"), XmlCharProblem::kNotUtf8);
-  EXPECT_EQ(ProblemIn("\xC3"), XmlCharProblem::kNotUtf8);          // cut by an ASCII byte
+  EXPECT_EQ(ProblemIn("\xC3"), XmlCharProblem::kNotUtf8);  // cut by an ASCII byte
   EXPECT_EQ(ProblemIn("\xE2\x82"), XmlCharProblem::kNotUtf8);
-  EXPECT_EQ(ProblemIn("\xC3\xC3\xA9"), XmlCharProblem::kNotUtf8);  // a lead where a continuation belongs
-  EXPECT_EQ(ProblemIn("\xE9"), XmlCharProblem::kNotUtf8);          // ISO-8859-1 é
+  EXPECT_EQ(ProblemIn("\xC3\xC3\xA9"), XmlCharProblem::kNotUtf8);      // a lead where a continuation belongs
+  EXPECT_EQ(ProblemIn("\xE9"), XmlCharProblem::kNotUtf8);              // ISO-8859-1 é
   EXPECT_EQ(ProblemIn("\xF4\x90\x80\x80"), XmlCharProblem::kNotUtf8);  // U+110000
   EXPECT_EQ(ProblemIn("\xF5\x80\x80\x80"), XmlCharProblem::kNotUtf8);
   for (int lead = 0xF8; lead <= 0xFF; ++lead) {
@@ -103,7 +105,7 @@ TEST(XmlChars, RefusesBadAndOverlongReferences) {
   EXPECT_EQ(ProblemIn("&#1114111;"), XmlCharProblem::kBadReference);  // a character, but 7 digits
   EXPECT_EQ(ProblemIn("&#x110000;"), XmlCharProblem::kBadReference);
   EXPECT_EQ(ProblemIn("&#0000065;"), XmlCharProblem::kBadReference);  // zero-padded
-  EXPECT_EQ(ProblemIn("&#x00041;"), std::nullopt);  // 5 hex digits, zero-padded: read exactly
+  EXPECT_EQ(ProblemIn("&#x00041;"), std::nullopt);                    // 5 hex digits, zero-padded: read exactly
   EXPECT_EQ(ProblemIn("&#x000041;"), XmlCharProblem::kBadReference);
   EXPECT_EQ(ProblemIn("&#;"), XmlCharProblem::kBadReference);
   EXPECT_EQ(ProblemIn("&#x;"), XmlCharProblem::kBadReference);

@@ -74,9 +74,9 @@ TEST_F(DatabaseHealthTest, ReplacedDatabaseFileIsNotReady) {
 TEST_F(DatabaseHealthTest, AnswersFromTheLastCheckWithinTheInterval) {
   auto health = Open(std::chrono::hours(1));
   ASSERT_FALSE(db_->Exec("PRAGMA query_only = ON"));
-  EXPECT_EQ(health->Check(), std::nullopt);          // the check made at Open still stands
-  EXPECT_TRUE(health->CheckNow().has_value());       // a forced check sees the refusal
-  EXPECT_TRUE(health->Check().has_value());          // and is what later calls answer
+  EXPECT_EQ(health->Check(), std::nullopt);     // the check made at Open still stands
+  EXPECT_TRUE(health->CheckNow().has_value());  // a forced check sees the refusal
+  EXPECT_TRUE(health->Check().has_value());     // and is what later calls answer
 }
 
 }  // namespace

@@ -3,14 +3,13 @@
 // processes do (flock locks belong to the open file, not to the process).
 #include "adapter/store/instance_lock.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.h"
 

@@ -2,12 +2,11 @@
 // its own connection while another connection writes.
 #include "adapter/store/wal_checkpointer.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <chrono>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.h"
 
@@ -86,8 +85,8 @@ TEST(WalCheckpointerTest, StopsOnDestruction) {
 // A path that cannot be opened is an error naming it, not a thread checkpointing nothing.
 TEST(WalCheckpointerTest, UnopenablePathIsAnError) {
   std::string error;
-  auto checkpointer = WalCheckpointer::Start("/nonexistent-dir/adapter.db", SyncMode::kNormal,
-                                             std::chrono::milliseconds(100), &error);
+  auto checkpointer =
+      WalCheckpointer::Start("/nonexistent-dir/adapter.db", SyncMode::kNormal, std::chrono::milliseconds(100), &error);
   EXPECT_EQ(checkpointer, nullptr);
   EXPECT_NE(error.find("/nonexistent-dir/adapter.db"), std::string::npos) << error;
 }
