@@ -53,12 +53,25 @@ class RawConnection {
     return ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
   }
 
-  // Reads until `count` answers with status 200 have arrived, the server
+  // True once `received` holds `count` 200 answers, the last one with its whole body (its
+  // Content-Length counted), so a pipelined answer's body is never cut off by a short read.
+  static bool AnswersComplete(const std::string& received, int count) {
+    if (Occurrences(received, "HTTP/1.1 200 OK\r\n") < count) return false;
+    const auto last = received.rfind("HTTP/1.1 200 OK\r\n");
+    const auto head_end = received.find("\r\n\r\n", last);
+    if (head_end == std::string::npos) return false;
+    const auto length_at = received.find("Content-Length: ", last);
+    if (length_at == std::string::npos || length_at > head_end) return true;
+    const auto length = std::stoul(received.substr(length_at + 16, head_end - length_at - 16));
+    return received.size() >= head_end + 4 + length;
+  }
+
+  // Reads until `count` answers with status 200 have arrived whole, the server
   // closes, or `limit` passes; returns everything read.
   std::string ReadAnswers(int count, std::chrono::seconds limit) {
     std::string received;
     const auto until = Clock::now() + limit;
-    while (Occurrences(received, "HTTP/1.1 200 OK\r\n") < count && Clock::now() < until) {
+    while (!AnswersComplete(received, count) && Clock::now() < until) {
       pollfd readable{fd_, POLLIN, 0};
       if (::poll(&readable, 1, 50) <= 0) continue;
       char buffer[4096];
