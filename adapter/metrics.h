@@ -61,7 +61,7 @@ class Metrics {
   // The breakers whose state and transitions are exported (set before
   // serving; a null one is exported as closed, never transitioning).
   void WatchBreakers(const BackendBreakers& breakers) { breakers_ = breakers; }
-  // One round of the outbox relay (adapter/outbox_relay.h): what it delivered,
+  // One round of the outbox relay (adapter/delivery/outbox_relay.h): what it delivered,
   // scheduled for a retry and dead-lettered, and whether the store failed.
   void RecordRelayRound(int delivered, int retried, int dead_lettered, bool store_failed);
   // What the outbox holds, as counted by the relay once per round (not per

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "adapter/backend_health.h"
 #include "adapter/fault.h"
 
 namespace voip {

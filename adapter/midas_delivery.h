@@ -12,8 +12,8 @@
 #include <string>
 
 #include "adapter/backends.h"
-#include "adapter/circuit_breaker.h"
 #include "adapter/outbox.h"
+#include "adapter/resilience/circuit_breaker.h"
 
 namespace voip {
 

@@ -2,7 +2,8 @@
 
 #include <utility>
 
-#include "adapter/text.h"
+#include "adapter/backend_health.h"
+#include "platform/text.h"
 
 namespace voip {
 namespace {

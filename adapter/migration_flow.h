@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "adapter/backends.h"
-#include "adapter/circuit_breaker.h"
 #include "adapter/fault.h"
 #include "adapter/midas_delivery.h"
 #include "adapter/migration_request.h"
 #include "adapter/outbox.h"
+#include "adapter/resilience/circuit_breaker.h"
 
 namespace voip {
 

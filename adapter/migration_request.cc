@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <limits>
 
-#include "adapter/text.h"
+#include "platform/text.h"
 
 namespace voip {
 namespace {

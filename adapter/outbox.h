@@ -2,7 +2,7 @@
 // (transactional outbox): what must survive a crash so that no MIDAS update is
 // lost. The flow journals an attempt before the work-order call and commits the
 // outcome together with the MIDAS update to deliver before MIDAS is called; the
-// relay (adapter/outbox_relay.h) delivers what the synchronous attempt did not.
+// relay (adapter/delivery/outbox_relay.h) delivers what the synchronous attempt did not.
 // The SQLite implementation is adapter/store/sqlite_outbox.h; tests use a fake.
 #pragma once
 

@@ -33,8 +33,8 @@
 #include <utility>
 #include <vector>
 
-#include "adapter/config.h"
 #include "http/server_settings.h"
+#include "platform/config.h"
 #include "sim/http_server.h"
 
 namespace {

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <string>
 
-#include "adapter/secret.h"
+#include "platform/secret.h"
 
 namespace voip {
 namespace {

@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "adapter/config.h"
-#include "adapter/secret.h"
-#include "adapter/username_token.h"
+#include "platform/config.h"
+#include "platform/secret.h"
+#include "platform/username_token.h"
 
 namespace voip {
 

@@ -27,10 +27,10 @@
 #include <memory>
 #include <string_view>
 
-#include "adapter/config.h"
 #include "http/connection_parking.h"
 #include "http/load_shedding.h"
 #include "http/request_read_deadline.h"
+#include "platform/config.h"
 
 namespace voip {
 

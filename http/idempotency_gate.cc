@@ -1,9 +1,9 @@
 #include "http/idempotency_gate.h"
 
-#include "adapter/secret.h"
 #include "http/json_face.h"
 #include "http/soap_face.h"
 #include "http/status.h"
+#include "platform/secret.h"
 
 namespace voip {
 namespace {

@@ -6,10 +6,10 @@
 #include <string>
 #include <string_view>
 
-#include "adapter/log.h"
 #include "adapter/metrics.h"
 #include "adapter/migration_flow.h"
 #include "adapter/migration_request.h"
+#include "platform/log.h"
 
 namespace voip {
 

@@ -8,10 +8,10 @@
 #include <optional>
 #include <string>
 
-#include "adapter/config.h"
 #include "adapter/idempotency.h"
-#include "adapter/log.h"
 #include "adapter/migration_flow.h"
+#include "platform/config.h"
+#include "platform/log.h"
 
 namespace voip {
 

@@ -14,12 +14,12 @@
 #include <string_view>
 #include <utility>
 
-#include "adapter/config.h"
 #include "http/connection_parking.h"
 #include "http/connection_scheduler.h"
 #include "http/request_framing.h"
 #include "http/request_head.h"
 #include "http/request_read_deadline.h"
+#include "platform/config.h"
 
 // TunedHttpServer and TunedHttpsServer override a private virtual of
 // cpp-httplib and call its protected members, as 0.11.4 declares them; the

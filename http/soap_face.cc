@@ -137,7 +137,7 @@ FieldInput TextField(const std::string* value) {
 
 // The generated request as the core's input, without applying any rule: an
 // absent or nil element is null (both give the same fault), an empty one is
-// blank text. siteReference arrives as text (generated/typemap.dat).
+// blank text. siteReference arrives as text (wsdl/typemap.dat).
 MigrationRequestInput ToInput(const _spm__CreateVOIPMigrationWorkOrder& request) {
   MigrationRequestInput input;
   input.telephone_number = TextField(request.telephoneNumber);

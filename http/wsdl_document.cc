@@ -2,7 +2,7 @@
 
 #include <cstddef>
 
-#include "adapter/public_url.h"
+#include "platform/public_url.h"
 
 namespace voip {
 

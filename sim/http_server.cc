@@ -12,8 +12,8 @@
 #include <cstring>
 #include <optional>
 
-#include "adapter/errno_text.h"
-#include "adapter/text.h"
+#include "platform/errno_text.h"
+#include "platform/text.h"
 
 namespace voip::sim {
 namespace {

@@ -14,8 +14,8 @@
 #include <variant>
 #include <vector>
 
-#include "adapter/secret.h"
-#include "adapter/setting_table.h"
+#include "platform/secret.h"
+#include "platform/setting_table.h"
 #include "sim/simulators.h"
 
 namespace {

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "adapter/soap/soap_dispatch.h"
-#include "adapter/username_token.h"
+#include "platform/username_token.h"
 #include "sim/http_server.h"
 #include "sim/midas_sim.h"
 #include "sim/stop_signal.h"

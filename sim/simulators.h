@@ -5,7 +5,7 @@
 //   GET  /__sim/received   what both have received so far (JSON), DELETE resets it
 // With SimOptions::wsse_users, both POST endpoints first verify a WS-Security
 // UsernameToken (PasswordDigest) with the verifier the adapter's SOAP face uses
-// (adapter/username_token.h) and refuse a missing, wrong, stale or replayed
+// (platform/username_token.h) and refuse a missing, wrong, stale or replayed
 // one with a wsse:FailedAuthentication SOAP fault (HTTP 500), unrecorded.
 // Used in-process by `voip-migration-adapter --simulate` and by tests, and as its
 // own process by `voip-migration-sim`. Outcomes are chosen by deterministic
@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "adapter/config.h"
+#include "platform/config.h"
 
 namespace voip::sim {
 

@@ -16,7 +16,7 @@
 
 #include "adapter/soap/doctype_scan.h"
 #include "adapter/soap/soap_fault_reader.h"
-#include "adapter/username_token.h"
+#include "platform/username_token.h"
 #include "soapH.h"
 
 namespace voip::soap {

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "adapter/backends.h"
-#include "adapter/config.h"
 #include "adapter/soap/xml_chars.h"
+#include "platform/config.h"
 
 struct soap;
 

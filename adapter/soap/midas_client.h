@@ -2,8 +2,8 @@
 #pragma once
 
 #include "adapter/backends.h"
-#include "adapter/config.h"
 #include "adapter/soap/gsoap_context.h"
+#include "platform/config.h"
 
 namespace voip {
 

@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "adapter/errno_text.h"
+#include "platform/errno_text.h"
 
 namespace voip::store {
 namespace {

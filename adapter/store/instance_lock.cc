@@ -11,7 +11,7 @@
 #include <cstring>
 #include <optional>
 
-#include "adapter/errno_text.h"
+#include "platform/errno_text.h"
 
 namespace voip::store {
 namespace {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "adapter/outbox.h"
-#include "adapter/retry_policy.h"
+#include "adapter/resilience/retry_policy.h"
 #include "adapter/store/group_commit.h"
 #include "adapter/store/sqlite_db.h"
 

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "adapter/secret.h"
-#include "adapter/username_token.h"
+#include "platform/secret.h"
+#include "platform/username_token.h"
 
 namespace voip {
 namespace {

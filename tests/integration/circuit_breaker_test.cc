@@ -1,7 +1,7 @@
 // Circuit breakers over real sockets: a work-order system or MIDAS that keeps
 // answering with an HTML error page (a canned loopback backend) opens its
 // breaker; then the adapter answers fast without calling it, on both faces.
-#include "adapter/circuit_breaker.h"
+#include "adapter/resilience/circuit_breaker.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>

@@ -11,12 +11,12 @@
 #include <string>
 #include <thread>
 
-#include "adapter/config.h"
-#include "adapter/log.h"
 #include "adapter/metrics.h"
 #include "adapter/migration_flow.h"
-#include "adapter/secret.h"
 #include "http/server.h"
+#include "platform/config.h"
+#include "platform/log.h"
+#include "platform/secret.h"
 #include "tests/support/fake_backends.h"
 #include "tests/support/fake_outbox.h"
 #include "tests/support/raw_http.h"

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapter/circuit_breaker.h"
 #include "adapter/migration_flow.h"
+#include "adapter/resilience/circuit_breaker.h"
 #include "sim/triggers.h"
 #include "tests/support/adapter_with_simulators.h"
 

@@ -16,10 +16,10 @@
 #include <string>
 #include <thread>
 
-#include "adapter/config.h"
-#include "adapter/log.h"
 #include "adapter/migration_flow.h"
 #include "http/server.h"
+#include "platform/config.h"
+#include "platform/log.h"
 #include "tests/support/fake_backends.h"
 #include "tests/support/fake_outbox.h"
 

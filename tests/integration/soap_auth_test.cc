@@ -8,8 +8,8 @@
 #include <ctime>
 #include <string>
 
-#include "adapter/secret.h"
-#include "adapter/username_token.h"
+#include "platform/secret.h"
+#include "platform/username_token.h"
 #include "tests/support/adapter_with_simulators.h"
 #include "tests/support/soap_answer.h"
 #include "tests/support/soap_xml.h"

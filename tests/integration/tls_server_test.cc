@@ -18,11 +18,11 @@
 #include <sstream>
 #include <string>
 
-#include "adapter/config.h"
-#include "adapter/log.h"
 #include "adapter/migration_flow.h"
 #include "http/server.h"
 #include "http/server_settings.h"
+#include "platform/config.h"
+#include "platform/log.h"
 #include "tests/support/fake_backends.h"
 #include "tests/support/fake_outbox.h"
 #include "tests/support/throwaway_ca.h"

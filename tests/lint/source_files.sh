@@ -4,5 +4,5 @@
 # SOURCE_DIR: what .clang-format governs. Not generated code, not node_modules.
 set -eu
 cd "$1"
-find adapter admin bench http sim tests -name node_modules -prune -o \
+find adapter app bench http platform sim tests -name node_modules -prune -o \
   -type f \( -name '*.cc' -o -name '*.h' \) -print | sort

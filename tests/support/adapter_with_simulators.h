@@ -26,16 +26,16 @@
 #include <string_view>
 #include <vector>
 
-#include "adapter/circuit_breaker.h"
-#include "adapter/config.h"
-#include "adapter/log.h"
+#include "adapter/delivery/outbox_relay.h"
 #include "adapter/migration_flow.h"
-#include "adapter/outbox_relay.h"
+#include "adapter/resilience/circuit_breaker.h"
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
 #include "adapter/store/sqlite_idempotency.h"
 #include "adapter/store/sqlite_outbox.h"
 #include "http/server.h"
+#include "platform/config.h"
+#include "platform/log.h"
 #include "sim/simulators.h"
 #include "tests/support/fake_outbox.h"
 #include "tests/support/temp_dir.h"

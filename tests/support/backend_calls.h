@@ -5,7 +5,7 @@
 #include <string>
 
 #include "adapter/backends.h"
-#include "adapter/config.h"
+#include "platform/config.h"
 
 namespace voip::testing {
 

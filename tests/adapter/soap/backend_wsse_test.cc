@@ -1,6 +1,6 @@
 // Outbound WS-Security: each backend gets a fresh UsernameToken (PasswordDigest)
 // in the SOAP Header of every call, verified by simulators that require one
-// with the verifier the adapter's SOAP face uses (adapter/username_token.h).
+// with the verifier the adapter's SOAP face uses (platform/username_token.h).
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -10,7 +10,7 @@
 
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
-#include "adapter/username_token.h"
+#include "platform/username_token.h"
 #include "sim/simulators.h"
 #include "tests/support/backend_calls.h"
 

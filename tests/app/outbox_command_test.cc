@@ -1,0 +1,155 @@
+#include "app/outbox_command.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "adapter/store/sqlite_outbox.h"
+#include "tests/support/temp_dir.h"
+
+namespace voip {
+namespace {
+
+using nlohmann::json;
+
+// A database holding one dead-lettered and one pending entry, as a running adapter would leave it.
+class OutboxCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    auto db = store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal, &error);
+    ASSERT_TRUE(db) << error;
+    auto outbox = store::SqliteOutbox::Open(*db, {}, &error);
+    ASSERT_TRUE(outbox) << error;
+    dead_ = Add(*outbox, "WO1");
+    ASSERT_FALSE(outbox->DeadLetter(dead_, "MIDAS rejected the status update: Account not found"));
+    pending_ = Add(*outbox, "WO2");
+  }
+
+  static OutboxEntryId Add(store::SqliteOutbox& outbox, const std::string& order) {
+    MigrationStatusUpdate update;
+    update.telephone_number = "447874384949";
+    update.account_number = "123456789";
+    update.site_reference = 42;
+    const OutboxEntryId id = std::get<OutboxEntryId>(outbox.Journal(update, "corr-" + order));
+    update.status = MigrationStatus::kWorkOrderCreated;
+    update.order_number = order;
+    EXPECT_FALSE(outbox.RecordOutcome(id, WorkOrderState::kCreated, update));
+    return id;
+  }
+
+  std::string Database() const { return dir_.File("adapter.db"); }
+
+  int Run(std::vector<std::string> args) {
+    out_.str("");
+    err_.str("");
+    args.push_back("--database");
+    args.push_back(Database());
+    return RunOutboxCommand(args, out_, err_);
+  }
+
+  std::vector<json> Lines() {
+    std::vector<json> lines;
+    std::istringstream in(out_.str());
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+    return lines;
+  }
+
+  testing::TempDir dir_;
+  OutboxEntryId dead_ = 0;
+  OutboxEntryId pending_ = 0;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+// `list dead` prints the dead letter as one JSON line, with personal numbers masked.
+TEST_F(OutboxCommandTest, ListsDeadLettersMasked) {
+  EXPECT_EQ(Run({"list", "dead"}), 0);
+  const auto lines = Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["id"], dead_);
+  EXPECT_EQ(lines[0]["delivery"], "dead");
+  EXPECT_EQ(lines[0]["workOrder"], "created");
+  EXPECT_EQ(lines[0]["orderNumber"], "WO1");
+  EXPECT_EQ(lines[0]["telephoneNumber"], "*********949");
+  EXPECT_EQ(lines[0]["accountNumber"], "******789");
+  EXPECT_EQ(lines[0]["lastError"], "MIDAS rejected the status update: Account not found");
+  EXPECT_EQ(out_.str().find("447874384949"), std::string::npos);
+}
+
+// A backend's text kept in the outbox need not be UTF-8: `list` still prints
+// every entry, the bad bytes replaced, instead of failing on them.
+TEST_F(OutboxCommandTest, ListsAnEntryWhoseErrorIsNotUtf8) {
+  {
+    std::string error;
+    auto db = store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal, &error);
+    ASSERT_TRUE(db) << error;
+    auto outbox = store::SqliteOutbox::Open(*db, {}, &error);
+    ASSERT_TRUE(outbox) << error;
+    ASSERT_FALSE(outbox->DeadLetter(pending_, "MIDAS rejected the status update: Caf\xe9 \xff"));
+  }
+  EXPECT_EQ(Run({"list", "dead"}), 0) << err_.str();
+  const auto lines = Lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["id"], pending_);
+  EXPECT_EQ(lines[1]["lastError"], "MIDAS rejected the status update: Caf\uFFFD \uFFFD");
+}
+
+// `list` without a view prints every entry.
+TEST_F(OutboxCommandTest, ListsAllByDefault) {
+  EXPECT_EQ(Run({"list"}), 0);
+  EXPECT_EQ(Lines().size(), 2u);
+}
+
+// `redrive ID` puts the dead letter back to pending, due now.
+TEST_F(OutboxCommandTest, RedrivesOneDeadLetter) {
+  EXPECT_EQ(Run({"redrive", std::to_string(dead_)}), 0);
+  EXPECT_EQ(out_.str(), "re-driven: 1\n");
+  EXPECT_EQ(Run({"list", "dead"}), 0);
+  EXPECT_TRUE(Lines().empty());
+  EXPECT_EQ(Run({"list", "pending"}), 0);
+  EXPECT_EQ(Lines().size(), 2u);
+}
+
+// Re-driving an entry that is not dead-lettered changes nothing and exits 1.
+TEST_F(OutboxCommandTest, RedriveOfPendingEntryFails) {
+  EXPECT_EQ(Run({"redrive", std::to_string(pending_)}), 1);
+  EXPECT_EQ(out_.str(), "re-driven: 0\n");
+}
+
+// `resolve` removes an unknown-outcome entry MIDAS was told about, and refuses a known one.
+TEST_F(OutboxCommandTest, ResolvesOnlyDeliveredUnknownOutcomes) {
+  OutboxEntryId unknown = 0;
+  {
+    std::string error;
+    auto db = store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal, &error);
+    auto outbox = store::SqliteOutbox::Open(*db, {}, &error);
+    MigrationStatusUpdate update;
+    update.telephone_number = "447874384949";
+    update.account_number = "123456789";
+    unknown = std::get<OutboxEntryId>(outbox->Journal(update, "corr-x"));
+    update.status = MigrationStatus::kWorkOrderOutcomeUnknown;
+    update.reason = "timed out";
+    ASSERT_FALSE(outbox->RecordOutcome(unknown, WorkOrderState::kUnknown, update));
+    outbox->MarkDelivered(unknown);
+  }
+  EXPECT_EQ(Run({"resolve", std::to_string(dead_)}), 1);  // outcome known: not an unknown entry
+  EXPECT_EQ(Run({"list", "unknown"}), 0);
+  ASSERT_EQ(Lines().size(), 1u);
+  EXPECT_EQ(Run({"resolve", std::to_string(unknown)}), 0);
+  EXPECT_EQ(out_.str(), "resolved: 1\n");
+  EXPECT_EQ(Run({"list", "unknown"}), 0);
+  EXPECT_TRUE(Lines().empty());
+}
+
+// Bad usage exits 2 with the usage text and touches nothing.
+TEST_F(OutboxCommandTest, BadUsageExits2) {
+  EXPECT_EQ(Run({"list", "everything"}), 2);
+  EXPECT_NE(err_.str().find("Usage:"), std::string::npos);
+  EXPECT_EQ(Run({"redrive", "abc"}), 2);
+  EXPECT_EQ(Run({"explode"}), 2);
+}
+
+}  // namespace
+}  // namespace voip
