@@ -102,6 +102,15 @@ void Metrics::SetOutboxCounts(const OutboxCounts& counts, std::int64_t now_ms) {
 std::string Metrics::RenderPrometheus() const {
   std::string out;
   out.reserve(8192);
+  RenderRequests(out);
+  RenderBackends(out);
+  RenderShedding(out);
+  RenderBreakers(out);
+  RenderOutbox(out);
+  return out;
+}
+
+void Metrics::RenderRequests(std::string& out) const {
   Header(out, "voip_requests_total", "counter",
          "Finished CreateVOIPMigrationWorkOrder requests by face, outcome (success/failure) and HTTP status.");
   for (int f = 0; f < kFaces; ++f) {
@@ -127,6 +136,9 @@ std::string Metrics::RenderPrometheus() const {
     request_duration_[f].Render(out, "voip_request_duration_seconds",
                                 std::string("face=\"") + FaceName(static_cast<Face>(f)) + "\"");
   }
+}
+
+void Metrics::RenderBackends(std::string& out) const {
   Header(out, "voip_backend_call_duration_seconds", "histogram",
          "Duration of calls to each legacy system, whatever their outcome.");
   for (int b = 0; b < kBackends; ++b) {
@@ -142,6 +154,9 @@ std::string Metrics::RenderPrometheus() const {
              backend_errors_[b][k].load(kOrder));
     }
   }
+}
+
+void Metrics::RenderShedding(std::string& out) const {
   Header(out, "voip_requests_in_flight", "gauge", "Requests being processed now.");
   out += "voip_requests_in_flight " + std::to_string(in_flight_.load(kOrder)) + "\n";
   Header(out, "voip_load_shed_total", "counter",
@@ -153,6 +168,9 @@ std::string Metrics::RenderPrometheus() const {
          "Valid WS-Security UsernameTokens refused because soap-token-max-nonces nonces were still inside the "
          "replay window.");
   Sample(out, "voip_username_token_nonce_cache_full_total", "", nonce_cache_full_.load(kOrder));
+}
+
+void Metrics::RenderBreakers(std::string& out) const {
   const std::array<CircuitBreaker*, kBackends> breakers = {breakers_.work_order, breakers_.midas};
   Header(out, "voip_circuit_breaker_state", "gauge",
          "Circuit breaker of each legacy system: 0 closed, 1 half-open (probing), 2 open (calls refused).");
@@ -170,6 +188,9 @@ std::string Metrics::RenderPrometheus() const {
              breakers[b] != nullptr ? breakers[b]->transitions_to(to) : 0);
     }
   }
+}
+
+void Metrics::RenderOutbox(std::string& out) const {
   Header(out, "voip_outbox_relay_deliveries_total", "counter",
          "MIDAS updates the outbox relay handled, by result (delivered, retry scheduled, dead_lettered).");
   const char* const kRelayResults[] = {"delivered", "retry", "dead_lettered"};
@@ -193,7 +214,6 @@ std::string Metrics::RenderPrometheus() const {
          "Age of the oldest pending MIDAS update (0 when none), as of the relay's last round.");
   Sample(out, "voip_outbox_oldest_pending_age_seconds", "",
          Number(static_cast<double>(outbox_oldest_pending_age_ms_.load(kOrder)) / 1000.0));
-  return out;
 }
 
 }  // namespace voip

@@ -81,6 +81,14 @@ class Metrics {
 
   void RecordBackend(Backend backend, bool called, std::chrono::microseconds elapsed,
                      const std::optional<BackendErrorKind>& error);
+  // RenderPrometheus, one family group each: requests and faults by face;
+  // backend calls and errors; load shedding and nonce refusals; the circuit
+  // breakers; the outbox and its relay.
+  void RenderRequests(std::string& out) const;
+  void RenderBackends(std::string& out) const;
+  void RenderShedding(std::string& out) const;
+  void RenderBreakers(std::string& out) const;
+  void RenderOutbox(std::string& out) const;
 
   // voip_requests_total{face,outcome,status}
   std::array<std::array<std::array<std::atomic<std::uint64_t>, kStatuses>, 2>, kFaces> requests_{};

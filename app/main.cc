@@ -5,9 +5,11 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -156,10 +158,9 @@ voip::CircuitBreaker::TransitionListener LogTransitions(voip::Logger& logger, co
   };
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
+// `outbox` subcommands and --help; nullopt when the arguments are the
+// server's own.
+std::optional<int> RunCommandOrHelp(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "outbox") {
     return voip::RunOutboxCommand({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
@@ -169,110 +170,95 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  voip::ConfigResult parsed = voip::ParseConfig(args);
-  if (auto* error = std::get_if<voip::ConfigError>(&parsed)) {
-    std::cerr << "voip-migration-adapter: " << error->message << "\n";
-    return 2;
-  }
-  voip::Config config = std::get<voip::Config>(parsed);
-  const sigset_t stop_signals = BlockSignals();
-  voip::Logger logger(std::cout, *voip::ParseLogLevel(config.log_level));
+  return std::nullopt;
+}
 
-  std::unique_ptr<voip::sim::Simulators> simulators;
-  if (config.simulate) {
-    voip::sim::SimOptions options;
-    options.slow_ms = std::max(config.work_order.timeout_ms, config.midas.timeout_ms) + 2000;
-    std::string error;
-    simulators = voip::sim::Simulators::Start(options, &error);
-    if (!simulators) {
-      std::cerr << "voip-migration-adapter: cannot start the simulators: " << error << "\n";
-      return 1;
-    }
-    config.work_order.url = simulators->WorkOrderUrl();
-    config.midas.url = simulators->MidasUrl();
+// With --simulate: starts the simulators and points `config` at them. False
+// (said on stderr) when they cannot start.
+bool StartSimulators(voip::Config& config, std::unique_ptr<voip::sim::Simulators>& simulators) {
+  if (!config.simulate) return true;
+  voip::sim::SimOptions options;
+  options.slow_ms = std::max(config.work_order.timeout_ms, config.midas.timeout_ms) + 2000;
+  std::string error;
+  simulators = voip::sim::Simulators::Start(options, &error);
+  if (!simulators) {
+    std::cerr << "voip-migration-adapter: cannot start the simulators: " << error << "\n";
+    return false;
   }
+  config.work_order.url = simulators->WorkOrderUrl();
+  config.midas.url = simulators->MidasUrl();
+  return true;
+}
 
-  const ScratchDatabase scratch_database(config);
+// The database and what lives in it, opened in this order and closed in the
+// reverse one (members are destroyed bottom up).
+struct Stores {
+  std::unique_ptr<voip::store::InstanceLock> instance_lock;
+  std::unique_ptr<voip::store::SqliteDatabase> database;
+  std::unique_ptr<voip::store::WalCheckpointer> checkpointer;
+  std::unique_ptr<voip::store::SqliteOutbox> outbox;
+  std::unique_ptr<voip::store::SqliteIdempotencyStore> idempotency;
+  std::unique_ptr<voip::store::DatabaseHealth> database_health;
+};
+
+// Opens the database (one instance per file), its outbox and idempotency
+// store; false, said on stderr, when one cannot be opened.
+bool OpenDatabase(const voip::Config& config, Stores& stores) {
   std::string store_error;
-  auto instance_lock = voip::store::InstanceLock::Acquire(config.database, &store_error);
-  auto database =
-      instance_lock
-          ? voip::store::SqliteDatabase::Open(
-                config.database,
-                config.database_sync_full ? voip::store::SyncMode::kFull : voip::store::SyncMode::kNormal, &store_error)
-          : nullptr;
+  const voip::store::SyncMode sync =
+      config.database_sync_full ? voip::store::SyncMode::kFull : voip::store::SyncMode::kNormal;
+  stores.instance_lock = voip::store::InstanceLock::Acquire(config.database, &store_error);
+  if (stores.instance_lock) stores.database = voip::store::SqliteDatabase::Open(config.database, sync, &store_error);
   // Checkpoints beside the requests, not inside their commits (adapter/store/wal_checkpointer.h).
-  auto checkpointer =
-      database ? voip::store::WalCheckpointer::Start(
-                     config.database,
-                     config.database_sync_full ? voip::store::SyncMode::kFull : voip::store::SyncMode::kNormal,
-                     kCheckpointInterval, &store_error)
-               : nullptr;
-  if (database && !checkpointer) database.reset();  // reported below with store_error
+  if (stores.database) {
+    stores.checkpointer = voip::store::WalCheckpointer::Start(config.database, sync, kCheckpointInterval, &store_error);
+  }
+  if (stores.database && !stores.checkpointer) stores.database.reset();  // reported below with store_error
   voip::store::SqliteOutboxOptions outbox_options;
   outbox_options.retry = {std::chrono::milliseconds(config.outbox_retry_base_ms),
                           std::chrono::milliseconds(config.outbox_retry_cap_ms)};
-  auto outbox = database ? voip::store::SqliteOutbox::Open(*database, outbox_options, &store_error) : nullptr;
-  if (!outbox) {
+  if (stores.database) stores.outbox = voip::store::SqliteOutbox::Open(*stores.database, outbox_options, &store_error);
+  if (!stores.outbox) {
     std::cerr << "voip-migration-adapter: " << store_error << "\n";
-    return 1;
-  }
-  auto recovered = outbox->RecoverInterrupted();
-  if (auto* failure = std::get_if<voip::StoreError>(&recovered)) {
-    std::cerr << "voip-migration-adapter: " << failure->message << "\n";
-    return 1;
+    return false;
   }
   voip::store::SqliteIdempotencyOptions idempotency_options;
   idempotency_options.ttl = std::chrono::seconds(config.idempotency_key_ttl_s);
-  auto idempotency = voip::store::SqliteIdempotencyStore::Open(*database, idempotency_options, &store_error);
-  if (!idempotency) {
-    std::cerr << "voip-migration-adapter: " << store_error << "\n";
-    return 1;
+  stores.idempotency = voip::store::SqliteIdempotencyStore::Open(*stores.database, idempotency_options, &store_error);
+  if (stores.idempotency) {
+    stores.database_health = voip::store::DatabaseHealth::Open(
+        *stores.database, std::chrono::milliseconds(config.database_check_ms), &store_error);
   }
-  auto interrupted_keys = idempotency->CompleteInterrupted(voip::InterruptedAnswerFor);
+  if (!stores.database_health) {
+    std::cerr << "voip-migration-adapter: " << store_error << "\n";
+    return false;
+  }
+  return true;
+}
+
+// What a crash left behind: attempts journalled without an outcome and
+// Idempotency-Keys claimed without an answer. False (said on stderr) when the
+// store cannot be read.
+bool RecoverInterrupted(Stores& stores, voip::Logger& logger) {
+  auto recovered = stores.outbox->RecoverInterrupted();
+  if (auto* failure = std::get_if<voip::StoreError>(&recovered)) {
+    std::cerr << "voip-migration-adapter: " << failure->message << "\n";
+    return false;
+  }
+  auto interrupted_keys = stores.idempotency->CompleteInterrupted(voip::InterruptedAnswerFor);
   if (auto* failure = std::get_if<voip::StoreError>(&interrupted_keys)) {
     std::cerr << "voip-migration-adapter: " << failure->message << "\n";
-    return 1;
-  }
-  auto database_health =
-      voip::store::DatabaseHealth::Open(*database, std::chrono::milliseconds(config.database_check_ms), &store_error);
-  if (!database_health) {
-    std::cerr << "voip-migration-adapter: " << store_error << "\n";
-    return 1;
+    return false;
   }
   logger.Log(voip::LogLevel::kInfo, "outbox_recovered",
              {{"entries", std::get<int>(recovered)}, {"idempotencyKeys", std::get<int>(interrupted_keys)}});
+  return true;
+}
 
-  voip::GsoapWorkOrderSystem work_order(config.work_order);
-  voip::GsoapMidas midas(config.midas);
-  voip::CircuitBreaker work_order_breaker(BreakerOptions(config.work_order),
-                                          LogTransitions(logger, "workorder", config.work_order));
-  voip::CircuitBreaker midas_breaker(BreakerOptions(config.midas), LogTransitions(logger, "midas", config.midas));
-  voip::MigrationFlow flow(work_order, midas, *outbox, {&work_order_breaker, &midas_breaker});
-  voip::AdapterServer server(config, flow, logger, idempotency.get());
-  voip::OutboxRelayOptions relay_options;
-  relay_options.midas_breaker = &midas_breaker;
-  relay_options.max_age = std::chrono::seconds(config.outbox_max_age_s);
-  relay_options.poll_interval = std::chrono::milliseconds(config.outbox_poll_ms);
-  relay_options.metrics = &server.metrics();
-  voip::OutboxRelay relay(*outbox, midas, logger, relay_options);
-  server.AddReadinessProbe([&work_order_breaker, &midas_breaker]() -> std::optional<std::string> {
-    if (work_order_breaker.state() == voip::BreakerState::kOpen && midas_breaker.state() == voip::BreakerState::kOpen) {
-      return "the circuit breakers of both the work-order system and MIDAS are open";
-    }
-    return std::nullopt;
-  });
-  server.AddReadinessProbe([&health = *database_health] { return health.Check(); });
-  std::string error;
-  if (!server.Start(&error)) {
-    std::cerr << "voip-migration-adapter: " << error << "\n";
-    return 1;
-  }
-  relay.Start();
-  logger.Log(voip::LogLevel::kInfo, "start", {{"port", server.port()}, {"config", Describe(config)}});
-
+// The human-readable start-up lines on stderr: where to call, and how.
+void PrintBanner(const voip::Config& config, int port) {
   const std::string scheme = config.tls_cert_file.empty() ? "http://" : "https://";
-  const std::string base = scheme + config.listen_host + ":" + std::to_string(server.port());
+  const std::string base = scheme + config.listen_host + ":" + std::to_string(port);
   std::cerr << "voip-migration-adapter listening on " << base << "\n";
   if (config.caller_auth.mode == voip::AuthMode::kNone) {
     std::cerr << "caller authentication is OFF (auth = none): anyone who can reach " << base << " can call it\n";
@@ -288,36 +274,98 @@ int main(int argc, char** argv) {
                "'{\"telephoneNumber\":\"447874384949\",\"accountIdentification\":{\"accountNumber\":\"123456789\","
                "\"siteReference\":42}}'\n"
             << std::flush;
+}
 
-  const int signal_number = WaitForStopSignal(stop_signals, logger);
-  // Past the grace period, exit anyway: what was cut short stays journalled,
-  // and the next start reports it as an unknown outcome and tells MIDAS.
-  // The watchdog is joined once the orderly shutdown is over (a detached one
-  // would still be sleeping when the process exits).
+// Runs `stop` (the orderly shutdown); past the grace period, exits anyway:
+// what was cut short stays journalled, and the next start reports it as an
+// unknown outcome and tells MIDAS. The watchdog is joined once the orderly
+// shutdown is over (a detached one would still be sleeping when the process
+// exits).
+void StopWithinGrace(int grace_s, voip::Logger& logger, const std::function<void()>& stop) {
   std::mutex shutdown_mutex;
   std::condition_variable shutdown_over_cv;
   bool shutdown_over = false;
-  std::thread grace_watchdog([&, grace = config.shutdown_grace_s] {
+  std::thread grace_watchdog([&, grace = grace_s] {
     std::unique_lock<std::mutex> lock(shutdown_mutex);
     if (shutdown_over_cv.wait_for(lock, std::chrono::seconds(grace), [&] { return shutdown_over; })) return;
     logger.Log(voip::LogLevel::kWarn, "shutdown_grace_exceeded", {{"graceS", grace}});
     std::_Exit(0);
   });
-  server.Stop();
-  server.Wait();
-  relay.Stop();  // finishes the delivery in progress and writes what it deferred
-  logger.Log(voip::LogLevel::kInfo, "stop",
-             {{"signal", signal_number},
-              {"backendConnectionsOpened",
-               {{"workOrder", work_order.ConnectionsOpened()}, {"midas", midas.ConnectionsOpened()}}},
-              {"staleConnectionsReplaced",
-               {{"workOrder", work_order.StaleConnectionsReplaced()}, {"midas", midas.StaleConnectionsReplaced()}}}});
-  if (simulators) simulators->Stop();
+  stop();
   {
     std::lock_guard<std::mutex> lock(shutdown_mutex);
     shutdown_over = true;
   }
   shutdown_over_cv.notify_one();
   grace_watchdog.join();
+}
+
+// The adapter with its backends, breakers, flow, server and relay, until a
+// stop signal. Returns the exit status.
+int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger& logger, Stores& stores,
+          voip::sim::Simulators* simulators) {
+  voip::GsoapWorkOrderSystem work_order(config.work_order);
+  voip::GsoapMidas midas(config.midas);
+  voip::CircuitBreaker work_order_breaker(BreakerOptions(config.work_order),
+                                          LogTransitions(logger, "workorder", config.work_order));
+  voip::CircuitBreaker midas_breaker(BreakerOptions(config.midas), LogTransitions(logger, "midas", config.midas));
+  voip::MigrationFlow flow(work_order, midas, *stores.outbox, {&work_order_breaker, &midas_breaker});
+  voip::AdapterServer server(config, flow, logger, stores.idempotency.get());
+  voip::OutboxRelayOptions relay_options;
+  relay_options.midas_breaker = &midas_breaker;
+  relay_options.max_age = std::chrono::seconds(config.outbox_max_age_s);
+  relay_options.poll_interval = std::chrono::milliseconds(config.outbox_poll_ms);
+  relay_options.metrics = &server.metrics();
+  voip::OutboxRelay relay(*stores.outbox, midas, logger, relay_options);
+  server.AddReadinessProbe([&work_order_breaker, &midas_breaker]() -> std::optional<std::string> {
+    if (work_order_breaker.state() == voip::BreakerState::kOpen && midas_breaker.state() == voip::BreakerState::kOpen) {
+      return "the circuit breakers of both the work-order system and MIDAS are open";
+    }
+    return std::nullopt;
+  });
+  server.AddReadinessProbe([&health = *stores.database_health] { return health.Check(); });
+  std::string error;
+  if (!server.Start(&error)) {
+    std::cerr << "voip-migration-adapter: " << error << "\n";
+    return 1;
+  }
+  relay.Start();
+  logger.Log(voip::LogLevel::kInfo, "start", {{"port", server.port()}, {"config", Describe(config)}});
+  PrintBanner(config, server.port());
+
+  const int signal_number = WaitForStopSignal(stop_signals, logger);
+  StopWithinGrace(config.shutdown_grace_s, logger, [&] {
+    server.Stop();
+    server.Wait();
+    relay.Stop();  // finishes the delivery in progress and writes what it deferred
+    logger.Log(voip::LogLevel::kInfo, "stop",
+               {{"signal", signal_number},
+                {"backendConnectionsOpened",
+                 {{"workOrder", work_order.ConnectionsOpened()}, {"midas", midas.ConnectionsOpened()}}},
+                {"staleConnectionsReplaced",
+                 {{"workOrder", work_order.StaleConnectionsReplaced()}, {"midas", midas.StaleConnectionsReplaced()}}}});
+    if (simulators != nullptr) simulators->Stop();
+  });
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (const std::optional<int> status = RunCommandOrHelp(args)) return *status;
+  voip::ConfigResult parsed = voip::ParseConfig(args);
+  if (auto* error = std::get_if<voip::ConfigError>(&parsed)) {
+    std::cerr << "voip-migration-adapter: " << error->message << "\n";
+    return 2;
+  }
+  voip::Config config = std::get<voip::Config>(parsed);
+  const sigset_t stop_signals = BlockSignals();
+  voip::Logger logger(std::cout, *voip::ParseLogLevel(config.log_level));
+  std::unique_ptr<voip::sim::Simulators> simulators;
+  if (!StartSimulators(config, simulators)) return 1;
+  const ScratchDatabase scratch_database(config);
+  Stores stores;
+  if (!OpenDatabase(config, stores) || !RecoverInterrupted(stores, logger)) return 1;
+  return Serve(config, stop_signals, logger, stores, simulators.get());
 }

@@ -550,95 +550,130 @@ std::string Diagnostic(const ContextLease& lease, const std::string& what) {
   return OneLine(text, kMaxDiagnosticBytes);
 }
 
-BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase phase) {
-  struct ::soap* soap = lease.soap();
-  const CallTrace& trace = lease.trace();
-  const int error = soap->error;
+namespace {
+
+BackendError Failure(BackendErrorKind kind, std::string diagnostic) {
   BackendError result;
-  if (phase == ExchangePhase::kSend) {
-    if (trace.connect_failed) {
-      result.kind = BackendErrorKind::kConnectFailed;
-      result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/true);
-      result.diagnostic = Diagnostic(lease, "connect failed, nothing sent");
-    } else if (IsIoError(error) && (soap->errnum == ECONNRESET || soap->errnum == EPIPE)) {
-      // The backend reset or closed the connection while the request was
-      // going out: part of it may have arrived, so the outcome is unknown.
-      const bool reset = soap->errnum == ECONNRESET;
-      result.kind = reset ? BackendErrorKind::kConnectionReset : BackendErrorKind::kConnectionClosed;
-      result.diagnostic = Diagnostic(lease, reset ? "connection reset by the backend while sending, outcome unknown"
-                                                  : "connection closed by the backend while sending, outcome unknown");
-    } else if (IsIoError(error)) {
-      result.kind = BackendErrorKind::kTimeout;
-      result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/false);
-      result.diagnostic =
-          Diagnostic(lease, trace.opened_connection ? "sending failed after connecting, outcome unknown"
-                                                    : "sending on a kept connection failed, outcome unknown");
-    } else {
-      result.kind = BackendErrorKind::kInternal;
-      result.diagnostic = Diagnostic(lease, "request could not be prepared");
-    }
+  result.kind = kind;
+  result.diagnostic = std::move(diagnostic);
+  return result;
+}
+
+// A request that could not be sent whole.
+BackendError SendFailure(const ContextLease& lease) {
+  struct ::soap* soap = lease.soap();
+  const int error = soap->error;
+  if (lease.trace().connect_failed) {
+    BackendError result = Failure(BackendErrorKind::kConnectFailed, Diagnostic(lease, "connect failed, nothing sent"));
+    result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/true);
     return result;
   }
+  if (IsIoError(error) && (soap->errnum == ECONNRESET || soap->errnum == EPIPE)) {
+    // The backend reset or closed the connection while the request was
+    // going out: part of it may have arrived, so the outcome is unknown.
+    const bool reset = soap->errnum == ECONNRESET;
+    return Failure(reset ? BackendErrorKind::kConnectionReset : BackendErrorKind::kConnectionClosed,
+                   Diagnostic(lease, reset ? "connection reset by the backend while sending, outcome unknown"
+                                           : "connection closed by the backend while sending, outcome unknown"));
+  }
+  if (IsIoError(error)) {
+    BackendError result = Failure(
+        BackendErrorKind::kTimeout,
+        Diagnostic(lease, lease.trace().opened_connection ? "sending failed after connecting, outcome unknown"
+                                                          : "sending on a kept connection failed, outcome unknown"));
+    result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/false);
+    return result;
+  }
+  return Failure(BackendErrorKind::kInternal, Diagnostic(lease, "request could not be prepared"));
+}
+
+// An answer whose HTTP status line is the problem; nullopt otherwise.
+std::optional<BackendError> StatusLineFailure(const ContextLease& lease) {
   // gSOAP reports the HTTP status as the error when the body is not a SOAP
   // fault; measured: also 200 when a 200 body holds an unexpected element.
   // An error equal to soap->status is the answer's own HTTP status.
-  const bool status_error = error == soap->status;
+  const int error = lease.soap()->error;
+  const bool status_error = error == lease.soap()->status;
   if (error > 0 && error < 100 && status_error) {
     // A status line with a number below 100 (not HTTP): gSOAP returns it as
     // the error, where it reads as one of its own codes (20 out of memory,
     // 28 time-out...). Found by tests/fuzz/backend_answer_fuzzer.cc.
-    result.kind = BackendErrorKind::kMalformedResponse;
-    result.diagnostic = Diagnostic(lease, "answer with HTTP status " + std::to_string(error) + ", not valid HTTP");
-  } else if (error >= 300 && error < 600 && status_error) {
-    result.kind = BackendErrorKind::kHttpError;
+    return Failure(BackendErrorKind::kMalformedResponse,
+                   Diagnostic(lease, "answer with HTTP status " + std::to_string(error) + ", not valid HTTP"));
+  }
+  if (error >= 300 && error < 600 && status_error) {
+    BackendError result =
+        Failure(BackendErrorKind::kHttpError, Diagnostic(lease, "HTTP error status, body is not a SOAP fault"));
     result.http_status = error;
-    result.diagnostic = Diagnostic(lease, "HTTP error status, body is not a SOAP fault");
-  } else if (error >= 300 && error < 600) {
+    return result;
+  }
+  if (error >= 300 && error < 600) {
     // No "HTTP/1.x NNN" status line: gSOAP reads the answer as a request and
     // refuses it with a status of its own (405), which the backend never sent.
     // Found by tests/fuzz/backend_answer_fuzzer.cc.
-    result.kind = BackendErrorKind::kMalformedResponse;
-    result.diagnostic = Diagnostic(lease, "answer without a valid HTTP status line");
-  } else if (trace.doctype_in_body) {
-    return DoctypeRejected(lease);
-  } else if (error == SOAP_EOF && soap->recv_maxlength > 0 && soap->count > soap->recv_maxlength) {
-    // Measured: gSOAP stops at recv_maxlength with SOAP_EOF ("max message length exceeded").
-    result.kind = BackendErrorKind::kMalformedResponse;
-    result.diagnostic = Diagnostic(lease, "answer larger than " + std::to_string(soap->recv_maxlength) + " bytes");
-  } else if (error == SOAP_EOF && !trace.read_ended && trace.bytes_received > 0) {
-    // The body ended where its HTTP framing (Content-Length) said, in the
-    // middle of the XML: a complete but malformed answer, not a time-out.
-    result.kind = BackendErrorKind::kMalformedResponse;
-    result.diagnostic = Diagnostic(lease, "answer ended inside the XML document");
-  } else if (IsIoError(error) && trace.peer_closed && trace.peer_reset) {
+    return Failure(BackendErrorKind::kMalformedResponse, Diagnostic(lease, "answer without a valid HTTP status line"));
+  }
+  return std::nullopt;
+}
+
+// A connection that failed after the request was sent: reset, closed (with
+// or without part of an answer), or silent until the time-out.
+BackendError TransportFailure(const ContextLease& lease) {
+  const CallTrace& trace = lease.trace();
+  const std::string received = std::to_string(trace.bytes_received);
+  if (trace.peer_closed && trace.peer_reset) {
     // A reset (RST) is not a time-out: the backend dropped the exchange after
     // the request was sent, and whether it acted on it is unknown.
-    result.kind = BackendErrorKind::kConnectionReset;
-    result.diagnostic = Diagnostic(lease, "connection reset by the backend (ECONNRESET) after the request was sent, " +
-                                              std::to_string(trace.bytes_received) + " answer bytes received");
-  } else if (IsIoError(error) && trace.peer_closed && trace.bytes_received > 0) {
+    return Failure(BackendErrorKind::kConnectionReset,
+                   Diagnostic(lease, "connection reset by the backend (ECONNRESET) after the request was sent, " +
+                                         received + " answer bytes received"));
+  }
+  if (trace.peer_closed && trace.bytes_received > 0) {
     // The backend began to answer, then closed or reset the connection: an
     // answer cut short is not a valid one, wherever the cut fell (gSOAP says
     // SOAP_EOF past the envelope's start, the HTTP status before it).
-    result.kind = BackendErrorKind::kMalformedResponse;
-    result.diagnostic = Diagnostic(lease, "answer cut short: connection closed by the backend after " +
-                                              std::to_string(trace.bytes_received) + " bytes");
-  } else if (IsIoError(error) && trace.peer_closed) {
-    result.kind = BackendErrorKind::kConnectionClosed;
-    result.diagnostic = Diagnostic(lease, "connection closed by the backend after the request was sent, no answer");
-  } else if (IsIoError(error)) {
-    result.kind = BackendErrorKind::kTimeout;
-    result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/false);
-    result.diagnostic = Diagnostic(
-        lease, "no complete answer within the time-out (" + std::to_string(trace.bytes_received) + " bytes received)");
-  } else if (error == SOAP_EOM) {
-    result.kind = BackendErrorKind::kInternal;
-    result.diagnostic = Diagnostic(lease, "out of memory reading the answer");
-  } else {
-    result.kind = BackendErrorKind::kMalformedResponse;
-    result.diagnostic = Diagnostic(lease, "answer is not a valid SOAP response");
+    return Failure(
+        BackendErrorKind::kMalformedResponse,
+        Diagnostic(lease, "answer cut short: connection closed by the backend after " + received + " bytes"));
   }
+  if (trace.peer_closed) {
+    return Failure(BackendErrorKind::kConnectionClosed,
+                   Diagnostic(lease, "connection closed by the backend after the request was sent, no answer"));
+  }
+  BackendError result =
+      Failure(BackendErrorKind::kTimeout,
+              Diagnostic(lease, "no complete answer within the time-out (" + received + " bytes received)"));
+  result.cut_by_request_deadline = lease.CutByRequestDeadline(/*connecting=*/false);
   return result;
+}
+
+// A request sent whole whose answer is not a valid SOAP response.
+BackendError ReceiveFailure(const ContextLease& lease) {
+  if (std::optional<BackendError> status_line = StatusLineFailure(lease)) return std::move(*status_line);
+  struct ::soap* soap = lease.soap();
+  const CallTrace& trace = lease.trace();
+  const int error = soap->error;
+  if (trace.doctype_in_body) return DoctypeRejected(lease);
+  if (error == SOAP_EOF && soap->recv_maxlength > 0 && soap->count > soap->recv_maxlength) {
+    // Measured: gSOAP stops at recv_maxlength with SOAP_EOF ("max message length exceeded").
+    return Failure(BackendErrorKind::kMalformedResponse,
+                   Diagnostic(lease, "answer larger than " + std::to_string(soap->recv_maxlength) + " bytes"));
+  }
+  if (error == SOAP_EOF && !trace.read_ended && trace.bytes_received > 0) {
+    // The body ended where its HTTP framing (Content-Length) said, in the
+    // middle of the XML: a complete but malformed answer, not a time-out.
+    return Failure(BackendErrorKind::kMalformedResponse, Diagnostic(lease, "answer ended inside the XML document"));
+  }
+  if (IsIoError(error)) return TransportFailure(lease);
+  if (error == SOAP_EOM)
+    return Failure(BackendErrorKind::kInternal, Diagnostic(lease, "out of memory reading the answer"));
+  return Failure(BackendErrorKind::kMalformedResponse, Diagnostic(lease, "answer is not a valid SOAP response"));
+}
+
+}  // namespace
+
+BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase phase) {
+  return phase == ExchangePhase::kSend ? SendFailure(lease) : ReceiveFailure(lease);
 }
 
 BackendError UntypedFault(const ContextLease& lease) {
