@@ -64,11 +64,22 @@ MigrationOutcome OverloadedOutcome() {
   return outcome;
 }
 
-MigrationOutcome MigrationFlow::Run(const MigrationRequestInput& input, const CallContext& context) const {
+std::variant<MigrationRequest, MigrationOutcome> ValidatedOrRejected(const MigrationRequestInput& input) {
   ValidationResult validated = Validate(input);
   if (auto* faults = std::get_if<std::vector<Fault>>(&validated)) {
     return RejectedOutcome(FailureClass::kInvalidRequest, std::move(*faults));
   }
+  return std::get<MigrationRequest>(std::move(validated));
+}
+
+bool InvitesRetry(const MigrationOutcome& outcome) {
+  return outcome.failure_class == FailureClass::kBackendUnavailable ||
+         outcome.failure_class == FailureClass::kStoreUnavailable || outcome.failure_class == FailureClass::kOverloaded;
+}
+
+MigrationOutcome MigrationFlow::Run(const MigrationRequestInput& input, const CallContext& context) const {
+  std::variant<MigrationRequest, MigrationOutcome> validated = ValidatedOrRejected(input);
+  if (auto* rejected = std::get_if<MigrationOutcome>(&validated)) return std::move(*rejected);
   return Run(std::get<MigrationRequest>(validated), context);
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "adapter/backends.h"
@@ -55,6 +56,16 @@ struct [[nodiscard]] MigrationOutcome {
 
 // The adapter shed the request (kOverloaded, OverloadedFault, Retry-After 1 s).
 [[nodiscard]] MigrationOutcome OverloadedOutcome();
+
+// The one validation of a request: the request the flow runs, or the
+// kInvalidRequest outcome with one fault per problem (no backend called).
+[[nodiscard]] std::variant<MigrationRequest, MigrationOutcome> ValidatedOrRejected(const MigrationRequestInput& input);
+
+// The outcome did nothing and asks to be retried (503: a backend known to be
+// down or not reached, the store down, the adapter overloaded). Such an answer
+// is not kept for an Idempotency-Key: the key is released, so that the retry
+// runs. Every other outcome is kept and replayed.
+[[nodiscard]] bool InvitesRetry(const MigrationOutcome& outcome);
 
 // The circuit breakers the flow consults; a null one means no breaker.
 struct BackendBreakers {

@@ -8,11 +8,6 @@
 namespace voip {
 namespace {
 
-bool InvitesRetry(FailureClass failure_class) {
-  return failure_class == FailureClass::kBackendUnavailable || failure_class == FailureClass::kStoreUnavailable ||
-         failure_class == FailureClass::kOverloaded;
-}
-
 IdempotencyGate::Decision Refuse(FailureClass failure_class, Fault fault) {
   IdempotencyGate::Decision decision;
   decision.refusal = RejectedOutcome(failure_class, {std::move(fault)});
@@ -93,8 +88,7 @@ IdempotencyGate::Decision IdempotencyGate::Begin(const std::string& key, std::st
 
 std::optional<std::string> IdempotencyGate::Finish(const std::string& key, const MigrationOutcome& outcome,
                                                    const StoredAnswer& answer) {
-  const StoreFailure status =
-      InvitesRetry(outcome.failure_class) ? store_->Release(key) : store_->Complete(key, answer);
+  const StoreFailure status = InvitesRetry(outcome) ? store_->Release(key) : store_->Complete(key, answer);
   if (status) return status->message;
   return std::nullopt;
 }

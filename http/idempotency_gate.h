@@ -42,7 +42,8 @@ class IdempotencyGate {
   Decision Begin(const std::string& key, std::string_view request, AnswerFormat format = AnswerFormat::kJson);
 
   // After a claimed request ran and `answer` was rendered: stores it, or
-  // releases the key when the outcome did nothing and asks for a retry.
+  // releases the key when the outcome did nothing and asks for a retry
+  // (InvitesRetry, adapter/migration_flow.h).
   // Returns the store's error for logs, if any.
   std::optional<std::string> Finish(const std::string& key, const MigrationOutcome& outcome,
                                     const StoredAnswer& answer);

@@ -11,9 +11,9 @@
 
 #include "adapter/metrics.h"
 #include "http/caller_auth.h"
-#include "http/idempotency_gate.h"
 #include "http/json_face.h"
 #include "http/load_shedding.h"
+#include "http/request_pipeline.h"
 #include "http/request_record.h"
 #include "http/server_settings.h"
 #include "http/soap_face.h"
@@ -27,12 +27,6 @@ constexpr const char* kJson = "application/json";
 constexpr const char* kCorrelationHeader = "X-Correlation-ID";
 constexpr const char* kIdempotencyKeyHeader = "Idempotency-Key";
 constexpr const char* kSoapPath = "/soap";
-constexpr const char* kIncompleteBodyDetail =
-    "The request body did not arrive whole as its head framed it (cut short, too late, or malformed chunks)";
-
-// How reading a request body went.
-enum class BodyRead { kComplete, kTooLarge, kIncomplete };
-
 bool IsCorrelationChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == ':';
 }
@@ -59,6 +53,13 @@ std::chrono::microseconds SinceStart(std::chrono::steady_clock::time_point start
 std::string_view WholeHeaderValue(const httplib::Request& req, const char* name) {
   const auto found = req.headers.find(name);
   return found == req.headers.end() ? std::string_view() : std::string_view(found->second);
+}
+
+// The request's Content-Length (the head was checked: it is plain digits);
+// nullopt without one.
+std::optional<std::uint64_t> DeclaredLength(const httplib::Request& req) {
+  if (!req.has_header("Content-Length")) return std::nullopt;
+  return std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
 }
 
 std::optional<std::string> OptionalHeader(const httplib::Request& req, const char* name) {
@@ -97,74 +98,15 @@ class AdapterServer::Impl {
  public:
   Impl(const Config& config, const MigrationFlow& flow, Logger& logger, IdempotencyStore* idempotency)
       : config_(config),
-        flow_(flow),
         logger_(logger),
-        idempotency_(idempotency),
+        pipeline_(flow, idempotency, config.max_in_flight, metrics_),
         authenticator_(config.caller_auth),
         listener_(Listener::Make(config_)),
         server_(listener_->server()) {
     metrics_.WatchBreakers(flow.breakers());
     listener_->set_early_answer_renderer([this](const HeadRefusal& refusal) { return RefuseHead(refusal); });
-    // A content reader, so that the body limit also holds for chunked bodies
-    // (cpp-httplib 0.11.4 applies payload_max_length to Content-Length only).
-    server_.Post("/CreateVOIPMigrationWorkOrder",
-                 [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-                   HandleCreate(req, res, reader);
-                 });
-    server_.Post(kSoapPath, [this](const httplib::Request& req, httplib::Response& res,
-                                   const httplib::ContentReader& reader) { HandleSoap(req, res, reader); });
-    server_.Get(kSoapPath, [this](const httplib::Request& req, httplib::Response& res) { HandleWsdl(req, res); });
-    server_.Get("/health",
-                [](const httplib::Request&, httplib::Response& res) { res.set_content(R"({"status":"UP"})", kJson); });
-    server_.Get("/ready", [this](const httplib::Request&, httplib::Response& res) {
-      nlohmann::json reasons = nlohmann::json::array();
-      for (const ReadinessProbe& probe : probes_) {
-        if (auto reason = probe()) reasons.push_back(*reason);
-      }
-      res.status = reasons.empty() ? 200 : 503;
-      res.set_content(reasons.empty() ? nlohmann::json{{"status", "READY"}}.dump()
-                                      : nlohmann::json{{"status", "NOT_READY"}, {"reasons", reasons}}.dump(),
-                      kJson);
-    });
-    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics_.RenderPrometheus(), "text/plain; version=0.0.4; charset=utf-8");
-    });
-    // A connection the task queue had no room for: a minimal 503 before its
-    // body is read, and closed; a SOAP Fault on the SOAP face. The operators'
-    // endpoints are still served.
-    server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (!BoundedTaskQueue::ServingShedConnection() || IsOperatorPath(req.path)) {
-        return httplib::Server::HandlerResponse::Unhandled;
-      }
-      metrics_.RecordShed(Metrics::Shed::kConnection);
-      res.set_header("Connection", "close");
-      const MigrationOutcome overloaded = OverloadedOutcome();
-      const std::string correlation_id = CorrelationIdFor(req.get_header_value(kCorrelationHeader));
-      if (req.path != kSoapPath) {
-        Answer(req, res, overloaded, correlation_id);
-      } else {
-        SendSoapReply(SoapServerRefusal(req.get_header_value("Content-Type"), HttpStatusFor(overloaded.failure_class),
-                                        overloaded.faults.front().detail),
-                      correlation_id, res);
-        SetRetryAfter(overloaded, res);
-      }
-      return httplib::Server::HandlerResponse::Handled;
-    });
-    // Expect: 100-continue with a Content-Length already over the limit: the
-    // 413 (rendered by HandleError) instead of an invitation to send the body,
-    // which is then never read (the connection is closed after the answer).
-    server_.set_expect_100_continue_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (!DeclaredTooLarge(req)) return 100;
-      res.status = 413;
-      return 413;
-    });
-    server_.set_error_handler(httplib::Server::HandlerWithResponse(
-        [this](const httplib::Request& req, httplib::Response& res) { return HandleError(req, res); }));
-    server_.set_exception_handler(
-        [this](const httplib::Request& req, httplib::Response& res, const std::exception_ptr&) {
-          Answer(req, res, RejectedOutcome(FailureClass::kInternal, {SystemFault("The adapter failed unexpectedly")}),
-                 CorrelationIdFor(req.get_header_value(kCorrelationHeader)));
-        });
+    RegisterRoutes();
+    RegisterHooks();
   }
 
   bool Bind(std::string* error, int* port) {
@@ -193,28 +135,195 @@ class AdapterServer::Impl {
   void Stop() { server_.stop(); }
 
  private:
-  // Reads the body up to the limit. kTooLarge as soon as it is larger (the
-  // rest is left unread: the connection is closed after the answer),
-  // kIncomplete when it did not arrive whole (the client closed or stalled,
-  // or the chunks were malformed): nothing may run on part of a request.
-  [[nodiscard]] BodyRead ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
-                                  std::string& body) const {
-    if (DeclaredTooLarge(req)) return BodyRead::kTooLarge;
-    bool too_large = false;
-    const bool whole = reader([&](const char* data, std::size_t length) {
-      too_large = body.size() + length > config_.max_body_bytes;
-      if (!too_large) body.append(data, length);
-      return !too_large;
+  using Request = httplib::Request;
+  using Response = httplib::Response;
+  using HandlerResponse = httplib::Server::HandlerResponse;
+
+  // One request from its first stage to its record.
+  struct Exchange {
+    Face face = Face::kJson;
+    std::chrono::steady_clock::time_point start;
+    CallContext context;         // correlation id and deadline
+    std::string_view refusal{};  // why the HTTP request itself was refused, for the log
+  };
+
+  // ----- routes and hooks ---------------------------------------------------
+
+  void RegisterRoutes() {
+    // A content reader, so that the body limit also holds for chunked bodies
+    // (cpp-httplib 0.11.4 applies payload_max_length to Content-Length only).
+    server_.Post("/CreateVOIPMigrationWorkOrder",
+                 [this](const Request& req, Response& res, const httplib::ContentReader& reader) {
+                   HandleCreate(req, res, reader);
+                 });
+    server_.Post(kSoapPath, [this](const Request& req, Response& res, const httplib::ContentReader& reader) {
+      HandleSoap(req, res, reader);
     });
-    if (too_large) return BodyRead::kTooLarge;
-    return whole ? BodyRead::kComplete : BodyRead::kIncomplete;
+    server_.Get(kSoapPath, [this](const Request& req, Response& res) { HandleWsdl(req, res); });
+    server_.Get("/health", [](const Request&, Response& res) { HandleHealth(res); });
+    server_.Get("/ready", [this](const Request&, Response& res) { HandleReady(res); });
+    server_.Get("/metrics", [this](const Request&, Response& res) { HandleMetrics(res); });
   }
 
-  // The request's Content-Length is over max-body-bytes (the head was
-  // checked: it is plain digits).
-  bool DeclaredTooLarge(const httplib::Request& req) const {
-    return req.has_header("Content-Length") &&
-           std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > config_.max_body_bytes;
+  void RegisterHooks() {
+    server_.set_pre_routing_handler([this](const Request& req, Response& res) { return HandleShed(req, res); });
+    server_.set_expect_100_continue_handler(
+        [this](const Request& req, Response& res) { return HandleExpectContinue(req, res); });
+    server_.set_error_handler(httplib::Server::HandlerWithResponse(
+        [this](const Request& req, Response& res) { return HandleError(req, res); }));
+    server_.set_exception_handler(
+        [this](const Request& req, Response& res, const std::exception_ptr&) { HandleException(req, res); });
+  }
+
+  // ----- the two faces --------------------------------------------------------
+
+  // POST /CreateVOIPMigrationWorkOrder: authenticate -> read body -> decode
+  // (JSON) -> claim, validate, admit, flow (RequestPipeline::Run) -> encode
+  // (JSON) -> idempotency finish -> record.
+  void HandleCreate(const Request& req, Response& res, const httplib::ContentReader& reader) {
+    const Metrics::InFlight in_flight(metrics_);
+    Exchange exchange = StartExchange(req, Face::kJson);
+    std::string body;
+    std::optional<MigrationOutcome> refused = AuthenticateApiKey(req, res);
+    if (!refused) refused = ReadBody(req, reader, body, exchange);
+    if (!refused) refused = CheckJsonMediaType(req);
+    if (refused) {
+      EncodeJson(*refused, exchange, res);
+      Record(exchange, *refused, res.status, nullptr);
+      return;
+    }
+    const DecodedRequest decoded = DecodeJson(req, body);
+    CoreResult result = pipeline_.Run(decoded, exchange.context);
+    if (result.replay) {
+      SendReplay(*result.replay, kJson, exchange, res);
+    } else {
+      EncodeJson(result.outcome, exchange, res);
+    }
+    pipeline_.Finish(result, {res.status, res.body});
+    Record(exchange, result.outcome, res.status, InputThatRan(result, decoded));
+  }
+
+  // POST /soap: read body -> authenticate (a UsernameToken lives in the body)
+  // -> decode, the shared stages and encode (ServeSoap around
+  // RequestPipeline::Run) -> idempotency finish -> record.
+  void HandleSoap(const Request& req, Response& res, const httplib::ContentReader& reader) {
+    const Metrics::InFlight in_flight(metrics_);
+    Exchange exchange = StartExchange(req, Face::kSoap);
+    const std::string content_type = req.get_header_value("Content-Type");
+    std::string body;
+    std::optional<MigrationOutcome> refused = ReadBody(req, reader, body, exchange);
+    if (!refused) refused = AuthenticateSoap(req, body, res);
+    if (refused) {
+      SendSoapReply(SoapRefusalFor(content_type, *refused), exchange.context.correlation_id, res);
+      RecordSoapFault(exchange, res.status);
+      return;
+    }
+    std::optional<DecodedRequest> decoded;
+    std::optional<CoreResult> result;
+    const SoapCall call{body, content_type, OptionalHeader(req, "SOAPAction")};
+    SoapAnswer answer = ServeSoap(
+        call,
+        [&](const SoapOperation& operation) {
+          decoded = DecodeSoap(operation, content_type);
+          result = pipeline_.Run(*decoded, exchange.context);
+          return CoreAnswer{result->outcome, result->replay};
+        },
+        soap_limits_);
+    SendSoapReply(answer.reply, exchange.context.correlation_id, res);
+    if (!result) return RecordSoapFault(exchange, res.status);  // refused with a SOAP Fault: the core never ran
+    if (result->replay) res.set_header("Idempotent-Replayed", "true");
+    SetRetryAfter(result->outcome, res);
+    pipeline_.Finish(*result, {answer.reply.status, answer.reply.body});
+    Record(exchange, result->outcome, res.status, InputThatRan(*result, *decoded));
+  }
+
+  // ----- the other endpoints and hooks ------------------------------------------
+
+  // GET /soap?wsdl: the WSDL with the endpoint callers should use.
+  void HandleWsdl(const Request& req, Response& res) {
+    if (!AsksForWsdl(req)) {
+      res.status = 405;
+      res.set_header("Allow", "POST");
+      res.set_content("POST a SOAP envelope here; the WSDL is at GET /soap?wsdl\n", "text/plain; charset=utf-8");
+      return;
+    }
+    const std::string base = PublicBaseUrlFor(config_.public_base_url, config_.tls_cert_file.empty() ? "http" : "https",
+                                              req.get_header_value("Host"), req.local_addr, req.local_port);
+    res.set_content(AdapterWsdl(base + kSoapPath), "text/xml; charset=utf-8");
+  }
+
+  // GET /health: the process answers.
+  static void HandleHealth(Response& res) { res.set_content(R"({"status":"UP"})", kJson); }
+
+  // GET /ready: 200 when every readiness probe is content, else 503 with their reasons.
+  void HandleReady(Response& res) const {
+    nlohmann::json reasons = nlohmann::json::array();
+    for (const ReadinessProbe& probe : probes_) {
+      if (auto reason = probe()) reasons.push_back(*reason);
+    }
+    res.status = reasons.empty() ? 200 : 503;
+    res.set_content(reasons.empty() ? nlohmann::json{{"status", "READY"}}.dump()
+                                    : nlohmann::json{{"status", "NOT_READY"}, {"reasons", reasons}}.dump(),
+                    kJson);
+  }
+
+  // GET /metrics: the Prometheus text format.
+  void HandleMetrics(Response& res) const {
+    res.set_content(metrics_.RenderPrometheus(), "text/plain; version=0.0.4; charset=utf-8");
+  }
+
+  // A connection the task queue had no room for: a minimal 503 before its
+  // body is read, and closed; a SOAP Fault on the SOAP face. The operators'
+  // endpoints are still served.
+  HandlerResponse HandleShed(const Request& req, Response& res) {
+    if (!BoundedTaskQueue::ServingShedConnection() || IsOperatorPath(req.path)) return HandlerResponse::Unhandled;
+    metrics_.RecordShed(Metrics::Shed::kConnection);
+    res.set_header("Connection", "close");
+    const MigrationOutcome overloaded = OverloadedOutcome();
+    const std::string correlation_id = CorrelationIdFor(req.get_header_value(kCorrelationHeader));
+    if (req.path != kSoapPath) {
+      EncodeJson(overloaded, correlation_id, res);
+    } else {
+      SendSoapReply(SoapRefusalFor(req.get_header_value("Content-Type"), overloaded), correlation_id, res);
+      SetRetryAfter(overloaded, res);
+    }
+    return HandlerResponse::Handled;
+  }
+
+  // Expect: 100-continue with a Content-Length already over the limit: the
+  // 413 (rendered by HandleError) instead of an invitation to send the body,
+  // which is then never read (the connection is closed after the answer).
+  int HandleExpectContinue(const Request& req, Response& res) const {
+    if (!DeclaredTooLarge(req)) return 100;
+    res.status = HttpStatusFor(FailureClass::kBodyTooLarge);
+    return res.status;
+  }
+
+  // Statuses cpp-httplib sets itself (404, 413, 400 for a broken request line
+  // ...) still carry the failure envelope.
+  HandlerResponse HandleError(const Request& req, Response& res) {
+    if (!res.body.empty()) return HandlerResponse::Unhandled;
+    const std::string correlation_id = CorrelationIdFor(req.get_header_value(kCorrelationHeader));
+    const bool too_large = res.status == HttpStatusFor(FailureClass::kBodyTooLarge);
+    if (req.path == kSoapPath && too_large) {
+      SendSoapReply(SoapRefusalFor(req.get_header_value("Content-Type"), TooLarge()), correlation_id, res);
+      return HandlerResponse::Handled;
+    }
+    MigrationOutcome outcome =
+        RejectedOutcome(FailureClass::kInvalidRequest,
+                        {BusinessFault(res.status == 404 ? "No such resource; use POST /CreateVOIPMigrationWorkOrder"
+                                                         : "The HTTP request is not valid")});
+    if (too_large) outcome = TooLarge();
+    const int status = res.status;  // keep 404/405 as cpp-httplib chose them
+    EncodeJson(outcome, correlation_id, res);
+    res.status = status;
+    return HandlerResponse::Handled;
+  }
+
+  // A handler threw: 500 with the failure envelope.
+  void HandleException(const Request& req, Response& res) {
+    EncodeJson(RejectedOutcome(FailureClass::kInternal, {SystemFault("The adapter failed unexpectedly")}),
+               CorrelationIdFor(req.get_header_value(kCorrelationHeader)), res);
   }
 
   // The answer to a request refused at its head (http/request_framing.h),
@@ -227,223 +336,154 @@ class AdapterServer::Impl {
     return EarlyAnswer{kJson, RenderJson(outcome), {{kCorrelationHeader, correlation_id}}};
   }
 
-  std::string TooLargeDetail() const {
-    return "The request body is larger than " + std::to_string(config_.max_body_bytes) + " bytes";
+  // ----- stages -----------------------------------------------------------------
+
+  // The request's correlation id and deadline, counted from now.
+  Exchange StartExchange(const Request& req, Face face) const {
+    const auto start = std::chrono::steady_clock::now();
+    return {face, start,
+            CallContext{CorrelationIdFor(req.get_header_value(kCorrelationHeader)),
+                        start + std::chrono::milliseconds(config_.request_deadline_ms)}};
   }
 
-  MigrationOutcome TooLarge() const {
-    return RejectedOutcome(FailureClass::kBodyTooLarge, {BusinessFault(TooLargeDetail())});
-  }
-
-  static MigrationOutcome Unauthenticated(AuthVerdict verdict) {
+  // Authenticate (JSON face): an API key in the head. The body of a refused
+  // request is not read: the connection is closed after the answer.
+  std::optional<MigrationOutcome> AuthenticateApiKey(const Request& req, Response& res) const {
+    const AuthVerdict verdict =
+        authenticator_.CheckApiKey(WholeHeaderValue(req, "Authorization"), WholeHeaderValue(req, "X-API-Key"));
+    if (verdict == AuthVerdict::kAllowed) return std::nullopt;
+    res.set_header("WWW-Authenticate", ApiKeyChallenge(verdict));
     return RejectedOutcome(FailureClass::kUnauthenticated, {BusinessFault(UnauthenticatedDetail(verdict))});
   }
 
-  void HandleCreate(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    const auto start = std::chrono::steady_clock::now();
-    const Metrics::InFlight in_flight(metrics_);
-    const CallContext context{CorrelationIdFor(req.get_header_value(kCorrelationHeader)), Deadline(start)};
-    MigrationOutcome outcome;
-    std::string body;
-    std::variant<MigrationRequestInput, Fault> parsed = Fault{};
-    std::string_view refusal;
-    const AuthVerdict verdict =
-        authenticator_.CheckApiKey(WholeHeaderValue(req, "Authorization"), WholeHeaderValue(req, "X-API-Key"));
-    if (verdict != AuthVerdict::kAllowed) {
-      outcome = Unauthenticated(verdict);
-      res.set_header("WWW-Authenticate", ApiKeyChallenge(verdict));
-      // The body is not read: the connection is closed after the answer.
-    } else if (const BodyRead read = ReadBody(req, reader, body); read != BodyRead::kComplete) {
-      if (read == BodyRead::kIncomplete) refusal = kIncompleteBodyDetail;
-      outcome = read == BodyRead::kTooLarge
-                    ? TooLarge()
-                    : RejectedOutcome(FailureClass::kInvalidRequest, {BusinessFault(kIncompleteBodyDetail)});
-    } else if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
-      outcome =
-          RejectedOutcome(FailureClass::kUnsupportedMedia, {BusinessFault("Content-Type must be application/json")});
-    } else if (!req.has_header(kIdempotencyKeyHeader)) {
-      outcome = Run(body, parsed, context);
+  // Authenticate (SOAP face): HTTP Basic, a UsernameToken in the envelope, or an API key.
+  std::optional<MigrationOutcome> AuthenticateSoap(const Request& req, const std::string& body, Response& res) {
+    const SoapAuthResult auth =
+        authenticator_.CheckSoap(WholeHeaderValue(req, "Authorization"), WholeHeaderValue(req, "X-API-Key"), body,
+                                 std::chrono::system_clock::now());
+    if (auth.verdict == AuthVerdict::kAllowed) return std::nullopt;
+    res.set_header("WWW-Authenticate", auth.challenge);
+    if (auth.token_verdict == TokenVerdict::kNonceCacheFull) metrics_.RecordNonceCacheFull();
+    return RejectedOutcome(FailureClass::kUnauthenticated, {BusinessFault(auth.detail)});
+  }
+
+  // Read body within limits; the refusal when it was not read whole.
+  std::optional<MigrationOutcome> ReadBody(const Request& req, const httplib::ContentReader& reader, std::string& body,
+                                           Exchange& exchange) const {
+    const BodyRead read = ReadBodyWithin(
+        DeclaredLength(req), config_.max_body_bytes, [&](const BodyReceiver& receive) { return reader(receive); },
+        body);
+    if (read == BodyRead::kComplete) return std::nullopt;
+    if (read == BodyRead::kIncomplete) exchange.refusal = kIncompleteBodyDetail;
+    return UnreadBodyOutcome(read, config_.max_body_bytes);
+  }
+
+  // Decode (JSON face), first part: the media type.
+  static std::optional<MigrationOutcome> CheckJsonMediaType(const Request& req) {
+    if (IsJsonContentType(req.get_header_value("Content-Type"))) return std::nullopt;
+    return RejectedOutcome(FailureClass::kUnsupportedMedia, {BusinessFault("Content-Type must be application/json")});
+  }
+
+  // Decode (JSON face): the body as a request, identified for its
+  // Idempotency-Key by its bytes as received.
+  static DecodedRequest DecodeJson(const Request& req, const std::string& body) {
+    DecodedRequest decoded;
+    std::variant<MigrationRequestInput, Fault> parsed = ParseJsonRequest(body);
+    if (auto* fault = std::get_if<Fault>(&parsed)) {
+      decoded.request = RejectedOutcome(FailureClass::kInvalidRequest, {std::move(*fault)});
     } else {
-      const std::string key(WholeHeaderValue(req, kIdempotencyKeyHeader));
-      IdempotencyGate::Decision decision = idempotency_.Begin(key, body);
-      if (decision.replay) {
-        res.status = decision.replay->http_status;
-        res.set_header(kCorrelationHeader, context.correlation_id);
-        res.set_header("Idempotent-Replayed", "true");
-        res.set_content(decision.replay->body, kJson);
-        outcome.idempotent_replay = true;
-        RecordFinishedRequest({Face::kJson, &outcome, res.status, context.correlation_id, nullptr, SinceStart(start)},
-                              metrics_, logger_);
-        return;
-      }
-      outcome = decision.run ? Run(body, parsed, context) : std::move(*decision.refusal);
-      if (decision.run) {
-        Answer(req, res, outcome, context.correlation_id);
-        if (auto problem = idempotency_.Finish(key, outcome, {res.status, res.body})) outcome.store_error = problem;
-      }
+      decoded.request = std::move(std::get<MigrationRequestInput>(parsed));
     }
-    if (res.body.empty()) Answer(req, res, outcome, context.correlation_id);
-    RecordFinishedRequest({Face::kJson, &outcome, res.status, context.correlation_id,
-                           std::get_if<MigrationRequestInput>(&parsed), SinceStart(start), false, refusal},
-                          metrics_, logger_);
+    if (req.has_header(kIdempotencyKeyHeader))
+      decoded.idempotency_key = std::string(WholeHeaderValue(req, kIdempotencyKeyHeader));
+    decoded.fingerprint_text = body;
+    decoded.format = AnswerFormat::kJson;
+    return decoded;
   }
 
-  MigrationOutcome Run(const std::string& body, std::variant<MigrationRequestInput, Fault>& parsed,
-                       const CallContext& context) {
-    parsed = ParseJsonRequest(body);
-    if (auto* fault = std::get_if<Fault>(&parsed)) return RejectedOutcome(FailureClass::kInvalidRequest, {*fault});
-    return RunCore(std::get<MigrationRequestInput>(parsed), context);
+  // Decode (SOAP face): what ServeSoap read from the envelope, identified for
+  // its IdempotencyKey header by its fields (SoapIdempotencyText).
+  static DecodedRequest DecodeSoap(const SoapOperation& operation, const std::string& content_type) {
+    DecodedRequest decoded;
+    decoded.request = operation.input;
+    decoded.idempotency_key = operation.idempotency_key;
+    if (operation.idempotency_key) decoded.fingerprint_text = SoapIdempotencyText(operation.input);
+    decoded.format =
+        SoapVersionOf(content_type) == soap::SoapVersion::k12 ? AnswerFormat::kSoap12 : AnswerFormat::kSoap11;
+    return decoded;
   }
 
-  // Validates, then runs the flow if there is room (max-in-flight) and sheds
-  // the request otherwise: invalid input still gets its 400.
-  MigrationOutcome RunCore(const MigrationRequestInput& input, const CallContext& context) {
-    ValidationResult validated = Validate(input);
-    if (auto* faults = std::get_if<std::vector<Fault>>(&validated)) {
-      return RejectedOutcome(FailureClass::kInvalidRequest, std::move(*faults));
-    }
-    const InFlightLimit::Slot slot = in_flight_limit_.TryEnter();
-    if (!slot) {
-      metrics_.RecordShed(Metrics::Shed::kRequest);
-      return OverloadedOutcome();
-    }
-    return flow_.Run(std::get<MigrationRequest>(validated), context);
-  }
-
-  // The SOAP face: parse -> the same core -> render, all in http/soap_face.
-  void HandleSoap(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    const auto start = std::chrono::steady_clock::now();
-    const Metrics::InFlight in_flight(metrics_);
-    const CallContext context{CorrelationIdFor(req.get_header_value(kCorrelationHeader)), Deadline(start)};
-    const std::string content_type = req.get_header_value("Content-Type");
-    std::string body;
-    std::optional<MigrationRequestInput> input;
-    SoapAnswer answer;
-    // The body is read (bounded) before authenticating: a UsernameToken lives in it.
-    SoapAuthResult auth;
-    std::string_view refusal;
-    if (const BodyRead read = ReadBody(req, reader, body); read != BodyRead::kComplete) {
-      if (read == BodyRead::kIncomplete) refusal = kIncompleteBodyDetail;
-      answer.reply = read == BodyRead::kTooLarge ? SoapRefusal(content_type, 413, TooLargeDetail())
-                                                 : SoapRefusal(content_type, 400, kIncompleteBodyDetail);
-    } else if (auth =
-                   authenticator_.CheckSoap(WholeHeaderValue(req, "Authorization"), WholeHeaderValue(req, "X-API-Key"),
-                                            body, std::chrono::system_clock::now());
-               auth.verdict != AuthVerdict::kAllowed) {
-      answer.reply = SoapRefusal(content_type, 401, auth.detail);
-      res.set_header("WWW-Authenticate", auth.challenge);
-      if (auth.token_verdict == TokenVerdict::kNonceCacheFull) metrics_.RecordNonceCacheFull();
-    } else {
-      const SoapCall call{body, content_type, OptionalHeader(req, "SOAPAction")};
-      std::optional<std::string> claimed_key;
-      answer = ServeSoap(
-          call,
-          [&](const SoapOperation& operation) -> CoreAnswer {
-            input = operation.input;
-            if (!operation.idempotency_key) return {RunCore(*input, context), std::nullopt};
-            // The same gate and store as the JSON face's Idempotency-Key.
-            const AnswerFormat format =
-                SoapVersionOf(content_type) == soap::SoapVersion::k12 ? AnswerFormat::kSoap12 : AnswerFormat::kSoap11;
-            IdempotencyGate::Decision decision =
-                idempotency_.Begin(*operation.idempotency_key, SoapIdempotencyText(*input), format);
-            if (decision.replay) {
-              MigrationOutcome replayed;
-              replayed.idempotent_replay = true;
-              return {std::move(replayed), std::move(decision.replay)};
-            }
-            if (!decision.run) return {std::move(*decision.refusal), std::nullopt};
-            claimed_key = operation.idempotency_key;
-            return {RunCore(*input, context), std::nullopt};
-          },
-          soap_limits_);
-      if (answer.outcome && answer.outcome->idempotent_replay) {
-        res.set_header("Idempotent-Replayed", "true");
-        input.reset();  // nothing ran: the replay line names no customer, as on the JSON face
-      }
-      if (claimed_key && answer.outcome) {
-        const StoredAnswer kept{answer.reply.status, answer.reply.body};
-        if (auto problem = idempotency_.Finish(*claimed_key, *answer.outcome, kept))
-          answer.outcome->store_error = problem;
-      }
-    }
-    SendSoapReply(answer.reply, context.correlation_id, res);
-    if (answer.outcome) SetRetryAfter(*answer.outcome, res);
-    const MigrationOutcome refused = RejectedOutcome(FailureClass::kInvalidRequest, {});
-    RecordFinishedRequest(
-        {Face::kSoap, answer.outcome ? &*answer.outcome : &refused, res.status, context.correlation_id,
-         input ? &*input : nullptr, SinceStart(start), !answer.outcome, refusal},
-        metrics_, logger_);
-  }
-
-  // GET /soap?wsdl: the WSDL with the endpoint callers should use.
-  void HandleWsdl(const httplib::Request& req, httplib::Response& res) {
-    if (!AsksForWsdl(req)) {
-      res.status = 405;
-      res.set_header("Allow", "POST");
-      res.set_content("POST a SOAP envelope here; the WSDL is at GET /soap?wsdl\n", "text/plain; charset=utf-8");
-      return;
-    }
-    const std::string base = PublicBaseUrlFor(config_.public_base_url, config_.tls_cert_file.empty() ? "http" : "https",
-                                              req.get_header_value("Host"), req.local_addr, req.local_port);
-    res.set_content(AdapterWsdl(base + kSoapPath), "text/xml; charset=utf-8");
-  }
-
-  // Statuses cpp-httplib sets itself (404, 413, 400 for a broken request line
-  // ...) still carry the failure envelope.
-  httplib::Server::HandlerResponse HandleError(const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string correlation_id = CorrelationIdFor(req.get_header_value(kCorrelationHeader));
-    if (req.path == kSoapPath && res.status == 413) {
-      SendSoapReply(SoapRefusal(req.get_header_value("Content-Type"), 413, TooLargeDetail()), correlation_id, res);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    MigrationOutcome outcome;
-    if (res.status == 413) {
-      outcome = TooLarge();
-    } else if (res.status == 404) {
-      outcome = RejectedOutcome(FailureClass::kInvalidRequest,
-                                {BusinessFault("No such resource; use POST /CreateVOIPMigrationWorkOrder")});
-    } else {
-      outcome = RejectedOutcome(FailureClass::kInvalidRequest, {BusinessFault("The HTTP request is not valid")});
-    }
-    const int status = res.status;  // keep 404/405 as cpp-httplib chose them
-    Answer(req, res, outcome, correlation_id);
-    res.status = status;
-    return httplib::Server::HandlerResponse::Handled;
-  }
-
-  void Answer(const httplib::Request&, httplib::Response& res, const MigrationOutcome& outcome,
-              const std::string& correlation_id) {
-    res.status = HttpStatusFor(outcome.failure_class);
+  // Encode (JSON face): status, correlation id, Retry-After and the envelope.
+  static void EncodeJson(const MigrationOutcome& outcome, const std::string& correlation_id, Response& res) {
+    res.status = HttpStatusFor(outcome.failure_class, AnswerForm::kJson);
     res.set_header(kCorrelationHeader, correlation_id);
     SetRetryAfter(outcome, res);
     res.set_content(RenderJson(outcome), kJson);
   }
+  static void EncodeJson(const MigrationOutcome& outcome, const Exchange& exchange, Response& res) {
+    EncodeJson(outcome, exchange.context.correlation_id, res);
+  }
+
+  // An idempotent replay: the kept answer, byte for byte.
+  static void SendReplay(const StoredAnswer& replay, const char* content_type, const Exchange& exchange,
+                         Response& res) {
+    res.status = replay.http_status;
+    res.set_header(kCorrelationHeader, exchange.context.correlation_id);
+    res.set_header("Idempotent-Replayed", "true");
+    res.set_content(replay.body, content_type);
+  }
+
+  // A SOAP Fault refusing the HTTP request before the core ran (401, 413,
+  // 400 for a body cut short, 503 shed), with the status of its outcome.
+  static soap::HttpReply SoapRefusalFor(std::string_view content_type, const MigrationOutcome& refused) {
+    const int status = HttpStatusFor(refused.failure_class, AnswerForm::kSoapRefusal);
+    const std::string& reason = refused.faults.front().detail;
+    return refused.failure_class == FailureClass::kOverloaded ? SoapServerRefusal(content_type, status, reason)
+                                                              : SoapRefusal(content_type, status, reason);
+  }
 
   // A SOAP answer with the request's correlation id.
-  static void SendSoapReply(const soap::HttpReply& reply, const std::string& correlation_id, httplib::Response& res) {
+  static void SendSoapReply(const soap::HttpReply& reply, const std::string& correlation_id, Response& res) {
     res.status = reply.status;
     res.set_header(kCorrelationHeader, correlation_id);
     res.set_content(reply.body, reply.content_type.c_str());
   }
 
-  // The request's deadline, counted from when its handler started.
-  std::chrono::steady_clock::time_point Deadline(std::chrono::steady_clock::time_point start) const {
-    return start + std::chrono::milliseconds(config_.request_deadline_ms);
-  }
-
-  static void SetRetryAfter(const MigrationOutcome& outcome, httplib::Response& res) {
+  static void SetRetryAfter(const MigrationOutcome& outcome, Response& res) {
     if (outcome.retry_after) res.set_header("Retry-After", std::to_string(RetryAfterSeconds(*outcome.retry_after)));
   }
 
+  // The request fields to log: those of a request that reached validation.
+  static const MigrationRequestInput* InputThatRan(const CoreResult& result, const DecodedRequest& decoded) {
+    return result.ran ? std::get_if<MigrationRequestInput>(&decoded.request) : nullptr;
+  }
+
+  // Record: metrics and the request log line.
+  void Record(const Exchange& exchange, const MigrationOutcome& outcome, int status, const MigrationRequestInput* input,
+              bool soap_fault = false) {
+    RecordFinishedRequest({exchange.face, &outcome, status, exchange.context.correlation_id, input,
+                           SinceStart(exchange.start), soap_fault, exchange.refusal},
+                          metrics_, logger_);
+  }
+  // Record a SOAP request the core never saw (refused with a SOAP Fault).
+  void RecordSoapFault(const Exchange& exchange, int status) {
+    Record(exchange, RejectedOutcome(FailureClass::kInvalidRequest, {}), status, nullptr, /*soap_fault=*/true);
+  }
+
+  // The request's Content-Length is over max-body-bytes.
+  bool DeclaredTooLarge(const Request& req) const {
+    const std::optional<std::uint64_t> declared = DeclaredLength(req);
+    return declared && *declared > config_.max_body_bytes;
+  }
+
+  MigrationOutcome TooLarge() const { return UnreadBodyOutcome(BodyRead::kTooLarge, config_.max_body_bytes); }
+
   const Config config_;
   const soap::SoapLimits soap_limits_{config_.max_body_bytes};
-  const MigrationFlow& flow_;
   Logger& logger_;
-  IdempotencyGate idempotency_;
-  CallerAuthenticator authenticator_;  // remembers UsernameToken nonces; thread-safe
   Metrics metrics_;
-  InFlightLimit in_flight_limit_{config_.max_in_flight};
+  RequestPipeline pipeline_;           // claim, validate, admit, flow, finish
+  CallerAuthenticator authenticator_;  // remembers UsernameToken nonces; thread-safe
   std::vector<ReadinessProbe> probes_;
   std::unique_ptr<Listener> listener_;  // plain HTTP or TLS, from the configuration
   httplib::Server& server_;             // listener_'s server

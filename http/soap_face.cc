@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "adapter/soap/xml_chars.h"
+#include "http/status.h"
 #include "soapH.h"
 #include "soapVOIPMigrationWorkOrderBindingService.h"
 
@@ -239,7 +240,8 @@ SoapAnswer ServeSoap(const SoapCall& call, const MigrationCore& core, const soap
   const std::optional<SoapVersion> version = SoapVersionOf(call.content_type);
   if (!version) {
     answer.reply = soap::SoapSenderFaultReply(
-        SoapVersion::k11, 415, "Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)");
+        SoapVersion::k11, HttpStatusFor(FailureClass::kUnsupportedMedia, AnswerForm::kSoapRefusal),
+        "Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)");
     return answer;
   }
   if (const char* problem = ActionProblem(*version, call); *problem != '\0') {
@@ -266,6 +268,9 @@ SoapAnswer ServeSoap(const SoapCall& call, const MigrationCore& core, const soap
     return answer;
   }
   answer.reply = std::move(result.reply);
+  if (answer.outcome && result.soap_error == SOAP_OK) {
+    answer.reply.status = HttpStatusFor(answer.outcome->failure_class, AnswerForm::kSoapResponse);
+  }
   return answer;
 }
 

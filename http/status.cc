@@ -2,7 +2,8 @@
 
 namespace voip {
 
-int HttpStatusFor(FailureClass failure_class) {
+int HttpStatusFor(FailureClass failure_class, AnswerForm form) {
+  if (form == AnswerForm::kSoapResponse) return 200;
   switch (failure_class) {
     case FailureClass::kNone: return 200;
     case FailureClass::kInvalidRequest: return 400;

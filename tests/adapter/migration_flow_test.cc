@@ -400,5 +400,35 @@ TEST_F(MigrationFlowTest, CertainFailureIsNotAnUnknownOutcome) {
   EXPECT_TRUE(outcome.outbox_entry.has_value());
 }
 
+// The one validation: a valid input becomes the request the flow runs.
+TEST(ValidatedOrRejectedTest, ValidInputBecomesARequest) {
+  const auto validated = ValidatedOrRejected(testing::SampleRequestInput());
+  ASSERT_TRUE(std::holds_alternative<MigrationRequest>(validated));
+  EXPECT_EQ(std::get<MigrationRequest>(validated).site_reference, 42);
+}
+
+// Invalid input becomes a 400-class outcome with one fault per problem and no backend call recorded.
+TEST(ValidatedOrRejectedTest, InvalidInputBecomesARejectedOutcome) {
+  const auto validated = ValidatedOrRejected(MigrationRequestInput{});
+  ASSERT_TRUE(std::holds_alternative<MigrationOutcome>(validated));
+  const MigrationOutcome& rejected = std::get<MigrationOutcome>(validated);
+  EXPECT_EQ(rejected.failure_class, FailureClass::kInvalidRequest);
+  EXPECT_EQ(rejected.faults.size(), 3u);
+  EXPECT_FALSE(rejected.work_order_called);
+}
+
+// Only the outcomes that did nothing and answer 503 invite a retry (their Idempotency-Key is released).
+TEST(InvitesRetryTest, OnlyTheNothingDone503sInviteARetry) {
+  for (const FailureClass retry :
+       {FailureClass::kBackendUnavailable, FailureClass::kStoreUnavailable, FailureClass::kOverloaded}) {
+    EXPECT_TRUE(InvitesRetry(RejectedOutcome(retry, {}))) << static_cast<int>(retry);
+  }
+  for (const FailureClass kept : {FailureClass::kNone, FailureClass::kInvalidRequest, FailureClass::kBusinessRejected,
+                                  FailureClass::kBackendSystemFault, FailureClass::kBackendTimeout,
+                                  FailureClass::kIdempotencyKeyReused, FailureClass::kInternal}) {
+    EXPECT_FALSE(InvitesRetry(RejectedOutcome(kept, {}))) << static_cast<int>(kept);
+  }
+}
+
 }  // namespace
 }  // namespace voip
