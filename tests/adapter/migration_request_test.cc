@@ -34,7 +34,9 @@ TEST(ValidateTest, TrimsSurroundingWhitespace) {
   input.telephone_number = FieldInput::Text("  447874384949\t");
   input.account_number = FieldInput::Text(" 123456789 ");
   input.site_reference = FieldInput::Text(" 42 ");
-  const auto& request = std::get<MigrationRequest>(Validate(input));
+  const ValidationResult result = Validate(input);
+  ASSERT_TRUE(std::holds_alternative<MigrationRequest>(result));
+  const auto& request = std::get<MigrationRequest>(result);
   EXPECT_EQ(request.telephone_number, "447874384949");
   EXPECT_EQ(request.account_number, "123456789");
   EXPECT_EQ(request.site_reference, 42);
