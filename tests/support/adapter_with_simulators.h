@@ -38,6 +38,7 @@
 #include "platform/log.h"
 #include "sim/simulators.h"
 #include "tests/support/fake_outbox.h"
+#include "tests/support/shared_log.h"
 #include "tests/support/temp_dir.h"
 
 namespace voip::testing {
@@ -96,7 +97,7 @@ class AdapterWithSimulators : public ::testing::Test {
 
   sim::SimOptions sim_options_;
   Config config_;
-  std::ostringstream log_;
+  SharedLog log_;  // what logger_ wrote; the adapter's threads write it while a test reads
   Logger logger_;
   std::unique_ptr<sim::Simulators> simulators_;
   std::unique_ptr<GsoapWorkOrderSystem> work_order_;
