@@ -143,6 +143,11 @@ Fault MidasDeadlineFault(bool work_order_created, MidasFollowUp follow_up) {
                         follow_up);
 }
 
+Fault MidasStoreFault(bool work_order_created, MidasFollowUp follow_up) {
+  return ForMidasUpdate(SystemFault("MIDAS was not called: the adapter's database could not be read"),
+                        work_order_created, follow_up);
+}
+
 Fault OverloadedFault() {
   return SystemFault(
       "The adapter is overloaded: too many requests are being processed at once; nothing was sent, so the "

@@ -92,6 +92,11 @@ Fault MidasNotCalledFault(bool work_order_created, MidasFollowUp follow_up);
 // the request's deadline had passed; worded like MidasUpdateFault.
 Fault MidasDeadlineFault(bool work_order_created, MidasFollowUp follow_up);
 
+// The fault entry for a MIDAS update not attempted during the request because
+// the outbox could not be read when its delivery turn came (so it could not be
+// told whether it is still the customer's newest); worded like MidasUpdateFault.
+Fault MidasStoreFault(bool work_order_created, MidasFollowUp follow_up);
+
 // The fault entry when the adapter sheds load (too many requests or
 // connections at once): nothing was sent (503 with Retry-After).
 Fault OverloadedFault();

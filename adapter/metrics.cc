@@ -95,6 +95,7 @@ void Metrics::SetOutboxCounts(const OutboxCounts& counts, std::int64_t now_ms) {
   outbox_pending_.store(counts.pending, kOrder);
   outbox_unknown_.store(counts.unknown_outcome, kOrder);
   outbox_dead_.store(counts.dead_lettered, kOrder);
+  outbox_superseded_.store(counts.superseded, kOrder);
   const std::int64_t age = counts.oldest_pending_since_ms ? now_ms - *counts.oldest_pending_since_ms : 0;
   outbox_oldest_pending_age_ms_.store(age > 0 ? age : 0, kOrder);
 }
@@ -210,6 +211,9 @@ void Metrics::RenderOutbox(std::string& out) const {
   Header(out, "voip_outbox_dead_letters", "gauge",
          "MIDAS updates parked in the outbox until an operator re-drives them.");
   Sample(out, "voip_outbox_dead_letters", "", std::to_string(outbox_dead_.load(kOrder)));
+  Header(out, "voip_outbox_superseded_updates", "gauge",
+         "MIDAS updates kept for audit and never sent: a newer update for the same customer superseded them.");
+  Sample(out, "voip_outbox_superseded_updates", "", std::to_string(outbox_superseded_.load(kOrder)));
   Header(out, "voip_outbox_oldest_pending_age_seconds", "gauge",
          "Age of the oldest pending MIDAS update (0 when none), as of the relay's last round.");
   Sample(out, "voip_outbox_oldest_pending_age_seconds", "",

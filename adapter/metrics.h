@@ -117,6 +117,8 @@ class Metrics {
   std::atomic<std::int64_t> outbox_pending_{0};
   std::atomic<std::int64_t> outbox_unknown_{0};
   std::atomic<std::int64_t> outbox_dead_{0};
+  // voip_outbox_superseded_updates
+  std::atomic<std::int64_t> outbox_superseded_{0};
   // voip_outbox_oldest_pending_age_seconds (milliseconds here; 0 when none)
   std::atomic<std::int64_t> outbox_oldest_pending_age_ms_{0};
 };

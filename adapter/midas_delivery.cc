@@ -65,11 +65,28 @@ MidasDelivery MidasDeliveryPolicy::Deliver(const MigrationStatusUpdate& update, 
   return delivery;
 }
 
+MidasDelivery MidasDeliveryPolicy::Deliver(const DeliveryClaim& claim, const MigrationStatusUpdate& update,
+                                           const CallContext& context, const PendingHistory& history) const {
+  switch (claim.standing()) {
+    case ClaimStanding::kNewest: return Deliver(update, context, history);
+    case ClaimStanding::kSuperseded:
+      return Skipped(MidasSkip::kSuperseded, MidasVerdict::kNotSent,
+                     "not sent: a newer update for the same customer supersedes it");
+    case ClaimStanding::kNotPending:
+      return Skipped(MidasSkip::kNotPending, MidasVerdict::kNotSent, "not sent: no longer pending");
+    case ClaimStanding::kStoreFailed:
+      return Skipped(MidasSkip::kStoreFailed, MidasVerdict::kKeepPending,
+                     "not attempted: the outbox could not be read: " + claim.error());
+  }
+  return Skipped(MidasSkip::kNotPending, MidasVerdict::kNotSent, "not sent: no longer pending");
+}
+
 StoreFailure ApplyToOutbox(Outbox& outbox, OutboxEntryId id, const MidasDelivery& delivery) {
   switch (delivery.verdict) {
     case MidasVerdict::kDelivered: outbox.MarkDelivered(id); return std::nullopt;
     case MidasVerdict::kKeepPending: outbox.MarkAttemptFailed(id, delivery.reason); return std::nullopt;
     case MidasVerdict::kDeadLetter: return outbox.DeadLetter(id, delivery.reason);
+    case MidasVerdict::kNotSent: return std::nullopt;
   }
   return std::nullopt;
 }

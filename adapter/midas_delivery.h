@@ -22,6 +22,7 @@ enum class MidasVerdict {
   kDelivered,    // MIDAS acknowledged it
   kKeepPending,  // not delivered; a later attempt may succeed (the relay retries it)
   kDeadLetter,   // retrying cannot help (a business rejection, or too old): an operator re-drives it
+  kNotSent,      // superseded, or nothing to send: the entry is left as the store has it
 };
 
 // Why the update was not sent to MIDAS (kNone: it was sent).
@@ -30,6 +31,9 @@ enum class MidasSkip {
   kTooOld,          // older than the maximum age: dead-lettered without a call
   kDeadlinePassed,  // the request's deadline had passed: kept pending
   kCircuitOpen,     // MIDAS's circuit breaker refused the call: kept pending
+  kSuperseded,      // a newer update for the same customer was committed: never sent (kNotSent)
+  kNotPending,      // the entry is no longer pending (delivered or dead-lettered meanwhile): kNotSent
+  kStoreFailed,     // the delivery claim could not read the entry: kept pending
 };
 
 // The result of one delivery decision (and attempt, when one was made).
@@ -73,6 +77,14 @@ class MidasDeliveryPolicy {
   [[nodiscard]] MidasDelivery Deliver(const MigrationStatusUpdate& update, const CallContext& context,
                                       const PendingHistory& history = {}) const;
 
+  // The same for an outbox entry whose delivery turn the caller holds
+  // (Outbox::ClaimDelivery), so that MIDAS is never told something older than
+  // it already knows: a claim that is not kNewest decides first, without a
+  // call (kSuperseded / kNotPending -> kNotSent; kStoreFailed -> kKeepPending
+  // with the claim's error). Hold the claim until the result is written.
+  [[nodiscard]] MidasDelivery Deliver(const DeliveryClaim& claim, const MigrationStatusUpdate& update,
+                                      const CallContext& context, const PendingHistory& history = {}) const;
+
  private:
   Midas& midas_;
   const MidasDeliveryOptions options_;
@@ -80,7 +92,7 @@ class MidasDeliveryPolicy {
 
 // Writes a delivery to its outbox entry: kDelivered -> MarkDelivered;
 // kKeepPending -> MarkAttemptFailed(reason) (counts the attempt and schedules
-// the next one); kDeadLetter -> DeadLetter(reason). Returns the store's failure
+// the next one); kDeadLetter -> DeadLetter(reason); kNotSent -> nothing. Returns the store's failure
 // (only the dead-letter is written at once; the others may be written later and
 // report nothing). The relay does not apply a kCircuitOpen skip: its entry is
 // already due, and it stops its round instead.

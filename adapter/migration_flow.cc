@@ -142,7 +142,12 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
 void MigrationFlow::UpdateMidas(const MigrationStatusUpdate& update, OutboxEntryId entry,
                                 const StoreFailure& record_failure, const CallContext& context,
                                 MigrationOutcome& outcome) const {
-  const MidasDelivery delivery = midas_delivery_.Deliver(update, context);
+  // This customer's turn, held until the result is written: the relay never
+  // sends an older update for the customer meanwhile. An outcome that could
+  // not be recorded is sent as before (nothing else would send it).
+  const DeliveryClaim claim = outbox_.ClaimDelivery(entry, update);
+  const MidasDelivery delivery =
+      record_failure ? midas_delivery_.Deliver(update, context) : midas_delivery_.Deliver(claim, update, context);
   outcome.midas_called = delivery.called();
   outcome.midas_time = delivery.time;
   outcome.midas_deadline_passed = delivery.skipped == MidasSkip::kDeadlinePassed;
@@ -155,6 +160,12 @@ void MigrationFlow::UpdateMidas(const MigrationStatusUpdate& update, OutboxEntry
   StoreFailure write_failure = record_failure;
   if (!record_failure) write_failure = ApplyToOutbox(outbox_, entry, delivery);
   if (delivery.verdict == MidasVerdict::kDelivered) return;
+  if (delivery.verdict == MidasVerdict::kNotSent) {
+    // A newer request for the customer committed its update meanwhile; that
+    // one tells MIDAS the newest truth.
+    outcome.midas_superseded = true;
+    return;
+  }
   if (write_failure) {
     if (!record_failure) outcome.store_error = write_failure->message;
     outcome.midas_follow_up = MidasFollowUp::kNotKept;
@@ -167,6 +178,9 @@ void MigrationFlow::UpdateMidas(const MigrationStatusUpdate& update, OutboxEntry
     outcome.faults.push_back(MidasDeadlineFault(created, outcome.midas_follow_up));
   } else if (delivery.skipped == MidasSkip::kCircuitOpen) {
     outcome.faults.push_back(MidasNotCalledFault(created, outcome.midas_follow_up));
+  } else if (delivery.skipped == MidasSkip::kStoreFailed) {
+    outcome.store_error = delivery.reason;
+    outcome.faults.push_back(MidasStoreFault(created, outcome.midas_follow_up));
   } else if (delivery.error) {  // (the flow sets no maximum age: kTooOld does not happen here)
     outcome.faults.push_back(MidasUpdateFault(*delivery.error, created, outcome.midas_follow_up));
   }

@@ -43,6 +43,9 @@ struct [[nodiscard]] MigrationOutcome {
   bool midas_circuit_open = false;
   // The request's deadline had passed before MIDAS's turn: left to the relay.
   bool midas_deadline_passed = false;
+  // A newer update for the same customer was committed before this one's
+  // turn: not sent (superseded), no fault; the newer one is delivered.
+  bool midas_superseded = false;
   // Set when the answer invites a retry after this long (the Retry-After header).
   std::optional<std::chrono::milliseconds> retry_after;
   std::optional<OutboxEntryId> outbox_entry;  // the journal entry of the attempt, when one was written

@@ -1,5 +1,7 @@
 #include "adapter/outbox.h"
 
+#include <string>
+
 namespace voip {
 
 const char* WorkOrderStateName(WorkOrderState state) {
@@ -12,12 +14,18 @@ const char* WorkOrderStateName(WorkOrderState state) {
   return "unknown";
 }
 
+std::string CustomerIdentityKey(const MigrationStatusUpdate& update) {
+  // The separator cannot occur in a valid account or telephone number.
+  return update.account_number + "|" + std::to_string(update.site_reference) + "|" + update.telephone_number;
+}
+
 const char* DeliveryStateName(DeliveryState state) {
   switch (state) {
     case DeliveryState::kWaiting: return "waiting";
     case DeliveryState::kPending: return "pending";
     case DeliveryState::kDelivered: return "delivered";
     case DeliveryState::kDeadLettered: return "dead";
+    case DeliveryState::kSuperseded: return "superseded";
   }
   return "waiting";
 }

@@ -7,8 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -33,8 +35,16 @@ enum class DeliveryState {
   kPending,       // to be delivered (the synchronous attempt is running, or the relay will retry)
   kDelivered,     // MIDAS acknowledged it
   kDeadLettered,  // parked: too old, or MIDAS rejected it for a business reason; an operator re-drives it
+  kSuperseded,    // a newer update for the same customer was committed before this one was delivered:
+                  // kept for audit, never sent
 };
-const char* DeliveryStateName(DeliveryState state);  // "waiting" | "pending" | "delivered" | "dead"
+// "waiting" | "pending" | "delivered" | "dead" | "superseded"
+const char* DeliveryStateName(DeliveryState state);
+
+// What MIDAS keys a status update on (account number, site reference,
+// telephone number), as one string: the unit of the ordering rule below. It
+// holds the numbers whole: never log it.
+[[nodiscard]] std::string CustomerIdentityKey(const MigrationStatusUpdate& update);
 
 struct OutboxEntry {
   OutboxEntryId id = 0;
@@ -47,6 +57,11 @@ struct OutboxEntry {
   std::int64_t pending_since_ms = 0;            // became deliverable, or re-driven; the max age counts from here
   std::optional<std::int64_t> next_attempt_ms;  // unset while the synchronous attempt runs
   std::string last_error;                       // for operators; no personal data
+  // When the attempt was decided: assigned by the store as the outcome is
+  // committed, increasing across the store (0 while kAttempting). Of two
+  // updates for one customer, the one with the higher sequence is newer.
+  std::int64_t sequence = 0;
+  std::optional<OutboxEntryId> superseded_by;  // for kSuperseded: the entry that superseded it
 };
 
 // A storage failure, for operators' logs (no personal data).
@@ -64,9 +79,51 @@ struct OutboxCounts {
   std::int64_t pending = 0;          // MIDAS updates not delivered yet (kPending)
   std::int64_t unknown_outcome = 0;  // work orders whose outcome is unknown, until an operator resolves them
   std::int64_t dead_lettered = 0;    // parked updates (kDeadLettered)
+  std::int64_t superseded = 0;       // updates kept for audit that a newer one superseded (kSuperseded)
   std::optional<std::int64_t> oldest_pending_since_ms;  // of the pending ones; unset when none
 };
 
+// Where an entry stands once its delivery turn is claimed (Outbox::ClaimDelivery).
+enum class ClaimStanding {
+  kNewest,       // pending, and nothing newer for its customer was committed: send it
+  kSuperseded,   // a newer update for the same customer was committed: never send it
+  kNotPending,   // nothing to send: still waiting for its outcome, delivered, dead-lettered, or gone
+  kStoreFailed,  // the store could not be read: not sent now; the entry stays as it was
+};
+
+// One customer identity's delivery turn: while a claim lives, no other claim
+// on the same identity is granted (by the same store). Move-only; the turn is
+// released when the claim is destroyed.
+class [[nodiscard]] DeliveryClaim {
+ public:
+  DeliveryClaim(ClaimStanding standing, std::function<void()> release, std::string error = {})
+      : standing_(standing), error_(std::move(error)), release_(std::move(release)) {}
+  DeliveryClaim(DeliveryClaim&& other) noexcept
+      : standing_(other.standing_), error_(std::move(other.error_)), release_(std::exchange(other.release_, {})) {}
+  DeliveryClaim& operator=(DeliveryClaim&&) = delete;
+  DeliveryClaim(const DeliveryClaim&) = delete;
+  DeliveryClaim& operator=(const DeliveryClaim&) = delete;
+  ~DeliveryClaim() {
+    if (release_) release_();
+  }
+
+  ClaimStanding standing() const { return standing_; }
+  const std::string& error() const { return error_; }  // for kStoreFailed: why (no personal data)
+
+ private:
+  ClaimStanding standing_;
+  std::string error_;
+  std::function<void()> release_;
+};
+
+// The ordering rule every implementation keeps (docs/delivery.md, "Newest
+// truth wins"): RecordOutcome assigns the entry the next sequence and, in the
+// same transaction, supersedes every older undelivered entry (pending or
+// dead-lettered) for the same customer identity; a superseded entry is never
+// due and never re-driven. Deliveries for one identity take turns
+// (ClaimDelivery), and the claim re-reads the entry, so an update read as due
+// before a newer one was committed is not sent after it.
+//
 // Thread-safe. Times are read from the implementation's clock.
 class Outbox {
  public:
@@ -79,8 +136,9 @@ class Outbox {
                                                            const std::string& correlation_id) = 0;
 
   // Records the work-order outcome and the MIDAS update to deliver in one
-  // transaction (kPending, no next attempt time: the caller attempts it now).
-  // Durable when it returns nullopt.
+  // transaction (kPending, no next attempt time: the caller attempts it now),
+  // with the next sequence, superseding the older undelivered entries for the
+  // same customer (see the rule above). Durable when it returns nullopt.
   [[nodiscard]] virtual StoreFailure RecordOutcome(OutboxEntryId id, WorkOrderState outcome,
                                                    const MigrationStatusUpdate& update) = 0;
 
@@ -96,10 +154,21 @@ class Outbox {
   // Parks the entry (kDeadLettered) with the reason. Written at once.
   [[nodiscard]] virtual StoreFailure DeadLetter(OutboxEntryId id, const std::string& reason) = 0;
 
+  // Waits for the delivery turn of the customer identity of `update` (entry
+  // `id`'s), then reads where the entry stands. Hold the claim across the
+  // MIDAS call and the write of its result (MarkDelivered, ...). The SQLite
+  // store takes an in-process lock per identity (one process owns its
+  // database: instance_lock.h); a store shared by several instances takes a
+  // lock they all see (PostgreSQL: a transaction-scoped advisory lock on the
+  // identity), so the rule holds between instances too. Never fails: a store
+  // that cannot read the entry says so in the standing (kStoreFailed).
+  virtual DeliveryClaim ClaimDelivery(OutboxEntryId id, const MigrationStatusUpdate& update) = 0;
+
   // Writes what MarkDelivered / MarkAttemptFailed deferred.
   [[nodiscard]] virtual StoreFailure Flush() = 0;
 
-  // Pending entries whose next attempt is due, oldest first, at most `limit`.
+  // Pending entries whose next attempt is due (never superseded ones), oldest
+  // first, at most `limit`.
   // Flushes first.
   [[nodiscard]] virtual StoreResult<std::vector<OutboxEntry>> Due(int limit) = 0;
 

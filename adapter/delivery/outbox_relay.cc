@@ -67,7 +67,11 @@ RelayRound OutboxRelay::DeliverDue() {
     if (StopRequested()) break;
     const PendingHistory history{std::chrono::milliseconds(options_.now_ms() - entry.pending_since_ms),
                                  entry.last_error};
-    const MidasDelivery delivery = midas_delivery_.Deliver(entry.update, CallContext{entry.correlation_id}, history);
+    // This customer's turn, held until the result is written: a newer update
+    // committed since Due() read this one is never overtaken by it.
+    const DeliveryClaim claim = outbox_.ClaimDelivery(entry.id, entry.update);
+    const MidasDelivery delivery =
+        midas_delivery_.Deliver(claim, entry.update, CallContext{entry.correlation_id}, history);
     if (delivery.skipped == MidasSkip::kCircuitOpen) {
       // The entry stays due, its attempt not counted; so do the rest of the round.
       round.breaker_open = true;
@@ -87,6 +91,10 @@ void OutboxRelay::Report(const OutboxEntry& entry, const MidasDelivery& delivery
   const int attempts = entry.attempts + (delivery.called() ? 1 : 0);
   const std::string diagnostic = delivery.error ? delivery.error->diagnostic : std::string();
   switch (delivery.verdict) {
+    case MidasVerdict::kNotSent:
+      ++round.superseded;
+      logger_.Log(LogLevel::kInfo, "midas_update_not_sent", With(EntryFields(entry), {{"reason", delivery.reason}}));
+      return;
     case MidasVerdict::kDelivered:
       ++round.delivered;
       logger_.Log(LogLevel::kInfo, "midas_update_delivered", With(EntryFields(entry), {{"attempts", attempts}}));
@@ -145,7 +153,7 @@ void OutboxRelay::Loop() {
     lock.unlock();
     const RelayRound round = RunOnce();
     lock.lock();
-    const bool more = round.delivered + round.failed + round.dead_lettered >= options_.batch;
+    const bool more = round.delivered + round.failed + round.dead_lettered + round.superseded >= options_.batch;
     if (!more) wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_ || woken_; });
     woken_ = false;
   }

@@ -1,7 +1,10 @@
 // The outbox relay: a background thread that delivers pending MIDAS updates
 // (at least once), retrying with the outbox's backoff, and dead-letters an
 // entry that is older than the maximum age or that MIDAS rejected for a
-// business reason (retrying cannot help; an operator re-drives it). Each
+// business reason (retrying cannot help; an operator re-drives it). It takes
+// each entry's delivery turn (Outbox::ClaimDelivery) for the call, so a newer
+// update for the same customer, sent by a request meanwhile, is never
+// followed by an older one. Each
 // round writes a log line per entry it handled (numbers masked) and, with
 // metrics, counts what it did and what the outbox holds afterwards (one
 // aggregate query per round, so GET /metrics never touches the database).
@@ -42,6 +45,7 @@ struct [[nodiscard]] RelayRound {
   int delivered = 0;
   int failed = 0;  // will be retried
   int dead_lettered = 0;
+  int superseded = 0;  // due when read, superseded (or no longer pending) by its turn: not sent
   bool store_failed = false;
   bool breaker_open = false;           // the round stopped because MIDAS's breaker refused a delivery
   std::optional<OutboxCounts> counts;  // what the outbox holds after the round (unset: counting failed)

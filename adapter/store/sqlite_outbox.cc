@@ -2,12 +2,16 @@
 
 #include <chrono>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <utility>
 
 namespace voip::store {
 namespace {
 
-constexpr const char* kSchema = R"sql(
+// Version 1: the table as first shipped (created as such, then migrated, so a
+// new database and an old file take the same path).
+constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS outbox (
   id               INTEGER PRIMARY KEY,
   correlation_id   TEXT    NOT NULL,
@@ -18,7 +22,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   status           TEXT,              -- the MIDAS migration status to deliver
   order_number     TEXT,
   reason           TEXT,
-  delivery         TEXT    NOT NULL,  -- waiting | pending | delivered | dead
+  delivery         TEXT    NOT NULL,  -- waiting | pending | delivered | dead | superseded (version 2)
   attempts         INTEGER NOT NULL DEFAULT 0,
   created_ms       INTEGER NOT NULL,
   pending_since_ms INTEGER NOT NULL DEFAULT 0,
@@ -26,11 +30,37 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_error       TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (delivery, next_attempt_ms);
+CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL);
 )sql";
+
+// Version 2 (issue 16, newest truth wins): a store-assigned sequence per
+// decided attempt and the superseded state. Existing decided entries take
+// their id as sequence (journal order, the best order an old file holds), the
+// counter starts above them, and of several undelivered entries for one
+// customer only the newest stays deliverable.
+constexpr const char* kMigrateToV2 = R"sql(
+ALTER TABLE outbox ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN superseded_by INTEGER;
+UPDATE outbox SET sequence = id WHERE work_order != 'attempting';
+UPDATE outbox SET delivery = 'superseded', next_attempt_ms = NULL,
+  superseded_by = (SELECT MAX(n.id) FROM outbox n WHERE n.telephone_number = outbox.telephone_number
+                   AND n.account_number = outbox.account_number AND n.site_reference = outbox.site_reference
+                   AND n.work_order != 'attempting')
+  WHERE delivery IN ('pending', 'dead') AND id < (
+    SELECT MAX(n.id) FROM outbox n WHERE n.telephone_number = outbox.telephone_number
+    AND n.account_number = outbox.account_number AND n.site_reference = outbox.site_reference
+    AND n.work_order != 'attempting');
+CREATE INDEX IF NOT EXISTS outbox_customer ON outbox (telephone_number, account_number, site_reference, delivery);
+CREATE TABLE outbox_sequence (last INTEGER NOT NULL);
+INSERT INTO outbox_sequence SELECT COALESCE(MAX(id), 0) FROM outbox;
+INSERT OR REPLACE INTO schema_version (component, version) VALUES ('outbox', 2);
+)sql";
+
+constexpr std::int64_t kSchemaVersion = 2;
 
 constexpr const char* kColumns =
     "id, correlation_id, telephone_number, account_number, site_reference, work_order, status, order_number, "
-    "reason, delivery, attempts, created_ms, pending_since_ms, next_attempt_ms, last_error";
+    "reason, delivery, attempts, created_ms, pending_since_ms, next_attempt_ms, last_error, sequence, superseded_by";
 
 std::int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -48,6 +78,7 @@ DeliveryState DeliveryStateFrom(const std::string& name) {
   if (name == "pending") return DeliveryState::kPending;
   if (name == "delivered") return DeliveryState::kDelivered;
   if (name == "dead") return DeliveryState::kDeadLettered;
+  if (name == "superseded") return DeliveryState::kSuperseded;
   return DeliveryState::kWaiting;
 }
 
@@ -74,6 +105,8 @@ OutboxEntry EntryFrom(const Statement& row) {
   entry.pending_since_ms = row.Int(12);
   entry.next_attempt_ms = row.OptionalInt(13);
   entry.last_error = row.Text(14);
+  entry.sequence = row.Int(15);
+  entry.superseded_by = row.OptionalInt(16);
   return entry;
 }
 
@@ -84,12 +117,39 @@ StoreResult<std::vector<OutboxEntry>> Rows(Statement& query) {
   return entries;
 }
 
+// The outbox's schema version recorded in the database (1: none recorded).
+std::optional<std::int64_t> SchemaVersion(SqliteDatabase& db) {
+  Statement query(db, "SELECT version FROM schema_version WHERE component = 'outbox'");
+  if (query.Step()) return query.Int(0);
+  if (query.failed()) return std::nullopt;
+  return 1;
+}
+
+// Creates or migrates the schema to kSchemaVersion in one transaction (so two
+// processes opening one file do not both migrate it). Nullopt on success.
+std::optional<std::string> PrepareSchema(SqliteDatabase& db) {
+  Transaction transaction(db);
+  if (!transaction.ok()) return "cannot begin a transaction: " + db.LastError();
+  if (auto problem = db.Exec(kSchemaV1)) return *problem;
+  const std::optional<std::int64_t> version = SchemaVersion(db);
+  if (!version) return "cannot read the schema version: " + db.LastError();
+  if (*version > kSchemaVersion) {
+    return "schema version " + std::to_string(*version) + " is newer than this adapter's (" +
+           std::to_string(kSchemaVersion) + ")";
+  }
+  if (*version < 2) {
+    if (auto problem = db.Exec(kMigrateToV2)) return "migrating to version 2: " + *problem;
+  }
+  if (!transaction.Commit()) return "cannot commit: " + db.LastError();
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::unique_ptr<SqliteOutbox> SqliteOutbox::Open(SqliteDatabase& db, SqliteOutboxOptions options, std::string* error) {
   std::lock_guard<std::mutex> lock(db.mutex());
-  if (auto problem = db.Exec(kSchema)) {
-    *error = "cannot create the outbox table in '" + db.path() + "': " + *problem;
+  if (auto problem = PrepareSchema(db)) {
+    *error = "cannot create or migrate the outbox tables in '" + db.path() + "': " + *problem;
     return nullptr;
   }
   if (!options.now_ms) options.now_ms = SystemNowMs;
@@ -106,23 +166,37 @@ SqliteOutbox::SqliteOutbox(SqliteDatabase& db, SqliteOutboxOptions options)
       record_(std::make_unique<Statement>(
           db,
           "UPDATE outbox SET work_order = ?2, status = ?3, order_number = ?4, reason = ?5, "
-          "delivery = 'pending', pending_since_ms = ?6, next_attempt_ms = NULL WHERE id = ?1")),
+          "delivery = 'pending', pending_since_ms = ?6, next_attempt_ms = NULL, sequence = ?7, "
+          "superseded_by = NULL WHERE id = ?1")),
+      next_sequence_(std::make_unique<Statement>(db, "UPDATE outbox_sequence SET last = last + 1 RETURNING last")),
+      supersede_(std::make_unique<Statement>(
+          db,
+          "UPDATE outbox SET delivery = 'superseded', superseded_by = ?1, next_attempt_ms = NULL "
+          "WHERE telephone_number = (SELECT telephone_number FROM outbox WHERE id = ?1) "
+          "AND account_number = (SELECT account_number FROM outbox WHERE id = ?1) "
+          "AND site_reference = (SELECT site_reference FROM outbox WHERE id = ?1) "
+          "AND id != ?1 AND delivery IN ('pending', 'dead') AND sequence < ?2")),
+      standing_(std::make_unique<Statement>(db, "SELECT delivery FROM outbox WHERE id = ?1")),
       // A delivered entry whose work-order outcome is known is done: removed.
-      // An unknown outcome stays listed for operators.
-      remove_(std::make_unique<Statement>(
-          db, "DELETE FROM outbox WHERE id = ?1 AND delivery = 'pending' AND work_order IN ('created', 'failed')")),
+      // An unknown outcome stays listed for operators. A superseded entry
+      // that turns out to have been delivered (its call was under way when
+      // the newer one was committed) is delivered, not superseded: superseded
+      // means never sent.
+      remove_(std::make_unique<Statement>(db,
+                                          "DELETE FROM outbox WHERE id = ?1 AND delivery IN ('pending', 'superseded') "
+                                          "AND work_order IN ('created', 'failed')")),
       delivered_(std::make_unique<Statement>(
           db,
-          "UPDATE outbox SET delivery = 'delivered', next_attempt_ms = NULL, last_error = NULL "
-          "WHERE id = ?1 AND delivery = 'pending'")),
+          "UPDATE outbox SET delivery = 'delivered', next_attempt_ms = NULL, last_error = NULL, superseded_by = NULL "
+          "WHERE id = ?1 AND delivery IN ('pending', 'superseded')")),
       attempts_(std::make_unique<Statement>(db, "SELECT attempts FROM outbox WHERE id = ?1 AND delivery = 'pending'")),
       failed_(std::make_unique<Statement>(
           db, "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 WHERE id = ?1")),
       count_(std::make_unique<Statement>(
           db,
           "SELECT COALESCE(SUM(delivery = 'pending'), 0), COALESCE(SUM(work_order = 'unknown'), 0), "
-          "COALESCE(SUM(delivery = 'dead'), 0), MIN(CASE WHEN delivery = 'pending' THEN pending_since_ms END) "
-          "FROM outbox")),
+          "COALESCE(SUM(delivery = 'dead'), 0), MIN(CASE WHEN delivery = 'pending' THEN pending_since_ms END), "
+          "COALESCE(SUM(delivery = 'superseded'), 0) FROM outbox")),
       retry_(options_.retry, options_.seed != 0 ? options_.seed : std::random_device{}()),
       // Deferred marks ride along with the next transaction, best effort: a
       // lost mark means one more harmless delivery.
@@ -190,18 +264,50 @@ StoreFailure SqliteOutbox::RecordOutcome(OutboxEntryId id, WorkOrderState outcom
                                          const MigrationStatusUpdate& update) {
   const std::int64_t now = Now();
   const auto problem = group_.Run([&]() -> std::optional<std::string> {
+    const std::optional<std::int64_t> sequence = NextSequenceLocked();
+    if (!sequence) return Failed("cannot assign a sequence").message;
     Statement& record = record_->Reset();
     record.Bind(1, id)
         .Bind(2, std::string_view(WorkOrderStateName(outcome)))
         .Bind(3, std::string_view(MigrationStatusName(update.status)))
         .Bind(4, update.order_number)
         .Bind(5, update.reason)
-        .Bind(6, now);
+        .Bind(6, now)
+        .Bind(7, *sequence);
     if (!record.Run()) return Failed("cannot record the work-order outcome").message;
+    if (!SupersedeOlderLocked(id, *sequence)) return Failed("cannot supersede older updates").message;
     return std::nullopt;
   });
   if (problem) return StoreError{"work-order outcome: " + *problem};
   return std::nullopt;
+}
+
+std::optional<std::int64_t> SqliteOutbox::NextSequenceLocked() {
+  Statement& next = next_sequence_->Reset();
+  if (!next.Step()) return std::nullopt;
+  const std::int64_t sequence = next.Int(0);
+  next.Reset();
+  return sequence;
+}
+
+bool SqliteOutbox::SupersedeOlderLocked(OutboxEntryId id, std::int64_t sequence) {
+  return supersede_->Reset().Bind(1, id).Bind(2, sequence).Run();
+}
+
+DeliveryClaim SqliteOutbox::ClaimDelivery(OutboxEntryId id, const MigrationStatusUpdate& update) {
+  auto turn = std::make_shared<KeyedMutex::Hold>(turns_.Lock(CustomerIdentityKey(update)));
+  auto release = [turn]() mutable { turn.reset(); };
+  std::lock_guard<std::mutex> lock(db_.mutex());
+  Statement& standing = standing_->Reset().Bind(1, id);
+  if (!standing.Step()) {
+    if (standing.failed()) return DeliveryClaim(ClaimStanding::kStoreFailed, release, Failed("cannot read").message);
+    return DeliveryClaim(ClaimStanding::kNotPending, release);
+  }
+  const DeliveryState state = DeliveryStateFrom(standing.Text(0));
+  standing.Reset();
+  if (state == DeliveryState::kPending) return DeliveryClaim(ClaimStanding::kNewest, release);
+  if (state == DeliveryState::kSuperseded) return DeliveryClaim(ClaimStanding::kSuperseded, release);
+  return DeliveryClaim(ClaimStanding::kNotPending, release);
 }
 
 void SqliteOutbox::MarkDelivered(OutboxEntryId id) {
@@ -255,6 +361,7 @@ StoreResult<OutboxCounts> SqliteOutbox::Count() {
   counts.unknown_outcome = count.Int(1);
   counts.dead_lettered = count.Int(2);
   counts.oldest_pending_since_ms = count.OptionalInt(3);
+  counts.superseded = count.Int(4);
   count.Reset();
   return counts;
 }
@@ -264,14 +371,29 @@ StoreResult<int> SqliteOutbox::RecoverInterrupted() {
   Transaction transaction(db_);
   if (!transaction.ok()) return Failed("cannot begin a transaction");
   const std::int64_t now = Now();
-  Statement interrupted(db_,
-                        "UPDATE outbox SET work_order = 'unknown', status = 'WORK_ORDER_OUTCOME_UNKNOWN', "
-                        "order_number = NULL, reason = ?1, delivery = 'pending', pending_since_ms = ?2, "
-                        "next_attempt_ms = ?2 WHERE work_order = 'attempting'");
-  if (!interrupted.Bind(1, std::string_view(kInterruptedReason)).Bind(2, now).Run()) {
-    return Failed("cannot recover interrupted attempts");
+  std::vector<OutboxEntryId> interrupted;
+  Statement attempting(db_, "SELECT id FROM outbox WHERE work_order = 'attempting' ORDER BY id");
+  while (attempting.Step()) interrupted.push_back(attempting.Int(0));
+  if (attempting.failed()) return Failed("cannot read interrupted attempts");
+  // Each is decided now: the next sequence, superseding what is older for its customer.
+  Statement unknown(db_,
+                    "UPDATE outbox SET work_order = 'unknown', status = 'WORK_ORDER_OUTCOME_UNKNOWN', "
+                    "order_number = NULL, reason = ?2, delivery = 'pending', pending_since_ms = ?3, "
+                    "next_attempt_ms = ?3, sequence = ?4 WHERE id = ?1");
+  for (const OutboxEntryId id : interrupted) {
+    const std::optional<std::int64_t> sequence = NextSequenceLocked();
+    if (!sequence ||
+        !unknown.Reset()
+             .Bind(1, id)
+             .Bind(2, std::string_view(kInterruptedReason))
+             .Bind(3, now)
+             .Bind(4, *sequence)
+             .Run() ||
+        !SupersedeOlderLocked(id, *sequence)) {
+      return Failed("cannot recover interrupted attempts");
+    }
   }
-  int touched = db_.Changes();
+  int touched = static_cast<int>(interrupted.size());
   Statement cut_short(db_,
                       "UPDATE outbox SET next_attempt_ms = ?1 WHERE delivery = 'pending' AND next_attempt_ms IS NULL");
   if (!cut_short.Bind(1, now).Run()) return Failed("cannot recover pending updates");
@@ -288,6 +410,7 @@ StoreResult<std::vector<OutboxEntry>> SqliteOutbox::List(OutboxView view) {
     case OutboxView::kPending: where = "delivery IN ('waiting', 'pending')"; break;
     case OutboxView::kDeadLettered: where = "delivery = 'dead'"; break;
     case OutboxView::kUnknown: where = "work_order = 'unknown'"; break;
+    case OutboxView::kSuperseded: where = "delivery = 'superseded'"; break;
     case OutboxView::kAll: break;
   }
   const std::string sql = std::string("SELECT ") + kColumns + " FROM outbox WHERE " + where + " ORDER BY id";
@@ -306,8 +429,9 @@ StoreResult<int> SqliteOutbox::Redrive(std::optional<OutboxEntryId> id) {
 
 StoreResult<int> SqliteOutbox::Resolve(OutboxEntryId id) {
   std::lock_guard<std::mutex> lock(db_.mutex());
-  Statement resolve(
-      db_, "DELETE FROM outbox WHERE id = ?1 AND work_order = 'unknown' AND delivery IN ('delivered', 'dead')");
+  Statement resolve(db_,
+                    "DELETE FROM outbox WHERE id = ?1 AND work_order = 'unknown' AND delivery IN ('delivered', 'dead', "
+                    "'superseded')");
   if (!resolve.Bind(1, id).Run()) return Failed("cannot resolve an outbox entry");
   return db_.Changes();
 }

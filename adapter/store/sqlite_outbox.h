@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "adapter/keyed_mutex.h"
 #include "adapter/outbox.h"
 #include "adapter/resilience/retry_policy.h"
 #include "adapter/store/group_commit.h"
@@ -26,6 +27,7 @@ enum class OutboxView {
   kPending,       // waiting or pending (in flight, or to be retried)
   kDeadLettered,  // parked
   kUnknown,       // work-order outcome unknown, whatever the delivery state
+  kSuperseded,    // never sent: a newer update for the same customer superseded it (kept for audit)
   kAll,
 };
 
@@ -35,8 +37,10 @@ inline constexpr const char* kInterruptedReason =
 
 class SqliteOutbox : public Outbox {
  public:
-  // Creates the table if needed. `db` must outlive the outbox. nullptr and
-  // *error when the schema cannot be created.
+  // Creates the tables, or migrates those of an older version (the version
+  // is recorded in the table schema_version, component 'outbox'), in one
+  // transaction. `db` must outlive the outbox. nullptr and *error when the
+  // schema cannot be created or migrated, or is newer than this code's.
   [[nodiscard]] static std::unique_ptr<SqliteOutbox> Open(SqliteDatabase& db, SqliteOutboxOptions options,
                                                           std::string* error);
   ~SqliteOutbox() override;  // flushes
@@ -46,6 +50,10 @@ class SqliteOutbox : public Outbox {
   void MarkDelivered(OutboxEntryId id) override;
   void MarkAttemptFailed(OutboxEntryId id, const std::string& error) override;
   StoreFailure DeadLetter(OutboxEntryId id, const std::string& reason) override;
+  // Serialised per customer identity by an in-process KeyedMutex: the
+  // adapter process that holds the instance lock is the only one delivering
+  // from this database.
+  DeliveryClaim ClaimDelivery(OutboxEntryId id, const MigrationStatusUpdate& update) override;
   StoreFailure Flush() override;
   StoreResult<std::vector<OutboxEntry>> Due(int limit) override;
   StoreResult<OutboxCounts> Count() override;
@@ -53,7 +61,8 @@ class SqliteOutbox : public Outbox {
   // At start-up, before serving, by the one process that owns the database:
   // attempts still journalled as kAttempting were interrupted, so their outcome
   // becomes kUnknown and MIDAS is to be told WORK_ORDER_OUTCOME_UNKNOWN with
-  // kInterruptedReason; pending entries whose synchronous attempt was cut short
+  // kInterruptedReason (decided now: each takes the next sequence and
+  // supersedes what is older for its customer); pending entries whose synchronous attempt was cut short
   // become due now. Returns how many entries it touched.
   [[nodiscard]] StoreResult<int> RecoverInterrupted();
 
@@ -66,7 +75,8 @@ class SqliteOutbox : public Outbox {
   [[nodiscard]] StoreResult<int> Redrive(std::optional<OutboxEntryId> id);
 
   // Removes an entry with an unknown work-order outcome once an operator has
-  // checked it, provided MIDAS has been told (delivered) or it is dead-lettered.
+  // checked it, provided MIDAS has been told (delivered), it is dead-lettered,
+  // or it was superseded.
   // Returns 1 when removed, 0 otherwise.
   [[nodiscard]] StoreResult<int> Resolve(OutboxEntryId id);
 
@@ -82,16 +92,22 @@ class SqliteOutbox : public Outbox {
   bool ApplyDeferredLocked(std::vector<Deferred>& deferred);
   std::vector<Deferred> TakeDeferred();
   StoreError Failed(const std::string& what);
+  // With the database mutex held, inside a transaction: the next sequence
+  // (nullopt on failure); the rule's supersede step for entry `id`.
+  std::optional<std::int64_t> NextSequenceLocked();
+  bool SupersedeOlderLocked(OutboxEntryId id, std::int64_t sequence);
 
   SqliteDatabase& db_;
   SqliteOutboxOptions options_;
   // The hot statements, prepared once (used under the database mutex).
-  std::unique_ptr<Statement> insert_, record_, remove_, delivered_, attempts_, failed_, count_;
+  std::unique_ptr<Statement> insert_, record_, next_sequence_, supersede_, standing_, remove_, delivered_, attempts_,
+      failed_, count_;
   RetryPolicy retry_;
   std::mutex deferred_mutex_;
   std::vector<Deferred> deferred_;
   // Journal and RecordOutcome: concurrent requests' writes share commits.
   GroupCommit group_;
+  KeyedMutex turns_;  // delivery turns per customer identity (ClaimDelivery)
 };
 
 }  // namespace voip::store

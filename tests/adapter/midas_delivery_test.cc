@@ -50,6 +50,45 @@ TEST_F(MidasDeliveryTest, AcknowledgedIsDelivered) {
   EXPECT_EQ(midas_.contexts()[0].correlation_id, "corr-1");
 }
 
+// A claim that finds the update superseded decides without a call: not sent, nothing to write.
+TEST_F(MidasDeliveryTest, SupersededClaimIsNotSent) {
+  midas_.WillAnswer(MidasAcknowledged{});
+  const DeliveryClaim claim(ClaimStanding::kSuperseded, {});
+  const MidasDelivery delivery = policy_.Deliver(claim, SampleUpdate(), context_);
+  EXPECT_EQ(delivery.verdict, MidasVerdict::kNotSent);
+  EXPECT_EQ(delivery.skipped, MidasSkip::kSuperseded);
+  EXPECT_FALSE(delivery.called());
+  EXPECT_TRUE(midas_.updates().empty());
+}
+
+// A claim that could not read the store keeps the update pending, without a call, naming the store's error.
+TEST_F(MidasDeliveryTest, UnreadableClaimKeepsPendingWithoutCall) {
+  const DeliveryClaim claim(ClaimStanding::kStoreFailed, {}, "cannot read: disk I/O error");
+  const MidasDelivery delivery = policy_.Deliver(claim, SampleUpdate(), context_);
+  EXPECT_EQ(delivery.verdict, MidasVerdict::kKeepPending);
+  EXPECT_EQ(delivery.skipped, MidasSkip::kStoreFailed);
+  EXPECT_EQ(delivery.reason, "not attempted: the outbox could not be read: cannot read: disk I/O error");
+  EXPECT_TRUE(midas_.updates().empty());
+}
+
+// A claim on the newest update delivers it as without a claim.
+TEST_F(MidasDeliveryTest, NewestClaimIsDelivered) {
+  midas_.WillAnswer(MidasAcknowledged{});
+  const DeliveryClaim claim(ClaimStanding::kNewest, {});
+  EXPECT_EQ(policy_.Deliver(claim, SampleUpdate(), context_).verdict, MidasVerdict::kDelivered);
+  ASSERT_EQ(midas_.updates().size(), 1u);
+  EXPECT_EQ(midas_.updates()[0].order_number, "WO1");
+}
+
+// Not sending writes nothing to the outbox.
+TEST_F(MidasDeliveryTest, NotSentWritesNothing) {
+  FakeOutbox outbox;
+  const OutboxEntryId id = std::get<OutboxEntryId>(outbox.Journal(SampleUpdate(), "corr-1"));
+  const DeliveryClaim claim(ClaimStanding::kSuperseded, {});
+  EXPECT_FALSE(ApplyToOutbox(outbox, id, policy_.Deliver(claim, SampleUpdate(), context_)));
+  EXPECT_EQ(outbox.calls(), (std::vector<std::string>{"Journal"}));
+}
+
 // A business rejection is dead-lettered (retrying cannot help), with the translated detail as reason.
 TEST_F(MidasDeliveryTest, BusinessFaultIsDeadLettered) {
   const BackendError rejected = ErrorOf(BackendErrorKind::kBusinessFault, "20001", "unknown account");

@@ -249,6 +249,46 @@ TEST_F(MigrationFlowTest, MidasBusinessFaultParksUpdate) {
             "MIDAS rejected the status update: Account not found. The update is parked for an operator");
 }
 
+// The flow claims the customer's delivery turn for its MIDAS call.
+TEST_F(MigrationFlowTest, MidasCallIsMadeUnderTheCustomersClaim) {
+  work_order_.WillAnswer(WorkOrderCreated{"WO1"});
+  midas_.WillAnswer(MidasAcknowledged{});
+  (void)flow_.Run(testing::SampleRequestInput(), context_);
+  EXPECT_EQ(outbox_.claims(), 1);
+  EXPECT_EQ(midas_.updates().size(), 1u);
+}
+
+// An update superseded before its turn (a newer request for the customer committed meanwhile) is not
+// sent: no MIDAS call, no fault, the work order's answer as usual.
+TEST_F(MigrationFlowTest, SupersededUpdateIsNotSent) {
+  outbox_.StandAs(ClaimStanding::kSuperseded);
+  work_order_.WillAnswer(WorkOrderCreated{"WO8"});
+  midas_.WillAnswer(MidasAcknowledged{});
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
+  EXPECT_EQ(outcome.order_number, "WO8");
+  EXPECT_TRUE(outcome.faults.empty());
+  EXPECT_TRUE(outcome.midas_superseded);
+  EXPECT_FALSE(outcome.midas_called);
+  EXPECT_TRUE(midas_.updates().empty());
+  EXPECT_EQ(outbox_.calls(), (std::vector<std::string>{"Journal", "RecordOutcome"}));
+}
+
+// When the claim cannot read the outbox, MIDAS is not called and the update is left pending, with a fault.
+TEST_F(MigrationFlowTest, UnreadableClaimLeavesUpdatePending) {
+  outbox_.StandAs(ClaimStanding::kStoreFailed);
+  work_order_.WillAnswer(WorkOrderCreated{"WO9"});
+  MigrationOutcome outcome = flow_.Run(testing::SampleRequestInput(), context_);
+  EXPECT_EQ(outcome.order_number, "WO9");
+  EXPECT_TRUE(midas_.updates().empty());
+  EXPECT_EQ(outcome.midas_follow_up, MidasFollowUp::kPending);
+  EXPECT_EQ(outbox_.calls(), (std::vector<std::string>{"Journal", "RecordOutcome", "MarkAttemptFailed"}));
+  ASSERT_EQ(outcome.faults.size(), 1u);
+  EXPECT_EQ(outcome.faults[0].detail,
+            "The work order was created, but the customer's migration status could not be updated in MIDAS yet: "
+            "MIDAS was not called: the adapter's database could not be read. The update is pending: the adapter "
+            "keeps it and will deliver it to MIDAS later");
+}
+
 // If the outcome cannot be recorded, MIDAS is still called, but nothing is promised.
 TEST_F(MigrationFlowTest, RecordFailureStillCallsMidasButPromisesNothing) {
   outbox_.FailRecordOutcome();

@@ -27,9 +27,10 @@ class OutboxCommandTest : public ::testing::Test {
     pending_ = Add(*outbox, "WO2");
   }
 
+  // An entry for a customer of its own per order (WO1: 447874384949, WO2: ...950), so none supersedes another.
   static OutboxEntryId Add(store::SqliteOutbox& outbox, const std::string& order) {
     MigrationStatusUpdate update;
-    update.telephone_number = "447874384949";
+    update.telephone_number = "44787438" + std::to_string(4948 + (order.back() - '0'));
     update.account_number = "123456789";
     update.site_reference = 42;
     const OutboxEntryId id = std::get<OutboxEntryId>(outbox.Journal(update, "corr-" + order));

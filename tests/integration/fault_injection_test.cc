@@ -294,12 +294,15 @@ TEST_F(FaultInjectionTest, WorkOrderFaultWithUnknownDetailIs502WithBackendCode) 
 TEST_F(FaultInjectionTest, MidasDownForAWhileThenEveryPendingUpdateIsDelivered) {
   midas_proxy_->SetMode(FaultMode::kRefuse);
   std::map<std::string, std::string> correlation_of_order;
+  std::map<std::string, std::string> customer_of_order;  // one customer each: none supersedes another
   for (int i = 0; i < 3; ++i) {
-    auto result = Create();
+    const std::string customer = "44787438494" + std::to_string(i);
+    auto result = Create(customer);
     ASSERT_TRUE(result);
     EXPECT_EQ(result->status, 200);
     const json success = json::parse(result->body)["CreateVOIPMigrationWorkOrder"]["success"];
     correlation_of_order[success["orderNumber"]] = result->get_header_value("X-Correlation-ID");
+    customer_of_order[success["orderNumber"]] = customer;
     ASSERT_EQ(success["fault"].size(), 1u);
     ExpectSystemFault(success["fault"][0],
                       "The work order was created, but the customer's migration status could not be updated in "
@@ -324,7 +327,7 @@ TEST_F(FaultInjectionTest, MidasDownForAWhileThenEveryPendingUpdateIsDelivered) 
     ASSERT_EQ(correlation_of_order.count(*update.order_number), 1u) << *update.order_number;
     EXPECT_EQ(update.correlation_id, correlation_of_order[*update.order_number]);
     EXPECT_EQ(update.migration_status, "WORK_ORDER_CREATED");
-    EXPECT_EQ(update.telephone_number, kCustomer);
+    EXPECT_EQ(update.telephone_number, customer_of_order[*update.order_number]);
     EXPECT_EQ(update.account_number, "123456789");
     EXPECT_EQ(update.site_reference, 42);
     EXPECT_FALSE(update.reason.has_value());

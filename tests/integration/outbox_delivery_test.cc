@@ -47,12 +47,12 @@ class OutboxDeliveryTest : public testing::AdapterWithSimulators {
   std::unique_ptr<sim::Simulators> midas_back_;
 };
 
-// MIDAS down: each request is a success with a "pending" fault; once MIDAS is back,
+// MIDAS down: each request (five customers) is a success with a "pending" fault; once MIDAS is back,
 // every update is delivered, each for its own order, and the outbox empties.
 TEST_F(OutboxDeliveryTest, PendingUpdatesAreDeliveredWhenMidasIsBack) {
   std::set<std::string> orders;
   for (int i = 0; i < 5; ++i) {
-    auto result = PostJson(JsonBody("447874384949"));
+    auto result = PostJson(JsonBody("44787438494" + std::to_string(i)));
     ASSERT_TRUE(result);
     EXPECT_EQ(result->status, 200);
     const json success = json::parse(result->body)["CreateVOIPMigrationWorkOrder"]["success"];

@@ -88,7 +88,7 @@ void AdapterWithSimulators::StopAdapter() {
     relay_options.max_age = std::chrono::seconds(config_.outbox_max_age_s);
     relay_options.poll_interval = std::chrono::milliseconds(config_.outbox_poll_ms);
     relay_ = std::make_unique<OutboxRelay>(*sqlite_outbox_, *midas_, logger_, relay_options);
-    relay_->Start();
+    if (!manual_relay_) relay_->Start();
   }
   server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_, idempotency_.get());
   std::string error;

@@ -62,6 +62,12 @@ class AdapterWithSimulators : public ::testing::Test {
   // Also keep Idempotency-Key records, in the same database (implies the
   // SQLite outbox). Without, keyed requests are refused (503).
   void UseIdempotencyStore() { sqlite_ = idempotency_wanted_ = true; }
+  // With the SQLite outbox: build the relay but start no thread; the test
+  // runs its rounds with relay().RunOnce(). Call before Wire().
+  void UseManualRelay() { manual_relay_ = true; }
+  OutboxRelay& relay() { return *relay_; }
+  // The SQLite outbox (UseSqliteOutbox, after Wire()).
+  store::SqliteOutbox& sqlite_outbox() { return *sqlite_outbox_; }
 
   // Starts the simulators with sim_options_ and points both backends of
   // config_ at them.
@@ -114,6 +120,7 @@ class AdapterWithSimulators : public ::testing::Test {
 
   bool sqlite_ = false;
   bool idempotency_wanted_ = false;
+  bool manual_relay_ = false;
   TempDir dir_;
   std::unique_ptr<store::SqliteDatabase> db_;
   std::unique_ptr<store::SqliteOutbox> sqlite_outbox_;

@@ -91,7 +91,8 @@ void CannedBackend::Handle(const httplib::Request& request, httplib::Response& r
   CannedResponse canned;
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    requests_.push_back({request.method, request.path, request.body, request.headers, request.remote_port});
+    requests_.push_back({request.method, request.path, request.body, request.headers, request.remote_port,
+                         std::chrono::steady_clock::now()});
     remote_ports_.insert(request.remote_port);
     if (queue_.empty()) {
       canned = default_;

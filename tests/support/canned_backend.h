@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -35,6 +36,7 @@ struct RecordedRequest {
   std::string body;
   httplib::Headers headers;  // names compared case-insensitively
   int remote_port = 0;
+  std::chrono::steady_clock::time_point received_at;  // when the request had arrived whole
 
   // The first value of header `name`, or "" when absent.
   std::string Header(const std::string& name) const;

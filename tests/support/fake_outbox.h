@@ -4,6 +4,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,24 @@ class FakeOutbox : public Outbox {
     entries_.at(id).last_error = reason;
     return std::nullopt;
   }
+  // Where the entry stands by its delivery state (or as set by StandAs);
+  // claims are not serialised here (the SQLite store's are).
+  DeliveryClaim ClaimDelivery(OutboxEntryId id, const MigrationStatusUpdate&) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++claims_;
+    if (stand_as_) return DeliveryClaim(*stand_as_, {}, "disk unreadable");
+    const auto found = entries_.find(id);
+    if (found == entries_.end()) return DeliveryClaim(ClaimStanding::kNotPending, {});
+    if (found->second.delivery == DeliveryState::kPending) return DeliveryClaim(ClaimStanding::kNewest, {});
+    if (found->second.delivery == DeliveryState::kSuperseded) return DeliveryClaim(ClaimStanding::kSuperseded, {});
+    return DeliveryClaim(ClaimStanding::kNotPending, {});
+  }
+  // Every claim from now on stands as `standing`.
+  void StandAs(ClaimStanding standing) { stand_as_ = standing; }
+  int claims() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return claims_;
+  }
   StoreFailure Flush() override { return std::nullopt; }
   StoreResult<std::vector<OutboxEntry>> Due(int) override { return std::vector<OutboxEntry>{}; }
   StoreResult<OutboxCounts> Count() override {
@@ -87,6 +106,8 @@ class FakeOutbox : public Outbox {
   bool fail_journal_ = false;
   bool fail_record_ = false;
   bool fail_dead_letter_ = false;
+  std::optional<ClaimStanding> stand_as_;
+  int claims_ = 0;
   OutboxEntryId next_id_ = 1;
   std::map<OutboxEntryId, OutboxEntry> entries_;
   std::vector<std::string> calls_;

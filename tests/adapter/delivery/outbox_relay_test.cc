@@ -39,10 +39,11 @@ class OutboxRelayTest : public ::testing::Test {
     relay_ = std::make_unique<OutboxRelay>(*outbox_, midas_, logger_, relay_options);
   }
 
-  // An entry whose synchronous MIDAS attempt failed once: pending, due within 1 s.
+  // An entry whose synchronous MIDAS attempt failed once: pending, due within 1 s. Each order is for a
+  // customer of its own (WO1: 447874384949, WO2: ...950), so none supersedes another.
   OutboxEntryId PendingEntry(const std::string& order = "WO1") {
     MigrationStatusUpdate update;
-    update.telephone_number = "447874384949";
+    update.telephone_number = "44787438" + std::to_string(4948 + (order.back() - '0'));
     update.account_number = "123456789";
     update.site_reference = 42;
     const OutboxEntryId id = std::get<OutboxEntryId>(outbox_->Journal(update, "corr-" + order));
@@ -162,6 +163,25 @@ TEST_F(OutboxRelayTest, RecordsRoundAndOutboxGaugesInMetrics) {
   EXPECT_TRUE(HasLine(text, "voip_outbox_dead_letters 0"));
   EXPECT_TRUE(HasLine(text, "voip_outbox_oldest_pending_age_seconds 1.5"));
   EXPECT_EQ(midas_.updates().size(), 2u);
+}
+
+// A pending update superseded by a newer outcome for its customer is not sent by the relay, and the
+// round publishes the superseded gauge.
+TEST_F(OutboxRelayTest, SupersededUpdateIsNotSentAndIsCounted) {
+  PendingEntry("WO1");
+  const OutboxEntryId newer = PendingEntry("WO11");  // the same customer (...949): supersedes WO1
+  midas_.WillAnswer(MidasAcknowledged{});
+  now_ms_ = kStart + 1500;
+  const RelayRound round = relay_->RunOnce();
+  EXPECT_EQ(round.delivered, 1);
+  ASSERT_TRUE(round.counts.has_value());
+  EXPECT_EQ(round.counts->superseded, 1);
+  EXPECT_EQ(round.counts->pending, 0);
+  EXPECT_TRUE(HasLine(metrics_.RenderPrometheus(), "voip_outbox_superseded_updates 1"));
+  ASSERT_EQ(midas_.updates().size(), 1u);
+  EXPECT_EQ(midas_.updates()[0].order_number, "WO11");
+  ASSERT_EQ(List(store::OutboxView::kSuperseded).size(), 1u);
+  EXPECT_EQ(List(store::OutboxView::kSuperseded)[0].superseded_by, newer);
 }
 
 // Delivered and dead-lettered entries leave the pending gauge and reach their counters.

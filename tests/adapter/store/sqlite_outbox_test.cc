@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <future>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "tests/support/temp_dir.h"
@@ -10,18 +14,25 @@
 namespace voip::store {
 namespace {
 
-MigrationStatusUpdate Customer() {
+MigrationStatusUpdate Customer(const std::string& telephone = "447874384949") {
   MigrationStatusUpdate update;
-  update.telephone_number = "447874384949";
+  update.telephone_number = telephone;
   update.account_number = "123456789";
   update.site_reference = 42;
   return update;
 }
 
-MigrationStatusUpdate Created(const std::string& order) {
-  MigrationStatusUpdate update = Customer();
+MigrationStatusUpdate Created(const std::string& order, const std::string& telephone = "447874384949") {
+  MigrationStatusUpdate update = Customer(telephone);
   update.status = MigrationStatus::kWorkOrderCreated;
   update.order_number = order;
+  return update;
+}
+
+MigrationStatusUpdate Failed(const std::string& telephone = "447874384949") {
+  MigrationStatusUpdate update = Customer(telephone);
+  update.status = MigrationStatus::kWorkOrderFailed;
+  update.reason = "Site reference not known";
   return update;
 }
 
@@ -44,7 +55,22 @@ class SqliteOutboxTest : public ::testing::Test {
     ASSERT_TRUE(outbox_) << error;
   }
 
-  OutboxEntryId JournalOne() { return std::get<OutboxEntryId>(outbox_->Journal(Customer(), "corr-1")); }
+  OutboxEntryId JournalOne(const std::string& telephone = "447874384949") {
+    return std::get<OutboxEntryId>(outbox_->Journal(Customer(telephone), "corr-1"));
+  }
+  // Journals and records an outcome (pending) for the customer of `update`.
+  OutboxEntryId Recorded(const MigrationStatusUpdate& update, WorkOrderState state = WorkOrderState::kCreated) {
+    const OutboxEntryId id = std::get<OutboxEntryId>(outbox_->Journal(update, "corr-1"));
+    EXPECT_FALSE(outbox_->RecordOutcome(id, state, update));
+    return id;
+  }
+  OutboxEntry Entry(OutboxEntryId id) {
+    for (const OutboxEntry& entry : List(OutboxView::kAll)) {
+      if (entry.id == id) return entry;
+    }
+    ADD_FAILURE() << "no entry " << id;
+    return {};
+  }
 
   std::vector<OutboxEntry> List(OutboxView view) { return std::get<std::vector<OutboxEntry>>(outbox_->List(view)); }
   // Rows in the table, read without flushing.
@@ -123,23 +149,25 @@ TEST_F(SqliteOutboxTest, DeliveredUnknownOutcomeStaysListed) {
 
 // Count() reports pending, unknown-outcome and dead-lettered entries and the oldest pending one.
 TEST_F(SqliteOutboxTest, CountsWhatIsOutstanding) {
-  const OutboxEntryId pending = JournalOne();
-  ASSERT_FALSE(outbox_->RecordOutcome(pending, WorkOrderState::kCreated, Created("WO1")));
+  const OutboxEntryId pending = JournalOne("447700000001");
+  ASSERT_FALSE(outbox_->RecordOutcome(pending, WorkOrderState::kCreated, Created("WO1", "447700000001")));
   now_ms_ += 500;
-  const OutboxEntryId unknown = JournalOne();
-  MigrationStatusUpdate update = Customer();
+  const OutboxEntryId unknown = JournalOne("447700000002");
+  MigrationStatusUpdate update = Customer("447700000002");
   update.status = MigrationStatus::kWorkOrderOutcomeUnknown;
   ASSERT_FALSE(outbox_->RecordOutcome(unknown, WorkOrderState::kUnknown, update));
   outbox_->MarkDelivered(unknown);  // told MIDAS, still unknown until resolved
-  const OutboxEntryId dead = JournalOne();
-  ASSERT_FALSE(outbox_->RecordOutcome(dead, WorkOrderState::kFailed, Customer()));
+  const OutboxEntryId dead = JournalOne("447700000003");
+  ASSERT_FALSE(outbox_->RecordOutcome(dead, WorkOrderState::kFailed, Failed("447700000003")));
   ASSERT_FALSE(outbox_->DeadLetter(dead, "rejected"));
-  JournalOne();  // still attempting: neither pending nor parked
+  Recorded(Created("WO4", "447700000003"));  // supersedes the dead letter, and is pending itself
+  JournalOne();                              // still attempting: neither pending nor parked
 
   const OutboxCounts counts = std::get<OutboxCounts>(outbox_->Count());
-  EXPECT_EQ(counts.pending, 1);
+  EXPECT_EQ(counts.pending, 2);
   EXPECT_EQ(counts.unknown_outcome, 1);
-  EXPECT_EQ(counts.dead_lettered, 1);
+  EXPECT_EQ(counts.dead_lettered, 0);
+  EXPECT_EQ(counts.superseded, 1);
   EXPECT_EQ(counts.oldest_pending_since_ms, 1'000'000);
 }
 
@@ -209,19 +237,184 @@ TEST_F(SqliteOutboxTest, DeadLetterIsListedAndRedriven) {
   EXPECT_EQ(std::get<int>(outbox_->Redrive(id)), 0);  // no longer dead
 }
 
-// Concurrent journalling from many threads loses nothing.
+// Concurrent journalling from many threads loses nothing: every customer's update is kept, pending.
 TEST_F(SqliteOutboxTest, ConcurrentWritesAreAllKept) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([this] {
+    threads.emplace_back([this, t] {
       for (int i = 0; i < 25; ++i) {
-        const OutboxEntryId id = JournalOne();
-        EXPECT_FALSE(outbox_->RecordOutcome(id, WorkOrderState::kCreated, Created("WO" + std::to_string(id))));
+        const std::string telephone = "4477000" + std::to_string(10000 + t * 100 + i);
+        const OutboxEntryId id = JournalOne(telephone);
+        EXPECT_FALSE(
+            outbox_->RecordOutcome(id, WorkOrderState::kCreated, Created("WO" + std::to_string(id), telephone)));
       }
     });
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(List(OutboxView::kPending).size(), 200u);
+}
+
+// Concurrent outcomes for one customer share commits, take distinct sequences, and leave exactly one
+// update pending: the newest (highest sequence); the other 199 are superseded by a newer entry.
+TEST_F(SqliteOutboxTest, ConcurrentOutcomesForOneCustomerLeaveOnlyTheNewestPending) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([this] {
+      for (int i = 0; i < 25; ++i) Recorded(Created("WO"));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const std::vector<OutboxEntry> all = List(OutboxView::kAll);
+  ASSERT_EQ(all.size(), 200u);
+  std::set<std::int64_t> sequences;
+  std::int64_t newest = 0;
+  for (const OutboxEntry& entry : all) {
+    sequences.insert(entry.sequence);
+    newest = std::max(newest, entry.sequence);
+  }
+  EXPECT_EQ(sequences.size(), 200u);
+  const std::vector<OutboxEntry> pending = List(OutboxView::kPending);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].sequence, newest);
+  const std::vector<OutboxEntry> superseded = List(OutboxView::kSuperseded);
+  ASSERT_EQ(superseded.size(), 199u);
+  for (const OutboxEntry& entry : superseded) {
+    ASSERT_TRUE(entry.superseded_by.has_value());
+    EXPECT_GT(Entry(*entry.superseded_by).sequence, entry.sequence);
+  }
+}
+
+// Recording an outcome assigns the next sequence, across a reopen (the counter is in the database).
+TEST_F(SqliteOutboxTest, SequencesIncreaseAcrossReopen) {
+  const OutboxEntryId first = Recorded(Created("WO1", "447700000001"));
+  const OutboxEntryId attempting = JournalOne("447700000002");
+  Reopen();
+  const OutboxEntryId second = Recorded(Created("WO2", "447700000003"));
+  EXPECT_GT(Entry(first).sequence, 0);
+  EXPECT_EQ(Entry(attempting).sequence, 0);  // not decided yet
+  EXPECT_EQ(Entry(second).sequence, Entry(first).sequence + 1);
+}
+
+// A newer outcome for the same customer supersedes the older pending update: listed as superseded, by
+// the newer entry, never due; another customer's pending update is untouched.
+TEST_F(SqliteOutboxTest, NewerOutcomeSupersedesOlderPendingUpdateOfTheSameCustomer) {
+  const OutboxEntryId older = Recorded(Failed(), WorkOrderState::kFailed);
+  outbox_->MarkAttemptFailed(older, "MIDAS could not be reached");
+  const OutboxEntryId other = Recorded(Failed("447700000001"), WorkOrderState::kFailed);
+  outbox_->MarkAttemptFailed(other, "MIDAS could not be reached");
+  ASSERT_FALSE(outbox_->Flush());
+  const OutboxEntryId newer = Recorded(Created("WO2"));
+
+  const std::vector<OutboxEntry> superseded = List(OutboxView::kSuperseded);
+  ASSERT_EQ(superseded.size(), 1u);
+  EXPECT_EQ(superseded[0].id, older);
+  EXPECT_EQ(superseded[0].delivery, DeliveryState::kSuperseded);
+  EXPECT_EQ(superseded[0].superseded_by, newer);
+  EXPECT_EQ(superseded[0].update.status, MigrationStatus::kWorkOrderFailed);
+  now_ms_ = 9'000'000;
+  const auto due = Due();
+  ASSERT_EQ(due.size(), 1u);  // the newer one's synchronous attempt is still running: not due
+  EXPECT_EQ(due[0].id, other);
+  EXPECT_EQ(std::get<OutboxCounts>(outbox_->Count()).superseded, 1);
+}
+
+// A dead-lettered update is superseded by a newer outcome for its customer, so a re-drive cannot send it.
+TEST_F(SqliteOutboxTest, NewerOutcomeSupersedesDeadLetter) {
+  const OutboxEntryId dead = Recorded(Failed(), WorkOrderState::kFailed);
+  ASSERT_FALSE(outbox_->DeadLetter(dead, "rejected"));
+  const OutboxEntryId newer = Recorded(Created("WO2"));
+  EXPECT_EQ(Entry(dead).delivery, DeliveryState::kSuperseded);
+  EXPECT_EQ(Entry(dead).superseded_by, newer);
+  EXPECT_EQ(std::get<int>(outbox_->Redrive(std::nullopt)), 0);
+}
+
+// A superseded update whose delivery was already under way and then acknowledged is delivered (removed
+// with a known outcome), not superseded: superseded means never sent.
+TEST_F(SqliteOutboxTest, SupersededUpdateAcknowledgedMeanwhileIsDelivered) {
+  const OutboxEntryId older = Recorded(Failed(), WorkOrderState::kFailed);
+  const OutboxEntryId newer = Recorded(Created("WO2"));
+  outbox_->MarkDelivered(older);
+  ASSERT_FALSE(outbox_->Flush());
+  EXPECT_TRUE(List(OutboxView::kSuperseded).empty());
+  const std::vector<OutboxEntry> all = List(OutboxView::kAll);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].id, newer);
+}
+
+// An attempt interrupted by a crash is decided at recovery: it takes the next sequence and supersedes
+// the older pending update of its customer.
+TEST_F(SqliteOutboxTest, RecoveredAttemptSupersedesOlderPendingUpdate) {
+  const OutboxEntryId older = Recorded(Failed(), WorkOrderState::kFailed);
+  const OutboxEntryId interrupted = JournalOne();
+  Reopen();
+  EXPECT_EQ(std::get<int>(outbox_->RecoverInterrupted()), 1);
+  EXPECT_EQ(Entry(older).delivery, DeliveryState::kSuperseded);
+  EXPECT_EQ(Entry(older).superseded_by, interrupted);
+  EXPECT_GT(Entry(interrupted).sequence, Entry(older).sequence);
+  const auto due = Due();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, interrupted);
+}
+
+// A delivery claim reads where the entry stands: pending -> newest; superseded; waiting -> not pending.
+TEST_F(SqliteOutboxTest, ClaimReadsWhereTheEntryStands) {
+  const OutboxEntryId older = Recorded(Failed(), WorkOrderState::kFailed);
+  const OutboxEntryId newer = Recorded(Created("WO2"));
+  const OutboxEntryId waiting = JournalOne("447700000001");
+  EXPECT_EQ(outbox_->ClaimDelivery(newer, Customer()).standing(), ClaimStanding::kNewest);
+  EXPECT_EQ(outbox_->ClaimDelivery(older, Customer()).standing(), ClaimStanding::kSuperseded);
+  EXPECT_EQ(outbox_->ClaimDelivery(waiting, Customer("447700000001")).standing(), ClaimStanding::kNotPending);
+}
+
+// While one customer's delivery claim is held, another customer's claim is granted at once (the turns
+// are per customer: adapter/keyed_mutex_test.cc proves one customer's claims take turns).
+TEST_F(SqliteOutboxTest, ClaimOnAnotherCustomerIsNotHeldUp) {
+  const OutboxEntryId id = Recorded(Created("WO1"));
+  const OutboxEntryId other = Recorded(Created("WO2", "447700000001"));
+  const DeliveryClaim held = outbox_->ClaimDelivery(id, Customer());
+  auto another = std::async(std::launch::async,
+                            [&] { return outbox_->ClaimDelivery(other, Customer("447700000001")).standing(); });
+  ASSERT_EQ(another.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(another.get(), ClaimStanding::kNewest);
+  EXPECT_EQ(held.standing(), ClaimStanding::kNewest);
+}
+
+// A database written by version 1 (no sequence, two pending updates for one customer) is migrated on
+// open: the older is superseded by the newer, sequences follow the journal, and new ones come after.
+TEST_F(SqliteOutboxTest, MigratesAVersion1Database) {
+  outbox_.reset();
+  ASSERT_FALSE(db_->Exec("DROP TABLE outbox; DROP TABLE outbox_sequence; DROP TABLE schema_version;"));
+  ASSERT_FALSE(db_->Exec(
+      "CREATE TABLE outbox (id INTEGER PRIMARY KEY, correlation_id TEXT NOT NULL, telephone_number TEXT NOT NULL, "
+      "account_number TEXT NOT NULL, site_reference INTEGER NOT NULL, work_order TEXT NOT NULL, status TEXT, "
+      "order_number TEXT, reason TEXT, delivery TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
+      "created_ms INTEGER NOT NULL, pending_since_ms INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER, "
+      "last_error TEXT);"
+      "INSERT INTO outbox (id, correlation_id, telephone_number, account_number, site_reference, work_order, "
+      "status, delivery, created_ms, next_attempt_ms) VALUES "
+      "(1, 'c1', '447874384949', '123456789', 42, 'failed', 'WORK_ORDER_FAILED', 'pending', 1, 5), "
+      "(2, 'c2', '447874384949', '123456789', 42, 'created', 'WORK_ORDER_CREATED', 'pending', 2, 5), "
+      "(3, 'c3', '447700000001', '123456789', 42, 'failed', 'WORK_ORDER_FAILED', 'pending', 3, 5);"));
+  Reopen();
+  EXPECT_EQ(Entry(1).delivery, DeliveryState::kSuperseded);
+  EXPECT_EQ(Entry(1).superseded_by, 2);
+  EXPECT_EQ(Entry(2).delivery, DeliveryState::kPending);
+  EXPECT_EQ(Entry(3).delivery, DeliveryState::kPending);
+  EXPECT_EQ(Entry(2).sequence, 2);
+  const OutboxEntryId next = Recorded(Created("WO4", "447700000002"));
+  EXPECT_EQ(Entry(next).sequence, 4);
+  Statement version(*db_, "SELECT version FROM schema_version WHERE component = 'outbox'");
+  ASSERT_TRUE(version.Step());
+  EXPECT_EQ(version.Int(0), 2);
+}
+
+// A database whose outbox schema is newer than this code's is refused, not used.
+TEST_F(SqliteOutboxTest, RefusesANewerSchema) {
+  outbox_.reset();
+  ASSERT_FALSE(db_->Exec("UPDATE schema_version SET version = 3 WHERE component = 'outbox'"));
+  std::string error;
+  EXPECT_FALSE(SqliteOutbox::Open(*db_, {}, &error));
+  EXPECT_NE(error.find("schema version 3 is newer"), std::string::npos) << error;
 }
 
 }  // namespace
