@@ -15,13 +15,31 @@ std::optional<store::OutboxView> ViewNamed(const std::string& name) {
   if (name == "pending") return store::OutboxView::kPending;
   if (name == "dead") return store::OutboxView::kDeadLettered;
   if (name == "unknown") return store::OutboxView::kUnknown;
+  if (name == "superseded") return store::OutboxView::kSuperseded;
   if (name == "all") return store::OutboxView::kAll;
   return std::nullopt;
+}
+
+// Where the entry stands for an operator: superseded (never to be sent), dead
+// (parked), pending (waiting for its outcome or for delivery), unknown (MIDAS
+// told, the work-order outcome still to be checked), delivered.
+const char* StateOf(const OutboxEntry& entry) {
+  switch (entry.delivery) {
+    case DeliveryState::kSuperseded: return "superseded";
+    case DeliveryState::kDeadLettered: return "dead";
+    case DeliveryState::kWaiting:
+    case DeliveryState::kPending: return "pending";
+    case DeliveryState::kDelivered: return entry.work_order == WorkOrderState::kUnknown ? "unknown" : "delivered";
+  }
+  return "pending";
 }
 
 // One JSON object per line; personal identifiers masked.
 nlohmann::json Describe(const OutboxEntry& entry) {
   nlohmann::json line = {{"id", entry.id},
+                         {"identity", Mask(CustomerIdentityKey(entry.update))},
+                         {"sequence", entry.sequence},
+                         {"state", StateOf(entry)},
                          {"correlationId", entry.correlation_id},
                          {"workOrder", WorkOrderStateName(entry.work_order)},
                          {"delivery", DeliveryStateName(entry.delivery)},
@@ -36,6 +54,7 @@ nlohmann::json Describe(const OutboxEntry& entry) {
   if (entry.update.order_number) line["orderNumber"] = *entry.update.order_number;
   if (entry.update.reason) line["reason"] = *entry.update.reason;
   if (entry.next_attempt_ms) line["nextAttemptMs"] = *entry.next_attempt_ms;
+  if (entry.superseded_by) line["supersededBy"] = *entry.superseded_by;
   if (!entry.last_error.empty()) line["lastError"] = entry.last_error;
   return line;
 }
@@ -49,8 +68,9 @@ int Usage(std::ostream& err, const std::string& problem) {
 
 std::string OutboxUsageText() {
   return "Usage:\n"
-         "  voip-migration-adapter outbox list [pending|dead|unknown|all] [--database PATH | --config FILE]\n"
-         "      one JSON object per entry (default: all); numbers are masked\n"
+         "  voip-migration-adapter outbox list [pending|dead|unknown|superseded|all] [--database PATH | --config "
+         "FILE]\n"
+         "      one JSON object per entry (default: all): identity (masked), sequence, state, superseded-by\n"
          "  voip-migration-adapter outbox redrive ID|all [--database PATH | --config FILE]\n"
          "      puts dead-lettered MIDAS updates back to pending; the running adapter delivers them\n"
          "  voip-migration-adapter outbox resolve ID [--database PATH | --config FILE]\n"
@@ -74,7 +94,7 @@ int RunOutboxCommand(const std::vector<std::string>& args, std::ostream& out, st
   std::optional<OutboxEntryId> id;
   if (action == "list") {
     view = ViewNamed(target);
-    if (!view) return Usage(err, "list takes pending, dead, unknown or all, got '" + target + "'");
+    if (!view) return Usage(err, "list takes pending, dead, unknown, superseded or all, got '" + target + "'");
   } else if (action == "redrive" || action == "resolve") {
     if (target.empty()) return Usage(err, action + " needs an entry id" + (action == "redrive" ? " or 'all'" : ""));
     if (target != "all" || action == "resolve") {

@@ -1,5 +1,5 @@
 // The operator's view of the outbox, as a subcommand of the adapter binary:
-//   voip-migration-adapter outbox list [pending|dead|unknown|all] [--database PATH | --config FILE]
+//   voip-migration-adapter outbox list [pending|dead|unknown|superseded|all] [--database PATH | --config FILE]
 //   voip-migration-adapter outbox redrive ID|all                [--database PATH | --config FILE]
 //   voip-migration-adapter outbox resolve ID                    [--database PATH | --config FILE]
 // It opens the same database as the running adapter (SQLite WAL allows that);

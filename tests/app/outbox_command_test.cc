@@ -144,6 +144,37 @@ TEST_F(OutboxCommandTest, ResolvesOnlyDeliveredUnknownOutcomes) {
   EXPECT_TRUE(Lines().empty());
 }
 
+// `list superseded` shows the superseded entry with its masked identity, sequence, state and the entry
+// that superseded it; `list` shows the newer one's identity and higher sequence.
+TEST_F(OutboxCommandTest, ListsSupersededWithIdentitySequenceAndSupersededBy) {
+  OutboxEntryId newer = 0;
+  {
+    std::string error;
+    auto db = store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal, &error);
+    auto outbox = store::SqliteOutbox::Open(*db, {}, &error);
+    ASSERT_TRUE(outbox) << error;
+    newer = Add(*outbox, "WO2");  // the customer of pending_: supersedes it
+  }
+  EXPECT_EQ(Run({"list", "superseded"}), 0) << err_.str();
+  const auto lines = Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["id"], pending_);
+  EXPECT_EQ(lines[0]["state"], "superseded");
+  EXPECT_EQ(lines[0]["delivery"], "superseded");
+  EXPECT_EQ(lines[0]["supersededBy"], newer);
+  EXPECT_EQ(lines[0]["identity"], std::string(22, '*') + "950");  // "123456789|42|447874384950"
+  EXPECT_EQ(Run({"list", "all"}), 0);
+  const auto all = Lines();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0]["state"], "dead");
+  EXPECT_EQ(all[2]["id"], newer);
+  EXPECT_EQ(all[2]["state"], "pending");
+  EXPECT_GT(all[2]["sequence"].get<std::int64_t>(), all[1]["sequence"].get<std::int64_t>());
+  EXPECT_FALSE(all[2].contains("supersededBy"));
+  EXPECT_EQ(out_.str().find("447874384950"), std::string::npos);
+  EXPECT_EQ(out_.str().find("123456789"), std::string::npos);
+}
+
 // Bad usage exits 2 with the usage text and touches nothing.
 TEST_F(OutboxCommandTest, BadUsageExits2) {
   EXPECT_EQ(Run({"list", "everything"}), 2);
