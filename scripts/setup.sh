@@ -16,6 +16,7 @@ PACKAGES=(
   python3-lxml python3-spyne python3-zeep python3-suds
   openssl          # throwaway CAs in the TLS tests
   haproxy          # deploy/haproxy.cfg is checked with haproxy -c
+  postgresql libpq-dev  # the PostgreSQL store (libpq) and its throwaway test server (tests/support/postgres_sandbox.py)
   clang libclang-rt-14-dev  # libFuzzer harnesses with ASan + UBSan (tests/fuzz/)
   clang-tidy clang-format   # the clang_tidy and clang_format tests (docs/development.md)
 )
