@@ -2,6 +2,9 @@
 
 #include <cstdio>
 
+#include "platform/build_info.h"
+#include "platform/process_stats.h"
+
 namespace voip {
 namespace {
 
@@ -12,6 +15,13 @@ const char* BackendLabel(int backend) { return backend == 0 ? "workorder" : "mid
 std::string Number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
+}
+
+// Every digit a double holds: a start time in seconds since the epoch needs more than %.6g's.
+std::string FullNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
   return text;
 }
 
@@ -108,7 +118,35 @@ std::string Metrics::RenderPrometheus() const {
   RenderShedding(out);
   RenderBreakers(out);
   RenderOutbox(out);
+  RenderBuildInfo(out);
+  RenderProcess(out);
   return out;
+}
+
+void Metrics::RenderBuildInfo(std::string& out) {
+  const BuildInfo& build = ThisBuild();
+  Header(out, "voip_build_info", "gauge",
+         "Always 1: the adapter's version, the git commit it was built from and the gSOAP version it was built with.");
+  Sample(out, "voip_build_info",
+         std::string("version=\"") + build.version + "\",commit=\"" + build.commit + "\",gsoap=\"" + build.gsoap + "\"",
+         "1");
+}
+
+void Metrics::RenderProcess(std::string& out) {
+  const std::optional<ProcessStats> stats = ReadProcessStats();
+  if (!stats) return;  // no /proc: the families are left out rather than exported as zeros
+  Header(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+  Sample(out, "process_cpu_seconds_total", "", FullNumber(stats->cpu_seconds));
+  Header(out, "process_open_fds", "gauge", "Number of open file descriptors.");
+  Sample(out, "process_open_fds", "", FullNumber(stats->open_fds));
+  Header(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
+  Sample(out, "process_max_fds", "", FullNumber(stats->max_fds));
+  Header(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+  Sample(out, "process_virtual_memory_bytes", "", FullNumber(stats->virtual_bytes));
+  Header(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+  Sample(out, "process_resident_memory_bytes", "", FullNumber(stats->resident_bytes));
+  Header(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+  Sample(out, "process_start_time_seconds", "", FullNumber(stats->start_time_seconds));
 }
 
 void Metrics::RenderRequests(std::string& out) const {

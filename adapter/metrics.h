@@ -89,6 +89,11 @@ class Metrics {
   void RenderShedding(std::string& out) const;
   void RenderBreakers(std::string& out) const;
   void RenderOutbox(std::string& out) const;
+  // voip_build_info{version,commit,gsoap} 1 (platform/build_info.h), and the
+  // standard process_* families of Prometheus client libraries, read from
+  // /proc/self at each scrape (platform/process_stats.h).
+  static void RenderBuildInfo(std::string& out);
+  static void RenderProcess(std::string& out);
 
   // voip_requests_total{face,outcome,status}
   std::array<std::array<std::array<std::atomic<std::uint64_t>, kStatuses>, 2>, kFaces> requests_{};

@@ -29,6 +29,7 @@
 #include "http/json_face.h"
 #include "http/server.h"
 #include "http/status.h"
+#include "platform/build_info.h"
 #include "platform/config.h"
 #include "platform/log.h"
 #include "sim/simulators.h"
@@ -158,7 +159,7 @@ voip::CircuitBreaker::TransitionListener LogTransitions(voip::Logger& logger, co
   };
 }
 
-// `outbox` subcommands and --help; nullopt when the arguments are the
+// `outbox` subcommands, --help and --version; nullopt when the arguments are the
 // server's own.
 std::optional<int> RunCommandOrHelp(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "outbox") {
@@ -167,6 +168,10 @@ std::optional<int> RunCommandOrHelp(const std::vector<std::string>& args) {
   for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h") {
       std::cout << voip::UsageText() << "\nOperators (see docs/delivery.md):\n" << voip::OutboxUsageText();
+      return 0;
+    }
+    if (arg == "--version") {
+      std::cout << voip::VersionText("voip-migration-adapter");
       return 0;
     }
   }

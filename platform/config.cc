@@ -643,7 +643,8 @@ std::string UsageText() {
          "system (SOAP) -> MIDAS migration status (SOAP).\n\n"
          "  --config FILE  read settings from FILE first: one 'name = value' per line, '#' starts a comment;\n"
          "                 names are the flag names below without '--'; flags given on the command line win.\n"
-         "  --help         print this text and exit.\n";
+         "  --help         print this text and exit.\n"
+         "  --version      print the version, the git commit and the gSOAP version, then exit.\n";
   out << ConfigSettings().UsageLines(UsageLayout{36, false});
   return out.str();
 }

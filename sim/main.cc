@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "platform/build_info.h"
 #include "platform/secret.h"
 #include "platform/setting_table.h"
 #include "sim/simulators.h"
@@ -25,6 +26,7 @@ constexpr int kDefaultPort = 8081;
 struct ParsedArgs {
   voip::sim::SimOptions options;
   bool help = false;
+  bool version = false;
   std::string error;  // non-empty: start-up must stop, naming the flag
 };
 
@@ -100,13 +102,18 @@ const voip::SettingTable<ParsedArgs>& SimSettings() {
          parsed.help = true;
          return std::nullopt;
        }},
+      {"version", "", "print the version, the git commit and the gSOAP version, then exit",
+       [](ParsedArgs& parsed, const std::string&) -> voip::SettingProblem {
+         parsed.version = true;
+         return std::nullopt;
+       }},
   });
   return table;
 }
 
 std::string Usage() {
   return "Usage: voip-migration-sim [--listen HOST:PORT] [--slow-ms N] [--latency-ms N] [--threads N]\n"
-         "                          [--require-wsse env:NAME|file:PATH]\n" +
+         "                          [--require-wsse env:NAME|file:PATH] [--version]\n" +
          SimSettings().UsageLines(voip::UsageLayout{20, true}) +
          "Serves POST /workorder, POST /midas, GET|DELETE /__sim/received.\n"
          "Stops on SIGTERM or SIGINT.\n";
@@ -140,6 +147,10 @@ int main(int argc, char** argv) {
   }
   if (parsed.help) {
     std::cout << Usage();
+    return 0;
+  }
+  if (parsed.version) {
+    std::cout << voip::VersionText("voip-migration-sim");
     return 0;
   }
 

@@ -16,6 +16,7 @@
 
 #include "adapter/soap/doctype_scan.h"
 #include "adapter/soap/soap_fault_reader.h"
+#include "platform/build_info.h"
 #include "platform/username_token.h"
 #include "soapH.h"
 
@@ -146,8 +147,11 @@ int ScanReceived(struct ::soap* soap, const char* data, size_t size) {
 // docs/performance.md: inflate plus two 64 KiB buffer copies per answer here,
 // deflate in the backend), so the header is left out. A backend that
 // compresses anyway is still understood.
+// gSOAP also names itself ("User-Agent: gSOAP/2.8"): the backends see the
+// adapter and its version instead (platform/build_info.h).
 int PostHeaderWithoutCompression(struct ::soap* soap, const char* key, const char* value) {
   if (key != nullptr && strcasecmp(key, "Accept-Encoding") == 0) return SOAP_OK;
+  if (key != nullptr && strcasecmp(key, "User-Agent") == 0) value = BackendUserAgent().c_str();
   return ContextOf(soap)->post_header(soap, key, value);
 }
 

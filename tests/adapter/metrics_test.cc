@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
+#include "platform/build_info.h"
+
 namespace voip {
 namespace {
 
@@ -76,6 +80,27 @@ TEST(MetricsTest, EveryFamilyIsDeclared) {
                              "voip_request_duration_seconds histogram", "voip_backend_call_duration_seconds histogram",
                              "voip_backend_errors_total counter", "voip_requests_in_flight gauge"}) {
     EXPECT_NE(text.find(std::string("# TYPE ") + family), std::string::npos) << family;
+  }
+}
+
+// voip_build_info is 1, labelled with this build's version, commit and gSOAP version.
+TEST(MetricsTest, BuildInfoLabelsVersionCommitAndGsoap) {
+  const std::string text = Metrics().RenderPrometheus();
+  EXPECT_TRUE(Has(text, std::string("voip_build_info{version=\"") + VOIP_PROJECT_VERSION + "\",commit=\"" +
+                            ThisBuild().commit + "\",gsoap=\"" + ThisBuild().gsoap + "\"} 1"))
+      << text;
+  EXPECT_NE(text.find("# TYPE voip_build_info gauge\n"), std::string::npos);
+}
+
+// The standard process_* families, named and typed as Prometheus client libraries do, with a value each.
+TEST(MetricsTest, ProcessFamiliesAsClientLibrariesName) {
+  const std::string text = Metrics().RenderPrometheus();
+  for (const char* family :
+       {"process_cpu_seconds_total counter", "process_resident_memory_bytes gauge", "process_open_fds gauge",
+        "process_max_fds gauge", "process_start_time_seconds gauge", "process_virtual_memory_bytes gauge"}) {
+    const std::string name = std::string(family).substr(0, std::string(family).find(' '));
+    EXPECT_NE(text.find(std::string("# TYPE ") + family + "\n"), std::string::npos) << family;
+    EXPECT_TRUE(std::regex_search(text, std::regex("\n" + name + " [0-9][0-9.e+]*\n"))) << name << "\n" << text;
   }
 }
 

@@ -5,7 +5,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <regex>
 #include <string>
+#include <utility>
 
 namespace {
 
@@ -28,6 +30,28 @@ std::string RunForASecond(const std::string& args) {
   while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
   ::pclose(pipe);
   return output;
+}
+
+// Runs the adapter to its end, returning its exit status and stdout.
+std::pair<int, std::string> RunToEnd(const std::string& args) {
+  std::string output;
+  FILE* pipe = ::popen((AdapterBinary() + " " + args + " 2>/dev/null").c_str(), "r");
+  if (pipe == nullptr) return {-1, output};
+  char buffer[1024];
+  while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+// --version prints "voip-migration-adapter VERSION", the commit and the gSOAP version on stdout, and exits 0.
+TEST(AdapterBinaryTest, VersionPrintsVersionCommitAndGsoap) {
+  if (::access(AdapterBinary().c_str(), X_OK) != 0) GTEST_SKIP() << "no " << AdapterBinary();
+  const auto [status, output] = RunToEnd("--version");
+  EXPECT_EQ(status, 0);
+  EXPECT_TRUE(std::regex_match(output, std::regex(std::string("voip-migration-adapter ") + VOIP_PROJECT_VERSION +
+                                                  "\ncommit ([0-9a-f]{12}(-dirty)?|unknown)\n"
+                                                  "gSOAP 2\\.8\\.[0-9]+\n")))
+      << output;
 }
 
 // With API keys and a backend password from the environment, the start line shows neither.

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -68,6 +69,16 @@ TEST_F(simBinary, HelpExitsZero) {
   const ProcessRun run = RunToEnd("--help");
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_NE(run.output.find("--slow-ms"), std::string::npos) << run.output;
+}
+
+// --version prints "voip-migration-sim VERSION", the commit and the gSOAP version, and exits 0.
+TEST_F(simBinary, VersionPrintsVersionCommitAndGsoap) {
+  const ProcessRun run = RunToEnd("--version");
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_TRUE(std::regex_match(run.output, std::regex(std::string("voip-migration-sim ") + VOIP_PROJECT_VERSION +
+                                                      "\ncommit ([0-9a-f]{12}(-dirty)?|unknown)\n"
+                                                      "gSOAP 2\\.8\\.[0-9]+\n")))
+      << run.output;
 }
 
 // A running simulator process, its port (0 when its start-up line was not the documented one)

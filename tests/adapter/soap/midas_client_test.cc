@@ -73,6 +73,16 @@ TEST_F(soapMidasClient, AcknowledgedUpdateReturnsReference) {
   EXPECT_EQ(std::get<MidasAcknowledged>(result).update_reference, "UPD-77");
 }
 
+// MIDAS sees the adapter and its version as the User-Agent, not gSOAP.
+TEST_F(soapMidasClient, UserAgentNamesTheAdapterAndItsVersion) {
+  backend_.Enqueue(Acknowledged());
+  ASSERT_TRUE(std::holds_alternative<MidasAcknowledged>(
+      client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"corr-9"})));
+  const auto requests = backend_.Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].Header("User-Agent"), std::string("voip-migration-adapter/") + VOIP_PROJECT_VERSION);
+}
+
 // WORK_ORDER_CREATED is sent with the order number, no reason, the contract's
 // element order and namespace, SOAPAction and X-Correlation-ID.
 TEST_F(soapMidasClient, SendsCreatedStatusWithOrderNumber) {

@@ -98,6 +98,16 @@ TEST_F(soapWorkOrderClient, SuccessReturnsOrderNumber) {
   EXPECT_EQ(std::get<WorkOrderCreated>(result).order_number, "WO-0000123");
 }
 
+// The work-order system sees the adapter and its version as the User-Agent, not gSOAP.
+TEST_F(soapWorkOrderClient, UserAgentNamesTheAdapterAndItsVersion) {
+  backend_.Enqueue(Created("WO-1"));
+  ASSERT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
+  const auto requests = backend_.Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].Header("User-Agent"), std::string("voip-migration-adapter/") + VOIP_PROJECT_VERSION);
+}
+
 // The request is one SOAP 1.1 POST with the contract's elements, namespace,
 // SOAPAction and the correlation id in the body and in X-Correlation-ID.
 TEST_F(soapWorkOrderClient, SendsContractRequest) {
