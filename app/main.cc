@@ -1,9 +1,12 @@
 // voip-migration-adapter: the one wiring place. Builds the real backends from
 // the configuration and hands them down; no globals.
+#include <signal.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -25,6 +28,7 @@
 #include "adapter/store/sqlite_outbox.h"
 #include "adapter/store/wal_checkpointer.h"
 #include "app/outbox_command.h"
+#include "app/service_manager.h"
 #include "http/idempotency_gate.h"
 #include "http/json_face.h"
 #include "http/server.h"
@@ -54,14 +58,34 @@ sigset_t BlockSignals() {
   return signals;
 }
 
+// The next blocked signal of `signals`, waiting at most `limit` when there is
+// one; 0 when none came in time (or the wait was interrupted).
+int NextSignal(const sigset_t& signals, const std::optional<std::chrono::microseconds>& limit) {
+  if (!limit) {
+    int signal_number = 0;
+    return sigwait(&signals, &signal_number) == 0 ? signal_number : 0;
+  }
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*limit);
+  const auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(*limit - seconds);
+  const timespec timeout{static_cast<time_t>(seconds.count()), static_cast<long>(nanoseconds.count())};
+  const int signal_number = sigtimedwait(&signals, nullptr, &timeout);
+  return signal_number > 0 ? signal_number : 0;
+}
+
 // Waits for SIGTERM or SIGINT and returns it. SIGHUP (a closed terminal, or an
 // operator's "reload" out of habit) is logged and ignored: the adapter has no
 // configuration to reload, and dying on it would cut short the requests in
-// flight without the drain a stop gives them.
+// flight without the drain a stop gives them. When systemd asks for watchdog
+// pings (WATCHDOG_USEC), one is sent every half period in between: they say
+// the process runs and its main thread is not stuck (readiness is /ready's).
 int WaitForStopSignal(const sigset_t& signals, voip::Logger& logger) {
+  const std::optional<std::chrono::microseconds> ping_every = voip::WatchdogPingInterval();
   for (;;) {
-    int signal_number = 0;
-    if (sigwait(&signals, &signal_number) != 0) continue;
+    const int signal_number = NextSignal(signals, ping_every);
+    if (signal_number == 0) {
+      if (ping_every) voip::NotifyWatchdog();
+      continue;
+    }
     if (signal_number != SIGHUP) return signal_number;
     logger.Log(voip::LogLevel::kInfo, "signal_ignored", {{"signal", signal_number}, {"name", "SIGHUP"}});
   }
@@ -337,8 +361,12 @@ int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger
   relay.Start();
   logger.Log(voip::LogLevel::kInfo, "start", {{"port", server.port()}, {"config", Describe(config)}});
   PrintBanner(config, server.port());
+  // Listening, and the database opened and recovered: systemd may start what depends on it.
+  voip::NotifyReady("serving on " + config.listen_host + ":" + std::to_string(server.port()));
 
   const int signal_number = WaitForStopSignal(stop_signals, logger);
+  voip::NotifyStopping("stopping: requests in flight have up to " + std::to_string(config.shutdown_grace_s) +
+                       " s (shutdown-grace-s)");
   StopWithinGrace(config.shutdown_grace_s, logger, [&] {
     server.Stop();
     server.Wait();
@@ -370,6 +398,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<voip::sim::Simulators> simulators;
   if (!StartSimulators(config, simulators)) return 1;
   const ScratchDatabase scratch_database(config);
+  voip::NotifyStatus("opening the database " + config.database);
   Stores stores;
   if (!OpenDatabase(config, stores) || !RecoverInterrupted(stores, logger)) return 1;
   return Serve(config, stop_signals, logger, stores, simulators.get());

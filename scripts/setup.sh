@@ -11,6 +11,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config make
   gsoap libgsoap-dev libssl-dev zlib1g-dev
   libcpp-httplib-dev libpugixml-dev nlohmann-json3-dev libsqlite3-dev sqlite3
+  libsystemd-dev   # sd_notify: Type=notify readiness, status and the watchdog (app/service_manager.h)
   googletest libgtest-dev libgmock-dev
   libxml2-utils python3 python3-jsonschema python3-yaml curl
   python3-lxml python3-spyne python3-zeep python3-suds
