@@ -58,6 +58,12 @@ MigrationOutcome RejectedOutcome(FailureClass failure_class, std::vector<Fault> 
   return outcome;
 }
 
+MigrationOutcome StoreUnavailableOutcome() {
+  MigrationOutcome outcome = RejectedOutcome(FailureClass::kStoreUnavailable, {StoreUnavailableFault()});
+  outcome.retry_after = std::chrono::seconds(1);
+  return outcome;
+}
+
 MigrationOutcome OverloadedOutcome() {
   MigrationOutcome outcome = RejectedOutcome(FailureClass::kOverloaded, {OverloadedFault()});
   outcome.retry_after = std::chrono::seconds(1);
@@ -97,7 +103,7 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
   if (auto* error = std::get_if<StoreError>(&journalled)) {
     // Nothing was called: the permit decides nothing about the work-order system.
     if (breakers_.work_order != nullptr) breakers_.work_order->Record(work_order_permit, CallHealth::kNeutral);
-    MigrationOutcome refused = RejectedOutcome(FailureClass::kStoreUnavailable, {StoreUnavailableFault()});
+    MigrationOutcome refused = StoreUnavailableOutcome();
     refused.store_error = error->message;
     return refused;
   }

@@ -57,6 +57,10 @@ struct [[nodiscard]] MigrationOutcome {
 // Builds a failure outcome that called no backend.
 [[nodiscard]] MigrationOutcome RejectedOutcome(FailureClass failure_class, std::vector<Fault> faults);
 
+// The store could not record the request, so nothing was called
+// (kStoreUnavailable, StoreUnavailableFault, Retry-After 1 s).
+[[nodiscard]] MigrationOutcome StoreUnavailableOutcome();
+
 // The adapter shed the request (kOverloaded, OverloadedFault, Retry-After 1 s).
 [[nodiscard]] MigrationOutcome OverloadedOutcome();
 

@@ -56,10 +56,15 @@ AnswerFormat AnswerFormatOf(const std::string& fingerprint) {
 IdempotencyGate::Decision IdempotencyGate::Begin(const std::string& key, std::string_view request,
                                                  AnswerFormat format) {
   if (!IsValidKey(key)) return Refuse(FailureClass::kInvalidRequest, BusinessFault(kKeyRule));
-  if (store_ == nullptr) return Refuse(FailureClass::kStoreUnavailable, StoreUnavailableFault());
+  if (store_ == nullptr) {
+    Decision decision;
+    decision.refusal = StoreUnavailableOutcome();
+    return decision;
+  }
   StoreResult<Claim> claimed = store_->ClaimKey(key, FingerprintOf(request, format));
   if (std::holds_alternative<StoreError>(claimed)) {
-    Decision decision = Refuse(FailureClass::kStoreUnavailable, StoreUnavailableFault());
+    Decision decision;
+    decision.refusal = StoreUnavailableOutcome();
     decision.refusal->store_error = std::get<StoreError>(claimed).message;
     return decision;
   }
