@@ -4,6 +4,7 @@
 // adapter/store/sqlite_idempotency.h.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -41,6 +42,21 @@ class IdempotencyStore {
   [[nodiscard]] virtual StoreFailure Complete(const std::string& key, const StoredAnswer& answer) = 0;
   // Forgets a claimed key whose request did nothing and may be retried.
   [[nodiscard]] virtual StoreFailure Release(const std::string& key) = 0;
+};
+
+// What start-up needs of a real store besides the claims (both stores
+// implement it: adapter/store/sqlite_idempotency.h, pg_idempotency.h).
+class RecoverableIdempotencyStore : public IdempotencyStore {
+ public:
+  // Keys whose request can no longer finish (SQLite: every key still running
+  // when the one owning process starts; PostgreSQL: running keys whose owning
+  // instance's lease ran out) get the answer `answer_for` gives for their
+  // fingerprint (the outcome of their request is unknown), so that a retry
+  // is neither run again nor refused for ever. Returns how many.
+  [[nodiscard]] virtual StoreResult<int> CompleteInterrupted(
+      const std::function<StoredAnswer(const std::string& fingerprint)>& answer_for) = 0;
+  // Deletes expired keys. Returns how many.
+  [[nodiscard]] virtual StoreResult<int> DeleteExpired() = 0;
 };
 
 }  // namespace voip

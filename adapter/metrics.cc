@@ -1,5 +1,6 @@
 #include "adapter/metrics.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "platform/build_info.h"
@@ -120,6 +121,7 @@ std::string Metrics::RenderPrometheus() const {
   RenderOutbox(out);
   RenderBuildInfo(out);
   RenderProcess(out);
+  RenderStore(out);
   return out;
 }
 
@@ -256,6 +258,29 @@ void Metrics::RenderOutbox(std::string& out) const {
          "Age of the oldest pending MIDAS update (0 when none), as of the relay's last round.");
   Sample(out, "voip_outbox_oldest_pending_age_seconds", "",
          Number(static_cast<double>(outbox_oldest_pending_age_ms_.load(kOrder)) / 1000.0));
+}
+
+void Metrics::RenderStore(std::string& out) const {
+  if (store_ == nullptr) return;
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  Header(out, "voip_store_statement_duration_seconds", "histogram",
+         "Time of each statement on the shared store (PostgreSQL), from send to result.");
+  store_->statements.Render(out, "voip_store_statement_duration_seconds", "");
+  Header(out, "voip_store_errors_total", "counter",
+         "Statements and connection attempts on the shared store that failed.");
+  Sample(out, "voip_store_errors_total", "", store_->errors.load(kRelaxed));
+  Header(out, "voip_store_pool_waits_total", "counter",
+         "Times a request or the relay found no free store connection and waited for one.");
+  Sample(out, "voip_store_pool_waits_total", "", store_->pool_waits.load(kRelaxed));
+  Header(out, "voip_store_pool_timeouts_total", "counter",
+         "Waits for a store connection that ended without one (database-pool-wait-ms passed).");
+  Sample(out, "voip_store_pool_timeouts_total", "", store_->pool_timeouts.load(kRelaxed));
+  Header(out, "voip_store_pool_connections", "gauge", "Store connections open, by use (idle or in_use).");
+  const std::int64_t open = store_->pool_open.load(kRelaxed);
+  const std::int64_t in_use = store_->pool_in_use.load(kRelaxed);
+  Sample(out, "voip_store_pool_connections", "state=\"in_use\"", std::to_string(in_use));
+  Sample(out, "voip_store_pool_connections", "state=\"idle\"",
+         std::to_string(std::max<std::int64_t>(0, open - in_use)));
 }
 
 }  // namespace voip

@@ -33,6 +33,18 @@ class LatencyHistogram {
   std::atomic<std::uint64_t> sum_micros_{0};
 };
 
+// What a shared store (PostgreSQL: adapter/store/pg_pool.h) counts: the
+// latency of its statements, its failures and its connection pool's waits.
+// Lock-free; the store owns it, Metrics renders it (Metrics::WatchStore).
+struct StoreStats {
+  LatencyHistogram statements;                  // every statement, from send to result
+  std::atomic<std::uint64_t> errors{0};         // statements and connection attempts that failed
+  std::atomic<std::uint64_t> pool_waits{0};     // acquisitions that found no free connection and waited
+  std::atomic<std::uint64_t> pool_timeouts{0};  // ... and got none within the pool's wait
+  std::atomic<std::int64_t> pool_open{0};       // connections open now
+  std::atomic<std::int64_t> pool_in_use{0};     // of those, lent out now
+};
+
 class Metrics {
  public:
   // One finished request of either face.
@@ -61,6 +73,9 @@ class Metrics {
   // The breakers whose state and transitions are exported (set before
   // serving; a null one is exported as closed, never transitioning).
   void WatchBreakers(const BackendBreakers& breakers) { breakers_ = breakers; }
+  // The shared store's statistics, exported as voip_store_* (set before
+  // serving; none exported when never set: the SQLite store has no pool).
+  void WatchStore(const StoreStats* stats) { store_ = stats; }
   // One round of the outbox relay (adapter/delivery/outbox_relay.h): what it delivered,
   // scheduled for a retry and dead-lettered, and whether the store failed.
   void RecordRelayRound(int delivered, int retried, int dead_lettered, bool store_failed);
@@ -94,6 +109,7 @@ class Metrics {
   // /proc/self at each scrape (platform/process_stats.h).
   static void RenderBuildInfo(std::string& out);
   static void RenderProcess(std::string& out);
+  void RenderStore(std::string& out) const;
 
   // voip_requests_total{face,outcome,status}
   std::array<std::array<std::array<std::atomic<std::uint64_t>, kStatuses>, 2>, kFaces> requests_{};
@@ -114,6 +130,7 @@ class Metrics {
   // voip_circuit_breaker_state{backend} and
   // voip_circuit_breaker_transitions_total{backend,to}, read from the breakers
   BackendBreakers breakers_;
+  const StoreStats* store_ = nullptr;
   // voip_outbox_relay_deliveries_total{result}: [0 delivered | 1 retry | 2 dead_lettered]
   std::array<std::atomic<std::uint64_t>, 3> relay_deliveries_{};
   // voip_outbox_store_errors_total: relay rounds that could not read or write the outbox

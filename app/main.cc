@@ -22,13 +22,10 @@
 #include "adapter/resilience/circuit_breaker.h"
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
-#include "adapter/store/database_health.h"
-#include "adapter/store/instance_lock.h"
-#include "adapter/store/sqlite_idempotency.h"
-#include "adapter/store/sqlite_outbox.h"
-#include "adapter/store/wal_checkpointer.h"
+#include "app/db_command.h"
 #include "app/outbox_command.h"
 #include "app/service_manager.h"
+#include "app/store_set.h"
 #include "http/idempotency_gate.h"
 #include "http/json_face.h"
 #include "http/server.h"
@@ -39,9 +36,6 @@
 #include "sim/simulators.h"
 
 namespace {
-
-// How often the WAL is copied back into the database file, beside the requests.
-constexpr std::chrono::milliseconds kCheckpointInterval{100};
 
 // Blocks SIGINT, SIGTERM and SIGHUP in every thread started after this, so
 // that main can wait for them with sigwait (WaitForStopSignal), and ignores
@@ -131,7 +125,11 @@ nlohmann::json Describe(const voip::Config& config) {
           {"auth", AuthModeName(config.caller_auth.mode)},
           {"apiKeys", config.caller_auth.api_key_digests.size()},
 
-          {"database", config.database},
+          {"database", config.database},  // a PostgreSQL URI holds no password (refused at start-up)
+          {"databasePoolSize", config.database_pool_size},
+          {"databasePoolWaitMs", config.database_pool_wait_ms},
+          {"databaseStatementTimeoutMs", config.database_statement_timeout_ms},
+          {"databaseLeaseMs", config.database_lease_ms},
           {"databaseSync", config.database_sync_full ? "full" : "normal"},
           {"databaseCheckMs", config.database_check_ms},
           {"outbox",
@@ -189,9 +187,11 @@ std::optional<int> RunCommandOrHelp(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "outbox") {
     return voip::RunOutboxCommand({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
+  if (!args.empty() && args[0] == "db") return voip::RunDbCommand({args.begin() + 1, args.end()}, std::cout, std::cerr);
   for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h") {
-      std::cout << voip::UsageText() << "\nOperators (see docs/delivery.md):\n" << voip::OutboxUsageText();
+      std::cout << voip::UsageText() << "\nOperators (see docs/delivery.md):\n"
+                << voip::OutboxUsageText() << voip::DbUsageText();
       return 0;
     }
     if (arg == "--version") {
@@ -219,57 +219,21 @@ bool StartSimulators(voip::Config& config, std::unique_ptr<voip::sim::Simulators
   return true;
 }
 
-// The database and what lives in it, opened in this order and closed in the
-// reverse one (members are destroyed bottom up).
-struct Stores {
-  std::unique_ptr<voip::store::InstanceLock> instance_lock;
-  std::unique_ptr<voip::store::SqliteDatabase> database;
-  std::unique_ptr<voip::store::WalCheckpointer> checkpointer;
-  std::unique_ptr<voip::store::SqliteOutbox> outbox;
-  std::unique_ptr<voip::store::SqliteIdempotencyStore> idempotency;
-  std::unique_ptr<voip::store::DatabaseHealth> database_health;
-};
-
-// Opens the database (one instance per file), its outbox and idempotency
-// store; false, said on stderr, when one cannot be opened.
-bool OpenDatabase(const voip::Config& config, Stores& stores) {
+// Opens the store `database` names (a SQLite file, one instance per file, or
+// a PostgreSQL URI shared by several instances: app/store_set.h); false,
+// said on stderr, when it cannot be opened.
+bool OpenDatabase(const voip::Config& config, std::unique_ptr<voip::StoreSet>& stores) {
   std::string store_error;
-  const voip::store::SyncMode sync =
-      config.database_sync_full ? voip::store::SyncMode::kFull : voip::store::SyncMode::kNormal;
-  stores.instance_lock = voip::store::InstanceLock::Acquire(config.database, &store_error);
-  if (stores.instance_lock) stores.database = voip::store::SqliteDatabase::Open(config.database, sync, &store_error);
-  // Checkpoints beside the requests, not inside their commits (adapter/store/wal_checkpointer.h).
-  if (stores.database) {
-    stores.checkpointer = voip::store::WalCheckpointer::Start(config.database, sync, kCheckpointInterval, &store_error);
-  }
-  if (stores.database && !stores.checkpointer) stores.database.reset();  // reported below with store_error
-  voip::store::SqliteOutboxOptions outbox_options;
-  outbox_options.retry = {std::chrono::milliseconds(config.outbox_retry_base_ms),
-                          std::chrono::milliseconds(config.outbox_retry_cap_ms)};
-  if (stores.database) stores.outbox = voip::store::SqliteOutbox::Open(*stores.database, outbox_options, &store_error);
-  if (!stores.outbox) {
-    std::cerr << "voip-migration-adapter: " << store_error << "\n";
-    return false;
-  }
-  voip::store::SqliteIdempotencyOptions idempotency_options;
-  idempotency_options.ttl = std::chrono::seconds(config.idempotency_key_ttl_s);
-  stores.idempotency = voip::store::SqliteIdempotencyStore::Open(*stores.database, idempotency_options, &store_error);
-  if (stores.idempotency) {
-    stores.database_health = voip::store::DatabaseHealth::Open(
-        *stores.database, std::chrono::milliseconds(config.database_check_ms), &store_error);
-  }
-  if (!stores.database_health) {
-    std::cerr << "voip-migration-adapter: " << store_error << "\n";
-    return false;
-  }
-  return true;
+  stores = voip::OpenStores(config, voip::StoreUse::kServe, &store_error);
+  if (!stores) std::cerr << "voip-migration-adapter: " << store_error << "\n";
+  return stores != nullptr;
 }
 
 // What a crash left behind: attempts journalled without an outcome and
 // Idempotency-Keys claimed without an answer. False (said on stderr) when the
 // store cannot be read.
-bool RecoverInterrupted(Stores& stores, voip::Logger& logger) {
-  auto recovered = stores.outbox->RecoverInterrupted();
+bool RecoverInterrupted(voip::StoreSet& stores, voip::Logger& logger) {
+  auto recovered = stores.admin->RecoverInterrupted();
   if (auto* failure = std::get_if<voip::StoreError>(&recovered)) {
     std::cerr << "voip-migration-adapter: " << failure->message << "\n";
     return false;
@@ -331,7 +295,7 @@ void StopWithinGrace(int grace_s, voip::Logger& logger, const std::function<void
 
 // The adapter with its backends, breakers, flow, server and relay, until a
 // stop signal. Returns the exit status.
-int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger& logger, Stores& stores,
+int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger& logger, voip::StoreSet& stores,
           voip::sim::Simulators* simulators) {
   voip::GsoapWorkOrderSystem work_order(config.work_order);
   voip::GsoapMidas midas(config.midas);
@@ -339,7 +303,8 @@ int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger
                                           LogTransitions(logger, "workorder", config.work_order));
   voip::CircuitBreaker midas_breaker(BreakerOptions(config.midas), LogTransitions(logger, "midas", config.midas));
   voip::MigrationFlow flow(work_order, midas, *stores.outbox, {&work_order_breaker, &midas_breaker});
-  voip::AdapterServer server(config, flow, logger, stores.idempotency.get());
+  voip::AdapterServer server(config, flow, logger, stores.idempotency);
+  server.metrics().WatchStore(stores.stats);
   voip::OutboxRelayOptions relay_options;
   relay_options.midas_breaker = &midas_breaker;
   relay_options.max_age = std::chrono::seconds(config.outbox_max_age_s);
@@ -352,7 +317,7 @@ int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger
     }
     return std::nullopt;
   });
-  server.AddReadinessProbe([&health = *stores.database_health] { return health.Check(); });
+  server.AddReadinessProbe(stores.health);
   std::string error;
   if (!server.Start(&error)) {
     std::cerr << "voip-migration-adapter: " << error << "\n";
@@ -399,7 +364,7 @@ int main(int argc, char** argv) {
   if (!StartSimulators(config, simulators)) return 1;
   const ScratchDatabase scratch_database(config);
   voip::NotifyStatus("opening the database " + config.database);
-  Stores stores;
-  if (!OpenDatabase(config, stores) || !RecoverInterrupted(stores, logger)) return 1;
-  return Serve(config, stop_signals, logger, stores, simulators.get());
+  std::unique_ptr<voip::StoreSet> stores;
+  if (!OpenDatabase(config, stores) || !RecoverInterrupted(*stores, logger)) return 1;
+  return Serve(config, stop_signals, logger, *stores, simulators.get());
 }

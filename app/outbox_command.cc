@@ -4,19 +4,20 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "adapter/store/sqlite_outbox.h"
+#include "adapter/outbox_admin.h"
+#include "app/store_set.h"
 #include "platform/config.h"
 #include "platform/log.h"
 
 namespace voip {
 namespace {
 
-std::optional<store::OutboxView> ViewNamed(const std::string& name) {
-  if (name == "pending") return store::OutboxView::kPending;
-  if (name == "dead") return store::OutboxView::kDeadLettered;
-  if (name == "unknown") return store::OutboxView::kUnknown;
-  if (name == "superseded") return store::OutboxView::kSuperseded;
-  if (name == "all") return store::OutboxView::kAll;
+std::optional<OutboxView> ViewNamed(const std::string& name) {
+  if (name == "pending") return OutboxView::kPending;
+  if (name == "dead") return OutboxView::kDeadLettered;
+  if (name == "unknown") return OutboxView::kUnknown;
+  if (name == "superseded") return OutboxView::kSuperseded;
+  if (name == "all") return OutboxView::kAll;
   return std::nullopt;
 }
 
@@ -68,12 +69,12 @@ int Usage(std::ostream& err, const std::string& problem) {
 
 std::string OutboxUsageText() {
   return "Usage:\n"
-         "  voip-migration-adapter outbox list [pending|dead|unknown|superseded|all] [--database PATH | --config "
+         "  voip-migration-adapter outbox list [pending|dead|unknown|superseded|all] [--database PATH|URI | --config "
          "FILE]\n"
          "      one JSON object per entry (default: all): identity (masked), sequence, state, superseded-by\n"
-         "  voip-migration-adapter outbox redrive ID|all [--database PATH | --config FILE]\n"
+         "  voip-migration-adapter outbox redrive ID|all [--database PATH|URI | --config FILE]\n"
          "      puts dead-lettered MIDAS updates back to pending; the running adapter delivers them\n"
-         "  voip-migration-adapter outbox resolve ID [--database PATH | --config FILE]\n"
+         "  voip-migration-adapter outbox resolve ID [--database PATH|URI | --config FILE]\n"
          "      removes an unknown-outcome entry once checked in the work-order system (MIDAS told, or dead)\n";
 }
 
@@ -90,7 +91,7 @@ int RunOutboxCommand(const std::vector<std::string>& args, std::ostream& out, st
   if (auto* error = std::get_if<ConfigError>(&parsed)) return Usage(err, error->message);
   const Config config = std::get<Config>(parsed);
 
-  std::optional<store::OutboxView> view;
+  std::optional<OutboxView> view;
   std::optional<OutboxEntryId> id;
   if (action == "list") {
     view = ViewNamed(target);
@@ -109,12 +110,12 @@ int RunOutboxCommand(const std::vector<std::string>& args, std::ostream& out, st
   }
 
   std::string error;
-  auto db = store::SqliteDatabase::Open(config.database, store::SyncMode::kNormal, &error);
-  auto outbox = db ? store::SqliteOutbox::Open(*db, {}, &error) : nullptr;
-  if (!outbox) {
+  std::unique_ptr<StoreSet> stores = OpenStores(config, StoreUse::kOperate, &error);
+  if (!stores) {
     err << "voip-migration-adapter outbox: " << error << "\n";
     return 1;
   }
+  OutboxAdmin* outbox = stores->admin;
   if (view) {
     auto entries = outbox->List(*view);
     if (auto* failure = std::get_if<StoreError>(&entries)) {

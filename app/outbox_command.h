@@ -1,8 +1,10 @@
 // The operator's view of the outbox, as a subcommand of the adapter binary:
-//   voip-migration-adapter outbox list [pending|dead|unknown|superseded|all] [--database PATH | --config FILE]
-//   voip-migration-adapter outbox redrive ID|all                [--database PATH | --config FILE]
-//   voip-migration-adapter outbox resolve ID                    [--database PATH | --config FILE]
-// It opens the same database as the running adapter (SQLite WAL allows that);
+//   voip-migration-adapter outbox list [pending|dead|unknown|superseded|all] [--database PATH|URI | --config FILE]
+//   voip-migration-adapter outbox redrive ID|all                [--database PATH|URI | --config FILE]
+//   voip-migration-adapter outbox resolve ID                    [--database PATH|URI | --config FILE]
+// It opens the same store as the running adapter (SQLite WAL allows that; a
+// PostgreSQL store is shared anyway), through the OutboxAdmin interface, so it
+// works the same on both;
 // a re-driven entry is delivered by the running adapter's relay at its next
 // round. Telephone and account numbers are printed masked.
 #pragma once

@@ -384,11 +384,30 @@ SettingProblem ApplyDatabaseSync(Config& config, const std::string& text) {
 // The database, the outbox relay and idempotency records.
 std::vector<ConfigSetting> DurabilitySettings() {
   return {
-      {"database", "PATH",
-       "SQLite database holding pending MIDAS updates and idempotency records; created "
-       "if missing. Default voip-migration-adapter.db (in the working directory); with "
-       "--simulate, a temporary one removed at exit.",
+      {"database", "PATH|URI",
+       "Where pending MIDAS updates and idempotency records are kept: a SQLite file (created if missing; one "
+       "instance per file), or a PostgreSQL URI (postgresql://user@host:port/db?..., libpq's syntax, no "
+       "password in it) that several instances share. Default voip-migration-adapter.db (in the working "
+       "directory); with --simulate, a temporary SQLite file removed at exit.",
        ApplyDatabase},
+      {"database-password", "env:NAME|file:PATH",
+       "SECRET. PostgreSQL: the password of the URI's user (default: libpq's own sources, e.g. ~/.pgpass).",
+       SecretInto(&Config::database_password)},
+      {"database-pool-size", "N",
+       "PostgreSQL: connections each instance opens at most. A request holds one for each store write and for "
+       "its MIDAS call (the customer's delivery turn), the relay and /ready one each. Default 32.",
+       IntIn(1, 1000, &Config::database_pool_size)},
+      {"database-pool-wait-ms", "MS",
+       "PostgreSQL: how long a request waits for a free connection before it is answered 503. Default 2000.",
+       IntIn(1, 60000, &Config::database_pool_wait_ms)},
+      {"database-statement-timeout-ms", "MS",
+       "PostgreSQL: statement_timeout of every statement (the server cancels a longer one). Default 5000.",
+       IntIn(100, 600000, &Config::database_statement_timeout_ms)},
+      {"database-lease-ms", "MS",
+       "PostgreSQL: how long an instance's hold on outbox entries it claimed for delivery lasts; an "
+       "in-flight request's attempt and Idempotency-Key are held for request-deadline-ms plus this. Past "
+       "it, another instance takes over what a dead one held. Default 30000.",
+       IntIn(1000, 3600000, &Config::database_lease_ms)},
       {"database-sync", "MODE",
        "normal (survives a crash of the process) or full (also a power cut, one "
        "fsync per commit). Default normal.",

@@ -98,10 +98,19 @@ struct Config {
   std::string tls_key_password;
 
   // Durability (docs/delivery.md).
-  // SQLite file: outbox and idempotency records. ParseConfig sets
-  // kDefaultDatabase when none is given, except with --simulate, where it stays
-  // empty: the caller then uses a temporary database removed at exit.
+  // The store of outbox and idempotency records: a SQLite file, or a
+  // PostgreSQL URI (postgresql:// or postgres://, libpq's syntax, shared by
+  // several instances). ParseConfig sets kDefaultDatabase when none is given,
+  // except with --simulate, where it stays empty: the caller then uses a
+  // temporary database removed at exit.
   std::string database;
+  // PostgreSQL only: the password (a secret, env:/file:; never in the URI),
+  // the connection pool, statement time-out and lease (docs/configuration.md).
+  std::string database_password;
+  int database_pool_size = 32;
+  int database_pool_wait_ms = 2000;
+  int database_statement_timeout_ms = 5000;
+  int database_lease_ms = 30000;
   bool database_sync_full = false;    // synchronous=FULL (survives power loss) instead of NORMAL
   int outbox_retry_base_ms = 500;     // backoff base of MIDAS redelivery
   int outbox_retry_cap_ms = 60000;    // backoff cap

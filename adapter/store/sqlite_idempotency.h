@@ -14,7 +14,7 @@ struct SqliteIdempotencyOptions {
   std::function<std::int64_t()> now_ms;    // Unix milliseconds; the system clock when unset
 };
 
-class SqliteIdempotencyStore : public IdempotencyStore {
+class SqliteIdempotencyStore : public RecoverableIdempotencyStore {
  public:
   // Creates the table if needed. `db` must outlive the store.
   [[nodiscard]] static std::unique_ptr<SqliteIdempotencyStore> Open(SqliteDatabase& db,
@@ -30,10 +30,10 @@ class SqliteIdempotencyStore : public IdempotencyStore {
   // request is unknown; the fingerprint says which face's format to answer
   // in), so that a retry is neither run again nor refused forever. Returns
   // how many.
-  [[nodiscard]] StoreResult<int> CompleteInterrupted(
-      const std::function<StoredAnswer(const std::string& fingerprint)>& answer_for);
+  StoreResult<int> CompleteInterrupted(
+      const std::function<StoredAnswer(const std::string& fingerprint)>& answer_for) override;
   // Deletes expired keys. Returns how many.
-  [[nodiscard]] StoreResult<int> DeleteExpired();
+  StoreResult<int> DeleteExpired() override;
 
  private:
   SqliteIdempotencyStore(SqliteDatabase& db, SqliteIdempotencyOptions options)

@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "adapter/store/outbox_columns.h"
+
 namespace voip::store {
 namespace {
 
@@ -58,34 +60,11 @@ INSERT OR REPLACE INTO schema_version (component, version) VALUES ('outbox', 2);
 
 constexpr std::int64_t kSchemaVersion = 2;
 
-constexpr const char* kColumns =
-    "id, correlation_id, telephone_number, account_number, site_reference, work_order, status, order_number, "
-    "reason, delivery, attempts, created_ms, pending_since_ms, next_attempt_ms, last_error, sequence, superseded_by";
+constexpr const char* kColumns = kOutboxColumns;
 
 std::int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-WorkOrderState WorkOrderStateFrom(const std::string& name) {
-  if (name == "created") return WorkOrderState::kCreated;
-  if (name == "failed") return WorkOrderState::kFailed;
-  if (name == "unknown") return WorkOrderState::kUnknown;
-  return WorkOrderState::kAttempting;
-}
-
-DeliveryState DeliveryStateFrom(const std::string& name) {
-  if (name == "pending") return DeliveryState::kPending;
-  if (name == "delivered") return DeliveryState::kDelivered;
-  if (name == "dead") return DeliveryState::kDeadLettered;
-  if (name == "superseded") return DeliveryState::kSuperseded;
-  return DeliveryState::kWaiting;
-}
-
-MigrationStatus MigrationStatusFrom(const std::string& name) {
-  if (name == "WORK_ORDER_CREATED") return MigrationStatus::kWorkOrderCreated;
-  if (name == "WORK_ORDER_FAILED") return MigrationStatus::kWorkOrderFailed;
-  return MigrationStatus::kWorkOrderOutcomeUnknown;
 }
 
 OutboxEntry EntryFrom(const Statement& row) {
@@ -117,12 +96,34 @@ StoreResult<std::vector<OutboxEntry>> Rows(Statement& query) {
   return entries;
 }
 
-// The outbox's schema version recorded in the database (1: none recorded).
-std::optional<std::int64_t> SchemaVersion(SqliteDatabase& db) {
+// PRAGMA user_version: the file's schema version (0 in a file from before issue 13).
+std::optional<std::int64_t> UserVersion(SqliteDatabase& db) {
+  Statement pragma(db, "PRAGMA user_version");
+  if (!pragma.Step()) return std::nullopt;
+  return pragma.Int(0);
+}
+
+// The outbox's row in the table schema_version (issue 16; 1 when the file has
+// no such table: it predates the table). Every version since writes it in step
+// with user_version, so a disagreement means a binary from before issue 13
+// (which knew only the table) wrote the file last: the table says what it holds.
+std::optional<std::int64_t> TableVersion(SqliteDatabase& db) {
+  Statement table(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  if (!table.Step()) return std::nullopt;
+  if (table.Int(0) == 0) return 1;
   Statement query(db, "SELECT version FROM schema_version WHERE component = 'outbox'");
   if (query.Step()) return query.Int(0);
   if (query.failed()) return std::nullopt;
   return 1;
+}
+
+// The version the file holds: a user_version newer than this code's is
+// refused whatever the table says; otherwise the table's row decides (above).
+std::optional<std::int64_t> SchemaVersion(SqliteDatabase& db) {
+  const std::optional<std::int64_t> user_version = UserVersion(db);
+  if (!user_version) return std::nullopt;
+  if (*user_version > kSchemaVersion) return user_version;
+  return TableVersion(db);
 }
 
 // Creates or migrates the schema to kSchemaVersion in one transaction (so two
@@ -130,21 +131,36 @@ std::optional<std::int64_t> SchemaVersion(SqliteDatabase& db) {
 std::optional<std::string> PrepareSchema(SqliteDatabase& db) {
   Transaction transaction(db);
   if (!transaction.ok()) return "cannot begin a transaction: " + db.LastError();
-  if (auto problem = db.Exec(kSchemaV1)) return *problem;
   const std::optional<std::int64_t> version = SchemaVersion(db);
   if (!version) return "cannot read the schema version: " + db.LastError();
   if (*version > kSchemaVersion) {
     return "schema version " + std::to_string(*version) + " is newer than this adapter's (" +
            std::to_string(kSchemaVersion) + ")";
   }
+  if (auto problem = db.Exec(kSchemaV1)) return *problem;
   if (*version < 2) {
     if (auto problem = db.Exec(kMigrateToV2)) return "migrating to version 2: " + *problem;
   }
+  // Recorded where every future version looks first (inside the transaction: it is in the file's header).
+  const std::string record = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
+  if (auto problem = db.Exec(record.c_str())) return "recording the schema version: " + *problem;
   if (!transaction.Commit()) return "cannot commit: " + db.LastError();
   return std::nullopt;
 }
 
 }  // namespace
+
+int SqliteOutbox::KnownSchemaVersion() { return static_cast<int>(kSchemaVersion); }
+
+StoreResult<int> SqliteOutbox::SchemaVersionOf(SqliteDatabase& db) {
+  std::lock_guard<std::mutex> lock(db.mutex());
+  Statement tables(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'outbox'");
+  if (!tables.Step()) return StoreError{"cannot read the schema: " + db.LastError()};
+  if (tables.Int(0) == 0) return 0;
+  const std::optional<std::int64_t> version = SchemaVersion(db);
+  if (!version) return StoreError{"cannot read the schema version: " + db.LastError()};
+  return static_cast<int>(*version);
+}
 
 std::unique_ptr<SqliteOutbox> SqliteOutbox::Open(SqliteDatabase& db, SqliteOutboxOptions options, std::string* error) {
   std::lock_guard<std::mutex> lock(db.mutex());

@@ -10,6 +10,7 @@
 
 #include "adapter/keyed_mutex.h"
 #include "adapter/outbox.h"
+#include "adapter/outbox_admin.h"
 #include "adapter/resilience/retry_policy.h"
 #include "adapter/store/group_commit.h"
 #include "adapter/store/sqlite_db.h"
@@ -22,28 +23,24 @@ struct SqliteOutboxOptions {
   std::uint64_t seed = 0;                // jitter seed; 0: random
 };
 
-// What an operator lists.
-enum class OutboxView {
-  kPending,       // waiting or pending (in flight, or to be retried)
-  kDeadLettered,  // parked
-  kUnknown,       // work-order outcome unknown, whatever the delivery state
-  kSuperseded,    // never sent: a newer update for the same customer superseded it (kept for audit)
-  kAll,
-};
+using voip::kInterruptedReason;
+using voip::OutboxView;
 
-// The reason sent to MIDAS for an attempt that a crash interrupted.
-inline constexpr const char* kInterruptedReason =
-    "The adapter stopped while the work order was being created; whether it was created is unknown";
-
-class SqliteOutbox : public Outbox {
+class SqliteOutbox : public Outbox, public OutboxAdmin {
  public:
-  // Creates the tables, or migrates those of an older version (the version
-  // is recorded in the table schema_version, component 'outbox'), in one
-  // transaction. `db` must outlive the outbox. nullptr and *error when the
+  // Creates the tables, or migrates those of an older version, in one
+  // transaction, and records the version in PRAGMA user_version (a file from
+  // before issue 13 holds it in the table schema_version, component
+  // 'outbox': read there, then recorded in user_version too). `db` must outlive the outbox. nullptr and *error when the
   // schema cannot be created or migrated, or is newer than this code's.
   [[nodiscard]] static std::unique_ptr<SqliteOutbox> Open(SqliteDatabase& db, SqliteOutboxOptions options,
                                                           std::string* error);
   ~SqliteOutbox() override;  // flushes
+
+  // The schema version this code writes, and the one in `db`'s file (0: no
+  // outbox yet); `db status` prints both.
+  static int KnownSchemaVersion();
+  [[nodiscard]] static StoreResult<int> SchemaVersionOf(SqliteDatabase& db);
 
   StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id) override;
   StoreFailure RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) override;
@@ -58,27 +55,13 @@ class SqliteOutbox : public Outbox {
   StoreResult<std::vector<OutboxEntry>> Due(int limit) override;
   StoreResult<OutboxCounts> Count() override;
 
-  // At start-up, before serving, by the one process that owns the database:
-  // attempts still journalled as kAttempting were interrupted, so their outcome
-  // becomes kUnknown and MIDAS is to be told WORK_ORDER_OUTCOME_UNKNOWN with
-  // kInterruptedReason (decided now: each takes the next sequence and
-  // supersedes what is older for its customer); pending entries whose synchronous attempt was cut short
-  // become due now. Returns how many entries it touched.
-  [[nodiscard]] StoreResult<int> RecoverInterrupted();
-
-  // Entries in `view`, oldest first.
-  [[nodiscard]] StoreResult<std::vector<OutboxEntry>> List(OutboxView view);
-
-  // Puts a dead-lettered entry (or every one when `id` is unset) back to
-  // pending, due now, with its age and attempt count restarted. Returns how
-  // many were re-driven (0 when `id` is not dead-lettered).
-  [[nodiscard]] StoreResult<int> Redrive(std::optional<OutboxEntryId> id);
-
-  // Removes an entry with an unknown work-order outcome once an operator has
-  // checked it, provided MIDAS has been told (delivered), it is dead-lettered,
-  // or it was superseded.
-  // Returns 1 when removed, 0 otherwise.
-  [[nodiscard]] StoreResult<int> Resolve(OutboxEntryId id);
+  // At start-up, before serving, by the one process that owns the database
+  // (instance_lock.h): every attempt still journalled as kAttempting was
+  // interrupted (OutboxAdmin has the rest of the contract).
+  StoreResult<int> RecoverInterrupted() override;
+  StoreResult<std::vector<OutboxEntry>> List(OutboxView view) override;
+  StoreResult<int> Redrive(std::optional<OutboxEntryId> id) override;
+  StoreResult<int> Resolve(OutboxEntryId id) override;
 
  private:
   struct Deferred {

@@ -1,0 +1,71 @@
+// The SQLite store's schema version in PRAGMA user_version (issue 13): a new
+// file gets it, a file from before it (only the schema_version table) opens
+// and gets it, a newer user_version is refused, and `db status`'s reader
+// reports what the file holds.
+#include <gtest/gtest.h>
+
+#include "adapter/store/sqlite_outbox.h"
+#include "tests/support/temp_dir.h"
+
+namespace voip::store {
+namespace {
+
+class SqliteSchemaVersionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    db_ = SqliteDatabase::Open(dir_.File("adapter.db"), SyncMode::kNormal, &error);
+    ASSERT_TRUE(db_) << error;
+  }
+  std::int64_t UserVersion() {
+    Statement pragma(*db_, "PRAGMA user_version");
+    EXPECT_TRUE(pragma.Step());
+    return pragma.Int(0);
+  }
+
+  voip::testing::TempDir dir_;
+  std::unique_ptr<SqliteDatabase> db_;
+};
+
+// A new file is created at the current version and records it in user_version.
+TEST_F(SqliteSchemaVersionTest, NewFileRecordsUserVersion) {
+  EXPECT_EQ(std::get<int>(SqliteOutbox::SchemaVersionOf(*db_)), 0);
+  std::string error;
+  ASSERT_TRUE(SqliteOutbox::Open(*db_, {}, &error)) << error;
+  EXPECT_EQ(UserVersion(), SqliteOutbox::KnownSchemaVersion());
+  EXPECT_EQ(std::get<int>(SqliteOutbox::SchemaVersionOf(*db_)), SqliteOutbox::KnownSchemaVersion());
+}
+
+// A file written before user_version (the schema_version table says 2, user_version 0) opens, keeps its
+// entries, and gets user_version 2.
+TEST_F(SqliteSchemaVersionTest, FileFromBeforeOpensAndGetsUserVersion) {
+  std::string error;
+  {
+    auto outbox = SqliteOutbox::Open(*db_, {}, &error);
+    ASSERT_TRUE(outbox) << error;
+    MigrationStatusUpdate update;
+    update.telephone_number = "447874384949";
+    update.account_number = "123456789";
+    update.site_reference = 42;
+    ASSERT_TRUE(std::holds_alternative<OutboxEntryId>(outbox->Journal(update, "corr")));
+  }
+  ASSERT_FALSE(db_->Exec("PRAGMA user_version = 0"));
+  ASSERT_EQ(UserVersion(), 0);
+  auto outbox = SqliteOutbox::Open(*db_, {}, &error);
+  ASSERT_TRUE(outbox) << error;
+  EXPECT_EQ(UserVersion(), 2);
+  EXPECT_EQ(std::get<std::vector<OutboxEntry>>(outbox->List(OutboxView::kAll)).size(), 1u);
+}
+
+// A file whose user_version is newer than this code's is refused, and left unchanged.
+TEST_F(SqliteSchemaVersionTest, NewerUserVersionIsRefused) {
+  std::string error;
+  ASSERT_TRUE(SqliteOutbox::Open(*db_, {}, &error)) << error;
+  ASSERT_FALSE(db_->Exec("PRAGMA user_version = 3"));
+  EXPECT_FALSE(SqliteOutbox::Open(*db_, {}, &error));
+  EXPECT_NE(error.find("schema version 3 is newer than this adapter's (2)"), std::string::npos) << error;
+  EXPECT_EQ(UserVersion(), 3);
+}
+
+}  // namespace
+}  // namespace voip::store

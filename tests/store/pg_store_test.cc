@@ -1,0 +1,202 @@
+// The PostgreSQL store between instances (issue 13): migrations applied once
+// by instances starting together, a newer schema refused, relays claiming
+// disjoint batches under leases, what a dead instance held passing to others,
+// idempotency keys across instances, the delivery turn across instances, and
+// an outage the store recovers from by itself. Against the sandbox server.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "adapter/store/pg_health.h"
+#include "adapter/store/pg_schema.h"
+#include "tests/store/store_test_support.h"
+
+namespace voip::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class PgStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    pool_ = FreshPostgres(&error);
+    ASSERT_TRUE(pool_) << error;
+    a_ = OpenPostgresInstance(*pool_, "instance-a", now_);
+    b_ = OpenPostgresInstance(*pool_, "instance-b", now_);
+  }
+
+  OutboxEntryId PendingFailed(StoreInstance& instance, const std::string& telephone) {
+    const OutboxEntryId id = std::get<OutboxEntryId>(instance.outbox().Journal(Customer(telephone), "corr"));
+    EXPECT_FALSE(instance.outbox().RecordOutcome(id, WorkOrderState::kCreated, Created("WO", telephone)));
+    instance.outbox().MarkAttemptFailed(id, "MIDAS down");
+    EXPECT_FALSE(instance.outbox().Flush());
+    return id;
+  }
+  std::set<OutboxEntryId> DueIds(StoreInstance& instance, int limit = 50) {
+    std::set<OutboxEntryId> ids;
+    const StoreResult<std::vector<OutboxEntry>> due = instance.outbox().Due(limit);
+    for (const OutboxEntry& entry : std::get<std::vector<OutboxEntry>>(due)) ids.insert(entry.id);
+    return ids;
+  }
+  void Script(const std::string& sql) {
+    auto lease = pool_->Acquire();
+    store::PgResult result = std::get<store::PgPool::Lease>(lease)->ExecScript(sql);
+    EXPECT_TRUE(result.ok()) << result.Error();
+  }
+  std::string Scalar(const std::string& sql) {
+    auto lease = pool_->Acquire();
+    store::PgResult result = std::get<store::PgPool::Lease>(lease)->Exec(sql);
+    EXPECT_TRUE(result.ok()) << result.Error();
+    return result.ok() && result.rows() > 0 ? result.Text(0, 0) : "";
+  }
+
+  std::atomic<std::int64_t> now_{kStartMs};
+  std::unique_ptr<store::PgPool> pool_;
+  std::unique_ptr<StoreInstance> a_;
+  std::unique_ptr<StoreInstance> b_;
+};
+
+// Four instances migrating an empty database at once: the schema is applied once, recorded once.
+TEST_F(PgStoreTest, InstancesMigratingAtOnceApplyOnce) {
+  Script("DROP TABLE outbox, idempotency, store_health, schema_migrations; DROP SEQUENCE IF EXISTS outbox_sequence");
+  ASSERT_EQ(Scalar("SELECT to_regclass('schema_migrations') IS NULL"), "t");
+  std::vector<std::future<StoreResult<int>>> migrations;
+  for (int i = 0; i < 4; ++i) {
+    migrations.push_back(std::async(std::launch::async, [this] {
+      std::string error;
+      std::unique_ptr<store::PgPool> own = FreshPostgresPoolOnly(&error);
+      if (!own) return StoreResult<int>(StoreError{error});
+      auto lease = own->Acquire();
+      return store::MigratePostgres(*std::get<store::PgPool::Lease>(lease));
+    }));
+  }
+  int applied = 0;
+  for (auto& migration : migrations) {
+    StoreResult<int> result = migration.get();
+    ASSERT_TRUE(std::holds_alternative<int>(result)) << std::get<StoreError>(result).message;
+    applied += std::get<int>(result);
+  }
+  EXPECT_EQ(applied, store::KnownPostgresSchemaVersion());
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM schema_migrations"), std::to_string(store::KnownPostgresSchemaVersion()));
+}
+
+// A database whose schema is newer than this binary's is refused, and left as it is.
+TEST_F(PgStoreTest, NewerSchemaIsRefused) {
+  Scalar("INSERT INTO schema_migrations (version, name) VALUES (999, '0999_future.sql')");
+  auto lease = pool_->Acquire();
+  StoreResult<int> migrated = store::MigratePostgres(*std::get<store::PgPool::Lease>(lease));
+  ASSERT_TRUE(std::holds_alternative<StoreError>(migrated));
+  EXPECT_NE(std::get<StoreError>(migrated).message.find("999 is newer than this adapter's"), std::string::npos);
+  EXPECT_EQ(Scalar("SELECT MAX(version) FROM schema_migrations"), "999");
+  Scalar("DELETE FROM schema_migrations WHERE version = 999");
+}
+
+// Two relays claim disjoint batches of due entries; neither takes what the other holds under its lease.
+TEST_F(PgStoreTest, RelaysClaimDisjointBatches) {
+  for (int i = 0; i < 6; ++i) PendingFailed(*a_, "44700000000" + std::to_string(i));
+  now_ += 60000;
+  const std::set<OutboxEntryId> by_a = DueIds(*a_, 3);
+  const std::set<OutboxEntryId> by_b = DueIds(*b_, 50);
+  EXPECT_EQ(by_a.size(), 3u);
+  EXPECT_EQ(by_b.size(), 3u);
+  for (const OutboxEntryId id : by_a) EXPECT_EQ(by_b.count(id), 0u);
+  EXPECT_TRUE(DueIds(*b_).size() == 3u);  // its own again, never a's
+}
+
+// What a dead instance's relay claimed passes to another once its lease has run out.
+TEST_F(PgStoreTest, DeadInstancesClaimPassesAfterLease) {
+  PendingFailed(*a_, "447000000001");
+  now_ += 60000;
+  ASSERT_EQ(DueIds(*a_).size(), 1u);  // a claims it, then "dies"
+  EXPECT_TRUE(DueIds(*b_).empty());
+  now_ += kLease.count();
+  EXPECT_EQ(DueIds(*b_).size(), 1u);
+}
+
+// An attempt a dead instance journalled becomes an unknown outcome on another, once its lease ran out.
+TEST_F(PgStoreTest, DeadInstancesAttemptIsDecidedUnknownElsewhere) {
+  const OutboxEntryId id = std::get<OutboxEntryId>(a_->outbox().Journal(Customer(), "corr-dead"));
+  EXPECT_TRUE(DueIds(*b_).empty());
+  now_ += kLease.count() + 1;
+  EXPECT_EQ(DueIds(*b_), std::set<OutboxEntryId>{id});
+  const OutboxEntry entry = std::get<std::vector<OutboxEntry>>(b_->admin().List(OutboxView::kUnknown)).at(0);
+  EXPECT_EQ(entry.update.status, MigrationStatus::kWorkOrderOutcomeUnknown);
+  EXPECT_EQ(entry.update.reason, std::optional<std::string>(kInterruptedReason));
+}
+
+// A key running on one instance is in flight on another; its answer replays there byte for byte.
+TEST_F(PgStoreTest, KeyIsSharedAcrossInstances) {
+  EXPECT_EQ(std::get<Claim>(a_->idempotency().ClaimKey("k", "fp")).result, ClaimResult::kClaimed);
+  EXPECT_EQ(std::get<Claim>(b_->idempotency().ClaimKey("k", "fp")).result, ClaimResult::kInFlight);
+  EXPECT_FALSE(b_->idempotency().Release("k"));  // not b's to release
+  EXPECT_EQ(std::get<Claim>(b_->idempotency().ClaimKey("k", "fp")).result, ClaimResult::kInFlight);
+  EXPECT_FALSE(a_->idempotency().Complete("k", StoredAnswer{200, "{\"orderNumber\":\"WO1\"}"}));
+  const Claim replay = std::get<Claim>(b_->idempotency().ClaimKey("k", "fp"));
+  EXPECT_EQ(replay.result, ClaimResult::kReplay);
+  EXPECT_EQ(replay.answer->body, "{\"orderNumber\":\"WO1\"}");
+}
+
+// A key whose owner died mid-request gets the interrupted answer once the lease ran out (the crash rule).
+TEST_F(PgStoreTest, DeadOwnersKeyGetsTheInterruptedAnswer) {
+  EXPECT_EQ(std::get<Claim>(a_->idempotency().ClaimKey("k", "fp")).result, ClaimResult::kClaimed);
+  now_ += kLease.count() + 1;
+  const Claim replay = std::get<Claim>(b_->idempotency().ClaimKey("k", "fp"));
+  EXPECT_EQ(replay.result, ClaimResult::kReplay);
+  EXPECT_EQ(replay.answer->http_status, 500);
+  EXPECT_EQ(replay.answer->body, "interrupted");
+  EXPECT_FALSE(a_->idempotency().Complete("k", StoredAnswer{200, "late"}));  // too late: not replaced
+  EXPECT_EQ(std::get<Claim>(a_->idempotency().ClaimKey("k", "fp")).answer->body, "interrupted");
+}
+
+// One customer's delivery turn held by one instance makes another instance's claim wait until it is released.
+TEST_F(PgStoreTest, DeliveryTurnIsExclusiveAcrossInstances) {
+  const OutboxEntryId first = PendingFailed(*a_, "447000000001");
+  auto held = std::make_unique<DeliveryClaim>(a_->outbox().ClaimDelivery(first, Created("WO", "447000000001")));
+  ASSERT_EQ(held->standing(), ClaimStanding::kNewest);
+  auto waiting = std::async(
+      std::launch::async, [&] { return b_->outbox().ClaimDelivery(first, Created("WO", "447000000001")).standing(); });
+  EXPECT_EQ(waiting.wait_for(300ms), std::future_status::timeout);
+  a_->outbox().MarkDelivered(first);
+  held.reset();  // writes the result, releases the turn
+  ASSERT_EQ(waiting.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(waiting.get(), ClaimStanding::kNotPending);  // delivered by a meanwhile
+}
+
+// PostgreSQL stopped: writes fail fast and /ready says why; started again: both recover without a new store.
+TEST_F(PgStoreTest, OutageIsReportedAndRecoveredFrom) {
+  store::PgHealth health(*pool_, 0ms, "instance-a");
+  ASSERT_EQ(health.CheckNow(), std::nullopt);
+  ASSERT_TRUE(PostgresSandboxEnvironment::Halt());
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(std::holds_alternative<StoreError>(a_->outbox().Journal(Customer(), "corr")));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  const std::optional<std::string> reason = health.CheckNow();
+  ASSERT_TRUE(reason.has_value());
+  EXPECT_NE(reason->find("PostgreSQL store unavailable"), std::string::npos) << *reason;
+  ASSERT_TRUE(PostgresSandboxEnvironment::Resume());
+  bool journalled = false;
+  for (const auto deadline = std::chrono::steady_clock::now() + 20s;
+       !journalled && std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
+    journalled = std::holds_alternative<OutboxEntryId>(a_->outbox().Journal(Customer(), "corr"));
+  }
+  EXPECT_TRUE(journalled);
+  EXPECT_EQ(health.CheckNow(), std::nullopt);
+}
+
+// A URI that carries a password is refused: passwords come from database-password only.
+TEST_F(PgStoreTest, UriWithPasswordIsRefused) {
+  store::PgPoolOptions options;
+  options.uri = "postgresql://adapter:secret@127.0.0.1:1/adapter";
+  std::string error;
+  EXPECT_EQ(store::PgPool::Open(options, &error), nullptr);
+  EXPECT_NE(error.find("holds a password"), std::string::npos) << error;
+  EXPECT_EQ(error.find("secret"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace voip::testing
