@@ -20,7 +20,7 @@ PACKAGES=(
   postgresql libpq-dev  # the PostgreSQL store (libpq) and its throwaway test server (tests/support/postgres_sandbox.py)
   clang libclang-rt-14-dev  # libFuzzer harnesses with ASan + UBSan (tests/fuzz/)
   clang-tidy clang-format   # the clang_tidy and clang_format tests (docs/development.md)
-  prometheus       # promtool: the promtool_metrics test lints a live /metrics
+  prometheus       # promtool: the promtool_metrics and alerts tests
 )
 
 # node and npm run the node-soap interop tests; the machines come with them, a bare
