@@ -8,6 +8,25 @@
 #include <sstream>
 
 namespace voip {
+namespace {
+
+constexpr std::string_view kCredentialsPrefix = "$CREDENTIALS_DIRECTORY/";
+
+// `path` with a leading $CREDENTIALS_DIRECTORY/ replaced by that variable's
+// value (systemd's LoadCredential= directory); an error when it is not set.
+std::variant<std::string, SecretError> ExpandCredentialsDirectory(const std::string& path) {
+  if (path.rfind(kCredentialsPrefix, 0) != 0) return path;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): secrets are read at start-up, before any thread starts.
+  const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
+  if (directory == nullptr || *directory == '\0') {
+    return SecretError{
+        "names $CREDENTIALS_DIRECTORY, which is not set (systemd sets it for a service with "
+        "LoadCredential=)"};
+  }
+  return std::string(directory) + "/" + path.substr(kCredentialsPrefix.size());
+}
+
+}  // namespace
 
 std::variant<std::string, SecretError> ResolveSecret(const std::string& reference) {
   std::string secret;
@@ -19,7 +38,9 @@ std::variant<std::string, SecretError> ResolveSecret(const std::string& referenc
     if (value == nullptr) return SecretError{"environment variable " + name + " is not set"};
     secret = value;
   } else if (reference.rfind("file:", 0) == 0) {
-    const std::string path = reference.substr(5);
+    auto expanded = ExpandCredentialsDirectory(reference.substr(5));
+    if (auto* error = std::get_if<SecretError>(&expanded)) return *error;
+    const std::string& path = std::get<std::string>(expanded);
     std::ifstream file(path, std::ios::binary);
     if (path.empty() || !file) return SecretError{"cannot read the file '" + path + "'"};
     std::ostringstream text;

@@ -4,7 +4,10 @@
 // A secret setting never holds the secret itself (it would sit in a config
 // file or show in `ps`): its value names where to read it, `env:NAME` (an
 // environment variable) or `file:PATH` (a file's content, one trailing newline
-// removed). Secrets are read once at start-up and never logged.
+// removed). A PATH beginning `$CREDENTIALS_DIRECTORY/` is read from the
+// directory systemd passes a service its LoadCredential= files in (an error
+// when that variable is not set). Secrets are read once at start-up and never
+// logged.
 #pragma once
 
 #include <array>

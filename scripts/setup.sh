@@ -21,6 +21,7 @@ PACKAGES=(
   clang libclang-rt-14-dev  # libFuzzer harnesses with ASan + UBSan (tests/fuzz/)
   clang-tidy clang-format   # the clang_tidy and clang_format tests (docs/development.md)
   prometheus       # promtool: the promtool_metrics and alerts tests
+  debhelper help2man lintian systemd man-db  # the package test: build, man pages, lint, systemd-analyze
 )
 
 # node and npm run the node-soap interop tests; the machines come with them, a bare

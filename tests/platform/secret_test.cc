@@ -29,6 +29,23 @@ TEST(ResolveSecretTest, ReadsEnvironment) {
   EXPECT_EQ(ErrorOf("env:VOIP_SECRET_TEST"), "environment variable VOIP_SECRET_TEST is not set");
 }
 
+// file:$CREDENTIALS_DIRECTORY/NAME reads NAME from systemd's credentials directory.
+TEST(ResolveSecretTest, ReadsFromCredentialsDirectory) {
+  const std::string directory = ::testing::TempDir();
+  std::ofstream(directory + "/api-keys") << "key-one\n";
+  ::setenv("CREDENTIALS_DIRECTORY", directory.c_str(), 1);
+  EXPECT_EQ(Resolved("file:$CREDENTIALS_DIRECTORY/api-keys"), "key-one");
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  std::remove((directory + "/api-keys").c_str());
+}
+
+// Without CREDENTIALS_DIRECTORY (not started by systemd with LoadCredential=), the reference says so.
+TEST(ResolveSecretTest, CredentialsDirectoryUnsetIsAClearError) {
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  EXPECT_EQ(ErrorOf("file:$CREDENTIALS_DIRECTORY/api-keys"),
+            "names $CREDENTIALS_DIRECTORY, which is not set (systemd sets it for a service with LoadCredential=)");
+}
+
 // file:PATH reads the file, without its one trailing newline.
 TEST(ResolveSecretTest, ReadsFileWithoutTrailingNewline) {
   const std::string path = ::testing::TempDir() + "/secret.txt";
