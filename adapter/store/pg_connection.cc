@@ -70,7 +70,12 @@ std::optional<std::int64_t> PgResult::OptionalInt(int row, int column) const {
 
 std::string PgResult::Error() const {
   if (result_ == nullptr) return "no result (out of memory, or the connection is gone)";
-  return OneLine(PQresultErrorMessage(result_));
+  // The primary message and SQLSTATE only: DETAIL may quote a row ("Failing
+  // row contains ..."), telephone and account numbers included.
+  const char* primary = PQresultErrorField(result_, PG_DIAG_MESSAGE_PRIMARY);
+  if (primary == nullptr) return OneLine(PQresultErrorMessage(result_));  // libpq's own (connection lost ...)
+  const std::string state = SqlState();
+  return OneLine(primary) + (state.empty() ? "" : " (SQLSTATE " + state + ")");
 }
 
 std::string PgResult::SqlState() const {

@@ -57,7 +57,7 @@ class PgResult {
   std::int64_t Int(int row, int column) const;  // 0 for NULL or non-numbers
   std::optional<std::string> OptionalText(int row, int column) const;
   std::optional<std::int64_t> OptionalInt(int row, int column) const;
-  std::string Error() const;     // libpq's message, one line
+  std::string Error() const;     // the server's primary message and SQLSTATE (never its DETAIL), one line
   std::string SqlState() const;  // the five-character SQLSTATE, empty when none
 
  private:

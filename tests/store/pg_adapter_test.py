@@ -105,6 +105,28 @@ class PgAdapterTest(unittest.TestCase):
         self.assertTrue(poll("served", lambda: post(adapter.base)[0] == 200))
         self.assertEqual(len(received(adapter)["workOrders"]), len(before["workOrders"]) + 1)
 
+    # PostgreSQL read-only: 503 with SYSTEM 10686 and no backend call, /ready says read-only;
+    # writable again: served again, without a restart.
+    def test_read_only_database_is_refused_then_recovered(self):
+        adapter = self.start()
+        before = received(adapter)
+        writable = "SET default_transaction_read_only = off"
+        self.pg.psql([writable, "ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()"])
+        try:
+            refused = poll("refused", lambda: (lambda r: r if r[0] == 503 else None)(post(adapter.base)))
+            self.assertTrue(refused)
+            fault = json.loads(refused[2])["CreateVOIPMigrationWorkOrder"]["failure"]["fault"][0]
+            self.assertEqual((fault["type"], fault["code"]), ("SYSTEM", "10686"))
+            self.assertEqual(refused[1].get("Retry-After"), "1")
+            self.assertEqual(received(adapter), before)
+            ready = poll("not ready", lambda: (lambda r: r if r[0] == 503 else None)(http("GET", adapter.base + "/ready")))
+            self.assertTrue(ready)
+            self.assertIn("PostgreSQL store is read-only", json.loads(ready[2])["reasons"][0])
+        finally:
+            self.pg.psql([writable, "ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()"])
+        self.assertTrue(poll("served", lambda: post(adapter.base)[0] == 200))
+        self.assertTrue(poll("ready", lambda: http("GET", adapter.base + "/ready")[0] == 200))
+
     # `db migrate` brings the store to this binary's version, and a second run applies nothing;
     # `db status` names both versions; exit 0.
     def test_db_status_and_migrate(self):

@@ -188,6 +188,19 @@ TEST_F(PgStoreTest, OutageIsReportedAndRecoveredFrom) {
   EXPECT_EQ(health.CheckNow(), std::nullopt);
 }
 
+// A failed statement's error keeps the server's primary message and SQLSTATE, never a DETAIL quoting a row.
+TEST_F(PgStoreTest, ErrorsNeverQuoteTheRow) {
+  auto lease = pool_->Acquire();
+  store::PgConnection& connection = *std::get<store::PgPool::Lease>(lease);
+  store::PgResult failed = connection.Exec(
+      "INSERT INTO outbox (correlation_id, telephone_number, account_number, site_reference, work_order, delivery, "
+      "created_ms) VALUES ('c', '447874384949', '123456789', NULL, 'attempting', 'waiting', 1)");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.SqlState(), "23502");  // not_null_violation, whose DETAIL quotes the failing row
+  EXPECT_NE(failed.Error().find("site_reference"), std::string::npos) << failed.Error();
+  EXPECT_EQ(failed.Error().find("447874384949"), std::string::npos) << failed.Error();
+}
+
 // A URI that carries a password is refused: passwords come from database-password only.
 TEST_F(PgStoreTest, UriWithPasswordIsRefused) {
   store::PgPoolOptions options;

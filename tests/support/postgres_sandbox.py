@@ -160,10 +160,13 @@ class PostgresSandbox:
         return os.path.exists(pid_file)
 
     def psql(self, sql, database="postgres"):
-        """Runs one statement as the superuser over the Unix socket; returns its output."""
+        """Runs a statement (or a list of them, one after the other in one session, each in its
+        own transaction) as the superuser over the Unix socket; returns the output."""
+        statements = [sql] if isinstance(sql, str) else list(sql)
+        commands = [arg for statement in statements for arg in ("-c", statement)]
         return _run([f"{BIN}/psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h",
                      self.directory, "-p", str(self.port), "-U", "postgres", "-d", database,
-                     "-c", sql], f"psql {sql!r}", log=self.log)
+                     *commands], f"psql {sql!r}", log=self.log)
 
     def stop(self):
         """Stops the server if it runs and deletes the directory."""
