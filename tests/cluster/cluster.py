@@ -196,8 +196,8 @@ class Instance:
 class HaProxy(Process):
     """HAProxy in the foreground with deploy/haproxy.cfg for `instances`; port: its front end."""
 
-    def __init__(self, workdir, instances, check=None):
-        self.port = free_port()
+    def __init__(self, workdir, instances, check=None, port=0):
+        self.port = port or free_port()
         self.socket_path = os.path.join(workdir, "haproxy.sock")
         config_path = os.path.join(workdir, "haproxy.cfg")
         with open(config_path, "w", encoding="utf-8") as config:
@@ -286,10 +286,11 @@ class Cluster:
     check: HAProxy check timings replacing the shipped ones (None: deploy/haproxy.cfg's).
     separate_midas: MIDAS from a second simulator process (`midas_sim`), which a test can stop
     and start again on its port (restart_midas) while the work-order system stays up.
+    port: HAProxy's front end (0: a free one).
     """
 
     def __init__(self, adapter_binary, sim_binary, size=3, adapter_args=(), check=None, sim_args=(),
-                 separate_midas=False):
+                 separate_midas=False, port=0):
         self.workdir = tempfile.mkdtemp(prefix="voip-cluster-")
         self.sim_binary = sim_binary
         self.sim = None
@@ -305,7 +306,7 @@ class Cluster:
                 if "--database" not in adapter_args:
                     args += ["--database", os.path.join(self.workdir, f"adapter{index}.db")]
                 self.instances.append(Instance(adapter_binary, index, self.workdir, args).start())
-            self.haproxy = HaProxy(self.workdir, self.instances, check)
+            self.haproxy = HaProxy(self.workdir, self.instances, check, port)
             if not all(self.haproxy.wait_for_state(i.name, "UP", START_LIMIT_S) for i in self.instances):
                 raise RuntimeError(f"HAProxy never saw every instance UP: {self.haproxy.server_states()}")
         except BaseException:
