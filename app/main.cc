@@ -85,6 +85,43 @@ int WaitForStopSignal(const sigset_t& signals, voip::Logger& logger) {
   }
 }
 
+// After SIGTERM: the drain a load balancer can follow (AdapterServer::Drain:
+// /ready answers 503 "draining", requests are still served) for `grace_s`,
+// before the listener closes. A second SIGTERM or a SIGINT ends it early;
+// SIGHUP is ignored as ever. A SIGINT (Ctrl-C at a terminal) or a grace of 0
+// skips it.
+void DrainBeforeStop(int signal_number, int grace_s, const sigset_t& signals, voip::AdapterServer& server,
+                     voip::Logger& logger) {
+  if (signal_number != SIGTERM || grace_s <= 0) return;
+  server.Drain();
+  logger.Log(voip::LogLevel::kInfo, "drain", {{"graceS", grace_s}});
+  const std::optional<std::chrono::microseconds> ping_every = voip::WatchdogPingInterval();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    const int received = NextSignal(signals, ping_every ? std::min(left, *ping_every) : left);
+    if (received == 0) {  // the time is up (checked above), a watchdog ping is due, or interrupted
+      if (ping_every) voip::NotifyWatchdog();
+    } else if (received == SIGHUP) {
+      logger.Log(voip::LogLevel::kInfo, "signal_ignored", {{"signal", received}, {"name", "SIGHUP"}});
+    } else {
+      logger.Log(voip::LogLevel::kInfo, "drain_cut_short", {{"signal", received}});
+      return;
+    }
+  }
+}
+
+// What systemd's status line says once a stop signal came: the drain (after
+// SIGTERM, when there is one), then the grace for requests in flight.
+std::string StoppingStatus(int signal_number, const voip::Config& config) {
+  const std::string in_flight =
+      "requests in flight have up to " + std::to_string(config.shutdown_grace_s) + " s (shutdown-grace-s)";
+  if (signal_number != SIGTERM || config.drain_ready_grace_s <= 0) return "stopping: " + in_flight;
+  return "draining: /ready answers 503 for " + std::to_string(config.drain_ready_grace_s) +
+         " s (drain-ready-grace-s), then " + in_flight;
+}
+
 const char* AuthModeName(voip::AuthMode mode) {
   switch (mode) {
     case voip::AuthMode::kApiKey: return "api-key";
@@ -137,7 +174,9 @@ nlohmann::json Describe(const voip::Config& config) {
             {"retryCapMs", config.outbox_retry_cap_ms},
             {"maxAgeS", config.outbox_max_age_s},
             {"pollMs", config.outbox_poll_ms}}},
-          {"idempotencyKeyTtlS", config.idempotency_key_ttl_s}};
+          {"idempotencyKeyTtlS", config.idempotency_key_ttl_s},
+          {"drainReadyGraceS", config.drain_ready_grace_s},
+          {"shutdownGraceS", config.shutdown_grace_s}};
 }
 
 // With --simulate and no database given: a temporary directory for one,
@@ -330,8 +369,8 @@ int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger
   voip::NotifyReady("serving on " + config.listen_host + ":" + std::to_string(server.port()));
 
   const int signal_number = WaitForStopSignal(stop_signals, logger);
-  voip::NotifyStopping("stopping: requests in flight have up to " + std::to_string(config.shutdown_grace_s) +
-                       " s (shutdown-grace-s)");
+  voip::NotifyStopping(StoppingStatus(signal_number, config));
+  DrainBeforeStop(signal_number, config.drain_ready_grace_s, stop_signals, server, logger);
   StopWithinGrace(config.shutdown_grace_s, logger, [&] {
     server.Stop();
     server.Wait();

@@ -22,7 +22,7 @@ import time
 
 
 def start_adapter(binary, extra):
-    proc = subprocess.Popen([binary, "--simulate", "--listen", "127.0.0.1:0"] + extra,
+    proc = subprocess.Popen([binary, "--simulate", "--listen", "127.0.0.1:0", "--drain-ready-grace-s", "0"] + extra,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 60
     while time.time() < deadline:

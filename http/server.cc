@@ -27,6 +27,7 @@ constexpr const char* kJson = "application/json";
 constexpr const char* kCorrelationHeader = "X-Correlation-ID";
 constexpr const char* kIdempotencyKeyHeader = "Idempotency-Key";
 constexpr const char* kSoapPath = "/soap";
+constexpr const char* kDrainingReason = "draining";
 bool IsCorrelationChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == ':';
 }
@@ -133,6 +134,10 @@ class AdapterServer::Impl {
   void AddReadinessProbe(ReadinessProbe probe) { probes_.push_back(std::move(probe)); }
   Metrics& metrics() { return metrics_; }
   void Stop() { server_.stop(); }
+  void Drain() {
+    draining_.store(true);
+    listener_->StopKeepingAlive();
+  }
 
  private:
   using Request = httplib::Request;
@@ -255,9 +260,11 @@ class AdapterServer::Impl {
   // GET /health: the process answers.
   static void HandleHealth(Response& res) { res.set_content(R"({"status":"UP"})", kJson); }
 
-  // GET /ready: 200 when every readiness probe is content, else 503 with their reasons.
+  // GET /ready: 200 when every readiness probe is content and the server is
+  // not draining, else 503 with the reasons.
   void HandleReady(Response& res) const {
     nlohmann::json reasons = nlohmann::json::array();
+    if (draining_.load()) reasons.push_back(kDrainingReason);
     for (const ReadinessProbe& probe : probes_) {
       if (auto reason = probe()) reasons.push_back(*reason);
     }
@@ -485,6 +492,7 @@ class AdapterServer::Impl {
   RequestPipeline pipeline_;           // claim, validate, admit, flow, finish
   CallerAuthenticator authenticator_;  // remembers UsernameToken nonces; thread-safe
   std::vector<ReadinessProbe> probes_;
+  std::atomic<bool> draining_{false};   // Drain() was called
   std::unique_ptr<Listener> listener_;  // plain HTTP or TLS, from the configuration
   httplib::Server& server_;             // listener_'s server
   std::thread thread_;
@@ -504,5 +512,6 @@ void AdapterServer::Wait() { impl_->Wait(); }
 void AdapterServer::AddReadinessProbe(ReadinessProbe probe) { impl_->AddReadinessProbe(std::move(probe)); }
 Metrics& AdapterServer::metrics() { return impl_->metrics(); }
 void AdapterServer::Stop() { impl_->Stop(); }
+void AdapterServer::Drain() { impl_->Drain(); }
 
 }  // namespace voip

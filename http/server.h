@@ -43,7 +43,20 @@ class AdapterServer {
   int port() const { return port_; }
   // Blocks until the server stops (Stop() or a fatal listener error).
   void Wait();
-  void Stop();  // idempotent, thread-safe
+  // Stops accepting, closes the connections waiting for a request, lets the
+  // requests being served finish (each connection closed after its answer),
+  // then the accept thread ends (Wait() returns). Idempotent, thread-safe.
+  void Stop();
+
+  // The drain before a stop that a load balancer can follow
+  // (docs/operations.md, "Graceful stop"): from now on GET /ready answers 503
+  // NOT_READY with the reason "draining" whatever the probes say, every other
+  // request is served as before, and every answer closes its connection
+  // (Connection: close), so that no kept-alive connection is left for the
+  // balancer to reuse when Stop() closes the waiting ones. The listener stays
+  // open: call Stop() once the balancer has had time to see /ready fail.
+  // Idempotent, thread-safe, for good.
+  void Drain();
 
  private:
   class Impl;

@@ -23,6 +23,7 @@ class ListenerOf : public Listener {
   void set_early_answer_renderer(EarlyAnswerRenderer render) override {
     server_.set_early_answer_renderer(std::move(render));
   }
+  void StopKeepingAlive() override { server_.StopKeepingAlive(); }
 
  private:
   Server server_;

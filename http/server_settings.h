@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -92,8 +93,12 @@ class DeadlineServer : public Tuned<Base> {
       : Tuned<Base>(config, std::forward<BaseArgs>(base_args)...),
         head_limits_(HeadLimitsOf(config)),
         settings_(SchedulerSettingsFor(config, head_limits_)) {
-    this->set_post_routing_handler(
-        [](const httplib::Request&, httplib::Response& res) { FramedRequestStream::AnnounceClose(res); });
+    this->set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+      if (keep_alive_ended_.load() && res.get_header_value("Connection") != "close") {
+        res.set_header("Connection", "close");
+      }
+      FramedRequestStream::AnnounceClose(res);
+    });
     // Called by cpp-httplib once per listen, on its accept thread, which owns
     // (and shuts down) the scheduler; Admit is only called from that thread.
     this->new_task_queue = [this] {
@@ -108,6 +113,11 @@ class DeadlineServer : public Tuned<Base> {
   // How an answer to a head refused before cpp-httplib parsed it is
   // rendered (default: the reason as text/plain). Set before serving.
   void set_early_answer_renderer(EarlyAnswerRenderer render) { early_answer_ = std::move(render); }
+
+  // From now on every answer says Connection: close and its connection is
+  // closed once it is written (the drain before a stop: no kept-alive
+  // connection is left for a balancer to reuse). Thread-safe; for good.
+  void StopKeepingAlive() { keep_alive_ended_.store(true); }
 
  protected:
   // Hands a new connection to the scheduler.
@@ -129,6 +139,7 @@ class DeadlineServer : public Tuned<Base> {
   const HeadLimits head_limits_;
   const SchedulerSettings settings_;
   EarlyAnswerRenderer early_answer_;
+  std::atomic<bool> keep_alive_ended_{false};
   ConnectionScheduler* scheduler_ = nullptr;  // owned by cpp-httplib's accept loop while it runs
 };
 
@@ -167,6 +178,8 @@ class Listener {
   virtual int Bind(const Config& config) = 0;
   // See DeadlineServer::set_early_answer_renderer.
   virtual void set_early_answer_renderer(EarlyAnswerRenderer render) = 0;
+  // See DeadlineServer::StopKeepingAlive.
+  virtual void StopKeepingAlive() = 0;
   // False when the TLS certificate or key could not be loaded.
   bool ok() { return server().is_valid(); }
   bool tls() const { return tls_; }

@@ -436,6 +436,11 @@ std::vector<ConfigSetting> DurabilitySettings() {
        "On SIGTERM or SIGINT, how long requests in flight may still take before the "
        "process exits anyway (their attempts stay journalled). Default 30.",
        IntIn(1, 3600, &Config::shutdown_grace_s)},
+      {"drain-ready-grace-s", "S",
+       "On SIGTERM, how long GET /ready answers 503 (reason \"draining\") while "
+       "requests are still served, so that a load balancer stops sending new ones, "
+       "before the listener closes. 0: close at once. SIGINT skips it. Default 5.",
+       IntIn(0, 3600, &Config::drain_ready_grace_s)},
   };
 }
 

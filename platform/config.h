@@ -119,6 +119,9 @@ struct Config {
   int database_check_ms = 5000;       // /ready's writability check runs at most this often
   int idempotency_key_ttl_s = 86400;  // how long an Idempotency-Key's answer is kept
   int shutdown_grace_s = 30;          // SIGTERM: how long requests in flight may still take
+  // SIGTERM: how long /ready answers 503 ("draining") while requests are still
+  // served, before the listener closes (0: close at once).
+  int drain_ready_grace_s = 5;
   // http[s]://host[:port][/path] callers use to reach the adapter, without a
   // trailing slash; written into the served WSDL. Empty: taken from each WSDL
   // request's Host header (validated), else the address it arrived on.

@@ -24,7 +24,8 @@ std::string AdapterBinary() {
 // Runs the adapter for one second (then SIGTERM), returning stdout and stderr.
 std::string RunForASecond(const std::string& args) {
   std::string output;
-  FILE* pipe = ::popen(("timeout -s TERM 1 " + AdapterBinary() + " " + args + " 2>&1").c_str(), "r");
+  FILE* pipe =
+      ::popen(("timeout -s TERM 1 " + AdapterBinary() + " --drain-ready-grace-s 0 " + args + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return output;
   char buffer[1024];
   while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;

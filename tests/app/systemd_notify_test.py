@@ -62,7 +62,7 @@ def start(notify, watchdog_usec=None):
     env.pop("WATCHDOG_PID", None)
     if watchdog_usec:
         env["WATCHDOG_USEC"] = str(watchdog_usec)
-    return subprocess.Popen([ADAPTER, "--simulate", "--listen", "127.0.0.1:0"], env=env,
+    return subprocess.Popen([ADAPTER, "--simulate", "--listen", "127.0.0.1:0", "--drain-ready-grace-s", "0"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -21,7 +21,7 @@ for panel in dashboard["panels"]:
         for name in re.findall(r"\bvoip_[a-z_]+", target["expr"]):
             queried.add(re.sub(r"_(bucket|sum|count)$", "", name))
 
-proc = subprocess.Popen([adapter, "--simulate", "--listen", "127.0.0.1:0"], stdout=subprocess.DEVNULL,
+proc = subprocess.Popen([adapter, "--simulate", "--listen", "127.0.0.1:0", "--drain-ready-grace-s", "0"], stdout=subprocess.DEVNULL,
                         stderr=subprocess.PIPE, text=True)
 try:
     base = None

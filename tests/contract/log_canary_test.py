@@ -57,7 +57,7 @@ def request(phone, account, site=42):
 
 
 def main():
-    proc = subprocess.Popen([ADAPTER, "--simulate", "--listen", "127.0.0.1:0", "--log-level", "debug",
+    proc = subprocess.Popen([ADAPTER, "--simulate", "--listen", "127.0.0.1:0", "--drain-ready-grace-s", "0", "--log-level", "debug",
                              "--workorder-timeout-ms", "300", "--midas-timeout-ms", "300"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stderr_lines = []

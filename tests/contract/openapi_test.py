@@ -38,7 +38,7 @@ DATA_DIR = tempfile.mkdtemp(prefix="openapi-test-")
 
 def start_adapter(*args):
     database = tempfile.mktemp(suffix=".db", dir=DATA_DIR)
-    proc = subprocess.Popen([ADAPTER, "--listen", "127.0.0.1:0", "--database", database, *args],
+    proc = subprocess.Popen([ADAPTER, "--listen", "127.0.0.1:0", "--drain-ready-grace-s", "0", "--database", database, *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines = []
     timer = threading.Timer(20, proc.kill)

@@ -15,7 +15,7 @@ import sys
 import urllib.request
 
 adapter = sys.argv[1]
-proc = subprocess.Popen([adapter, "--simulate", "--listen", "127.0.0.1:0"], stdout=subprocess.DEVNULL,
+proc = subprocess.Popen([adapter, "--simulate", "--listen", "127.0.0.1:0", "--drain-ready-grace-s", "0"], stdout=subprocess.DEVNULL,
                         stderr=subprocess.PIPE, text=True)
 try:
     base = None

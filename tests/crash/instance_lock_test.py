@@ -44,7 +44,7 @@ def journalled(database):
 
 def start_second(database, sim_base):
     """Starts a second adapter on `database`; (exit code or None if it started, what it wrote on stderr)."""
-    proc = subprocess.Popen([ADAPTER, "--listen", "127.0.0.1:0", "--workorder-url", sim_base + "/workorder",
+    proc = subprocess.Popen([ADAPTER, "--listen", "127.0.0.1:0", "--drain-ready-grace-s", "0", "--workorder-url", sim_base + "/workorder",
                              "--midas-url", sim_base + "/midas", "--auth", "none", "--database", database],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     timer = threading.Timer(WAIT_S, proc.kill)

@@ -49,7 +49,7 @@ def get(url, data=None):
 
 with tempfile.TemporaryDirectory() as scratch:
     proc = subprocess.Popen(
-        [adapter, "--listen", "127.0.0.1:0", "--auth", "none", "--database", os.path.join(scratch, "a.db"),
+        [adapter, "--listen", "127.0.0.1:0", "--drain-ready-grace-s", "0", "--auth", "none", "--database", os.path.join(scratch, "a.db"),
          "--workorder-url", f"http://127.0.0.1:{closed_port()}/wo", "--midas-url",
          f"http://127.0.0.1:{closed_port()}/midas", "--workorder-breaker-failures", "1",
          "--midas-breaker-failures", "1", "--workorder-breaker-open-ms", "60000",

@@ -384,5 +384,14 @@ TEST(ConfigTest, DurabilitySettings) {
   EXPECT_NE(Error(With({"--outbox-poll-ms", "0"})).find("outbox-poll-ms"), std::string::npos);
 }
 
+// The drain before a stop: 5 s by default (HAProxy's 2 s checks, two failures to mark a server
+// down: deploy/haproxy.cfg), 0 allowed (close at once), negative refused with the flag named.
+TEST(ConfigTest, DrainReadyGrace) {
+  EXPECT_EQ(Ok(kUrls).drain_ready_grace_s, 5);
+  EXPECT_EQ(Ok(With({"--drain-ready-grace-s", "0"})).drain_ready_grace_s, 0);
+  EXPECT_NE(Error(With({"--drain-ready-grace-s", "-1"})).find("drain-ready-grace-s"), std::string::npos);
+  EXPECT_NE(UsageText().find("--drain-ready-grace-s"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace voip

@@ -128,6 +128,16 @@ bool RawHttpConnection::ClosedByServer(std::chrono::milliseconds limit) {
   }
 }
 
+bool RawHttpConnection::ClosedCleanlyByServer(std::chrono::milliseconds limit) {
+  const auto until = Clock::now() + limit;
+  while (buffer_.empty()) {
+    const long got = ReadSome(until);
+    if (got == 0) return true;
+    if (got < 0) return false;  // reset, or still open when the time passed
+  }
+  return false;  // something more was sent
+}
+
 void RawHttpConnection::ShutdownWrite() {
   if (ssl_ != nullptr) SSL_shutdown(ssl_);
   ::shutdown(fd_, SHUT_WR);

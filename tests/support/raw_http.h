@@ -43,6 +43,10 @@ class RawHttpConnection {
   // True when the server closed the connection (end of stream or reset)
   // within `limit` and sent nothing more before that.
   bool ClosedByServer(std::chrono::milliseconds limit = std::chrono::milliseconds(3000));
+  // True when the server ended the connection cleanly (end of stream: TCP
+  // FIN, or a TLS close_notify) within `limit` and sent nothing more before
+  // that; false on a reset, more bytes, or the time passing first.
+  bool ClosedCleanlyByServer(std::chrono::milliseconds limit = std::chrono::milliseconds(3000));
   // Half-close: no more bytes from this side (TCP FIN; TLS: close_notify too).
   void ShutdownWrite();
   // Closes with a TCP reset (SO_LINGER 0).

@@ -25,7 +25,9 @@ class Adapter:
     at stop) unless ARGS name one, and its outbox relay polls only every 10
     minutes unless ARGS say otherwise: a pending MIDAS update left by one case
     is then never redelivered in the middle of a later case's exchange (the
-    relay has its own tests).
+    relay has its own tests). SIGTERM stops it without the drain
+    (--drain-ready-grace-s 0) unless ARGS give one: tests/crash/drain_test.py
+    tests the drain.
     """
 
     def __init__(self, binary, *args, log=None):
@@ -37,6 +39,8 @@ class Adapter:
             extra += ["--database", self._data_dir + "/adapter.db"]
         if "--outbox-poll-ms" not in args:
             extra += ["--outbox-poll-ms", "600000"]
+        if "--drain-ready-grace-s" not in args:
+            extra += ["--drain-ready-grace-s", "0"]
         self._proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", *extra, *args],
                                       stdout=log or subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         lines = []
