@@ -1,5 +1,5 @@
 // Small text helpers, one copy each, for the core, the operator's commands and
-// the simulators: ASCII trimming and lower case, Base64, UTC timestamps,
+// the simulators: ASCII trimming, lower case and comparison, Base64, UTC timestamps,
 // UTF-8 length and truncation. Pure functions; thread-safe.
 #pragma once
 
@@ -19,6 +19,9 @@ inline constexpr std::string_view kAsciiSpace = " \t\n\r\f\v";
 
 // `text` with A-Z lowered; every other byte (UTF-8 included) unchanged.
 [[nodiscard]] std::string AsciiLower(std::string_view text);
+
+// `a` and `b` are equal once A-Z are lowered in both (no copy).
+[[nodiscard]] bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 // Standard Base64 (RFC 4648 section 4, with padding) of `bytes`.
 [[nodiscard]] std::string Base64Encode(std::string_view bytes);
