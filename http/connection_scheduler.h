@@ -47,6 +47,11 @@ struct SchedulerSettings {
   std::size_t keep_alive_max_count;
   std::chrono::microseconds read_timeout;   // each wait for a request's body
   std::chrono::microseconds write_timeout;  // each wait to write the answer
+  // After an answer, how long a worker waits for the connection's next
+  // request while another worker is free, checked every slice
+  // (kNextRequestWait and kNextRequestWaitSlice unless set otherwise).
+  std::chrono::milliseconds next_request_wait;
+  std::chrono::milliseconds next_request_wait_slice;
 };
 
 // The settings `config` gives, with the request head limits the workers

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,13 @@ struct EarlyAnswer {
 };
 using EarlyAnswerRenderer = std::function<EarlyAnswer(const HeadRefusal& refusal)>;
 
+// The reason phrase of an HTTP status the project's servers answer ("Status"
+// for others).
+const char* ReasonPhrase(int status);
+
+// Writes all of `text`; false when the stream failed first.
+[[nodiscard]] bool WriteAll(httplib::Stream& stream, std::string_view text);
+
 // Writes `refusal`'s answer, saying Connection: close. False when it could
 // not be written whole.
 bool WriteEarlyAnswer(httplib::Stream& stream, const HeadRefusal& refusal, const EarlyAnswerRenderer& render);
@@ -77,6 +85,8 @@ class FramedRequestStream : public httplib::Stream {
   void get_local_ip_and_port(std::string& ip, int& port) const override { connection_.get_local_ip_and_port(ip, port); }
   socket_t socket() const override { return connection_.socket(); }
 
+  // The head was read whole: the next read() gives the body.
+  bool head_read() const { return head_left_ == 0; }
   // The head and the whole body were read: the next byte on the connection
   // starts the next request.
   bool complete() const;

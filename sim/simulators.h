@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "http/plain_request.h"
+#include "http/server_settings.h"
 #include "platform/config.h"
 
 namespace voip::sim {
@@ -28,7 +30,7 @@ struct SimOptions {
   int port = 0;         // 0: any free port
   int slow_ms = 30000;  // how long the "slow answer" triggers wait before answering
   int latency_ms = 0;   // added before every work-order and MIDAS answer (benchmarks)
-  int threads = 32;     // HTTP workers: connections served at once
+  int threads = 32;     // HTTP workers: requests served at once
   // Non-empty: every POST must carry a valid UsernameToken of one of these users.
   std::vector<SoapUser> wsse_users{};
   std::chrono::seconds wsse_window{300};  // Created must be this close to now; nonces remembered as long
@@ -61,6 +63,20 @@ struct ReceivedStatusUpdate {
   bool faulted = false;     // the simulator answered with a fault
   std::string raw_xml;
 };
+
+// The settings the simulators serve HTTP with, on the adapter's own
+// connection loop (TunedHttpServer, http/server_settings.h): options.threads
+// workers, each serving one request at a time; connections and requests beyond
+// them wait their turn (never shed); a connection idle for 2 s (before its
+// first request or between requests) is closed, as is one that stalls 2 s
+// within a request; bodies up to 1 MiB.
+Config SimServerConfig(const SimOptions& options);
+
+// A server with those settings (bind it with SimServerConfig(options)) that
+// answers every request with `handler` (http/plain_request.h, not
+// cpp-httplib's request processing), and whose workers, after an answer, wait
+// for the connection's next request while other workers are free.
+std::unique_ptr<TunedHttpServer> SimHttpServer(const SimOptions& options, PlainHandler handler);
 
 class Simulators {
  public:
