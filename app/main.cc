@@ -179,12 +179,12 @@ bool StartSimulators(voip::Config& config, std::unique_ptr<voip::sim::Simulators
   if (!config.simulate) return true;
   voip::sim::SimOptions options;
   options.slow_ms = std::max(config.work_order.timeout_ms, config.midas.timeout_ms) + 2000;
-  std::string error;
-  simulators = voip::sim::Simulators::Start(options, &error);
-  if (!simulators) {
-    std::cerr << "voip-migration-adapter: cannot start the simulators: " << error << "\n";
+  voip::sim::SimStartResult started = voip::sim::Simulators::Start(options);
+  if (const auto* failure = std::get_if<voip::sim::SimStartError>(&started)) {
+    std::cerr << "voip-migration-adapter: cannot start the simulators: " << failure->message << "\n";
     return false;
   }
+  simulators = std::move(*std::get_if<std::unique_ptr<voip::sim::Simulators>>(&started));
   config.work_order.url = simulators->WorkOrderUrl();
   config.midas.url = simulators->MidasUrl();
   return true;
@@ -201,36 +201,46 @@ struct Stores {
   std::unique_ptr<voip::store::DatabaseHealth> database_health;
 };
 
-// Opens the database (one instance per file), its outbox and idempotency
-// store; false, said on stderr, when one cannot be opened.
-bool OpenDatabase(const voip::Config& config, Stores& stores) {
-  std::string store_error;
-  const voip::store::SyncMode sync =
-      config.database_sync_full ? voip::store::SyncMode::kFull : voip::store::SyncMode::kNormal;
-  stores.instance_lock = voip::store::InstanceLock::Acquire(config.database, &store_error);
-  if (stores.instance_lock) stores.database = voip::store::SqliteDatabase::Open(config.database, sync, &store_error);
-  // Checkpoints beside the requests, not inside their commits (adapter/store/wal_checkpointer.h).
-  if (stores.database) {
-    stores.checkpointer = voip::store::WalCheckpointer::Start(config.database, sync, kCheckpointInterval, &store_error);
-  }
-  if (stores.database && !stores.checkpointer) stores.database.reset();  // reported below with store_error
+// Moves the value of `result` into `out`; why not when it failed.
+template <typename T>
+std::optional<voip::StoreError> Take(voip::StoreResult<T> result, T& out) {
+  if (auto* error = std::get_if<voip::StoreError>(&result)) return std::move(*error);
+  out = std::move(*std::get_if<T>(&result));
+  return std::nullopt;
+}
+
+// Opens the database (one instance per file) and what lives in it; the first
+// failure says why.
+std::optional<voip::StoreError> OpenStores(const voip::Config& config, Stores& stores) {
+  using voip::store::SyncMode;
+  const SyncMode sync = config.database_sync_full ? SyncMode::kFull : SyncMode::kNormal;
   voip::store::SqliteOutboxOptions outbox_options;
   outbox_options.retry = {std::chrono::milliseconds(config.outbox_retry_base_ms),
                           std::chrono::milliseconds(config.outbox_retry_cap_ms)};
-  if (stores.database) stores.outbox = voip::store::SqliteOutbox::Open(*stores.database, outbox_options, &store_error);
-  if (!stores.outbox) {
-    std::cerr << "voip-migration-adapter: " << store_error << "\n";
-    return false;
-  }
   voip::store::SqliteIdempotencyOptions idempotency_options;
   idempotency_options.ttl = std::chrono::seconds(config.idempotency_key_ttl_s);
-  stores.idempotency = voip::store::SqliteIdempotencyStore::Open(*stores.database, idempotency_options, &store_error);
-  if (stores.idempotency) {
-    stores.database_health = voip::store::DatabaseHealth::Open(
-        *stores.database, std::chrono::milliseconds(config.database_check_ms), &store_error);
+  const std::chrono::milliseconds check_interval(config.database_check_ms);
+  if (auto failure = Take(voip::store::InstanceLock::Acquire(config.database), stores.instance_lock)) return failure;
+  if (auto failure = Take(voip::store::SqliteDatabase::Open(config.database, sync), stores.database)) return failure;
+  // Checkpoints beside the requests, not inside their commits (adapter/store/wal_checkpointer.h).
+  if (auto failure =
+          Take(voip::store::WalCheckpointer::Start(config.database, sync, kCheckpointInterval), stores.checkpointer)) {
+    return failure;
   }
-  if (!stores.database_health) {
-    std::cerr << "voip-migration-adapter: " << store_error << "\n";
+  if (auto failure = Take(voip::store::SqliteOutbox::Open(*stores.database, outbox_options), stores.outbox)) {
+    return failure;
+  }
+  if (auto failure =
+          Take(voip::store::SqliteIdempotencyStore::Open(*stores.database, idempotency_options), stores.idempotency)) {
+    return failure;
+  }
+  return Take(voip::store::DatabaseHealth::Open(*stores.database, check_interval), stores.database_health);
+}
+
+// Opens the stores; false, said on stderr, when one cannot be opened.
+bool OpenDatabase(const voip::Config& config, Stores& stores) {
+  if (const std::optional<voip::StoreError> failure = OpenStores(config, stores)) {
+    std::cerr << "voip-migration-adapter: " << failure->message << "\n";
     return false;
   }
   return true;

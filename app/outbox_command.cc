@@ -108,13 +108,17 @@ int RunOutboxCommand(const std::vector<std::string>& args, std::ostream& out, st
     return Usage(err, "unknown action '" + action + "'");
   }
 
-  std::string error;
-  auto db = store::SqliteDatabase::Open(config.database, store::SyncMode::kNormal, &error);
-  auto outbox = db ? store::SqliteOutbox::Open(*db, {}, &error) : nullptr;
-  if (!outbox) {
-    err << "voip-migration-adapter outbox: " << error << "\n";
+  StoreResult<std::unique_ptr<store::SqliteDatabase>> db =
+      store::SqliteDatabase::Open(config.database, store::SyncMode::kNormal);
+  StoreResult<std::unique_ptr<store::SqliteOutbox>> opened =
+      std::holds_alternative<StoreError>(db)
+          ? StoreResult<std::unique_ptr<store::SqliteOutbox>>(std::get<StoreError>(db))
+          : store::SqliteOutbox::Open(*std::get<std::unique_ptr<store::SqliteDatabase>>(db), {});
+  if (const auto* failure = std::get_if<StoreError>(&opened)) {
+    err << "voip-migration-adapter outbox: " << failure->message << "\n";
     return 1;
   }
+  const std::unique_ptr<store::SqliteOutbox>& outbox = std::get<std::unique_ptr<store::SqliteOutbox>>(opened);
   if (view) {
     auto entries = outbox->List(*view);
     if (auto* failure = std::get_if<StoreError>(&entries)) {

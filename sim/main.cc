@@ -151,12 +151,13 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  std::string error;
-  std::unique_ptr<voip::sim::Simulators> simulators = voip::sim::Simulators::Start(parsed.options, &error);
-  if (!simulators) {
-    std::cerr << "voip-migration-sim: --listen: " << error << "\n";
+  voip::sim::SimStartResult started = voip::sim::Simulators::Start(parsed.options);
+  if (const auto* failure = std::get_if<voip::sim::SimStartError>(&started)) {
+    std::cerr << "voip-migration-sim: --listen: " << failure->message << "\n";
     return 1;
   }
+  const std::unique_ptr<voip::sim::Simulators> simulators =
+      std::move(std::get<std::unique_ptr<voip::sim::Simulators>>(started));
   std::cout << "voip-migration-sim listening on http://" << DisplayHost(parsed.options.host) << ":"
             << simulators->port() << " (work order: /workorder, MIDAS: /midas)" << std::endl;
 

@@ -113,19 +113,16 @@ class SimulatorsImpl final : public Simulators {
 
   ~SimulatorsImpl() override { Stop(); }
 
-  // Binds and starts serving.
-  bool Start(std::string* error) {
+  // Binds and starts serving; why not when the address cannot be bound.
+  [[nodiscard]] std::optional<SimStartError> Serve() {
     errno = 0;
     port_ = server_->Bind(SimServerConfig(options_));
     if (port_ <= 0) {
-      if (error != nullptr) {
-        *error = "cannot bind " + options_.host + ":" + std::to_string(options_.port) + " (" +
-                 (errno != 0 ? ErrnoText(errno) : std::string("no address")) + ")";
-      }
-      return false;
+      return SimStartError{"cannot bind " + options_.host + ":" + std::to_string(options_.port) + " (" +
+                           (errno != 0 ? ErrnoText(errno) : std::string("no address")) + ")"};
     }
     serving_ = std::make_unique<ServingThread>(*server_);
-    return true;
+    return std::nullopt;
   }
 
   int port() const override { return port_; }
@@ -245,9 +242,9 @@ std::unique_ptr<TunedHttpServer> SimHttpServer(const SimOptions& options, PlainH
   return server;
 }
 
-std::unique_ptr<Simulators> Simulators::Start(const SimOptions& options, std::string* error) {
+SimStartResult Simulators::Start(const SimOptions& options) {
   auto simulators = std::make_unique<SimulatorsImpl>(options);
-  if (!simulators->Start(error)) return nullptr;
+  if (std::optional<SimStartError> failure = simulators->Serve()) return *failure;
   return simulators;
 }
 

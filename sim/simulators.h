@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "http/plain_request.h"
@@ -78,11 +79,19 @@ Config SimServerConfig(const SimOptions& options);
 // for the connection's next request while other workers are free.
 std::unique_ptr<TunedHttpServer> SimHttpServer(const SimOptions& options, PlainHandler handler);
 
+class Simulators;
+
+// Why the simulators could not start: the address could not be bound.
+struct [[nodiscard]] SimStartError {
+  std::string message;
+};
+using SimStartResult = std::variant<std::unique_ptr<Simulators>, SimStartError>;
+
 class Simulators {
  public:
-  // Binds and starts serving on a background thread. Returns nullptr (and
-  // writes the reason to *error) when the address cannot be bound.
-  static std::unique_ptr<Simulators> Start(const SimOptions& options, std::string* error);
+  // Binds and starts serving on a background thread; or why the address
+  // cannot be bound.
+  [[nodiscard]] static SimStartResult Start(const SimOptions& options);
   virtual ~Simulators() = default;  // stops and joins
 
   virtual int port() const = 0;

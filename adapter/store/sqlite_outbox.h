@@ -39,10 +39,9 @@ class SqliteOutbox : public Outbox {
  public:
   // Creates the tables, or migrates those of an older version (the version
   // is recorded in the table schema_version, component 'outbox'), in one
-  // transaction. `db` must outlive the outbox. nullptr and *error when the
-  // schema cannot be created or migrated, or is newer than this code's.
-  [[nodiscard]] static std::unique_ptr<SqliteOutbox> Open(SqliteDatabase& db, SqliteOutboxOptions options,
-                                                          std::string* error);
+  // transaction. `db` must outlive the outbox. Or why the schema cannot be
+  // created or migrated, or is newer than this code's.
+  [[nodiscard]] static StoreResult<std::unique_ptr<SqliteOutbox>> Open(SqliteDatabase& db, SqliteOutboxOptions options);
   ~SqliteOutbox() override;  // flushes
 
   StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id) override;
