@@ -64,6 +64,22 @@ int Usage(std::ostream& err, const std::string& problem) {
   return 2;
 }
 
+// The database and its outbox, for one subcommand.
+struct OpenedOutbox {
+  std::unique_ptr<store::SqliteDatabase> db;
+  std::unique_ptr<store::SqliteOutbox> outbox;  // on db
+};
+
+StoreResult<OpenedOutbox> OpenOutbox(const std::string& path) {
+  StoreResult<std::unique_ptr<store::SqliteDatabase>> db = store::SqliteDatabase::Open(path, store::SyncMode::kNormal);
+  if (const auto* failure = std::get_if<StoreError>(&db)) return *failure;
+  OpenedOutbox opened{std::move(*std::get_if<std::unique_ptr<store::SqliteDatabase>>(&db)), nullptr};
+  StoreResult<std::unique_ptr<store::SqliteOutbox>> outbox = store::SqliteOutbox::Open(*opened.db, {});
+  if (const auto* failure = std::get_if<StoreError>(&outbox)) return *failure;
+  opened.outbox = std::move(*std::get_if<std::unique_ptr<store::SqliteOutbox>>(&outbox));
+  return opened;
+}
+
 }  // namespace
 
 std::string OutboxUsageText() {
@@ -108,17 +124,12 @@ int RunOutboxCommand(const std::vector<std::string>& args, std::ostream& out, st
     return Usage(err, "unknown action '" + action + "'");
   }
 
-  StoreResult<std::unique_ptr<store::SqliteDatabase>> db =
-      store::SqliteDatabase::Open(config.database, store::SyncMode::kNormal);
-  StoreResult<std::unique_ptr<store::SqliteOutbox>> opened =
-      std::holds_alternative<StoreError>(db)
-          ? StoreResult<std::unique_ptr<store::SqliteOutbox>>(std::get<StoreError>(db))
-          : store::SqliteOutbox::Open(*std::get<std::unique_ptr<store::SqliteDatabase>>(db), {});
+  StoreResult<OpenedOutbox> opened = OpenOutbox(config.database);
   if (const auto* failure = std::get_if<StoreError>(&opened)) {
     err << "voip-migration-adapter outbox: " << failure->message << "\n";
     return 1;
   }
-  const std::unique_ptr<store::SqliteOutbox>& outbox = std::get<std::unique_ptr<store::SqliteOutbox>>(opened);
+  store::SqliteOutbox* const outbox = std::get_if<OpenedOutbox>(&opened)->outbox.get();
   if (view) {
     auto entries = outbox->List(*view);
     if (auto* failure = std::get_if<StoreError>(&entries)) {
