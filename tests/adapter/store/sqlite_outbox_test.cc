@@ -412,8 +412,7 @@ TEST_F(SqliteOutboxTest, MigratesAVersion1Database) {
 TEST_F(SqliteOutboxTest, RefusesANewerSchema) {
   outbox_.reset();
   ASSERT_FALSE(db_->Exec("UPDATE schema_version SET version = 3 WHERE component = 'outbox'"));
-  std::string error;
-  EXPECT_FALSE(SqliteOutbox::Open(*db_, {}, &error));
+  const std::string error = voip::testing::ResultError(SqliteOutbox::Open(*db_, {})).message;
   EXPECT_NE(error.find("schema version 3 is newer"), std::string::npos) << error;
 }
 
