@@ -334,9 +334,8 @@ int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger
     return std::nullopt;
   });
   server.AddReadinessProbe([&health = *stores.database_health] { return health.Check(); });
-  std::string error;
-  if (!server.Start(&error)) {
-    std::cerr << "voip-migration-adapter: " << error << "\n";
+  if (const auto failure = server.Start()) {
+    std::cerr << "voip-migration-adapter: " << *failure << "\n";
     return 1;
   }
   relay.Start();

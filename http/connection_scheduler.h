@@ -116,6 +116,6 @@ class ConnectionScheduler : public httplib::TaskQueue {
 };
 
 // "GET /health HTTP/1.1" and the like: a request line for an operators' endpoint.
-bool IsOperatorRequestLine(std::string_view request_line);
+[[nodiscard]] bool IsOperatorRequestLine(std::string_view request_line);
 
 }  // namespace voip

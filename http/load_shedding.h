@@ -54,7 +54,7 @@ class BoundedTaskQueue : public httplib::TaskQueue {
   void EnqueueShed(std::function<void()> fn);
   // True while fewer jobs are queued for or served by a worker than there
   // are workers.
-  bool WorkerToSpare() const;
+  [[nodiscard]] bool WorkerToSpare() const;
   // Serves what is queued, then joins every thread.
   void shutdown() override;
 
@@ -81,7 +81,7 @@ class BoundedTaskQueue : public httplib::TaskQueue {
 };
 
 // GET /health, /ready and /metrics: answered by the shedding threads too.
-bool IsOperatorPath(std::string_view path);
+[[nodiscard]] bool IsOperatorPath(std::string_view path);
 
 // At most `max` requests at once in the section it guards; 0: no limit.
 // Thread-safe.

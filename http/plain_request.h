@@ -29,7 +29,7 @@ struct PlainRequest {
   [[nodiscard]] std::string_view Header(std::string_view name) const;
 };
 
-struct PlainAnswer {
+struct [[nodiscard]] PlainAnswer {
   int status = 200;
   std::string content_type;  // no Content-Type header when empty
   std::string body;

@@ -24,7 +24,7 @@
 namespace voip {
 
 // What reading the next request head on a connection gave.
-struct HeadRead {
+struct [[nodiscard]] HeadRead {
   enum class Outcome {
     kHead,     // an accepted head, at the front of the read-ahead
     kRefused,  // answer `refusal`, then close
@@ -44,7 +44,7 @@ struct HeadRead {
 // The answer to a request refused before cpp-httplib saw it: its body and
 // content type, and extra headers (a correlation id). Rendered by the
 // adapter (http/server.cc) so that it carries its usual failure envelope.
-struct EarlyAnswer {
+struct [[nodiscard]] EarlyAnswer {
   std::string content_type;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -60,7 +60,8 @@ const char* ReasonPhrase(int status);
 
 // Writes `refusal`'s answer, saying Connection: close. False when it could
 // not be written whole.
-bool WriteEarlyAnswer(httplib::Stream& stream, const HeadRefusal& refusal, const EarlyAnswerRenderer& render);
+[[nodiscard]] bool WriteEarlyAnswer(httplib::Stream& stream, const HeadRefusal& refusal,
+                                    const EarlyAnswerRenderer& render);
 
 // cpp-httplib's view of one request: the head, then the body exactly as the
 // head framed it (Content-Length bytes, or chunks up to the last one, whose

@@ -95,4 +95,12 @@ std::string TruncateUtf8Bytes(std::string text, std::size_t max_bytes) {
   return text;
 }
 
+std::string TruncateUtf8Chars(const std::string& text, std::size_t max_chars) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && chars++ == max_chars) return text.substr(0, i);
+  }
+  return text;
+}
+
 }  // namespace voip

@@ -38,4 +38,8 @@ inline constexpr std::string_view kAsciiSpace = " \t\n\r\f\v";
 // `text` cut to at most `max_bytes` bytes without splitting a UTF-8 sequence.
 [[nodiscard]] std::string TruncateUtf8Bytes(std::string text, std::size_t max_bytes);
 
+// The first `max_chars` code points of UTF-8 `text` (an XML schema's length
+// counts characters); `text` itself when it has no more.
+[[nodiscard]] std::string TruncateUtf8Chars(const std::string& text, std::size_t max_chars);
+
 }  // namespace voip

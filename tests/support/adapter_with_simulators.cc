@@ -97,8 +97,7 @@ void AdapterWithSimulators::StopAdapter() {
     if (!manual_relay_) relay_->Start();
   }
   server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_, idempotency_.get());
-  std::string error;
-  if (!server_->Start(&error)) return ::testing::AssertionFailure() << "adapter server: " << error;
+  if (const auto failure = server_->Start()) return ::testing::AssertionFailure() << "adapter server: " << *failure;
   client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
   client_->set_read_timeout(10, 0);
   return ::testing::AssertionSuccess();
