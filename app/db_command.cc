@@ -52,15 +52,16 @@ int Postgres(const Config& config, bool migrate, std::ostream& out, std::ostream
 }
 
 int Sqlite(const Config& config, bool migrate, std::ostream& out, std::ostream& err) {
-  std::string error;
-  std::unique_ptr<store::SqliteDatabase> db =
-      store::SqliteDatabase::Open(config.database, store::SyncMode::kNormal, &error);
-  if (!db) return Failed(err, error);
+  StoreResult<std::unique_ptr<store::SqliteDatabase>> opened =
+      store::SqliteDatabase::Open(config.database, store::SyncMode::kNormal);
+  if (auto* failure = std::get_if<StoreError>(&opened)) return Failed(err, failure->message);
+  store::SqliteDatabase* const db = std::get<std::unique_ptr<store::SqliteDatabase>>(opened).get();
   if (migrate) {
     // Opening migrates (sqlite_outbox.h); the idempotency table has no versions of its own yet.
-    if (!store::SqliteOutbox::Open(*db, {}, &error) || !store::SqliteIdempotencyStore::Open(*db, {}, &error)) {
-      return Failed(err, error);
-    }
+    auto outbox = store::SqliteOutbox::Open(*db, {});
+    if (auto* failure = std::get_if<StoreError>(&outbox)) return Failed(err, failure->message);
+    auto idempotency = store::SqliteIdempotencyStore::Open(*db, {});
+    if (auto* failure = std::get_if<StoreError>(&idempotency)) return Failed(err, failure->message);
   }
   StoreResult<int> version = store::SqliteOutbox::SchemaVersionOf(*db);
   if (auto* failure = std::get_if<StoreError>(&version)) return Failed(err, failure->message);

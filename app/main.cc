@@ -247,12 +247,12 @@ bool StartSimulators(voip::Config& config, std::unique_ptr<voip::sim::Simulators
   if (!config.simulate) return true;
   voip::sim::SimOptions options;
   options.slow_ms = std::max(config.work_order.timeout_ms, config.midas.timeout_ms) + 2000;
-  std::string error;
-  simulators = voip::sim::Simulators::Start(options, &error);
-  if (!simulators) {
-    std::cerr << "voip-migration-adapter: cannot start the simulators: " << error << "\n";
+  voip::sim::SimStartResult started = voip::sim::Simulators::Start(options);
+  if (const auto* failure = std::get_if<voip::sim::SimStartError>(&started)) {
+    std::cerr << "voip-migration-adapter: cannot start the simulators: " << failure->message << "\n";
     return false;
   }
+  simulators = std::move(*std::get_if<std::unique_ptr<voip::sim::Simulators>>(&started));
   config.work_order.url = simulators->WorkOrderUrl();
   config.midas.url = simulators->MidasUrl();
   return true;
@@ -357,9 +357,8 @@ int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger
     return std::nullopt;
   });
   server.AddReadinessProbe(stores.health);
-  std::string error;
-  if (!server.Start(&error)) {
-    std::cerr << "voip-migration-adapter: " << error << "\n";
+  if (const auto failure = server.Start()) {
+    std::cerr << "voip-migration-adapter: " << *failure << "\n";
     return 1;
   }
   relay.Start();

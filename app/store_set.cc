@@ -5,6 +5,8 @@
 #include <array>
 #include <chrono>
 #include <random>
+#include <utility>
+#include <variant>
 
 #include "adapter/store/pg_schema.h"
 #include "http/idempotency_gate.h"
@@ -15,36 +17,45 @@ namespace {
 // How often the WAL is copied back into the database file, beside the requests.
 constexpr std::chrono::milliseconds kCheckpointInterval{100};
 
+// Moves the value of `result` into `out`; false and *error when it failed.
+template <typename T>
+bool Take(StoreResult<T> result, T& out, std::string* error) {
+  if (auto* failure = std::get_if<StoreError>(&result)) {
+    *error = failure->message;
+    return false;
+  }
+  out = std::move(std::get<T>(result));
+  return true;
+}
+
 bool OpenSqlite(const Config& config, StoreUse use, StoreSet& stores, std::string* error) {
   const store::SyncMode sync = config.database_sync_full ? store::SyncMode::kFull : store::SyncMode::kNormal;
-  if (use == StoreUse::kServe) {
-    stores.instance_lock = store::InstanceLock::Acquire(config.database, error);
-    if (!stores.instance_lock) return false;
+  if (use == StoreUse::kServe && !Take(store::InstanceLock::Acquire(config.database), stores.instance_lock, error)) {
+    return false;
   }
-  stores.database =
-      store::SqliteDatabase::Open(config.database, use == StoreUse::kServe ? sync : store::SyncMode::kNormal, error);
-  if (!stores.database) return false;
-  if (use == StoreUse::kServe) {
-    // Checkpoints beside the requests, not inside their commits (adapter/store/wal_checkpointer.h).
-    stores.checkpointer = store::WalCheckpointer::Start(config.database, sync, kCheckpointInterval, error);
-    if (!stores.checkpointer) return false;
+  const store::SyncMode database_sync = use == StoreUse::kServe ? sync : store::SyncMode::kNormal;
+  if (!Take(store::SqliteDatabase::Open(config.database, database_sync), stores.database, error)) return false;
+  // Checkpoints beside the requests, not inside their commits (adapter/store/wal_checkpointer.h).
+  if (use == StoreUse::kServe &&
+      !Take(store::WalCheckpointer::Start(config.database, sync, kCheckpointInterval), stores.checkpointer, error)) {
+    return false;
   }
   store::SqliteOutboxOptions outbox_options;
   outbox_options.retry = {std::chrono::milliseconds(config.outbox_retry_base_ms),
                           std::chrono::milliseconds(config.outbox_retry_cap_ms)};
-  stores.sqlite_outbox = store::SqliteOutbox::Open(*stores.database, outbox_options, error);
-  if (!stores.sqlite_outbox) return false;
+  if (!Take(store::SqliteOutbox::Open(*stores.database, outbox_options), stores.sqlite_outbox, error)) return false;
   stores.outbox = stores.sqlite_outbox.get();
   stores.admin = stores.sqlite_outbox.get();
   if (use != StoreUse::kServe) return true;
   store::SqliteIdempotencyOptions idempotency_options;
   idempotency_options.ttl = std::chrono::seconds(config.idempotency_key_ttl_s);
-  stores.sqlite_idempotency = store::SqliteIdempotencyStore::Open(*stores.database, idempotency_options, error);
-  if (!stores.sqlite_idempotency) return false;
+  if (!Take(store::SqliteIdempotencyStore::Open(*stores.database, idempotency_options), stores.sqlite_idempotency,
+            error)) {
+    return false;
+  }
   stores.idempotency = stores.sqlite_idempotency.get();
-  stores.sqlite_health =
-      store::DatabaseHealth::Open(*stores.database, std::chrono::milliseconds(config.database_check_ms), error);
-  if (!stores.sqlite_health) return false;
+  const std::chrono::milliseconds check_interval(config.database_check_ms);
+  if (!Take(store::DatabaseHealth::Open(*stores.database, check_interval), stores.sqlite_health, error)) return false;
   stores.health = [health = stores.sqlite_health.get()] { return health->Check(); };
   return true;
 }

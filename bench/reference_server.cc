@@ -10,11 +10,10 @@
 // POSTs to that backend, one after the other, each on a kept-alive connection
 // from its own pool (as the adapter calls the work-order system, then MIDAS),
 // with small fixed bodies, and then answers; with --as-backend it answers
-// every POST with the fixed body from the simulators' own HTTP server
-// (sim/http_server.h, as voip-migration-sim serves the adapter), not
-// cpp-httplib. What separates the adapter from the chain is the adapter's own
-// work (JSON, XML, SQLite, the log), not its shape (three HTTP exchanges per
-// request on a thread-per-connection server).
+// every request with the fixed body from the simulators' HTTP server
+// (voip::sim::SimHttpServer, as voip-migration-sim serves the adapter). What separates the adapter from the chain is
+// the adapter's own work (JSON, XML, SQLite, the log), not its shape (three HTTP exchanges per request on a
+// thread-per-connection server).
 //
 //   voip-bench-reference [--pass-through-to URL | --as-backend] [adapter flags: --listen, --threads, ...]
 //
@@ -22,20 +21,19 @@
 // serving; stops on SIGTERM or SIGINT.
 #include <pthread.h>
 
-#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <regex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "http/server_settings.h"
+#include "http/serving_thread.h"
 #include "platform/config.h"
-#include "sim/http_server.h"
+#include "sim/simulators.h"
 
 namespace {
 
@@ -91,26 +89,33 @@ bool Exchange(ClientPool& pool) {
 
 }  // namespace
 
-// Serves as the chain's backend until SIGTERM or SIGINT (blocked by the caller).
-int ServeAsBackend(const voip::Config& config, const sigset_t& stop_signals) {
-  voip::sim::HttpServerOptions options;
-  options.threads = config.threads;
-  voip::sim::HttpServer server(options, [](const voip::sim::HttpRequest&, voip::sim::HttpResponse& response) {
-    response.content_type = "application/json";
-    response.body = kSuccessBody;
-  });
-  std::string error;
-  const int port = server.Bind(config.listen_host, config.listen_port, &error);
-  if (port <= 0) {
-    std::cerr << "voip-bench-reference: " << error << "\n";
-    return 1;
-  }
-  server.Start();
-  std::cerr << "voip-bench-reference listening on http://" << config.listen_host << ":" << port << std::endl;
+// Serves `server` (bound to `port`) until SIGTERM or SIGINT (blocked by the caller).
+int ServeUntilStopped(voip::TunedHttpServer& server, int port, const std::string& host, const sigset_t& stop_signals) {
+  voip::ServingThread serving(server);
+  std::cerr << "voip-bench-reference listening on http://" << host << ":" << port << std::endl;
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  server.Stop();
+  serving.Stop();
   return 0;
+}
+
+// The chain's backend: the simulators' HTTP server, the fixed answer.
+int ServeAsBackend(const voip::Config& config, const sigset_t& stop_signals) {
+  voip::sim::SimOptions options;
+  options.host = config.listen_host;
+  options.port = config.listen_port;
+  options.threads = config.threads;
+  const std::unique_ptr<voip::TunedHttpServer> server =
+      voip::sim::SimHttpServer(options, [](const voip::PlainRequest&, voip::PlainAnswer& answer) {
+        answer.content_type = "application/json";
+        answer.body = kSuccessBody;
+      });
+  const int port = server->Bind(voip::sim::SimServerConfig(options));
+  if (port <= 0) {
+    std::cerr << "voip-bench-reference: cannot listen on " << config.listen_host << ":" << config.listen_port << "\n";
+    return 1;
+  }
+  return ServeUntilStopped(*server, port, config.listen_host, stop_signals);
 }
 
 int main(int argc, char** argv) {
@@ -170,13 +175,5 @@ int main(int argc, char** argv) {
     std::cerr << "voip-bench-reference: cannot listen on " << config.listen_host << ":" << config.listen_port << "\n";
     return 1;
   }
-  std::thread listener([&server] { server.listen_after_bind(); });
-  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::cerr << "voip-bench-reference listening on http://" << config.listen_host << ":" << port << std::endl;
-
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  server.stop();
-  listener.join();
-  return 0;
+  return ServeUntilStopped(server, port, config.listen_host, stop_signals);
 }

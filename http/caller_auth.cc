@@ -6,22 +6,17 @@
 #include <string>
 
 #include "platform/secret.h"
+#include "platform/text.h"
 
 namespace voip {
 namespace {
 
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+// Leading and trailing spaces and tabs (RFC 9110's OWS) cut off.
+std::string_view TrimSpaces(std::string_view s) { return Trim(s, " \t"); }
 
+// `text` starts with `prefix`, ignoring ASCII letter case.
 bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
-  }
-  return true;
+  return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
 }
 
 // The key from "Bearer KEY", or "" when the header is absent or another scheme.

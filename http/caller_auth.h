@@ -15,14 +15,14 @@
 
 namespace voip {
 
-enum class AuthVerdict {
-  kAllowed,             // authentication is off, or a configured key was presented
-  kMissingCredentials,  // nothing usable was presented
-  kWrongCredentials,    // a key was presented and it is not a configured one
+enum class [[nodiscard]] AuthVerdict{
+    kAllowed,             // authentication is off, or a configured key was presented
+    kMissingCredentials,  // nothing usable was presented
+    kWrongCredentials,    // a key was presented and it is not a configured one
 };
 
 // What the SOAP face needs to answer a refusal.
-struct SoapAuthResult {
+struct [[nodiscard]] SoapAuthResult {
   AuthVerdict verdict = AuthVerdict::kAllowed;
   std::string detail;                         // why it was refused, for the SOAP Fault (no secret in it)
   std::string challenge;                      // the WWW-Authenticate value for the 401

@@ -27,6 +27,10 @@ class ChunkedBodyTracker {
   // broken() from then on, when they break the chunked syntax.
   [[nodiscard]] bool Accept(const char* data, std::size_t size);
 
+  // The next bytes Accept() takes (at most MaxNext()) are chunk data, not
+  // the syntax around it: what a reader decoding the body keeps.
+  bool in_data() const { return state_ == State::kData; }
+
   // The final CRLF was taken: the body is complete.
   bool done() const { return state_ == State::kDone; }
   bool broken() const { return state_ == State::kBroken; }

@@ -61,11 +61,11 @@ namespace voip {
 using ParkingClock = std::chrono::steady_clock;
 
 // What ClientConnection::AdvanceHead found.
-enum class HeadProgress {
-  kReady,      // the read-ahead holds a whole request head, or one the head limits already refuse
-  kWantRead,   // call again when the socket is readable
-  kWantWrite,  // call again when the socket is writable (TLS)
-  kClosed,     // the client closed, reset, or the TLS handshake failed
+enum class [[nodiscard]] HeadProgress{
+    kReady,      // the read-ahead holds a whole request head, or one the head limits already refuse
+    kWantRead,   // call again when the socket is readable
+    kWantWrite,  // call again when the socket is writable (TLS)
+    kClosed,     // the client closed, reset, or the TLS handshake failed
 };
 
 // Where one connection is in its life; touched only by whoever holds the

@@ -23,6 +23,8 @@ SchedulerSettings SchedulerSettingsFor(const Config& config, const HeadLimits& h
   settings.keep_alive_max_count = static_cast<std::size_t>(config.keep_alive_max_count);
   settings.read_timeout = seconds(config.read_timeout_s);
   settings.write_timeout = seconds(config.read_timeout_s);
+  settings.next_request_wait = kNextRequestWait;
+  settings.next_request_wait_slice = kNextRequestWaitSlice;
   return settings;
 }
 
@@ -100,7 +102,8 @@ bool ConnectionScheduler::ServeOne(const std::shared_ptr<ClientConnection>& conn
 
 bool ConnectionScheduler::NextRequestHere(const std::shared_ptr<ClientConnection>& connection) {
   const bool on_worker = !BoundedTaskQueue::ServingShedConnection();
-  const auto wait_until = ParkingClock::now() + (on_worker ? kNextRequestWait : std::chrono::milliseconds(0));
+  const auto wait_until =
+      ParkingClock::now() + (on_worker ? settings_.next_request_wait : std::chrono::milliseconds(0));
   for (;;) {
     // Nothing buffered: wait first, rather than try a read that would fail.
     if (NothingBuffered(*connection) && !WaitForMore(*connection, wait_until)) break;
@@ -131,7 +134,7 @@ bool ConnectionScheduler::WaitForMore(ClientConnection& connection, ParkingClock
   while (!stopping_ && lanes_.WorkerToSpare()) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - ParkingClock::now());
     if (left.count() <= 0) return false;
-    const int polled = ::poll(&watched, 1, static_cast<int>(std::min(left, kNextRequestWaitSlice).count()));
+    const int polled = ::poll(&watched, 1, static_cast<int>(std::min(left, settings_.next_request_wait_slice).count()));
     if (polled > 0) return true;
     if (polled < 0 && errno != EINTR) return false;
   }

@@ -47,6 +47,11 @@ struct SchedulerSettings {
   std::size_t keep_alive_max_count;
   std::chrono::microseconds read_timeout;   // each wait for a request's body
   std::chrono::microseconds write_timeout;  // each wait to write the answer
+  // After an answer, how long a worker waits for the connection's next
+  // request while another worker is free, checked every slice
+  // (kNextRequestWait and kNextRequestWaitSlice unless set otherwise).
+  std::chrono::milliseconds next_request_wait;
+  std::chrono::milliseconds next_request_wait_slice;
 };
 
 // The settings `config` gives, with the request head limits the workers
@@ -111,6 +116,6 @@ class ConnectionScheduler : public httplib::TaskQueue {
 };
 
 // "GET /health HTTP/1.1" and the like: a request line for an operators' endpoint.
-bool IsOperatorRequestLine(std::string_view request_line);
+[[nodiscard]] bool IsOperatorRequestLine(std::string_view request_line);
 
 }  // namespace voip

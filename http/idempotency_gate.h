@@ -45,8 +45,8 @@ class IdempotencyGate {
   // releases the key when the outcome did nothing and asks for a retry
   // (InvitesRetry, adapter/migration_flow.h).
   // Returns the store's error for logs, if any.
-  std::optional<std::string> Finish(const std::string& key, const MigrationOutcome& outcome,
-                                    const StoredAnswer& answer);
+  [[nodiscard]] std::optional<std::string> Finish(const std::string& key, const MigrationOutcome& outcome,
+                                                  const StoredAnswer& answer);
 
  private:
   IdempotencyStore* store_;

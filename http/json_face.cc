@@ -5,6 +5,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "platform/text.h"
+
 namespace voip {
 namespace {
 
@@ -94,9 +96,7 @@ std::variant<MigrationRequestInput, Fault> ParseJsonRequest(std::string_view bod
 }
 
 bool IsJsonContentType(std::string_view content_type) {
-  std::string media(content_type.substr(0, content_type.find(';')));
-  while (!media.empty() && std::isspace(static_cast<unsigned char>(media.back()))) media.pop_back();
-  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string media = AsciiLower(Trim(content_type.substr(0, content_type.find(';'))));
   if (media == "application/json") return true;
   return media.rfind("application/", 0) == 0 && media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0;
 }

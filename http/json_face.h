@@ -22,7 +22,7 @@ inline constexpr int kMaxJsonDepth = 16;
 std::variant<MigrationRequestInput, Fault> ParseJsonRequest(std::string_view body);
 
 // True for application/json and application/*+json, with any parameters.
-bool IsJsonContentType(std::string_view content_type);
+[[nodiscard]] bool IsJsonContentType(std::string_view content_type);
 
 // {"CreateVOIPMigrationWorkOrder":{"success":{"orderNumber":..,"fault":[..]}}} or
 // {"CreateVOIPMigrationWorkOrder":{"failure":{"fault":[..]}}}.

@@ -40,9 +40,10 @@ void BoundedTaskQueue::EnqueueShed(std::function<void()> fn) {
   shed_lane_.ready.notify_one();
 }
 
-bool BoundedTaskQueue::WorkerToSpare() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return workers_busy_or_waiting_ < workers_;
+bool BoundedTaskQueue::WorkerToSpare() const {
+  // Without the lock: every worker asks after every answer, and a stale
+  // count only shortens or lengthens one wait by a slice.
+  return workers_busy_or_waiting_.load(std::memory_order_relaxed) < workers_;
 }
 
 void BoundedTaskQueue::shutdown() {

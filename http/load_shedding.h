@@ -54,7 +54,7 @@ class BoundedTaskQueue : public httplib::TaskQueue {
   void EnqueueShed(std::function<void()> fn);
   // True while fewer jobs are queued for or served by a worker than there
   // are workers.
-  bool WorkerToSpare();
+  [[nodiscard]] bool WorkerToSpare() const;
   // Serves what is queued, then joins every thread.
   void shutdown() override;
 
@@ -71,7 +71,9 @@ class BoundedTaskQueue : public httplib::TaskQueue {
   const std::size_t workers_;
   const std::size_t max_queued_;
   std::mutex mutex_;
-  std::size_t workers_busy_or_waiting_ = 0;  // connections queued for or served by a worker
+  // Connections queued for or served by a worker: changed under mutex_, read
+  // without it by WorkerToSpare().
+  std::atomic<std::size_t> workers_busy_or_waiting_{0};
   bool shutting_down_ = false;
   Lane workers_lane_;
   Lane shed_lane_;
@@ -79,7 +81,7 @@ class BoundedTaskQueue : public httplib::TaskQueue {
 };
 
 // GET /health, /ready and /metrics: answered by the shedding threads too.
-bool IsOperatorPath(std::string_view path);
+[[nodiscard]] bool IsOperatorPath(std::string_view path);
 
 // At most `max` requests at once in the section it guards; 0: no limit.
 // Thread-safe.

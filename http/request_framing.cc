@@ -7,16 +7,26 @@ namespace {
 
 thread_local FramedRequestStream* current_request = nullptr;
 
+}  // namespace
+
 const char* ReasonPhrase(int status) {
   switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
     case 411: return "Length Required";
+    case 413: return "Payload Too Large";
     case 414: return "URI Too Long";
     case 431: return "Request Header Fields Too Large";
-    default: return "Bad Request";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
   }
 }
 
-bool WriteAll(httplib::Stream& stream, const std::string& text) {
+bool WriteAll(httplib::Stream& stream, std::string_view text) {
   std::size_t written = 0;
   while (written < text.size()) {
     const ssize_t wrote = stream.write(text.data() + written, text.size() - written);
@@ -25,8 +35,6 @@ bool WriteAll(httplib::Stream& stream, const std::string& text) {
   }
   return true;
 }
-
-}  // namespace
 
 HeadRead ReadRequestHead(DeadlineStream& stream, ReadAhead& read_ahead, const HeadLimits& limits) {
   HeadScanner scanner(limits);

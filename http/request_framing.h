@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,7 +24,7 @@
 namespace voip {
 
 // What reading the next request head on a connection gave.
-struct HeadRead {
+struct [[nodiscard]] HeadRead {
   enum class Outcome {
     kHead,     // an accepted head, at the front of the read-ahead
     kRefused,  // answer `refusal`, then close
@@ -43,16 +44,24 @@ struct HeadRead {
 // The answer to a request refused before cpp-httplib saw it: its body and
 // content type, and extra headers (a correlation id). Rendered by the
 // adapter (http/server.cc) so that it carries its usual failure envelope.
-struct EarlyAnswer {
+struct [[nodiscard]] EarlyAnswer {
   std::string content_type;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 using EarlyAnswerRenderer = std::function<EarlyAnswer(const HeadRefusal& refusal)>;
 
+// The reason phrase of an HTTP status the project's servers answer ("Status"
+// for others).
+const char* ReasonPhrase(int status);
+
+// Writes all of `text`; false when the stream failed first.
+[[nodiscard]] bool WriteAll(httplib::Stream& stream, std::string_view text);
+
 // Writes `refusal`'s answer, saying Connection: close. False when it could
 // not be written whole.
-bool WriteEarlyAnswer(httplib::Stream& stream, const HeadRefusal& refusal, const EarlyAnswerRenderer& render);
+[[nodiscard]] bool WriteEarlyAnswer(httplib::Stream& stream, const HeadRefusal& refusal,
+                                    const EarlyAnswerRenderer& render);
 
 // cpp-httplib's view of one request: the head, then the body exactly as the
 // head framed it (Content-Length bytes, or chunks up to the last one, whose
@@ -77,6 +86,8 @@ class FramedRequestStream : public httplib::Stream {
   void get_local_ip_and_port(std::string& ip, int& port) const override { connection_.get_local_ip_and_port(ip, port); }
   socket_t socket() const override { return connection_.socket(); }
 
+  // The head was read whole: the next read() gives the body.
+  bool head_read() const { return head_left_ == 0; }
   // The head and the whole body were read: the next byte on the connection
   // starts the next request.
   bool complete() const;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "platform/text.h"
+
 namespace voip {
 namespace {
 
@@ -47,19 +49,8 @@ bool IsValueChar(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7F)
 
 bool IsOws(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view TrimOws(std::string_view text) {
-  while (!text.empty() && IsOws(text.front())) text.remove_prefix(1);
-  while (!text.empty() && IsOws(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
-}
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) { return a.size() == b.size() && Lower(a) == Lower(b); }
+// OWS (RFC 9110 section 5.6.3): spaces and tabs.
+constexpr std::string_view kOws = " \t";
 
 HeadCheck Refused(int status, std::string reason) {
   HeadCheck check;
@@ -111,20 +102,20 @@ std::optional<HeadRefusal> CheckFieldLine(std::string_view line, FieldFacts& fac
   const std::string_view name = line.substr(0, colon);
   if (IsOws(name.back())) return HeadRefusal{400, "A header name is followed by whitespace before its colon"};
   if (!IsToken(name)) return HeadRefusal{400, "A header name is not a token"};
-  const std::string_view value = TrimOws(line.substr(colon + 1));
+  const std::string_view value = Trim(line.substr(colon + 1), kOws);
   for (char c : value) {
     if (!IsValueChar(static_cast<unsigned char>(c))) {
       return HeadRefusal{400, "The value of header '" + std::string(name) + "' holds a control character"};
     }
   }
-  const std::string lower = Lower(name);
   for (std::size_t i = 0; i < kSingletonFields.size(); ++i) {
-    if (lower != kSingletonFields[i]) continue;
+    if (!EqualsIgnoreCase(name, kSingletonFields[i])) continue;
     if (++facts.seen[i] > 1) return HeadRefusal{400, "Header '" + std::string(name) + "' appears more than once"};
     if (i == 1) facts.content_length = value;
     if (i == 2) facts.transfer_encoding = value;
   }
-  if (lower == kExpect && ++facts.expect_seen > 1) return HeadRefusal{400, "Header 'Expect' appears more than once"};
+  if (EqualsIgnoreCase(name, kExpect) && ++facts.expect_seen > 1)
+    return HeadRefusal{400, "Header 'Expect' appears more than once"};
   return std::nullopt;
 }
 
@@ -151,7 +142,7 @@ HeadCheck FramingOf(const FieldFacts& facts, bool http10, std::string_view metho
   check.accepted = true;
   if (has_coding) {
     if (http10) return Refused(400, "Transfer-Encoding in an HTTP/1.0 request");
-    if (!EqualsIgnoringCase(facts.transfer_encoding, "chunked")) {
+    if (!EqualsIgnoreCase(facts.transfer_encoding, "chunked")) {
       return Refused(400, "Transfer-Encoding other than 'chunked'");
     }
     check.framing = BodyFraming::kChunked;
@@ -222,6 +213,7 @@ HeadScanner::State HeadScanner::Feed(std::string_view buffered) {
 HeadCheck CheckRequestHead(std::string_view head, const HeadLimits& limits) {
   if (head.size() > limits.max_head_bytes) return Refused(431, "The request head is too large");
   std::vector<std::string_view> lines;
+  lines.reserve(32);  // one allocation for a usual head
   if (!SplitLines(head, lines) || lines.size() < 2 || !lines.back().empty()) {
     return Refused(400, "The request head's lines must end with CRLF (no bare LF or CR)");
   }

@@ -25,7 +25,7 @@ struct HeadLimits {
 
 // Where a refused head went wrong: the status to answer (then close) and
 // words for the caller and the log that never quote a header's value.
-struct HeadRefusal {
+struct [[nodiscard]] HeadRefusal {
   int status = 400;  // 400, 411, 414 or 431
   std::string reason;
 };
@@ -59,13 +59,13 @@ class HeadScanner {
 };
 
 // How the body after an accepted head is delimited.
-enum class BodyFraming {
-  kNone,     // no body (neither Content-Length nor Transfer-Encoding)
-  kLength,   // exactly content_length bytes
-  kChunked,  // Transfer-Encoding: chunked
+enum class [[nodiscard]] BodyFraming{
+    kNone,     // no body (neither Content-Length nor Transfer-Encoding)
+    kLength,   // exactly content_length bytes
+    kChunked,  // Transfer-Encoding: chunked
 };
 
-struct HeadCheck {
+struct [[nodiscard]] HeadCheck {
   bool accepted = false;
   HeadRefusal refusal;  // when not accepted
   BodyFraming framing = BodyFraming::kNone;

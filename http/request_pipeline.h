@@ -33,7 +33,7 @@ namespace voip {
 // ----- read body within limits ----------------------------------------------
 
 // How reading a request body went.
-enum class BodyRead { kComplete, kTooLarge, kIncomplete };
+enum class [[nodiscard]] BodyRead{kComplete, kTooLarge, kIncomplete};
 
 // Hands the body over in pieces to `receive` (which returns false to stop
 // reading); returns false when the body did not arrive whole. The shape of
@@ -60,7 +60,7 @@ inline constexpr const char* kIncompleteBodyDetail =
 // ----- from the decoded request to the outcome ------------------------------
 
 // What a face decoded from one request, handed to the shared stages.
-struct DecodedRequest {
+struct [[nodiscard]] DecodedRequest {
   // The request's fields, or the outcome of a body the face could not read as
   // a request (JSON that is not an object...): with an Idempotency-Key, that
   // outcome is claimed and kept like any other.
@@ -93,7 +93,7 @@ class RequestPipeline {
 
   // Idempotency claim (when the request carries a key) -> validate -> admit
   // -> the core flow. A replay or a refusal of the key runs nothing.
-  CoreResult Run(const DecodedRequest& request, const CallContext& context);
+  [[nodiscard]] CoreResult Run(const DecodedRequest& request, const CallContext& context);
 
   // Idempotency finish, once `encoded` is the answer sent for a request whose
   // key was claimed: keeps it, or releases the key when the outcome did

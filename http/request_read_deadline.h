@@ -29,7 +29,7 @@ namespace voip {
 using DeadlineClock = std::chrono::steady_clock;
 
 // What one non-blocking read or write attempt did.
-struct IoAttempt {
+struct [[nodiscard]] IoAttempt {
   enum class Outcome { kDone, kClosed, kWantRead, kWantWrite, kFailed };
   Outcome outcome;
   std::size_t bytes = 0;  // with kDone: how many bytes were read or written (> 0)
@@ -86,7 +86,7 @@ class TlsIo : public ConnectionIo {
 };
 
 // Puts `sock` in non-blocking mode; false when fcntl fails.
-bool SetNonBlocking(socket_t sock);
+[[nodiscard]] bool SetNonBlocking(socket_t sock);
 
 // The bytes received on one connection and not consumed yet. They belong to
 // the connection, not to one request: a request sent in the same write as

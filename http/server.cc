@@ -19,6 +19,7 @@
 #include "http/soap_face.h"
 #include "http/status.h"
 #include "http/wsdl_document.h"
+#include "platform/text.h"
 
 namespace voip {
 namespace {
@@ -78,9 +79,7 @@ const char* UnauthenticatedDetail(AuthVerdict verdict) {
 // "?wsdl", in any letter case, as SOAP toolkits ask for it.
 bool AsksForWsdl(const httplib::Request& req) {
   for (const auto& [name, value] : req.params) {
-    std::string lower = name;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == "wsdl") return true;
+    if (EqualsIgnoreCase(name, "wsdl")) return true;
   }
   return false;
 }
@@ -507,7 +506,11 @@ AdapterServer::~AdapterServer() {
   Wait();
 }
 
-bool AdapterServer::Start(std::string* error) { return impl_->Bind(error, &port_); }
+AdapterServer::StartFailure AdapterServer::Start() {
+  std::string error;
+  if (!impl_->Bind(&error, &port_)) return error;
+  return std::nullopt;
+}
 void AdapterServer::Wait() { impl_->Wait(); }
 void AdapterServer::AddReadinessProbe(ReadinessProbe probe) { impl_->AddReadinessProbe(std::move(probe)); }
 Metrics& AdapterServer::metrics() { return impl_->metrics(); }

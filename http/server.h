@@ -37,9 +37,11 @@ class AdapterServer {
   // that record into them (the outbox relay). Lives as long as the server.
   Metrics& metrics();
 
+  // Why the server is not serving (it could not bind); empty: it is.
+  using StartFailure = std::optional<std::string>;
   // Binds the configured address (port 0 picks a free port) and starts serving
-  // on a background thread. Returns false and sets *error when it cannot bind.
-  bool Start(std::string* error);
+  // on a background thread.
+  [[nodiscard]] StartFailure Start();
   int port() const { return port_; }
   // Blocks until the server stops (Stop() or a fatal listener error).
   void Wait();

@@ -17,6 +17,7 @@
 
 #include "http/connection_parking.h"
 #include "http/connection_scheduler.h"
+#include "http/plain_request.h"
 #include "http/request_framing.h"
 #include "http/request_head.h"
 #include "http/request_read_deadline.h"
@@ -119,6 +120,22 @@ class DeadlineServer : public Tuned<Base> {
   // connection is left for a balancer to reuse). Thread-safe; for good.
   void StopKeepingAlive() { keep_alive_ended_.store(true); }
 
+  // After an answer, how long a worker waits for the connection's next
+  // request while another worker is free, checked every `slice`
+  // (SchedulerSettings::next_request_wait). Set before serving.
+  void set_next_request_wait(std::chrono::milliseconds wait, std::chrono::milliseconds slice) {
+    settings_.next_request_wait = wait;
+    settings_.next_request_wait_slice = slice;
+  }
+
+  // Serves every accepted request with `handler` (http/plain_request.h)
+  // instead of cpp-httplib's request processing, bodies up to
+  // `max_body_bytes`. Set before serving.
+  void set_plain_handler(std::size_t max_body_bytes, PlainHandler handler) {
+    plain_max_body_bytes_ = max_body_bytes;
+    plain_handler_ = std::move(handler);
+  }
+
  protected:
   // Hands a new connection to the scheduler.
   void Admit(std::shared_ptr<ClientConnection> connection) { scheduler_->Admit(std::move(connection)); }
@@ -129,6 +146,11 @@ class DeadlineServer : public Tuned<Base> {
   bool ServeOn(ClientConnection& connection, DeadlineStream& stream, bool last, ConnectionEnd& end) {
     SSL* ssl = connection.ssl();
     const ServeRequest serve = [this, ssl](httplib::Stream& request, bool close_connection, bool& connection_closed) {
+      if (plain_handler_) {
+        // ServeOneRequest hands over the request as a FramedRequestStream.
+        return ServePlainRequest(static_cast<FramedRequestStream&>(request), close_connection, connection_closed,
+                                 plain_max_body_bytes_, plain_handler_);
+      }
       if (ssl == nullptr) return this->process_request(request, close_connection, connection_closed, nullptr);
       return this->process_request(request, close_connection, connection_closed,
                                    [ssl](httplib::Request& parsed) { parsed.ssl = ssl; });
@@ -137,9 +159,11 @@ class DeadlineServer : public Tuned<Base> {
   }
 
   const HeadLimits head_limits_;
-  const SchedulerSettings settings_;
+  SchedulerSettings settings_;
   EarlyAnswerRenderer early_answer_;
   std::atomic<bool> keep_alive_ended_{false};
+  PlainHandler plain_handler_;  // unset: cpp-httplib serves
+  std::size_t plain_max_body_bytes_ = 0;
   ConnectionScheduler* scheduler_ = nullptr;  // owned by cpp-httplib's accept loop while it runs
 };
 

@@ -6,6 +6,7 @@
 
 #include "adapter/soap/xml_chars.h"
 #include "http/status.h"
+#include "platform/text.h"
 #include "soapH.h"
 #include "soapVOIPMigrationWorkOrderBindingService.h"
 
@@ -15,20 +16,8 @@ namespace {
 using soap::HttpReply;
 using soap::SoapVersion;
 
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
-}
-
-std::string_view TrimView(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
-}
-
 std::string_view Unquoted(std::string_view text) {
-  text = TrimView(text);
+  text = Trim(text);
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
   return text;
 }
@@ -42,7 +31,7 @@ std::optional<std::string> ContentTypeParameter(std::string_view content_type, s
     const std::string_view parameter =
         content_type.substr(start + 1, end == std::string_view::npos ? std::string_view::npos : end - start - 1);
     const std::size_t eq = parameter.find('=');
-    if (eq != std::string_view::npos && Lower(TrimView(parameter.substr(0, eq))) == name) {
+    if (eq != std::string_view::npos && EqualsIgnoreCase(Trim(parameter.substr(0, eq)), name)) {
       return std::string(Unquoted(parameter.substr(eq + 1)));
     }
     start = end;
@@ -229,7 +218,7 @@ class FaceService final : public VOIPMigrationWorkOrderBindingService {
 }  // namespace
 
 std::optional<SoapVersion> SoapVersionOf(std::string_view content_type) {
-  const std::string media = Lower(TrimView(content_type.substr(0, content_type.find(';'))));
+  const std::string media = AsciiLower(Trim(content_type.substr(0, content_type.find(';'))));
   if (media == "text/xml") return SoapVersion::k11;
   if (media == "application/soap+xml") return SoapVersion::k12;
   return std::nullopt;

@@ -31,7 +31,7 @@ struct SoapCall {
 
 // The SOAP version a Content-Type announces: text/xml is SOAP 1.1,
 // application/soap+xml is SOAP 1.2 (any parameters); nullopt otherwise.
-std::optional<soap::SoapVersion> SoapVersionOf(std::string_view content_type);
+[[nodiscard]] std::optional<soap::SoapVersion> SoapVersionOf(std::string_view content_type);
 
 // What the operation read from one envelope: the request, and the value of
 // the IdempotencyKey SOAP header when the caller sent one (possibly empty).

@@ -1,5 +1,6 @@
 #include "platform/config.h"
 
+#include <algorithm>
 #include <climits>
 #include <fstream>
 #include <functional>
@@ -243,20 +244,28 @@ std::optional<std::string> ApplyAuth(Config& config, const std::string& text) {
   return std::nullopt;
 }
 
+// The items of `text` split at any of `separators`, trimmed; empty ones left out.
+std::vector<std::string> ListItems(const std::string& text, std::string_view separators) {
+  std::vector<std::string> items;
+  std::size_t from = 0;
+  while (from <= text.size()) {
+    const std::size_t to = std::min(text.find_first_of(separators, from), text.size());
+    std::string item = TrimSpaces(text.substr(from, to - from));
+    if (!item.empty()) items.push_back(std::move(item));
+    from = to + 1;
+  }
+  return items;
+}
+
 // Comma-separated SHA-256 digests (hex) of accepted API keys; adds to the list.
 std::optional<std::string> ApplyApiKeyDigests(Config& config, const std::string& text) {
-  std::istringstream items(text);
-  std::string item;
-  bool any = false;
-  while (std::getline(items, item, ',')) {
-    item = TrimSpaces(item);
-    if (item.empty()) continue;
+  const std::vector<std::string> items = ListItems(text, ",");
+  if (items.empty()) return "needs at least one SHA-256 digest";
+  for (const std::string& item : items) {
     const auto digest = ParseSha256Hex(item);
     if (!digest) return "must be SHA-256 digests as 64 hex digits, comma-separated";
     config.caller_auth.api_key_digests.push_back(*digest);
-    any = true;
   }
-  if (!any) return "needs at least one SHA-256 digest";
   return std::nullopt;
 }
 
@@ -265,41 +274,18 @@ std::optional<std::string> ApplyApiKeyDigests(Config& config, const std::string&
 std::optional<std::string> ApplyApiKeys(Config& config, const std::string& reference) {
   auto secret = ResolveSecret(reference);
   if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
-  std::string keys = std::get<std::string>(secret);
-  for (char& c : keys) {
-    if (c == '\n') c = ',';
-  }
-  std::istringstream items(keys);
-  std::string item;
-  bool any = false;
-  while (std::getline(items, item, ',')) {
-    item = TrimSpaces(item);
-    if (item.empty()) continue;
-    config.caller_auth.api_key_digests.push_back(Sha256(item));
-    any = true;
-  }
-  if (!any) return "names a secret that holds no API key";
+  const std::vector<std::string> keys = ListItems(std::get<std::string>(secret), ",\n");
+  if (keys.empty()) return "names a secret that holds no API key";
+  for (const std::string& key : keys) config.caller_auth.api_key_digests.push_back(Sha256(key));
   return std::nullopt;
 }
 
 // A secret holding SOAP callers, one "user:password" per line; adds to the list.
 std::optional<std::string> ApplySoapUsers(Config& config, const std::string& reference) {
-  auto secret = ResolveSecret(reference);
-  if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
-  std::istringstream lines(std::get<std::string>(secret));
-  std::string line;
-  bool any = false;
-  while (std::getline(lines, line)) {
-    line = TrimSpaces(line);
-    if (line.empty()) continue;
-    const std::size_t colon = line.find(':');
-    if (colon == 0 || colon == std::string::npos || colon + 1 == line.size()) {
-      return "names a secret whose lines must be user:password";
-    }
-    config.caller_auth.soap_users.push_back(SoapUser{line.substr(0, colon), line.substr(colon + 1)});
-    any = true;
-  }
-  if (!any) return "names a secret that holds no user:password line";
+  auto users = SoapUsersFromSecret(reference);
+  if (auto* problem = std::get_if<std::string>(&users)) return *problem;
+  for (SoapUser& user : std::get<std::vector<SoapUser>>(users))
+    config.caller_auth.soap_users.push_back(std::move(user));
   return std::nullopt;
 }
 
@@ -671,6 +657,21 @@ std::string UsageText() {
          "  --version      print the version, the git commit and the gSOAP version, then exit.\n";
   out << ConfigSettings().UsageLines(UsageLayout{36, false});
   return out.str();
+}
+
+std::variant<std::vector<SoapUser>, std::string> SoapUsersFromSecret(const std::string& reference) {
+  auto secret = ResolveSecret(reference);
+  if (auto* error = std::get_if<SecretError>(&secret)) return error->message;
+  std::vector<SoapUser> users;
+  for (const std::string& line : ListItems(std::get<std::string>(secret), "\n")) {
+    const std::size_t colon = line.find(':');
+    if (colon == 0 || colon == std::string::npos || colon + 1 == line.size()) {
+      return std::string("names a secret whose lines must be user:password");
+    }
+    users.push_back(SoapUser{line.substr(0, colon), line.substr(colon + 1)});
+  }
+  if (users.empty()) return std::string("names a secret that holds no user:password line");
+  return users;
 }
 
 }  // namespace voip

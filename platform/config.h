@@ -24,6 +24,11 @@ struct SoapUser {
   std::string password;
 };
 
+// The "user:password" lines of a secret (env:NAME or file:PATH; spaces, tabs and
+// CR around a line ignored, empty lines skipped), or why it cannot be used: it
+// cannot be read, a line is not user:password, or it holds none.
+[[nodiscard]] std::variant<std::vector<SoapUser>, std::string> SoapUsersFromSecret(const std::string& reference);
+
 struct CallerAuthConfig {
   AuthMode mode = AuthMode::kUnset;
   std::vector<Sha256Digest> api_key_digests;  // SHA-256 of each accepted API key; the keys are not kept

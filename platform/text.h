@@ -1,5 +1,5 @@
 // Small text helpers, one copy each, for the core, the operator's commands and
-// the simulators: ASCII trimming and lower case, Base64, UTC timestamps,
+// the simulators: ASCII trimming, lower case and comparison, Base64, UTC timestamps,
 // UTF-8 length and truncation. Pure functions; thread-safe.
 #pragma once
 
@@ -20,6 +20,9 @@ inline constexpr std::string_view kAsciiSpace = " \t\n\r\f\v";
 // `text` with A-Z lowered; every other byte (UTF-8 included) unchanged.
 [[nodiscard]] std::string AsciiLower(std::string_view text);
 
+// `a` and `b` are equal once A-Z are lowered in both (no copy).
+[[nodiscard]] bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 // Standard Base64 (RFC 4648 section 4, with padding) of `bytes`.
 [[nodiscard]] std::string Base64Encode(std::string_view bytes);
 // The bytes `text` encodes; nullopt when it is empty, its length is not a
@@ -34,5 +37,9 @@ inline constexpr std::string_view kAsciiSpace = " \t\n\r\f\v";
 
 // `text` cut to at most `max_bytes` bytes without splitting a UTF-8 sequence.
 [[nodiscard]] std::string TruncateUtf8Bytes(std::string text, std::size_t max_bytes);
+
+// The first `max_chars` code points of UTF-8 `text` (an XML schema's length
+// counts characters); `text` itself when it has no more.
+[[nodiscard]] std::string TruncateUtf8Chars(const std::string& text, std::size_t max_chars);
 
 }  // namespace voip

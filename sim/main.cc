@@ -48,20 +48,9 @@ bool ParseListen(const std::string& text, voip::sim::SimOptions* options) {
 
 // The users of --require-wsse: a secret holding "user:password" lines.
 voip::SettingProblem ParseWsseUsers(const std::string& reference, voip::sim::SimOptions* options) {
-  auto secret = voip::ResolveSecret(reference);
-  if (auto* error = std::get_if<voip::SecretError>(&secret)) return error->message;
-  std::istringstream lines(std::get<std::string>(secret));
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    const std::size_t colon = line.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == line.size()) {
-      return "names a secret whose lines must be user:password";
-    }
-    options->wsse_users.push_back({line.substr(0, colon), line.substr(colon + 1)});
-  }
-  if (options->wsse_users.empty()) return "names a secret that holds no user:password line";
+  auto users = voip::SoapUsersFromSecret(reference);
+  if (auto* problem = std::get_if<std::string>(&users)) return *problem;
+  options->wsse_users = std::move(std::get<std::vector<voip::SoapUser>>(users));
   return std::nullopt;
 }
 
@@ -162,12 +151,13 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  std::string error;
-  std::unique_ptr<voip::sim::Simulators> simulators = voip::sim::Simulators::Start(parsed.options, &error);
-  if (!simulators) {
-    std::cerr << "voip-migration-sim: --listen: " << error << "\n";
+  voip::sim::SimStartResult started = voip::sim::Simulators::Start(parsed.options);
+  if (const auto* failure = std::get_if<voip::sim::SimStartError>(&started)) {
+    std::cerr << "voip-migration-sim: --listen: " << failure->message << "\n";
     return 1;
   }
+  const std::unique_ptr<voip::sim::Simulators> simulators =
+      std::move(std::get<std::unique_ptr<voip::sim::Simulators>>(started));
   std::cout << "voip-migration-sim listening on http://" << DisplayHost(parsed.options.host) << ":"
             << simulators->port() << " (work order: /workorder, MIDAS: /midas)" << std::endl;
 

@@ -5,13 +5,13 @@
 #include <utility>
 
 #include "sim/triggers.h"
+#include "sim/typed_fault.h"
 #include "soapH.h"
 #include "soapMidasCustomerBindingService.h"
 
 namespace voip::sim {
 
 using soap::DispatchSoap;
-using soap::FaultDetail;
 using soap::HttpReply;
 using soap::InboundSoapMessage;
 using soap::SoapDispatchResult;
@@ -26,23 +26,10 @@ std::optional<std::string> Optional(const std::string* value) {
   return *value;
 }
 
-// Sets a Client (BUSINESS) or Server (SYSTEM) fault with a typed
-// midas:MidasFault detail; returns SOAP_FAULT.
+// A Client (BUSINESS) or Server (SYSTEM) fault with a typed midas:MidasFault detail.
 int MidasFault(struct soap* ctx, midas__FaultCategory category, std::string_view code, std::string_view message) {
-  const std::string text(message);
-  if (category == midas__FaultCategory__BUSINESS) {
-    soap_sender_fault(ctx, text.c_str(), nullptr);
-  } else {
-    soap_receiver_fault(ctx, text.c_str(), nullptr);
-  }
-  SOAP_ENV__Detail* detail = FaultDetail(ctx);
-  if (detail == nullptr) return ctx->error = SOAP_EOM;
-  detail->midas__MidasFault = soap_new__midas__MidasFault(ctx);
-  if (detail->midas__MidasFault == nullptr) return ctx->error = SOAP_EOM;
-  detail->midas__MidasFault->code = std::string(code);
-  detail->midas__MidasFault->message = text;
-  detail->midas__MidasFault->category = category;
-  return SOAP_FAULT;
+  return TypedSoapFault<_midas__MidasFault, &SOAP_ENV__Detail::midas__MidasFault, &soap_new__midas__MidasFault>(
+      ctx, category == midas__FaultCategory__BUSINESS, category, code, message);
 }
 
 }  // namespace
@@ -105,7 +92,7 @@ class MidasSim::Service final : public MidasCustomerBindingService {
 };
 
 MidasSim::MidasSim(int slow_ms, const StopSignal* stop, SoapLimits limits)
-    : slow_ms_(slow_ms), stop_(stop), limits_(limits), next_update_sequence_(kFirstSequenceNumber) {}
+    : slow_ms_(slow_ms), stop_(stop), limits_(limits), received_(kFirstSequenceNumber) {}
 
 HttpReply MidasSim::Serve(const InboundSoapMessage& message) {
   SoapDispatchResult result = DispatchSoap(
@@ -119,22 +106,13 @@ HttpReply MidasSim::Serve(const InboundSoapMessage& message) {
 }
 
 std::string MidasSim::Record(ReceivedStatusUpdate record) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::string update_reference;
-  if (!record.faulted) update_reference = FormatUpdateReference(next_update_sequence_++);
-  if (received_.size() == kMaxRecords) received_.pop_front();
-  received_.push_back(std::move(record));
-  return update_reference;
+  const bool numbered = !record.faulted;
+  const auto number = received_.Append(std::move(record), numbered, [](ReceivedStatusUpdate&, std::int64_t) {});
+  return number ? FormatUpdateReference(*number) : std::string();
 }
 
-std::vector<ReceivedStatusUpdate> MidasSim::Received() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return {received_.begin(), received_.end()};
-}
+std::vector<ReceivedStatusUpdate> MidasSim::Received() const { return received_.All(); }
 
-void MidasSim::Reset() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  received_.clear();
-}
+void MidasSim::Reset() { received_.Clear(); }
 
 }  // namespace voip::sim

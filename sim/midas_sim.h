@@ -6,12 +6,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "adapter/soap/soap_dispatch.h"
+#include "sim/received_log.h"
 #include "sim/simulators.h"
 #include "sim/stop_signal.h"
 
@@ -22,7 +21,7 @@ namespace voip::sim {
 class MidasSim {
  public:
   // Only the newest records are kept, so a long load run does not grow memory.
-  static constexpr std::size_t kMaxRecords = 10000;
+  static constexpr std::size_t kMaxRecords = ReceivedLog<ReceivedStatusUpdate>::kMaxRecords;
 
   // `stop` must outlive this object; stopping it cuts slow answers short.
   MidasSim(int slow_ms, const StopSignal* stop, soap::SoapLimits limits = {});
@@ -51,9 +50,7 @@ class MidasSim {
   const StopSignal* const stop_;
   const soap::SoapLimits limits_;
 
-  mutable std::mutex mutex_;
-  std::int64_t next_update_sequence_;          // guarded by mutex_
-  std::deque<ReceivedStatusUpdate> received_;  // guarded by mutex_; at most kMaxRecords
+  ReceivedLog<ReceivedStatusUpdate> received_;
 };
 
 }  // namespace voip::sim

@@ -1,14 +1,19 @@
 #include "sim/simulators.h"
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <utility>
 
 #include "adapter/soap/soap_dispatch.h"
+#include "http/plain_request.h"
+#include "http/server_settings.h"
+#include "http/serving_thread.h"
+#include "platform/errno_text.h"
 #include "platform/username_token.h"
-#include "sim/http_server.h"
 #include "sim/midas_sim.h"
 #include "sim/stop_signal.h"
 #include "sim/work_order_sim.h"
@@ -24,7 +29,16 @@ namespace {
 constexpr std::size_t kMaxBodyBytes = 1 << 20;
 // An idle keep-alive connection is closed after this; clients reconnect
 // transparently. Stop() closes idle connections at once.
-constexpr std::chrono::seconds kIdleTimeout{2};
+constexpr int kIdleTimeoutS = 2;
+// Connections and requests waiting for a worker: never shed, they wait their turn.
+constexpr int kUnbounded = 1 << 20;
+// After an answer, a worker waits for the connection's next request (up to
+// the idle time-out) while other workers are free, as a thread-per-connection
+// server would: a backend connection is reused at once, without a trip
+// through the waiting room, and the wait ends within a slice once the
+// workers run short.
+constexpr std::chrono::milliseconds kNextRequestWait{kIdleTimeoutS * 1000};
+constexpr std::chrono::milliseconds kNextRequestWaitSlice{250};
 
 std::string Unquote(std::string value) {
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
@@ -33,12 +47,12 @@ std::string Unquote(std::string value) {
   return value;
 }
 
-InboundSoapMessage Inbound(const HttpRequest& request) {
+InboundSoapMessage Inbound(const PlainRequest& request) {
   return {request.body, Unquote(std::string(request.Header("SOAPAction"))),
           std::string(request.Header("X-Correlation-ID"))};
 }
 
-void Send(HttpReply reply, HttpResponse& response) {
+void Send(HttpReply reply, PlainAnswer& response) {
   response.status = reply.status;
   response.content_type = std::move(reply.content_type);
   response.body = std::move(reply.body);
@@ -94,23 +108,21 @@ class SimulatorsImpl final : public Simulators {
         work_orders_(options.slow_ms, &stop_signal_, SoapLimits{kMaxBodyBytes}),
         midas_(options.slow_ms, &stop_signal_, SoapLimits{kMaxBodyBytes}),
         token_verifier_(options.wsse_users, options.wsse_window),
-        server_(HttpServerOptions{options.threads, kMaxBodyBytes, kIdleTimeout},
-                [this](const HttpRequest& request, HttpResponse& response) { Handle(request, response); }) {}
+        server_(SimHttpServer(
+            options, [this](const PlainRequest& request, PlainAnswer& response) { Handle(request, response); })) {}
 
   ~SimulatorsImpl() override { Stop(); }
 
-  // Binds and starts serving.
-  bool Start(std::string* error) {
-    std::string reason;
-    port_ = server_.Bind(options_.host, options_.port, &reason);
+  // Binds and starts serving; why not when the address cannot be bound.
+  [[nodiscard]] std::optional<SimStartError> Serve() {
+    errno = 0;
+    port_ = server_->Bind(SimServerConfig(options_));
     if (port_ <= 0) {
-      if (error != nullptr) {
-        *error = "cannot bind " + options_.host + ":" + std::to_string(options_.port) + " (" + reason + ")";
-      }
-      return false;
+      return SimStartError{"cannot bind " + options_.host + ":" + std::to_string(options_.port) + " (" +
+                           (errno != 0 ? ErrnoText(errno) : std::string("no address")) + ")"};
     }
-    server_.Start();
-    return true;
+    serving_ = std::make_unique<ServingThread>(*server_);
+    return std::nullopt;
   }
 
   int port() const override { return port_; }
@@ -131,11 +143,11 @@ class SimulatorsImpl final : public Simulators {
   void Stop() override {
     std::lock_guard<std::mutex> lock(stop_mutex_);
     stop_signal_.Stop();  // first, so slow answers return and the workers can finish
-    server_.Stop();
+    serving_.reset();     // closes idle connections, answers what was routed, joins
   }
 
  private:
-  void Handle(const HttpRequest& request, HttpResponse& response) {
+  void Handle(const PlainRequest& request, PlainAnswer& response) {
     const bool soap_post = request.method == "POST" && (request.path == "/workorder" || request.path == "/midas");
     if (soap_post && !options_.wsse_users.empty()) {
       const char* refusal = TokenRefusal(request.body);
@@ -200,16 +212,39 @@ class SimulatorsImpl final : public Simulators {
   MidasSim midas_;
   UsernameTokenVerifier token_verifier_;
   std::atomic<std::uint64_t> refused_tokens_{0};
-  HttpServer server_;
+  const std::unique_ptr<TunedHttpServer> server_;
+  std::unique_ptr<ServingThread> serving_;  // set while serving
   int port_ = -1;
   std::mutex stop_mutex_;
 };
 
 }  // namespace
 
-std::unique_ptr<Simulators> Simulators::Start(const SimOptions& options, std::string* error) {
+Config SimServerConfig(const SimOptions& options) {
+  Config config;
+  config.listen_host = options.host;
+  config.listen_port = options.port;
+  config.threads = options.threads;
+  config.max_queued_connections = kUnbounded;
+  config.max_connections = kUnbounded;
+  config.keep_alive_max_count = kUnbounded;
+  config.first_request_timeout_s = kIdleTimeoutS;
+  config.keep_alive_timeout_s = kIdleTimeoutS;
+  config.read_timeout_s = kIdleTimeoutS;
+  config.max_body_bytes = kMaxBodyBytes;
+  return config;
+}
+
+std::unique_ptr<TunedHttpServer> SimHttpServer(const SimOptions& options, PlainHandler handler) {
+  auto server = std::make_unique<TunedHttpServer>(SimServerConfig(options));
+  server->set_next_request_wait(kNextRequestWait, kNextRequestWaitSlice);
+  server->set_plain_handler(kMaxBodyBytes, std::move(handler));
+  return server;
+}
+
+SimStartResult Simulators::Start(const SimOptions& options) {
   auto simulators = std::make_unique<SimulatorsImpl>(options);
-  if (!simulators->Start(error)) return nullptr;
+  if (std::optional<SimStartError> failure = simulators->Serve()) return *failure;
   return simulators;
 }
 

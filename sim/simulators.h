@@ -17,8 +17,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "http/plain_request.h"
+#include "http/server_settings.h"
 #include "platform/config.h"
 
 namespace voip::sim {
@@ -28,7 +31,7 @@ struct SimOptions {
   int port = 0;         // 0: any free port
   int slow_ms = 30000;  // how long the "slow answer" triggers wait before answering
   int latency_ms = 0;   // added before every work-order and MIDAS answer (benchmarks)
-  int threads = 32;     // HTTP workers: connections served at once
+  int threads = 32;     // HTTP workers: requests served at once
   // Non-empty: every POST must carry a valid UsernameToken of one of these users.
   std::vector<SoapUser> wsse_users{};
   std::chrono::seconds wsse_window{300};  // Created must be this close to now; nonces remembered as long
@@ -62,11 +65,33 @@ struct ReceivedStatusUpdate {
   std::string raw_xml;
 };
 
+// The settings the simulators serve HTTP with, on the adapter's own
+// connection loop (TunedHttpServer, http/server_settings.h): options.threads
+// workers, each serving one request at a time; connections and requests beyond
+// them wait their turn (never shed); a connection idle for 2 s (before its
+// first request or between requests) is closed, as is one that stalls 2 s
+// within a request; bodies up to 1 MiB.
+Config SimServerConfig(const SimOptions& options);
+
+// A server with those settings (bind it with SimServerConfig(options)) that
+// answers every request with `handler` (http/plain_request.h, not
+// cpp-httplib's request processing), and whose workers, after an answer, wait
+// for the connection's next request while other workers are free.
+std::unique_ptr<TunedHttpServer> SimHttpServer(const SimOptions& options, PlainHandler handler);
+
+class Simulators;
+
+// Why the simulators could not start: the address could not be bound.
+struct [[nodiscard]] SimStartError {
+  std::string message;
+};
+using SimStartResult = std::variant<std::unique_ptr<Simulators>, SimStartError>;
+
 class Simulators {
  public:
-  // Binds and starts serving on a background thread. Returns nullptr (and
-  // writes the reason to *error) when the address cannot be bound.
-  static std::unique_ptr<Simulators> Start(const SimOptions& options, std::string* error);
+  // Binds and starts serving on a background thread; or why the address
+  // cannot be bound.
+  [[nodiscard]] static SimStartResult Start(const SimOptions& options);
   virtual ~Simulators() = default;  // stops and joins
 
   virtual int port() const = 0;

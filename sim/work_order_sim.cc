@@ -5,13 +5,13 @@
 #include <utility>
 
 #include "sim/triggers.h"
+#include "sim/typed_fault.h"
 #include "soapH.h"
 #include "soapWorkOrderBindingService.h"
 
 namespace voip::sim {
 
 using soap::DispatchSoap;
-using soap::FaultDetail;
 using soap::HttpReply;
 using soap::InboundSoapMessage;
 using soap::SoapDispatchResult;
@@ -43,23 +43,10 @@ std::string ForeignFaultDetailXml() {
 
 std::string FormatOrderNumber(std::int64_t sequence) { return "WO" + std::to_string(sequence); }
 
-// Sets a Client (BUSINESS) or Server (SYSTEM) fault with a typed
-// wo:WorkOrderFault detail; returns SOAP_FAULT.
+// A Client (BUSINESS) or Server (SYSTEM) fault with a typed wo:WorkOrderFault detail.
 int WorkOrderFault(struct soap* ctx, wo__FaultCategory category, std::string_view code, std::string_view message) {
-  const std::string text(message);
-  if (category == wo__FaultCategory__BUSINESS) {
-    soap_sender_fault(ctx, text.c_str(), nullptr);
-  } else {
-    soap_receiver_fault(ctx, text.c_str(), nullptr);
-  }
-  SOAP_ENV__Detail* detail = FaultDetail(ctx);
-  if (detail == nullptr) return ctx->error = SOAP_EOM;
-  detail->wo__WorkOrderFault = soap_new__wo__WorkOrderFault(ctx);
-  if (detail->wo__WorkOrderFault == nullptr) return ctx->error = SOAP_EOM;
-  detail->wo__WorkOrderFault->code = std::string(code);
-  detail->wo__WorkOrderFault->message = text;
-  detail->wo__WorkOrderFault->category = category;
-  return SOAP_FAULT;
+  return TypedSoapFault<_wo__WorkOrderFault, &SOAP_ENV__Detail::wo__WorkOrderFault, &soap_new__wo__WorkOrderFault>(
+      ctx, category == wo__FaultCategory__BUSINESS, category, code, message);
 }
 
 }  // namespace
@@ -124,7 +111,7 @@ class WorkOrderSim::Service final : public WorkOrderBindingService {
 };
 
 WorkOrderSim::WorkOrderSim(int slow_ms, const StopSignal* stop, SoapLimits limits)
-    : slow_ms_(slow_ms), stop_(stop), limits_(limits), next_order_sequence_(kFirstSequenceNumber) {}
+    : slow_ms_(slow_ms), stop_(stop), limits_(limits), received_(kFirstSequenceNumber) {}
 
 HttpReply WorkOrderSim::Serve(const InboundSoapMessage& message) {
   HttpReply takeover;
@@ -139,21 +126,14 @@ HttpReply WorkOrderSim::Serve(const InboundSoapMessage& message) {
 }
 
 std::string WorkOrderSim::Record(ReceivedWorkOrder record, bool assign_order_number) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (assign_order_number) record.order_number = FormatOrderNumber(next_order_sequence_++);
-  if (received_.size() == kMaxRecords) received_.pop_front();
-  received_.push_back(std::move(record));
-  return received_.back().order_number;
+  const auto number = received_.Append(
+      std::move(record), assign_order_number,
+      [](ReceivedWorkOrder& numbered, std::int64_t sequence) { numbered.order_number = FormatOrderNumber(sequence); });
+  return number ? FormatOrderNumber(*number) : std::string();
 }
 
-std::vector<ReceivedWorkOrder> WorkOrderSim::Received() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return {received_.begin(), received_.end()};
-}
+std::vector<ReceivedWorkOrder> WorkOrderSim::Received() const { return received_.All(); }
 
-void WorkOrderSim::Reset() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  received_.clear();
-}
+void WorkOrderSim::Reset() { received_.Clear(); }
 
 }  // namespace voip::sim

@@ -5,12 +5,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "adapter/soap/soap_dispatch.h"
+#include "sim/received_log.h"
 #include "sim/simulators.h"
 #include "sim/stop_signal.h"
 
@@ -21,7 +20,7 @@ namespace voip::sim {
 class WorkOrderSim {
  public:
   // Only the newest records are kept, so a long load run does not grow memory.
-  static constexpr std::size_t kMaxRecords = 10000;
+  static constexpr std::size_t kMaxRecords = ReceivedLog<ReceivedWorkOrder>::kMaxRecords;
 
   // `stop` must outlive this object; stopping it cuts slow answers short.
   WorkOrderSim(int slow_ms, const StopSignal* stop, soap::SoapLimits limits = {});
@@ -52,9 +51,7 @@ class WorkOrderSim {
   const StopSignal* const stop_;
   const soap::SoapLimits limits_;
 
-  mutable std::mutex mutex_;
-  std::int64_t next_order_sequence_;        // guarded by mutex_
-  std::deque<ReceivedWorkOrder> received_;  // guarded by mutex_; at most kMaxRecords
+  ReceivedLog<ReceivedWorkOrder> received_;
 };
 
 }  // namespace voip::sim

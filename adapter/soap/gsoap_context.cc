@@ -680,6 +680,12 @@ BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase ph
   return phase == ExchangePhase::kSend ? SendFailure(lease) : ReceiveFailure(lease);
 }
 
+const SOAP_ENV__Detail* ReceivedFaultDetail(const struct soap* ctx) {
+  const SOAP_ENV__Fault* fault = ctx->fault;
+  if (fault == nullptr) return nullptr;
+  return fault->detail != nullptr ? fault->detail : fault->SOAP_ENV__Detail;
+}
+
 BackendError UntypedFault(const ContextLease& lease) {
   struct ::soap* soap = lease.soap();
   BackendError result;

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "adapter/backends.h"
@@ -25,6 +26,7 @@
 #include "platform/config.h"
 
 struct soap;
+struct SOAP_ENV__Detail;  // NOLINT(bugprone-reserved-identifier): gSOAP's generated name (soapStub.h)
 
 namespace voip::soap {
 
@@ -86,7 +88,7 @@ class ContextLease {
   // shorter than the endpoint's own time-out for what failed: the connect
   // (`connecting`), or the exchange once connected. A time-out then is the
   // request running out of time, not evidence against the backend.
-  bool CutByRequestDeadline(bool connecting) const;
+  [[nodiscard]] bool CutByRequestDeadline(bool connecting) const;
 
   // Prepares the next exchange: closes a kept connection the backend has
   // closed while idle (so that a new one is opened), clears the trace, sets the one extra HTTP
@@ -97,8 +99,9 @@ class ContextLease {
   // clamped to `request_deadline` when one is given (at least 1 ms each).
   // Call it after constructing the proxy. Returns false, with nothing sent,
   // only when the token cannot be made.
-  bool BeginExchange(const std::string& extra_header,
-                     std::optional<std::chrono::steady_clock::time_point> request_deadline = std::nullopt);
+  [[nodiscard]] bool BeginExchange(
+      const std::string& extra_header,
+      std::optional<std::chrono::steady_clock::time_point> request_deadline = std::nullopt);
   // Closes the connection now, so the next exchange opens a new one.
   void CloseConnection();
   // The answer has been read (the proxy's recv_X returned): completes the
@@ -151,6 +154,21 @@ class ContextPool {
   std::atomic<std::uint64_t> closed_stale_connections_{0};
 };
 
+// What every gSOAP backend client holds: its pool of contexts, and the pool's
+// connection counters for operators and tests.
+class PooledClient {
+ public:
+  // TCP connections opened to the backend so far (see ContextPool).
+  std::uint64_t ConnectionsOpened() const { return pool_.ConnectionsOpened(); }
+  // Kept connections the backend had closed while idle, replaced before sending.
+  std::uint64_t StaleConnectionsReplaced() const { return pool_.StaleConnectionsReplaced(); }
+
+ protected:
+  PooledClient(BackendEndpoint endpoint, Connector connector) : pool_(std::move(endpoint), connector) {}
+
+  ContextPool pool_;
+};
+
 // Where an exchange failed: in the proxy's send_X step (connect + request) or
 // in its recv_X step (response).
 enum class ExchangePhase { kSend, kReceive };
@@ -174,18 +192,23 @@ enum class ExchangePhase { kSend, kReceive };
 // A kConnectFailed or kTimeout (not a close by the backend) that
 // CutByRequestDeadline() explains is marked cut_by_request_deadline.
 // `diagnostic` names the gSOAP error code and gSOAP's own text, never data.
-BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase phase);
+[[nodiscard]] BackendError ClassifyExchangeFailure(const ContextLease& lease, ExchangePhase phase);
+
+// For a client reading an answer: the received fault's detail (SOAP 1.1
+// `detail` or SOAP 1.2 `Detail`), where typed fault elements are found; null
+// when the answer held no fault or the fault no detail.
+const SOAP_ENV__Detail* ReceivedFaultDetail(const struct soap* ctx);
 
 // A SOAP fault whose detail is missing or not the declared type: kUntypedFault
 // with code and message read from the raw detail XML, the message falling back
 // to the faultstring and the code to the faultcode.
-BackendError UntypedFault(const ContextLease& lease);
+[[nodiscard]] BackendError UntypedFault(const ContextLease& lease);
 
 // BeginExchange could not make the WS-Security token: kInternal, nothing was sent.
-BackendError SecurityHeaderError();
+[[nodiscard]] BackendError SecurityHeaderError();
 
 // A response that carried a DOCTYPE: kMalformedResponse.
-BackendError DoctypeRejected(const ContextLease& lease);
+[[nodiscard]] BackendError DoctypeRejected(const ContextLease& lease);
 
 // For an answer gSOAP read without error (`success`: the operation's
 // response; otherwise a SOAP fault): what gSOAP does not check itself. A
@@ -194,14 +217,14 @@ BackendError DoctypeRejected(const ContextLease& lease);
 // an HTTP status other than 2xx (gSOAP takes a response body under 500, or
 // under a status like 1000, as success) make it kMalformedResponse. nullopt:
 // the answer may be used. Calls lease.FinishAnswer().
-std::optional<BackendError> RejectedAnswer(ContextLease& lease, bool success);
+[[nodiscard]] std::optional<BackendError> RejectedAnswer(ContextLease& lease, bool success);
 
 // The failure when the pool could not give out a context (out of memory):
 // kInternal, nothing was sent.
-BackendError NoContextError();
+[[nodiscard]] BackendError NoContextError();
 
 // "gSOAP error N: <gSOAP text>", one line of at most kMaxDiagnosticBytes; for
 // operators' logs.
-std::string Diagnostic(const ContextLease& lease, const std::string& what);
+[[nodiscard]] std::string Diagnostic(const ContextLease& lease, const std::string& what);
 
 }  // namespace voip::soap

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "adapter/soap/soap_fault_reader.h"
+#include "platform/text.h"
 #include "soapMidasCustomerBindingProxy.h"
 
 namespace voip {
@@ -25,21 +26,8 @@ midas__MigrationStatus ToWire(MigrationStatus status) {
   return midas__MigrationStatus__WORK_USCOREORDER_USCOREOUTCOME_USCOREUNKNOWN;
 }
 
-// The first `max_chars` characters of UTF-8 `text` (XML schema length counts characters).
-std::string TruncateUtf8(const std::string& text, std::size_t max_chars) {
-  std::size_t chars = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && chars++ == max_chars) {
-      return text.substr(0, i);
-    }
-  }
-  return text;
-}
-
 const _midas__MidasFault* TypedDetail(const struct soap* soap) {
-  const SOAP_ENV__Fault* fault = soap->fault;
-  if (fault == nullptr) return nullptr;
-  const SOAP_ENV__Detail* detail = fault->detail != nullptr ? fault->detail : fault->SOAP_ENV__Detail;
+  const SOAP_ENV__Detail* detail = soap::ReceivedFaultDetail(soap);
   return detail == nullptr ? nullptr : detail->midas__MidasFault;
 }
 
@@ -99,7 +87,8 @@ Attempt UpdateOnce(soap::ContextLease& lease, _midas__UpdateCustomerMigrationSta
 
 }  // namespace
 
-GsoapMidas::GsoapMidas(BackendEndpoint endpoint, soap::Connector connector) : pool_(std::move(endpoint), connector) {}
+GsoapMidas::GsoapMidas(BackendEndpoint endpoint, soap::Connector connector)
+    : PooledClient(std::move(endpoint), connector) {}
 
 BackendResult<MidasAcknowledged> GsoapMidas::UpdateCustomerMigrationStatus(const MigrationStatusUpdate& update,
                                                                            const CallContext& context) {
@@ -108,7 +97,7 @@ BackendResult<MidasAcknowledged> GsoapMidas::UpdateCustomerMigrationStatus(const
   std::string correlation_id = context.correlation_id.substr(0, kMaxCorrelationIdBytes);
   std::optional<std::string> order_number = update.order_number;
   std::optional<std::string> reason;
-  if (update.reason) reason = TruncateUtf8(*update.reason, kMaxReasonChars);
+  if (update.reason) reason = TruncateUtf8Chars(*update.reason, kMaxReasonChars);
 
   _midas__UpdateCustomerMigrationStatusRequest body;
   body.accountNumber = update.account_number;

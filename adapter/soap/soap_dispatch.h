@@ -36,13 +36,13 @@ struct InboundSoapMessage {
 };
 
 // An HTTP answer ready to send.
-struct HttpReply {
+struct [[nodiscard]] HttpReply {
   int status = 200;
   std::string content_type;
   std::string body;
 };
 
-struct SoapDispatchResult {
+struct [[nodiscard]] SoapDispatchResult {
   // 200 with the response envelope; 500 with a SOAP fault envelope (SOAP 1.1,
   // and SOAP 1.2 Receiver faults); 400 for SOAP 1.2 Sender faults; 413 when
   // the body exceeds SoapLimits::max_bytes. Empty when taken_over.

@@ -7,18 +7,13 @@
 #include <vector>
 
 #include "adapter/soap/doctype_scan.h"
+#include "platform/text.h"
 
 namespace voip::soap {
 namespace {
 
 constexpr std::array<std::string_view, 3> kCodeNames = {"code", "errorcode", "faultcode"};
 constexpr std::array<std::string_view, 3> kMessageNames = {"message", "errormessage", "description"};
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 template <std::size_t N>
 bool NameIsOneOf(std::string_view local_name, const std::array<std::string_view, N>& names) {

@@ -14,7 +14,7 @@ inline constexpr std::size_t kMaxFaultDetailBytes = 64 * 1024;
 // Each returned field is cut to at most this many bytes (on a UTF-8 boundary).
 inline constexpr std::size_t kMaxFaultFieldBytes = 1024;
 
-struct FaultDetailFields {
+struct [[nodiscard]] FaultDetailFields {
   std::string code;     // empty when no code-like element was found
   std::string message;  // empty when no message-like element was found
 };

@@ -25,9 +25,7 @@ BackendError TypedFault(const _wo__WorkOrderFault& fault, const soap::ContextLea
 }
 
 const _wo__WorkOrderFault* TypedDetail(const struct soap* soap) {
-  const SOAP_ENV__Fault* fault = soap->fault;
-  if (fault == nullptr) return nullptr;
-  const SOAP_ENV__Detail* detail = fault->detail != nullptr ? fault->detail : fault->SOAP_ENV__Detail;
+  const SOAP_ENV__Detail* detail = soap::ReceivedFaultDetail(soap);
   return detail == nullptr ? nullptr : detail->wo__WorkOrderFault;
 }
 
@@ -66,7 +64,7 @@ bool UsableOrderNumber(std::string_view text) {
 }  // namespace
 
 GsoapWorkOrderSystem::GsoapWorkOrderSystem(BackendEndpoint endpoint, soap::Connector connector)
-    : pool_(std::move(endpoint), connector) {}
+    : PooledClient(std::move(endpoint), connector) {}
 
 BackendResult<WorkOrderCreated> GsoapWorkOrderSystem::CreateMigrationWorkOrder(const WorkOrderRequest& request,
                                                                                const CallContext& context) {

@@ -23,21 +23,13 @@ namespace voip {
 //                            UTF-8 or holds control characters ->
 //                            kMalformedResponse (outcome unknown too)
 // A create is never retried by this class.
-class GsoapWorkOrderSystem : public WorkOrderSystem {
+class GsoapWorkOrderSystem : public WorkOrderSystem, public soap::PooledClient {
  public:
   // `connector` replaces gSOAP's TCP connect (see soap::Connector); null: gSOAP's.
   explicit GsoapWorkOrderSystem(BackendEndpoint endpoint, soap::Connector connector = nullptr);
 
-  BackendResult<WorkOrderCreated> CreateMigrationWorkOrder(const WorkOrderRequest& request,
-                                                           const CallContext& context) override;
-
-  // TCP connections opened to the backend so far (see ContextPool).
-  std::uint64_t ConnectionsOpened() const { return pool_.ConnectionsOpened(); }
-  // Kept connections the backend had closed while idle, replaced before sending.
-  std::uint64_t StaleConnectionsReplaced() const { return pool_.StaleConnectionsReplaced(); }
-
- private:
-  soap::ContextPool pool_;
+  [[nodiscard]] BackendResult<WorkOrderCreated> CreateMigrationWorkOrder(const WorkOrderRequest& request,
+                                                                         const CallContext& context) override;
 };
 
 }  // namespace voip

@@ -52,10 +52,10 @@ class XmlCharValidator {
  public:
   // Checks the next bytes. Returns false when the message breaks a rule (here
   // or earlier); later bytes are then ignored.
-  bool Feed(std::string_view bytes);
+  [[nodiscard]] bool Feed(std::string_view bytes);
   // The message has ended: a UTF-8 sequence or character reference still open
   // is a problem. Returns false when the message broke a rule.
-  bool Finish();
+  [[nodiscard]] bool Finish();
   // The first problem found, if any.
   const std::optional<XmlCharError>& error() const { return error_; }
   // Ready for a new message.
@@ -93,6 +93,6 @@ class XmlCharValidator {
 };
 
 // The first problem of a whole message; nullopt when it follows the rules.
-std::optional<XmlCharError> FindXmlCharError(std::string_view message);
+[[nodiscard]] std::optional<XmlCharError> FindXmlCharError(std::string_view message);
 
 }  // namespace voip::soap

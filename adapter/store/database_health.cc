@@ -20,18 +20,16 @@ std::int64_t NowMs() {
 
 }  // namespace
 
-std::unique_ptr<DatabaseHealth> DatabaseHealth::Open(SqliteDatabase& db, std::chrono::milliseconds interval,
-                                                     std::string* error) {
+StoreResult<std::unique_ptr<DatabaseHealth>> DatabaseHealth::Open(SqliteDatabase& db,
+                                                                  std::chrono::milliseconds interval) {
   struct stat info {};
   if (::stat(db.path().c_str(), &info) != 0) {
-    *error = "cannot find the database file '" + db.path() + "': " + ErrnoText(errno);
-    return nullptr;
+    return StoreError{"cannot find the database file '" + db.path() + "': " + ErrnoText(errno)};
   }
   {
     std::lock_guard<std::mutex> lock(db.mutex());
     if (auto problem = db.Exec(kSchema)) {
-      *error = "cannot create the health table in '" + db.path() + "': " + *problem;
-      return nullptr;
+      return StoreError{"cannot create the health table in '" + db.path() + "': " + *problem};
     }
   }
   const FileId file{static_cast<std::uint64_t>(info.st_dev), static_cast<std::uint64_t>(info.st_ino)};

@@ -19,9 +19,9 @@ namespace voip::store {
 class DatabaseHealth {
  public:
   // Creates its one-row table and remembers which file is at db.path() now.
-  // `db` must outlive it. nullptr and *error when that fails.
-  [[nodiscard]] static std::unique_ptr<DatabaseHealth> Open(SqliteDatabase& db, std::chrono::milliseconds interval,
-                                                            std::string* error);
+  // `db` must outlive it. Or why that failed.
+  [[nodiscard]] static StoreResult<std::unique_ptr<DatabaseHealth>> Open(SqliteDatabase& db,
+                                                                         std::chrono::milliseconds interval);
 
   // nullopt when the database was writable at the last check, else why not
   // (for /ready: the path and SQLite's words, no personal data). Checks again

@@ -9,7 +9,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <optional>
+#include <variant>
 
 #include "platform/errno_text.h"
 
@@ -28,56 +28,50 @@ std::string InUse(const std::string& database_path, const std::string& locked) {
 }
 
 // An open, exclusively flock-ed descriptor of `path` (created when missing),
-// or nullopt and *error. `database_path` names the database in messages.
-std::optional<int> OpenLocked(const std::string& path, mode_t mode, const std::string& database_path,
-                              std::string* error) {
+// or why not. `database_path` names the database in messages.
+StoreResult<int> OpenLocked(const std::string& path, mode_t mode, const std::string& database_path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, mode);
-  if (fd < 0) {
-    *error = "cannot open '" + path + "': " + ErrnoText(errno);
-    return std::nullopt;
-  }
+  if (fd < 0) return StoreError{"cannot open '" + path + "': " + ErrnoText(errno)};
   struct stat status {};
   if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
-    *error = "'" + path + "' is not a regular file";
     ::close(fd);
-    return std::nullopt;
+    return StoreError{"'" + path + "' is not a regular file"};
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int cause = errno;
-    *error = cause != EWOULDBLOCK    ? "cannot lock '" + path + "': " + ErrnoText(cause)
-             : path == database_path ? InUse(database_path, "the file is locked")
-                                     : InUse(database_path, "'" + path + "' is locked");
     ::close(fd);
-    return std::nullopt;
+    return StoreError{cause != EWOULDBLOCK    ? "cannot lock '" + path + "': " + ErrnoText(cause)
+                      : path == database_path ? InUse(database_path, "the file is locked")
+                                              : InUse(database_path, "'" + path + "' is locked")};
   }
   return fd;
 }
 
 // `path` with every symlink and ".." resolved (the file exists by now), or
-// nullopt and *error.
-std::optional<std::string> Canonical(const std::string& path, std::string* error) {
+// why not.
+StoreResult<std::string> Canonical(const std::string& path) {
   char resolved[PATH_MAX];
   if (::realpath(path.c_str(), resolved) == nullptr) {
-    *error = "cannot resolve '" + path + "': " + ErrnoText(errno);
-    return std::nullopt;
+    return StoreError{"cannot resolve '" + path + "': " + ErrnoText(errno)};
   }
   return std::string(resolved);
 }
 
 }  // namespace
 
-std::unique_ptr<InstanceLock> InstanceLock::Acquire(const std::string& database_path, std::string* error) {
-  const std::optional<int> database_fd = OpenLocked(database_path, kDatabaseMode, database_path, error);
-  if (!database_fd) return nullptr;
-  std::optional<int> lock_file_fd;
-  if (const auto canonical = Canonical(database_path, error)) {
-    lock_file_fd = OpenLocked(*canonical + ".lock", kLockFileMode, database_path, error);
+StoreResult<std::unique_ptr<InstanceLock>> InstanceLock::Acquire(const std::string& database_path) {
+  const StoreResult<int> database_fd = OpenLocked(database_path, kDatabaseMode, database_path);
+  if (const auto* failure = std::get_if<StoreError>(&database_fd)) return *failure;
+  StoreResult<std::string> canonical = Canonical(database_path);
+  const StoreResult<int> lock_file_fd =
+      std::holds_alternative<StoreError>(canonical)
+          ? StoreResult<int>(std::get<StoreError>(canonical))
+          : OpenLocked(std::get<std::string>(canonical) + ".lock", kLockFileMode, database_path);
+  if (const auto* failure = std::get_if<StoreError>(&lock_file_fd)) {
+    ::close(std::get<int>(database_fd));
+    return *failure;
   }
-  if (!lock_file_fd) {
-    ::close(*database_fd);
-    return nullptr;
-  }
-  return std::unique_ptr<InstanceLock>(new InstanceLock(*database_fd, *lock_file_fd));
+  return std::unique_ptr<InstanceLock>(new InstanceLock(std::get<int>(database_fd), std::get<int>(lock_file_fd)));
 }
 
 InstanceLock::~InstanceLock() {

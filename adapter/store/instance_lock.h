@@ -20,15 +20,17 @@
 #include <memory>
 #include <string>
 
+#include "adapter/outbox.h"  // StoreError, StoreResult
+
 namespace voip::store {
 
 class InstanceLock {
  public:
   // Creates the database file when it does not exist (empty: SQLite takes an
-  // empty file as an empty database), then locks it. nullptr and *error when
-  // another process (or another InstanceLock in this one) holds the lock on
-  // the same file, or the file cannot be opened or is not a regular file.
-  static std::unique_ptr<InstanceLock> Acquire(const std::string& database_path, std::string* error);
+  // empty file as an empty database), then locks it. Why not when another
+  // process (or another InstanceLock in this one) holds the lock on the same
+  // file, or the file cannot be opened or is not a regular file.
+  [[nodiscard]] static StoreResult<std::unique_ptr<InstanceLock>> Acquire(const std::string& database_path);
 
   // Closes both descriptors. Destroy it only after every SQLite connection to
   // the file in this process is closed: closing any descriptor of a file drops

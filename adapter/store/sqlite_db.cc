@@ -9,13 +9,13 @@ constexpr int kBusyTimeoutMs = 5000;
 
 }  // namespace
 
-std::unique_ptr<SqliteDatabase> SqliteDatabase::Open(const std::string& path, SyncMode sync, std::string* error) {
+StoreResult<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path, SyncMode sync) {
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    *error = "cannot open the database '" + path + "': " + (db ? sqlite3_errmsg(db) : "out of memory");
+    StoreError error{"cannot open the database '" + path + "': " + (db ? sqlite3_errmsg(db) : "out of memory")};
     sqlite3_close(db);
-    return nullptr;
+    return error;
   }
   std::unique_ptr<SqliteDatabase> database(new SqliteDatabase(db, path));
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
@@ -24,8 +24,7 @@ std::unique_ptr<SqliteDatabase> SqliteDatabase::Open(const std::string& path, Sy
   // also survives a power cut, at one fsync per commit.
   Statement wal(*database, "PRAGMA journal_mode=WAL");
   if (!wal.ok() || !wal.Step() || wal.Text(0) != "wal") {
-    *error = "cannot put the database '" + path + "' in WAL mode: " + database->LastError();
-    return nullptr;
+    return StoreError{"cannot put the database '" + path + "' in WAL mode: " + database->LastError()};
   }
   // A checkpoint (the WAL copied back into the database file, with an fsync of
   // each) runs inside the commit that crosses wal_autocheckpoint pages, holding
@@ -37,15 +36,13 @@ std::unique_ptr<SqliteDatabase> SqliteDatabase::Open(const std::string& path, Sy
                             ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;"
                             : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;";
   if (auto problem = database->Exec(pragmas)) {
-    *error = "cannot configure the database '" + path + "': " + *problem;
-    return nullptr;
+    return StoreError{"cannot configure the database '" + path + "': " + *problem};
   }
   database->begin_ = std::make_unique<Statement>(*database, "BEGIN IMMEDIATE");
   database->commit_ = std::make_unique<Statement>(*database, "COMMIT");
   database->rollback_ = std::make_unique<Statement>(*database, "ROLLBACK");
   if (!database->begin_->ok() || !database->commit_->ok() || !database->rollback_->ok()) {
-    *error = "cannot prepare transactions on the database '" + path + "': " + database->LastError();
-    return nullptr;
+    return StoreError{"cannot prepare transactions on the database '" + path + "': " + database->LastError()};
   }
   return database;
 }

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "adapter/outbox.h"  // StoreError, StoreResult
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -24,8 +26,8 @@ class Statement;
 class SqliteDatabase {
  public:
   // Opens (creating it if needed) the database at `path` in WAL mode with the
-  // given synchronous level and a busy time-out. nullptr and *error on failure.
-  [[nodiscard]] static std::unique_ptr<SqliteDatabase> Open(const std::string& path, SyncMode sync, std::string* error);
+  // given synchronous level and a busy time-out; or why it could not.
+  [[nodiscard]] static StoreResult<std::unique_ptr<SqliteDatabase>> Open(const std::string& path, SyncMode sync);
   ~SqliteDatabase();
   SqliteDatabase(const SqliteDatabase&) = delete;
   SqliteDatabase& operator=(const SqliteDatabase&) = delete;

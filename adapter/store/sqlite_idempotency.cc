@@ -30,13 +30,11 @@ std::int64_t SystemNowMs() {
 
 }  // namespace
 
-std::unique_ptr<SqliteIdempotencyStore> SqliteIdempotencyStore::Open(SqliteDatabase& db,
-                                                                     SqliteIdempotencyOptions options,
-                                                                     std::string* error) {
+StoreResult<std::unique_ptr<SqliteIdempotencyStore>> SqliteIdempotencyStore::Open(SqliteDatabase& db,
+                                                                                  SqliteIdempotencyOptions options) {
   std::lock_guard<std::mutex> lock(db.mutex());
   if (auto problem = db.Exec(kSchema)) {
-    *error = "cannot create the idempotency table in '" + db.path() + "': " + *problem;
-    return nullptr;
+    return StoreError{"cannot create the idempotency table in '" + db.path() + "': " + *problem};
   }
   if (!options.now_ms) options.now_ms = SystemNowMs;
   return std::unique_ptr<SqliteIdempotencyStore>(new SqliteIdempotencyStore(db, std::move(options)));

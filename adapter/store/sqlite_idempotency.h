@@ -17,9 +17,8 @@ struct SqliteIdempotencyOptions {
 class SqliteIdempotencyStore : public RecoverableIdempotencyStore {
  public:
   // Creates the table if needed. `db` must outlive the store.
-  [[nodiscard]] static std::unique_ptr<SqliteIdempotencyStore> Open(SqliteDatabase& db,
-                                                                    SqliteIdempotencyOptions options,
-                                                                    std::string* error);
+  [[nodiscard]] static StoreResult<std::unique_ptr<SqliteIdempotencyStore>> Open(SqliteDatabase& db,
+                                                                                 SqliteIdempotencyOptions options);
 
   StoreResult<Claim> ClaimKey(const std::string& key, const std::string& fingerprint) override;
   StoreFailure Complete(const std::string& key, const StoredAnswer& answer) override;

@@ -162,11 +162,10 @@ StoreResult<int> SqliteOutbox::SchemaVersionOf(SqliteDatabase& db) {
   return static_cast<int>(*version);
 }
 
-std::unique_ptr<SqliteOutbox> SqliteOutbox::Open(SqliteDatabase& db, SqliteOutboxOptions options, std::string* error) {
+StoreResult<std::unique_ptr<SqliteOutbox>> SqliteOutbox::Open(SqliteDatabase& db, SqliteOutboxOptions options) {
   std::lock_guard<std::mutex> lock(db.mutex());
   if (auto problem = PrepareSchema(db)) {
-    *error = "cannot create or migrate the outbox tables in '" + db.path() + "': " + *problem;
-    return nullptr;
+    return StoreError{"cannot create or migrate the outbox tables in '" + db.path() + "': " + *problem};
   }
   if (!options.now_ms) options.now_ms = SystemNowMs;
   return std::unique_ptr<SqliteOutbox>(new SqliteOutbox(db, std::move(options)));

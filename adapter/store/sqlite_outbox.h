@@ -31,10 +31,10 @@ class SqliteOutbox : public Outbox, public OutboxAdmin {
   // Creates the tables, or migrates those of an older version, in one
   // transaction, and records the version in PRAGMA user_version (a file from
   // before issue 13 holds it in the table schema_version, component
-  // 'outbox': read there, then recorded in user_version too). `db` must outlive the outbox. nullptr and *error when the
-  // schema cannot be created or migrated, or is newer than this code's.
-  [[nodiscard]] static std::unique_ptr<SqliteOutbox> Open(SqliteDatabase& db, SqliteOutboxOptions options,
-                                                          std::string* error);
+  // 'outbox': read there, then recorded in user_version too). `db` must
+  // outlive the outbox. Or why the schema cannot be created or migrated, or
+  // is newer than this code's.
+  [[nodiscard]] static StoreResult<std::unique_ptr<SqliteOutbox>> Open(SqliteDatabase& db, SqliteOutboxOptions options);
   ~SqliteOutbox() override;  // flushes
 
   // The schema version this code writes, and the one in `db`'s file (0: no

@@ -6,14 +6,14 @@
 
 namespace voip::store {
 
-std::unique_ptr<WalCheckpointer> WalCheckpointer::Start(const std::string& path, SyncMode sync,
-                                                        std::chrono::milliseconds interval, std::string* error) {
-  std::unique_ptr<SqliteDatabase> db = SqliteDatabase::Open(path, sync, error);
-  if (!db) return nullptr;
+StoreResult<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::string& path, SyncMode sync,
+                                                                     std::chrono::milliseconds interval) {
+  StoreResult<std::unique_ptr<SqliteDatabase>> opened = SqliteDatabase::Open(path, sync);
+  if (auto* failure = std::get_if<StoreError>(&opened)) return *failure;
+  std::unique_ptr<SqliteDatabase> db = std::move(std::get<std::unique_ptr<SqliteDatabase>>(opened));
   // This connection writes nothing; it must never checkpoint by itself either.
   if (auto problem = db->Exec("PRAGMA wal_autocheckpoint=0")) {
-    *error = "cannot configure the checkpoint connection to '" + path + "': " + *problem;
-    return nullptr;
+    return StoreError{"cannot configure the checkpoint connection to '" + path + "': " + *problem};
   }
   return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(std::move(db), interval));
 }

@@ -26,9 +26,9 @@ class WalCheckpointer {
  public:
   // Opens a second connection to the WAL database at `path` (created and put
   // in WAL mode by SqliteDatabase::Open before) and checkpoints every
-  // `interval`. nullptr and *error when the connection cannot be opened.
-  [[nodiscard]] static std::unique_ptr<WalCheckpointer> Start(const std::string& path, SyncMode sync,
-                                                              std::chrono::milliseconds interval, std::string* error);
+  // `interval`; or why the connection cannot be opened.
+  [[nodiscard]] static StoreResult<std::unique_ptr<WalCheckpointer>> Start(const std::string& path, SyncMode sync,
+                                                                           std::chrono::milliseconds interval);
   ~WalCheckpointer();  // stops and joins; a checkpoint in progress finishes first
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;

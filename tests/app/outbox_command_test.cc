@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "adapter/store/sqlite_outbox.h"
+#include "tests/support/results.h"
 #include "tests/support/temp_dir.h"
 
 namespace voip {
@@ -17,11 +18,10 @@ using nlohmann::json;
 class OutboxCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    auto db = store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal, &error);
-    ASSERT_TRUE(db) << error;
-    auto outbox = store::SqliteOutbox::Open(*db, {}, &error);
-    ASSERT_TRUE(outbox) << error;
+    auto db = voip::testing::ResultValue(store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal));
+    ASSERT_TRUE(db);
+    auto outbox = voip::testing::ResultValue(store::SqliteOutbox::Open(*db, {}));
+    ASSERT_TRUE(outbox);
     dead_ = Add(*outbox, "WO1");
     ASSERT_FALSE(outbox->DeadLetter(dead_, "MIDAS rejected the status update: Account not found"));
     pending_ = Add(*outbox, "WO2");
@@ -83,11 +83,10 @@ TEST_F(OutboxCommandTest, ListsDeadLettersMasked) {
 // every entry, the bad bytes replaced, instead of failing on them.
 TEST_F(OutboxCommandTest, ListsAnEntryWhoseErrorIsNotUtf8) {
   {
-    std::string error;
-    auto db = store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal, &error);
-    ASSERT_TRUE(db) << error;
-    auto outbox = store::SqliteOutbox::Open(*db, {}, &error);
-    ASSERT_TRUE(outbox) << error;
+    auto db = voip::testing::ResultValue(store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal));
+    ASSERT_TRUE(db);
+    auto outbox = voip::testing::ResultValue(store::SqliteOutbox::Open(*db, {}));
+    ASSERT_TRUE(outbox);
     ASSERT_FALSE(outbox->DeadLetter(pending_, "MIDAS rejected the status update: Caf\xe9 \xff"));
   }
   EXPECT_EQ(Run({"list", "dead"}), 0) << err_.str();
@@ -123,9 +122,8 @@ TEST_F(OutboxCommandTest, RedriveOfPendingEntryFails) {
 TEST_F(OutboxCommandTest, ResolvesOnlyDeliveredUnknownOutcomes) {
   OutboxEntryId unknown = 0;
   {
-    std::string error;
-    auto db = store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal, &error);
-    auto outbox = store::SqliteOutbox::Open(*db, {}, &error);
+    auto db = voip::testing::ResultValue(store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal));
+    auto outbox = voip::testing::ResultValue(store::SqliteOutbox::Open(*db, {}));
     MigrationStatusUpdate update;
     update.telephone_number = "447874384949";
     update.account_number = "123456789";
@@ -149,10 +147,10 @@ TEST_F(OutboxCommandTest, ResolvesOnlyDeliveredUnknownOutcomes) {
 TEST_F(OutboxCommandTest, ListsSupersededWithIdentitySequenceAndSupersededBy) {
   OutboxEntryId newer = 0;
   {
-    std::string error;
-    auto db = store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal, &error);
-    auto outbox = store::SqliteOutbox::Open(*db, {}, &error);
-    ASSERT_TRUE(outbox) << error;
+    auto db = voip::testing::ResultValue(store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal));
+    ASSERT_TRUE(db);
+    auto outbox = voip::testing::ResultValue(store::SqliteOutbox::Open(*db, {}));
+    ASSERT_TRUE(outbox);
     newer = Add(*outbox, "WO2");  // the customer of pending_: supersedes it
   }
   EXPECT_EQ(Run({"list", "superseded"}), 0) << err_.str();

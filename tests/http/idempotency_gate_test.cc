@@ -126,10 +126,10 @@ TEST_F(IdempotencyGateTest, MismatchAndInFlightAreRefused) {
 // A finished answer is kept; an answer that did nothing and invites a retry releases the key.
 TEST_F(IdempotencyGateTest, FinishKeepsOrReleases) {
   MigrationOutcome done;
-  gate_.Finish("kept", done, {200, "body"});
+  EXPECT_EQ(gate_.Finish("kept", done, {200, "body"}), std::nullopt);
   EXPECT_EQ(store_.completed.at("kept").body, "body");
   MigrationOutcome unreachable = RejectedOutcome(FailureClass::kBackendUnavailable, {SystemFault("x")});
-  gate_.Finish("released", unreachable, {503, "b"});
+  EXPECT_EQ(gate_.Finish("released", unreachable, {503, "b"}), std::nullopt);
   EXPECT_EQ(store_.released, std::vector<std::string>{"released"});
   EXPECT_EQ(store_.completed.count("released"), 0u);
 }

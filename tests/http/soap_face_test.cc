@@ -383,8 +383,11 @@ TEST(SoapVersionOfTest, RecognisesBothSoapMediaTypes) {
 
 // The IdempotencyKey SOAP header reaches the core with the request; without it the core gets none.
 TEST_F(SoapFaceTest, IdempotencyKeyHeaderReachesTheCore) {
-  Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs, "<v:IdempotencyKey>k-1</v:IdempotencyKey>"));
-  Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs));
+  EXPECT_EQ(
+      Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs, "<v:IdempotencyKey>k-1</v:IdempotencyKey>"))
+          .status,
+      200);
+  EXPECT_EQ(Serve(SoapEnvelope(CreateRequest("447874384949"), kSoap11EnvelopeNs)).status, 200);
   ASSERT_EQ(keys_.size(), 2u);
   EXPECT_EQ(keys_[0], "k-1");
   EXPECT_EQ(keys_[1], std::nullopt);

@@ -77,8 +77,7 @@ class HostileHttpTest : public ::testing::TestWithParam<bool> {
 
   void Start() {
     server_ = std::make_unique<AdapterServer>(config_, flow_, logger_);
-    std::string error;
-    ASSERT_TRUE(server_->Start(&error)) << error;
+    ASSERT_EQ(server_->Start(), std::nullopt);
   }
 
   std::unique_ptr<RawHttpConnection> Connect() {

@@ -288,8 +288,7 @@ TEST_F(AdapterFixture, ReadyReportsFailingProbes) {
   server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_);
   server_->AddReadinessProbe([] { return std::optional<std::string>("database not writable"); });
   server_->AddReadinessProbe([] { return std::optional<std::string>(); });
-  std::string error;
-  ASSERT_TRUE(server_->Start(&error)) << error;
+  ASSERT_EQ(server_->Start(), std::nullopt);
   httplib::Client client("127.0.0.1", server_->port());
   auto not_ready = client.Get("/ready");
   ASSERT_TRUE(not_ready);

@@ -11,6 +11,7 @@
 
 #include "tests/support/adapter_with_simulators.h"
 #include "tests/support/ports.h"
+#include "tests/support/results.h"
 
 namespace voip {
 namespace {
@@ -66,9 +67,8 @@ TEST_F(OutboxDeliveryTest, PendingUpdatesAreDeliveredWhenMidasIsBack) {
 
   sim::SimOptions back;
   back.port = midas_port_;
-  std::string error;
-  midas_back_ = sim::Simulators::Start(back, &error);
-  ASSERT_TRUE(midas_back_) << error;
+  midas_back_ = voip::testing::ResultValue(sim::Simulators::Start(back));
+  ASSERT_TRUE(midas_back_);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline && !OutboxEntries().empty()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -42,8 +42,7 @@ class SlowClientTest : public ::testing::Test {
 
   void SetUp() override {
     server_ = std::make_unique<AdapterServer>(config_, flow_, logger_);
-    std::string error;
-    ASSERT_TRUE(server_->Start(&error)) << error;
+    ASSERT_EQ(server_->Start(), std::nullopt);
   }
 
   int Connect() const {

@@ -61,8 +61,7 @@ class TlsServerTest : public ::testing::Test {
 
   void StartServer() {
     server_ = std::make_unique<AdapterServer>(config_, flow_, logger_);
-    std::string error;
-    ASSERT_TRUE(server_->Start(&error)) << error;
+    ASSERT_EQ(server_->Start(), std::nullopt);
   }
 
   std::unique_ptr<httplib::SSLClient> ClientTrusting(const std::string& ca_file) {
@@ -148,8 +147,7 @@ TEST_F(TlsServerTest, TlsOneDotTwoMinimum) {
 TEST_F(TlsServerTest, MismatchedKeyFailsToStart) {
   config_.tls_key_file = foreign_cert_.key_file;
   server_ = std::make_unique<AdapterServer>(config_, flow_, logger_);
-  std::string error;
-  EXPECT_FALSE(server_->Start(&error));
+  const std::string error = server_->Start().value_or("");
   EXPECT_NE(error.find("tls-cert-file"), std::string::npos) << error;
   EXPECT_NE(error.find("tls-key-file"), std::string::npos) << error;
 }

@@ -52,6 +52,18 @@ TEST(TextTest, Utf8Length) {
   EXPECT_EQ(Utf8Length("\xC3\x28"), -1);
 }
 
+// TruncateUtf8Chars counts code points, not bytes, and never splits one.
+TEST(TextTest, TruncateUtf8Chars) {
+  EXPECT_EQ(TruncateUtf8Chars("abcdef", 4), "abcd");
+  EXPECT_EQ(TruncateUtf8Chars("ab", 4), "ab");
+  EXPECT_EQ(TruncateUtf8Chars("\xC3\xA9t\xC3\xA9s", 3), "\xC3\xA9t\xC3\xA9");  // é t é: 5 bytes, 3 characters
+  EXPECT_EQ(TruncateUtf8Chars("\xF0\x9F\x93\x9E"
+                              "x",
+                              1),
+            "\xF0\x9F\x93\x9E");
+  EXPECT_EQ(TruncateUtf8Chars("abc", 0), "");
+}
+
 // TruncateUtf8Bytes cuts to the byte limit without splitting a character.
 TEST(TextTest, TruncateUtf8Bytes) {
   EXPECT_EQ(TruncateUtf8Bytes("abcdef", 4), "abcd");

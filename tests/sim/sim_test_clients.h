@@ -14,6 +14,7 @@
 #include "soapH.h"
 #include "soapMidasCustomerBindingProxy.h"
 #include "soapWorkOrderBindingProxy.h"
+#include "tests/support/results.h"
 
 namespace voip::sim::testing {
 
@@ -25,9 +26,8 @@ inline std::unique_ptr<Simulators> StartSimulators(int slow_ms = kTestSlowMs, in
   options.port = 0;
   options.slow_ms = slow_ms;
   options.threads = threads;
-  std::string error;
-  std::unique_ptr<Simulators> simulators = Simulators::Start(options, &error);
-  EXPECT_NE(simulators, nullptr) << error;
+  std::unique_ptr<Simulators> simulators = voip::testing::ResultValue(Simulators::Start(options));
+  EXPECT_NE(simulators, nullptr);
   return simulators;
 }
 

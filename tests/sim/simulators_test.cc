@@ -13,6 +13,7 @@
 
 #include "sim/triggers.h"
 #include "tests/sim/sim_test_clients.h"
+#include "tests/support/results.h"
 
 namespace voip::sim {
 namespace {
@@ -36,8 +37,7 @@ TEST(simSimulators, StartFailsOnPortInUse) {
   auto first = StartSimulators();
   SimOptions options;
   options.port = first->port();
-  std::string error;
-  EXPECT_EQ(Simulators::Start(options, &error), nullptr);
+  const std::string error = voip::testing::ResultError(Simulators::Start(options)).message;
   EXPECT_NE(error.find(std::to_string(first->port())), std::string::npos) << error;
 }
 
@@ -105,9 +105,8 @@ TEST(simSimulators, LatencyDelaysEveryAnswer) {
   SimOptions options;
   options.latency_ms = 300;
   options.threads = 4;
-  std::string error;
-  auto sims = Simulators::Start(options, &error);
-  ASSERT_NE(sims, nullptr) << error;
+  auto sims = voip::testing::ResultValue(Simulators::Start(options));
+  ASSERT_NE(sims, nullptr);
   WorkOrderCall create(sims->WorkOrderUrl());
   MidasCall update(sims->MidasUrl());
 
@@ -128,9 +127,8 @@ TEST(simSimulators, LatencyIsCutShortByStop) {
   SimOptions options;
   options.latency_ms = 30000;
   options.threads = 4;
-  std::string error;
-  auto sims = Simulators::Start(options, &error);
-  ASSERT_NE(sims, nullptr) << error;
+  auto sims = voip::testing::ResultValue(Simulators::Start(options));
+  ASSERT_NE(sims, nullptr);
   auto pending = std::async(std::launch::async, [&] {
     WorkOrderCall call(sims->WorkOrderUrl());
     return call.Create(testing::kCustomerNumber);

@@ -1,6 +1,7 @@
 #include "tests/store/store_test_support.h"
 
 #include "adapter/store/pg_schema.h"
+#include "tests/support/results.h"
 
 namespace voip::testing {
 namespace {
@@ -87,15 +88,24 @@ std::unique_ptr<store::PgPool> FreshPostgres(std::string* error, int pool_size) 
 std::unique_ptr<StoreInstance> OpenSqliteInstance(const TempDir& dir, const std::atomic<std::int64_t>& now,
                                                   std::string* error) {
   auto instance = std::make_unique<SqliteInstance>();
-  instance->db = store::SqliteDatabase::Open(dir.File("adapter.db"), store::SyncMode::kNormal, error);
-  if (!instance->db) return nullptr;
-  instance->sqlite_outbox = store::SqliteOutbox::Open(*instance->db, SqliteOptions(now), error);
-  if (!instance->sqlite_outbox) return nullptr;
+  if (auto failure = voip::testing::Take(store::SqliteDatabase::Open(dir.File("adapter.db"), store::SyncMode::kNormal),
+                                         instance->db)) {
+    *error = failure->message;
+    return nullptr;
+  }
+  if (auto failure =
+          voip::testing::Take(store::SqliteOutbox::Open(*instance->db, SqliteOptions(now)), instance->sqlite_outbox)) {
+    *error = failure->message;
+    return nullptr;
+  }
   store::SqliteIdempotencyOptions idempotency;
   idempotency.ttl = std::chrono::seconds(3600);
   idempotency.now_ms = [&now] { return now.load(); };
-  instance->sqlite_idempotency = store::SqliteIdempotencyStore::Open(*instance->db, idempotency, error);
-  if (!instance->sqlite_idempotency) return nullptr;
+  if (auto failure = voip::testing::Take(store::SqliteIdempotencyStore::Open(*instance->db, idempotency),
+                                         instance->sqlite_idempotency)) {
+    *error = failure->message;
+    return nullptr;
+  }
   return instance;
 }
 

@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <utility>
+#include <variant>
 
 #include "http/soap_face.h"
+#include "tests/support/results.h"
 
 namespace voip::testing {
 namespace {
@@ -42,9 +44,11 @@ void AdapterWithSimulators::StopAdapter() {
 }
 
 ::testing::AssertionResult AdapterWithSimulators::StartSimulators() {
-  std::string error;
-  simulators_ = sim::Simulators::Start(sim_options_, &error);
-  if (!simulators_) return ::testing::AssertionFailure() << "simulators: " << error;
+  sim::SimStartResult started = sim::Simulators::Start(sim_options_);
+  if (const auto* failure = std::get_if<sim::SimStartError>(&started)) {
+    return ::testing::AssertionFailure() << "simulators: " << failure->message;
+  }
+  simulators_ = std::move(std::get<std::unique_ptr<sim::Simulators>>(started));
   config_.work_order.url = simulators_->WorkOrderUrl();
   config_.midas.url = simulators_->MidasUrl();
   return ::testing::AssertionSuccess();
@@ -56,17 +60,19 @@ void AdapterWithSimulators::StopAdapter() {
 }
 
 ::testing::AssertionResult AdapterWithSimulators::OpenDatabase() {
-  std::string error;
-  db_ = store::SqliteDatabase::Open(dir_.File("adapter.db"), store::SyncMode::kNormal, &error);
-  if (!db_) return ::testing::AssertionFailure() << "database: " << error;
+  if (auto failure = Take(store::SqliteDatabase::Open(dir_.File("adapter.db"), store::SyncMode::kNormal), db_)) {
+    return ::testing::AssertionFailure() << "database: " << failure->message;
+  }
   store::SqliteOutboxOptions options;
   options.retry = {std::chrono::milliseconds(config_.outbox_retry_base_ms),
                    std::chrono::milliseconds(config_.outbox_retry_cap_ms)};
-  sqlite_outbox_ = store::SqliteOutbox::Open(*db_, options, &error);
-  if (!sqlite_outbox_) return ::testing::AssertionFailure() << "outbox: " << error;
+  if (auto failure = Take(store::SqliteOutbox::Open(*db_, options), sqlite_outbox_)) {
+    return ::testing::AssertionFailure() << "outbox: " << failure->message;
+  }
   if (idempotency_wanted_) {
-    idempotency_ = store::SqliteIdempotencyStore::Open(*db_, {}, &error);
-    if (!idempotency_) return ::testing::AssertionFailure() << "idempotency store: " << error;
+    if (auto failure = Take(store::SqliteIdempotencyStore::Open(*db_, {}), idempotency_)) {
+      return ::testing::AssertionFailure() << "idempotency store: " << failure->message;
+    }
   }
   return ::testing::AssertionSuccess();
 }
@@ -91,8 +97,7 @@ void AdapterWithSimulators::StopAdapter() {
     if (!manual_relay_) relay_->Start();
   }
   server_ = std::make_unique<AdapterServer>(config_, *flow_, logger_, idempotency_.get());
-  std::string error;
-  if (!server_->Start(&error)) return ::testing::AssertionFailure() << "adapter server: " << error;
+  if (const auto failure = server_->Start()) return ::testing::AssertionFailure() << "adapter server: " << *failure;
   client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
   client_->set_read_timeout(10, 0);
   return ::testing::AssertionSuccess();

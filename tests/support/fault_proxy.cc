@@ -15,12 +15,20 @@
 #include <cstring>
 #include <string_view>
 
-#include "sim/http_server.h"
-
 namespace voip::testing {
 namespace {
 
-using sim::SendAll;
+// Sends all of `data` on a blocking socket (no SIGPIPE, EINTR retried);
+// false when the peer closed or the send failed.
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(sent));
+  }
+  return true;
+}
 
 constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
 constexpr std::size_t kMaxMessageBytes = 4 * 1024 * 1024;

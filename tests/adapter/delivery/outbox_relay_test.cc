@@ -8,6 +8,7 @@
 
 #include "adapter/store/sqlite_outbox.h"
 #include "tests/support/fake_backends.h"
+#include "tests/support/results.h"
 #include "tests/support/temp_dir.h"
 
 namespace voip {
@@ -23,15 +24,14 @@ constexpr std::int64_t kMaxAgeMs = 60'000;
 class OutboxRelayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    db_ = store::SqliteDatabase::Open(dir_.File("adapter.db"), store::SyncMode::kNormal, &error);
-    ASSERT_TRUE(db_) << error;
+    db_ = voip::testing::ResultValue(store::SqliteDatabase::Open(dir_.File("adapter.db"), store::SyncMode::kNormal));
+    ASSERT_TRUE(db_);
     store::SqliteOutboxOptions options;
     options.retry = {std::chrono::milliseconds(1000), std::chrono::milliseconds(4000)};
     options.now_ms = [this] { return now_ms_.load(); };
     options.seed = 3;
-    outbox_ = store::SqliteOutbox::Open(*db_, options, &error);
-    ASSERT_TRUE(outbox_) << error;
+    outbox_ = voip::testing::ResultValue(store::SqliteOutbox::Open(*db_, options));
+    ASSERT_TRUE(outbox_);
     OutboxRelayOptions relay_options;
     relay_options.max_age = std::chrono::milliseconds(kMaxAgeMs);
     relay_options.now_ms = [this] { return now_ms_.load(); };

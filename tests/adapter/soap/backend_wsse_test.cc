@@ -13,6 +13,7 @@
 #include "platform/username_token.h"
 #include "sim/simulators.h"
 #include "tests/support/backend_calls.h"
+#include "tests/support/results.h"
 
 namespace voip {
 namespace {
@@ -32,9 +33,8 @@ class BackendWsseTest : public ::testing::Test {
   void SetUp() override {
     sim::SimOptions options;
     options.wsse_users = {{"spm-adapter", "wo-s3cret"}, {"midas-adapter", "m1das"}};
-    std::string error;
-    simulators_ = sim::Simulators::Start(options, &error);
-    ASSERT_TRUE(simulators_) << error;
+    simulators_ = voip::testing::ResultValue(sim::Simulators::Start(options));
+    ASSERT_TRUE(simulators_);
   }
   void TearDown() override {
     if (simulators_) simulators_->Stop();

@@ -87,7 +87,8 @@ TEST_F(soapMidasClient, UserAgentNamesTheAdapterAndItsVersion) {
 // element order and namespace, SOAPAction and X-Correlation-ID.
 TEST_F(soapMidasClient, SendsCreatedStatusWithOrderNumber) {
   backend_.Enqueue(Acknowledged());
-  client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"corr-9"});
+  EXPECT_TRUE(std::holds_alternative<MidasAcknowledged>(
+      client_.UpdateCustomerMigrationStatus(testing::SampleStatusUpdate(), CallContext{"corr-9"})));
   const auto requests = backend_.Requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].Header("SOAPAction"), std::string("\"") + kSoapAction + "\"");
@@ -115,7 +116,8 @@ TEST_F(soapMidasClient, StatusEnumerationValues) {
     backend_.Enqueue(Acknowledged());
     MigrationStatusUpdate update = testing::SampleStatusUpdate();
     update.status = status;
-    client_.UpdateCustomerMigrationStatus(update, CallContext{"c"});
+    EXPECT_TRUE(
+        std::holds_alternative<MidasAcknowledged>(client_.UpdateCustomerMigrationStatus(update, CallContext{"c"})));
   }
   EXPECT_EQ(ChildText(SentPayload(0), "migrationStatus"), "WORK_ORDER_CREATED");
   EXPECT_EQ(ChildText(SentPayload(1), "migrationStatus"), "WORK_ORDER_FAILED");
@@ -132,7 +134,8 @@ TEST_F(soapMidasClient, ReasonIsTruncatedAndEscaped) {
   std::string reason = "<&]]>";
   while (reason.size() < 2000) reason += "Ü€";
   update.reason = reason;
-  client_.UpdateCustomerMigrationStatus(update, CallContext{"c"});
+  EXPECT_TRUE(
+      std::holds_alternative<MidasAcknowledged>(client_.UpdateCustomerMigrationStatus(update, CallContext{"c"})));
   const pugi::xml_node payload = SentPayload(0);
   EXPECT_EQ(ChildText(payload, "orderNumber"), "<absent>");
   const std::string sent = ChildText(payload, "reason");

@@ -112,7 +112,8 @@ TEST_F(soapWorkOrderClient, UserAgentNamesTheAdapterAndItsVersion) {
 // SOAPAction and the correlation id in the body and in X-Correlation-ID.
 TEST_F(soapWorkOrderClient, SendsContractRequest) {
   backend_.Enqueue(Created("WO-1"));
-  client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context());
+  EXPECT_TRUE(
+      std::holds_alternative<WorkOrderCreated>(client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), Context())));
   const auto requests = backend_.Requests();
   ASSERT_EQ(requests.size(), 1u);
   const auto& sent = requests[0];
@@ -149,7 +150,8 @@ TEST_F(soapWorkOrderClient, SendsContractRequest) {
 // CR/LF in the correlation id cannot inject an HTTP header.
 TEST_F(soapWorkOrderClient, CorrelationIdCannotInjectHeaders) {
   backend_.Enqueue(Created("WO-1"));
-  client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), CallContext{"abc\r\nX-Injected: 1"});
+  EXPECT_TRUE(std::holds_alternative<WorkOrderCreated>(
+      client_.CreateMigrationWorkOrder(SampleWorkOrderRequest(), CallContext{"abc\r\nX-Injected: 1"})));
   const auto requests = backend_.Requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].Header("X-Injected"), "");
@@ -496,7 +498,7 @@ TEST_F(soapWorkOrderClient, SlowAnswerTimesOut) {
   EXPECT_EQ(error.kind, BackendErrorKind::kTimeout);
   EXPECT_THAT(error.diagnostic, HasSubstr("gSOAP error -1:"));  // measured: SOAP_EOF
   EXPECT_GE(elapsed, std::chrono::milliseconds(250));
-  EXPECT_LT(elapsed, std::chrono::milliseconds(1500));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(2500));  // below the answer's 3 s: the time-out ended it
 }
 
 // A time-out at the request's deadline, shorter than the endpoint's own 300 ms, is marked as

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "tests/support/results.h"
 #include "tests/support/temp_dir.h"
 
 namespace voip::store {
@@ -14,15 +15,13 @@ class DatabaseHealthTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::filesystem::create_directory(dir_.File("data"));
-    std::string error;
-    db_ = SqliteDatabase::Open(dir_.File("data/adapter.db"), SyncMode::kNormal, &error);
-    ASSERT_TRUE(db_) << error;
+    db_ = voip::testing::ResultValue(SqliteDatabase::Open(dir_.File("data/adapter.db"), SyncMode::kNormal));
+    ASSERT_TRUE(db_);
   }
 
   std::unique_ptr<DatabaseHealth> Open(std::chrono::milliseconds interval) {
-    std::string error;
-    auto health = DatabaseHealth::Open(*db_, interval, &error);
-    EXPECT_TRUE(health) << error;
+    auto health = voip::testing::ResultValue(DatabaseHealth::Open(*db_, interval));
+    EXPECT_TRUE(health);
     return health;
   }
 

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/results.h"
 #include "tests/support/temp_dir.h"
 
 namespace voip::store {
@@ -16,9 +17,8 @@ namespace {
 class GroupCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    db_ = SqliteDatabase::Open(dir_.File("group.db"), SyncMode::kNormal, &error);
-    ASSERT_TRUE(db_) << error;
+    db_ = voip::testing::ResultValue(SqliteDatabase::Open(dir_.File("group.db"), SyncMode::kNormal));
+    ASSERT_TRUE(db_);
     ASSERT_FALSE(db_->Exec("CREATE TABLE t (x INTEGER NOT NULL)"));
     group_ = std::make_unique<GroupCommit>(*db_, [this] { ++firsts_; });
   }
@@ -39,8 +39,7 @@ class GroupCommitTest : public ::testing::Test {
 
   // Rows as another connection sees them: committed ones only.
   std::vector<std::int64_t> CommittedRows() {
-    std::string error;
-    auto other = SqliteDatabase::Open(dir_.File("group.db"), SyncMode::kNormal, &error);
+    auto other = voip::testing::ResultValue(SqliteDatabase::Open(dir_.File("group.db"), SyncMode::kNormal));
     std::vector<std::int64_t> rows;
     Statement select(*other, "SELECT x FROM t ORDER BY x");
     while (select.Step()) rows.push_back(select.Int(0));

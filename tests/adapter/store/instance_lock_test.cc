@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "tests/support/results.h"
 #include "tests/support/temp_dir.h"
 
 namespace voip::store {
@@ -20,12 +21,11 @@ constexpr const char* kInUse = "is in use by another adapter process";
 
 // Acquires the lock through `second_name` while one is held through `first_name`; returns the refusal.
 std::string RefusalWhileHeld(const std::string& first_name, const std::string& second_name) {
-  std::string error;
-  const auto first = InstanceLock::Acquire(first_name, &error);
-  EXPECT_NE(first, nullptr) << error;
-  const auto second = InstanceLock::Acquire(second_name, &error);
-  EXPECT_EQ(second, nullptr) << second_name << " was locked a second time";
-  return error;
+  const auto first = voip::testing::ResultValue(InstanceLock::Acquire(first_name));
+  EXPECT_NE(first, nullptr);
+  const auto second = InstanceLock::Acquire(second_name);
+  EXPECT_TRUE(std::holds_alternative<StoreError>(second)) << second_name << " was locked a second time";
+  return std::holds_alternative<StoreError>(second) ? std::get<StoreError>(second).message : std::string();
 }
 
 // The same path twice: the second is refused and the message says why.
@@ -63,38 +63,34 @@ TEST(InstanceLockTest, PathThroughSymlinkedDirectoryIsRefused) {
 // The database file replaced by rename while the first holds it: the lock beside it still refuses.
 TEST(InstanceLockTest, ReplacedFileIsRefused) {
   const testing::TempDir dir;
-  std::string error;
-  const auto first = InstanceLock::Acquire(dir.File("adapter.db"), &error);
-  ASSERT_NE(first, nullptr) << error;
+  const auto first = voip::testing::ResultValue(InstanceLock::Acquire(dir.File("adapter.db")));
+  ASSERT_NE(first, nullptr);
   std::ofstream(dir.File("restored.db")).close();
   ASSERT_EQ(std::rename(dir.File("restored.db").c_str(), dir.File("adapter.db").c_str()), 0);
-  EXPECT_EQ(InstanceLock::Acquire(dir.File("adapter.db"), &error), nullptr);
+  const std::string error = voip::testing::ResultError(InstanceLock::Acquire(dir.File("adapter.db"))).message;
   EXPECT_NE(error.find(kInUse), std::string::npos) << error;
 }
 
 // Once released, the database can be locked again (the lock dies with its holder).
 TEST(InstanceLockTest, ReleasedLockCanBeTakenAgain) {
   const testing::TempDir dir;
-  std::string error;
-  ASSERT_NE(InstanceLock::Acquire(dir.File("adapter.db"), &error), nullptr) << error;
-  EXPECT_NE(InstanceLock::Acquire(dir.File("adapter.db"), &error), nullptr) << error;
+  ASSERT_NE(voip::testing::ResultValue(InstanceLock::Acquire(dir.File("adapter.db"))), nullptr);
+  EXPECT_NE(voip::testing::ResultValue(InstanceLock::Acquire(dir.File("adapter.db"))), nullptr);
 }
 
 // Another database in the same directory is not affected.
 TEST(InstanceLockTest, AnotherDatabaseIsNotLocked) {
   const testing::TempDir dir;
-  std::string error;
-  const auto first = InstanceLock::Acquire(dir.File("one.db"), &error);
-  ASSERT_NE(first, nullptr) << error;
-  EXPECT_NE(InstanceLock::Acquire(dir.File("two.db"), &error), nullptr) << error;
+  const auto first = voip::testing::ResultValue(InstanceLock::Acquire(dir.File("one.db")));
+  ASSERT_NE(first, nullptr);
+  EXPECT_NE(voip::testing::ResultValue(InstanceLock::Acquire(dir.File("two.db"))), nullptr);
 }
 
 // A directory where the database should be is refused with a clear message, not locked.
 TEST(InstanceLockTest, DirectoryIsNotADatabase) {
   const testing::TempDir dir;
   ASSERT_EQ(::mkdir(dir.File("adapter.db").c_str(), 0700), 0);
-  std::string error;
-  EXPECT_EQ(InstanceLock::Acquire(dir.File("adapter.db"), &error), nullptr);
+  const std::string error = voip::testing::ResultError(InstanceLock::Acquire(dir.File("adapter.db"))).message;
   EXPECT_NE(error.find("adapter.db"), std::string::npos) << error;
 }
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "tests/support/results.h"
 #include "tests/support/temp_dir.h"
 
 namespace voip::store {
@@ -12,14 +13,13 @@ namespace {
 class SqliteIdempotencyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    db_ = SqliteDatabase::Open(dir_.File("adapter.db"), SyncMode::kNormal, &error);
-    ASSERT_TRUE(db_) << error;
+    db_ = voip::testing::ResultValue(SqliteDatabase::Open(dir_.File("adapter.db"), SyncMode::kNormal));
+    ASSERT_TRUE(db_);
     SqliteIdempotencyOptions options;
     options.ttl = std::chrono::seconds(60);
     options.now_ms = [this] { return now_ms_.load(); };
-    store_ = SqliteIdempotencyStore::Open(*db_, options, &error);
-    ASSERT_TRUE(store_) << error;
+    store_ = voip::testing::ResultValue(SqliteIdempotencyStore::Open(*db_, options));
+    ASSERT_TRUE(store_);
   }
 
   Claim ClaimOf(const std::string& key, const std::string& fingerprint) {

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/support/results.h"
 #include "tests/support/temp_dir.h"
 
 namespace voip::store {
@@ -44,15 +45,14 @@ class SqliteOutboxTest : public ::testing::Test {
   void Reopen() {
     outbox_.reset();
     db_.reset();
-    std::string error;
-    db_ = SqliteDatabase::Open(dir_.File("adapter.db"), SyncMode::kNormal, &error);
-    ASSERT_TRUE(db_) << error;
+    db_ = voip::testing::ResultValue(SqliteDatabase::Open(dir_.File("adapter.db"), SyncMode::kNormal));
+    ASSERT_TRUE(db_);
     SqliteOutboxOptions options;
     options.retry = {std::chrono::milliseconds(1000), std::chrono::milliseconds(8000)};
     options.now_ms = [this] { return now_ms_.load(); };
     options.seed = 7;
-    outbox_ = SqliteOutbox::Open(*db_, options, &error);
-    ASSERT_TRUE(outbox_) << error;
+    outbox_ = voip::testing::ResultValue(SqliteOutbox::Open(*db_, options));
+    ASSERT_TRUE(outbox_);
   }
 
   OutboxEntryId JournalOne(const std::string& telephone = "447874384949") {
@@ -412,8 +412,7 @@ TEST_F(SqliteOutboxTest, MigratesAVersion1Database) {
 TEST_F(SqliteOutboxTest, RefusesANewerSchema) {
   outbox_.reset();
   ASSERT_FALSE(db_->Exec("UPDATE schema_version SET version = 3 WHERE component = 'outbox'"));
-  std::string error;
-  EXPECT_FALSE(SqliteOutbox::Open(*db_, {}, &error));
+  const std::string error = voip::testing::ResultError(SqliteOutbox::Open(*db_, {})).message;
   EXPECT_NE(error.find("schema version 3 is newer"), std::string::npos) << error;
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "adapter/store/sqlite_outbox.h"
+#include "tests/support/results.h"
 #include "tests/support/temp_dir.h"
 
 namespace voip::store {
@@ -13,9 +14,8 @@ namespace {
 class SqliteSchemaVersionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    db_ = SqliteDatabase::Open(dir_.File("adapter.db"), SyncMode::kNormal, &error);
-    ASSERT_TRUE(db_) << error;
+    db_ = voip::testing::ResultValue(SqliteDatabase::Open(dir_.File("adapter.db"), SyncMode::kNormal));
+    ASSERT_TRUE(db_);
   }
   std::int64_t UserVersion() {
     Statement pragma(*db_, "PRAGMA user_version");
@@ -30,8 +30,7 @@ class SqliteSchemaVersionTest : public ::testing::Test {
 // A new file is created at the current version and records it in user_version.
 TEST_F(SqliteSchemaVersionTest, NewFileRecordsUserVersion) {
   EXPECT_EQ(std::get<int>(SqliteOutbox::SchemaVersionOf(*db_)), 0);
-  std::string error;
-  ASSERT_TRUE(SqliteOutbox::Open(*db_, {}, &error)) << error;
+  ASSERT_TRUE(voip::testing::ResultValue(SqliteOutbox::Open(*db_, {})));
   EXPECT_EQ(UserVersion(), SqliteOutbox::KnownSchemaVersion());
   EXPECT_EQ(std::get<int>(SqliteOutbox::SchemaVersionOf(*db_)), SqliteOutbox::KnownSchemaVersion());
 }
@@ -39,10 +38,9 @@ TEST_F(SqliteSchemaVersionTest, NewFileRecordsUserVersion) {
 // A file written before user_version (the schema_version table says 2, user_version 0) opens, keeps its
 // entries, and gets user_version 2.
 TEST_F(SqliteSchemaVersionTest, FileFromBeforeOpensAndGetsUserVersion) {
-  std::string error;
   {
-    auto outbox = SqliteOutbox::Open(*db_, {}, &error);
-    ASSERT_TRUE(outbox) << error;
+    auto outbox = voip::testing::ResultValue(SqliteOutbox::Open(*db_, {}));
+    ASSERT_TRUE(outbox);
     MigrationStatusUpdate update;
     update.telephone_number = "447874384949";
     update.account_number = "123456789";
@@ -51,18 +49,17 @@ TEST_F(SqliteSchemaVersionTest, FileFromBeforeOpensAndGetsUserVersion) {
   }
   ASSERT_FALSE(db_->Exec("PRAGMA user_version = 0"));
   ASSERT_EQ(UserVersion(), 0);
-  auto outbox = SqliteOutbox::Open(*db_, {}, &error);
-  ASSERT_TRUE(outbox) << error;
+  auto outbox = voip::testing::ResultValue(SqliteOutbox::Open(*db_, {}));
+  ASSERT_TRUE(outbox);
   EXPECT_EQ(UserVersion(), 2);
   EXPECT_EQ(std::get<std::vector<OutboxEntry>>(outbox->List(OutboxView::kAll)).size(), 1u);
 }
 
 // A file whose user_version is newer than this code's is refused, and left unchanged.
 TEST_F(SqliteSchemaVersionTest, NewerUserVersionIsRefused) {
-  std::string error;
-  ASSERT_TRUE(SqliteOutbox::Open(*db_, {}, &error)) << error;
+  ASSERT_TRUE(voip::testing::ResultValue(SqliteOutbox::Open(*db_, {})));
   ASSERT_FALSE(db_->Exec("PRAGMA user_version = 3"));
-  EXPECT_FALSE(SqliteOutbox::Open(*db_, {}, &error));
+  const std::string error = voip::testing::ResultError(SqliteOutbox::Open(*db_, {})).message;
   EXPECT_NE(error.find("schema version 3 is newer than this adapter's (2)"), std::string::npos) << error;
   EXPECT_EQ(UserVersion(), 3);
 }

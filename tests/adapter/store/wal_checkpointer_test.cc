@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "tests/support/results.h"
 #include "tests/support/temp_dir.h"
 
 namespace voip::store {
@@ -46,12 +47,12 @@ bool WaitForCheckpoint(const WalCheckpointer& checkpointer, int before) {
 TEST(WalCheckpointerTest, CopiesTheWalBackSoItStartsOver) {
   testing::TempDir dir;
   const std::string path = dir.File("adapter.db");
-  std::string error;
-  auto db = SqliteDatabase::Open(path, SyncMode::kNormal, &error);
-  ASSERT_TRUE(db) << error;
+  auto db = voip::testing::ResultValue(SqliteDatabase::Open(path, SyncMode::kNormal));
+  ASSERT_TRUE(db);
   ASSERT_FALSE(db->Exec("PRAGMA wal_autocheckpoint=0; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"));
-  auto checkpointer = WalCheckpointer::Start(path, SyncMode::kNormal, std::chrono::milliseconds(2), &error);
-  ASSERT_TRUE(checkpointer) << error;
+  auto checkpointer =
+      voip::testing::ResultValue(WalCheckpointer::Start(path, SyncMode::kNormal, std::chrono::milliseconds(2)));
+  ASSERT_TRUE(checkpointer);
 
   for (int batch = 0; batch < kBatches; ++batch) {
     for (int i = 0; i < kBatch; ++i) CommitOneRow(*db);
@@ -70,12 +71,12 @@ TEST(WalCheckpointerTest, CopiesTheWalBackSoItStartsOver) {
 TEST(WalCheckpointerTest, StopsOnDestruction) {
   testing::TempDir dir;
   const std::string path = dir.File("adapter.db");
-  std::string error;
-  auto db = SqliteDatabase::Open(path, SyncMode::kNormal, &error);
-  ASSERT_TRUE(db) << error;
+  auto db = voip::testing::ResultValue(SqliteDatabase::Open(path, SyncMode::kNormal));
+  ASSERT_TRUE(db);
   ASSERT_FALSE(db->Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"));
-  auto checkpointer = WalCheckpointer::Start(path, SyncMode::kNormal, std::chrono::hours(1), &error);
-  ASSERT_TRUE(checkpointer) << error;
+  auto checkpointer =
+      voip::testing::ResultValue(WalCheckpointer::Start(path, SyncMode::kNormal, std::chrono::hours(1)));
+  ASSERT_TRUE(checkpointer);
   const auto start = std::chrono::steady_clock::now();
   checkpointer.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));  // not the 1 h interval
@@ -84,10 +85,10 @@ TEST(WalCheckpointerTest, StopsOnDestruction) {
 
 // A path that cannot be opened is an error naming it, not a thread checkpointing nothing.
 TEST(WalCheckpointerTest, UnopenablePathIsAnError) {
-  std::string error;
-  auto checkpointer =
-      WalCheckpointer::Start("/nonexistent-dir/adapter.db", SyncMode::kNormal, std::chrono::milliseconds(100), &error);
-  EXPECT_EQ(checkpointer, nullptr);
+  const std::string error =
+      voip::testing::ResultError(
+          WalCheckpointer::Start("/nonexistent-dir/adapter.db", SyncMode::kNormal, std::chrono::milliseconds(100)))
+          .message;
   EXPECT_NE(error.find("/nonexistent-dir/adapter.db"), std::string::npos) << error;
 }
 
