@@ -243,7 +243,13 @@ TEST_F(IdleConnectionsTest, KeptAliveConnectionWaitsItsKeepAliveTimeout) {
 
 // max-connections = 2, both kept alive and idle: a third connection is served, and the one idle
 // the longest is closed to make room; the other still serves requests.
-TEST_F(IdleConnectionsTest, LongestIdleKeptAliveConnectionMakesRoom) {
+// DISABLED: racy, and retrying the third connection does not mend it (tried 2026-12-06: 3 parallel
+// runs of 100 repetitions, about 7 % failed). Only a parked connection can be closed to make room,
+// and a connection stays with its worker for 50 ms after an answer: when the third connection
+// comes while the oldest is still with its worker and the newer one is parked, the newer one is
+// closed instead. Fix: a way for the test to see that both are parked (a parked-connections gauge),
+// or a settable post-answer wait; then re-enable.
+TEST_F(IdleConnectionsTest, DISABLED_LongestIdleKeptAliveConnectionMakesRoom) {
   config_.max_connections = 2;
   StartServer();
   RawConnection oldest(server_->port());
