@@ -19,11 +19,15 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import http.client
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 LITTLE_BACKEND_S = 0.1  # 50 ms work order + 50 ms MIDAS per request
+# The PostgreSQL row's pool: a request holds a connection across its MIDAS call, so at least the
+# 64 connections' requests plus the relay's and /ready's (docs/operations.md, "The PostgreSQL store").
+PG_POOL_SIZE = 80
 WARMUP_DRAIN_S = 0.5  # pause between the warm-up and the measured run
 # Callers authenticate as in production (docs/security.md): one API key, known to the adapter by its digest.
 API_KEY = "bench-api-key-0001"
@@ -110,15 +114,51 @@ def server_flags(args, sim_port):
     return flags
 
 
-def start_adapter(args, sim_port, logfile, wrapper=()):
+def start_adapter(args, sim_port, logfile, wrapper=(), postgres=None):
+    """The adapter on a fresh SQLite database (journal, outbox, idempotency records) beside its log,
+    or, with `postgres` (a PostgresSandbox), on that shared database with a pool of
+    PG_POOL_SIZE connections."""
     adapter = args.adapter or f"{args.build}/voip-migration-adapter"
-    # A fresh SQLite database (journal, outbox, idempotency records) per adapter process, beside its log.
-    database = os.path.splitext(logfile)[0] + ".db"
-    for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
-        if os.path.exists(database + suffix):
-            os.remove(database + suffix)
-    return Process(list(wrapper) + [adapter] + server_flags(args, sim_port) + ["--database", database],
+    if postgres:
+        store = ["--database", postgres.uri, "--database-password", "file:" + postgres.password_file,
+                 "--database-pool-size", str(PG_POOL_SIZE)]
+    else:
+        database = os.path.splitext(logfile)[0] + ".db"
+        for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
+            if os.path.exists(database + suffix):
+                os.remove(database + suffix)
+        store = ["--database", database]
+    return Process(list(wrapper) + [adapter] + server_flags(args, sim_port) + store,
                    logfile, r"voip-migration-adapter listening on http://127\.0\.0\.1:(\d+)", name="adapter")
+
+
+def postgres_cpu_seconds():
+    """CPU seconds (user + system) of every process of the `postgres` user: the PostgreSQL server."""
+    import pwd  # noqa: E402 - only for the PostgreSQL rows
+    uid = pwd.getpwnam("postgres").pw_uid
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.stat(f"/proc/{pid}").st_uid != uid:
+                continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return total / CLK_TCK
+
+
+def start_postgres(out):
+    """A throwaway PostgreSQL 15 (tests/support/postgres_sandbox.py: fsync and synchronous_commit
+    off, as a process crash of the adapter is what its store must survive here, like SQLite's
+    synchronous=NORMAL), shared by the PostgreSQL rows, deleted at the end."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "support"))
+    from postgres_sandbox import PostgresSandbox  # noqa: E402 - only when a PostgreSQL row runs
+    sandbox = PostgresSandbox(tempfile.mkdtemp(prefix="bench-pg-", dir="/tmp"))
+    sandbox.start()
+    log(f"PostgreSQL for the json-pg rows: {sandbox.uri}")
+    return sandbox
 
 
 def start_reference(args, threads=None, pass_through_to=None, as_backend=False, name="reference"):
@@ -129,8 +169,9 @@ def start_reference(args, threads=None, pass_through_to=None, as_backend=False, 
                    None, r"listening on http://127\.0\.0\.1:(\d+)", name=name)
 
 
-def run_wrk(port, connections, duration_s, mix=False, close=False):
-    env = dict(os.environ, BENCH_MIX="mix" if mix else "success", BENCH_API_KEY=API_KEY)
+def run_wrk(port, connections, duration_s, mix=False, close=False, customers=False):
+    mode = "mix" if mix else ("customers" if customers else "success")
+    env = dict(os.environ, BENCH_MIX=mode, BENCH_API_KEY=API_KEY)
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration_s}s", "--timeout", "5s", "--latency",
             "-s", os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk.lua")]
     if close:
@@ -152,28 +193,31 @@ def stop_line(logfile):
     return connects
 
 
-def measure(args, kind, label, connections, sim=None, mix=False, close=False, latency_ms=0):
+def measure(args, kind, label, connections, sim=None, mix=False, close=False, latency_ms=0, postgres=None,
+            customers=False):
     """One scenario on a fresh adapter, reference or chain process: warm-up, then a measured run.
     `sim` is the process the server calls (the simulators; for the chain, its backend), whose CPU
-    is measured too."""
+    is measured too. `postgres`: the adapter's store is that PostgreSQL (else its own SQLite file)."""
     logfile = os.path.join(args.out, f"{label}.log")
     if kind == "reference":
         server = start_reference(args)
     elif kind == "chain":
         server = start_reference(args, pass_through_to=f"http://127.0.0.1:{sim.port}", name="chain")
     else:
-        server = start_adapter(args, sim.port, logfile)
+        server = start_adapter(args, sim.port, logfile, postgres=postgres)
     try:
-        warm = run_wrk(server.port, connections, args.warmup, mix=mix, close=close)
+        warm = run_wrk(server.port, connections, args.warmup, mix=mix, close=close, customers=customers)
         # The warm-up's connections are closed with requests still running (up to 100 ms with 50 ms
         # backends); their workers count against the adapter's connection bound until those end, so
         # the measured run's new connections would find it full and be shed (503) at once.
         time.sleep(WARMUP_DRAIN_S)
         cpu0 = server.cpu_seconds()
         sim_cpu0 = sim.cpu_seconds() if sim else 0.0
-        result = run_wrk(server.port, connections, args.duration, mix=mix, close=close)
+        store_cpu0 = postgres_cpu_seconds() if postgres else 0.0
+        result = run_wrk(server.port, connections, args.duration, mix=mix, close=close, customers=customers)
         cpu = server.cpu_seconds() - cpu0
         sim_cpu = (sim.cpu_seconds() - sim_cpu0) if sim else None
+        store_cpu = (postgres_cpu_seconds() - store_cpu0) if postgres else None
         peak_rss_kib = server.status_kib("VmHWM")
         threads = server.threads()
     finally:
@@ -182,7 +226,7 @@ def measure(args, kind, label, connections, sim=None, mix=False, close=False, la
     errors = sum(result["errors"].values())
     row = {
         "label": label, "kind": kind, "connections": connections, "mix": mix, "close": close,
-        "latency_ms": latency_ms,
+        "latency_ms": latency_ms, "store": "postgresql" if postgres else "sqlite", "customers": customers,
         "requests": requests,
         "rps": requests / (result["duration_us"] / 1e6),
         "p50_ms": result["p50_us"] / 1000, "p90_ms": result["p90_us"] / 1000,
@@ -191,6 +235,7 @@ def measure(args, kind, label, connections, sim=None, mix=False, close=False, la
         "peak_rss_mib": peak_rss_kib / 1024, "threads": threads,
         "cpu_s_per_1000": cpu / requests * 1000 if requests else None,
         "sim_cpu_s_per_1000": (sim_cpu / requests * 1000) if (sim_cpu is not None and requests) else None,
+        "store_cpu_s_per_1000": (store_cpu / requests * 1000) if (store_cpu is not None and requests) else None,
         "exit_code": code,
     }
     if kind == "adapter":
@@ -201,7 +246,8 @@ def measure(args, kind, label, connections, sim=None, mix=False, close=False, la
             row["backend_connects_per_1000"] = (connects["workOrder"] + connects["midas"]) / served * 1000
     log(f"{label}: {row['rps']:.0f} req/s, p50 {row['p50_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms, "
         f"errors {errors}, peak RSS {row['peak_rss_mib']:.1f} MiB, "
-        f"CPU {row['cpu_s_per_1000'] or 0:.3f} s/1000, connects/1000 {row.get('backend_connects_per_1000', '-')}")
+        f"CPU {row['cpu_s_per_1000'] or 0:.3f} s/1000, connects/1000 {row.get('backend_connects_per_1000', '-')}"
+        + (f", PostgreSQL CPU {row['store_cpu_s_per_1000']:.3f} s/1000" if postgres and requests else ""))
     return row
 
 
@@ -337,6 +383,12 @@ def write_report(args, rows, extras):
     for r in rows:
         if r.get("mix"):
             lines.append(f"Mix statuses ({r['label']}): {json.dumps(r['statuses'], sort_keys=True)}\n")
+        if r.get("store") == "postgresql":
+            lines.append(f"{r['label']}: the adapter on the PostgreSQL store (pool {PG_POOL_SIZE}, a throwaway "
+                         f"PostgreSQL 15 on the same machine, fsync and synchronous_commit off); the PostgreSQL "
+                         f"server's CPU: {fmt(r.get('store_cpu_s_per_1000'), 3)} s/1000 req"
+                         + (f"; {r['of_sqlite'] * 100:.1f} % of the SQLite row's req/s" if "of_sqlite" in r else "")
+                         + "\n")
     if "repeat_rss_mib" in extras:
         lines.append("Repeated runs on one adapter process (64 connections, 2 s each), VmRSS after each: "
                      + ", ".join(f"{x:.1f}" for x in extras["repeat_rss_mib"]) + " MiB\n")
@@ -437,6 +489,12 @@ def main():
         plan.append(("reference", f"reference-{c}", c, {}))
         plan.append(("chain", f"chain-{c}", c, {}))
         plan.append(("adapter", f"json-{c}", c, {}))
+        if c == 64:  # the same scenario on the PostgreSQL store, right after the SQLite row
+            plan.append(("adapter", "json-pg-64", c, {"postgres": True}))
+    # Both stores again with every request for another customer: no two requests share a
+    # customer's MIDAS turn (json-64 sends one customer's request over and over).
+    plan.append(("adapter", "json-customers-64", 64, {"customers": True}))
+    plan.append(("adapter", "json-pg-customers-64", 64, {"customers": True, "postgres": True}))
     plan.append(("adapter", "json-256-backends-50ms", 256, {"latency_ms": 50}))
     plan.append(("adapter", "json-mix-64", 64, {"mix": True}))
     plan.append(("reference", "reference-close-64", 64, {"close": True}))
@@ -446,7 +504,10 @@ def main():
 
     rows = []
     sims = {}
+    postgres = None
     try:
+        if any(options.get("postgres") for _, _, _, options in plan):
+            postgres = start_postgres(args.out)
         for kind, label, connections, options in plan:
             latency = options.get("latency_ms", 0)
             sim = None
@@ -458,7 +519,9 @@ def main():
                 sim = start_reference(args, threads=args.sim_threads, as_backend=True, name="chain-backend")
             try:
                 rows.append(measure(args, kind, label, connections, sim=sim, mix=options.get("mix", False),
-                                    close=options.get("close", False), latency_ms=latency))
+                                    close=options.get("close", False), latency_ms=latency,
+                                    postgres=postgres if options.get("postgres") else None,
+                                    customers=options.get("customers", False)))
             finally:
                 if kind == "chain":
                     sim.stop()
@@ -477,6 +540,8 @@ def main():
     finally:
         for sim in sims.values():
             sim.stop()
+        if postgres:
+            postgres.stop()
 
     refs = {(r["connections"], r["close"]): r for r in rows if r["kind"] == "reference"}
     chains = {(r["connections"], r["close"]): r for r in rows if r["kind"] == "chain"}
@@ -517,6 +582,17 @@ def main():
         if r["kind"] == "adapter" and r["mix"]:
             targets.append((f"{r['label']} only expected statuses", r["errors"] == 0,
                             json.dumps(r["statuses"], sort_keys=True)))
+    sqlite_rows = {(r["connections"], r["customers"]): r for r in rows
+                   if r["kind"] == "adapter" and r["store"] == "sqlite" and not r["mix"] and not r["close"]
+                   and not r["latency_ms"]}
+    for r in rows:
+        base = sqlite_rows.get((r["connections"], r.get("customers")))
+        if r["kind"] == "adapter" and r["store"] == "postgresql" and base:
+            r["of_sqlite"] = r["rps"] / base["rps"]
+            targets.append((f"{r['label']} ≥ 80 % of {base['label']}'s req/s, p99 < 2x its, zero errors",
+                            r["of_sqlite"] >= 0.8 and r["p99_ms"] < 2 * base["p99_ms"] and r["errors"] == 0,
+                            f"{r['of_sqlite'] * 100:.1f} %, p99 {r['p99_ms']:.1f} vs {base['p99_ms']:.1f} ms, "
+                            f"{r['errors']} errors"))
     machine = f"{os.cpu_count()} CPUs, " + subprocess.run(["uname", "-sr"], capture_output=True,
                                                           text=True).stdout.strip()
     try:

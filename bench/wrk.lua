@@ -4,6 +4,7 @@
 --
 -- BENCH_MIX unset or "success": every request is the same success request
 -- (a static request: wrk formats it once, no Lua runs per request).
+-- BENCH_MIX=customers: the same success request, each for a different customer.
 -- BENCH_MIX=mix: requests cycle through the simulators' triggers
 -- (docs/simulators.md), 10 per cycle: 6 successes, a work-order business fault
 -- (422), a work-order system fault (502), an HTML error page (502) and a MIDAS
@@ -29,6 +30,26 @@ local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("thread_id", #threads)  -- a global in that thread's own Lua state
+end
+
+if mode == "customers" then
+  -- Every request for another customer (its own telephone and account number), so that no two
+  -- requests wait for the same customer's MIDAS turn: thread-local counters, disjoint per thread.
+  local next_customer = 0
+  local thread_base = 0
+
+  function init(args)
+    thread_base = (thread_id or 0) * 10000000
+  end
+
+  function request()
+    next_customer = next_customer + 1
+    local n = thread_base + next_customer
+    local request_body = '{"telephoneNumber":"4478' .. string.format("%08d", n % 100000000) ..
+        '","accountIdentification":{"accountNumber":"' .. string.format("%09d", n) .. '","siteReference":42}}'
+    return wrk.format("POST", path, headers, request_body)
+  end
 end
 
 if mode == "mix" then
