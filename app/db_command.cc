@@ -1,5 +1,8 @@
 #include "app/db_command.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <memory>
 
 #include "adapter/store/pg_pool.h"
@@ -53,7 +56,7 @@ int Postgres(const Config& config, bool migrate, std::ostream& out, std::ostream
 
 int Sqlite(const Config& config, bool migrate, std::ostream& out, std::ostream& err) {
   StoreResult<std::unique_ptr<store::SqliteDatabase>> opened =
-      store::SqliteDatabase::Open(config.database, store::SyncMode::kNormal);
+      store::SqliteDatabase::Open(config.database, store::SyncMode::kNormal, store::OpenMode::kExistingOnly);
   if (auto* failure = std::get_if<StoreError>(&opened)) return Failed(err, failure->message);
   store::SqliteDatabase* const db = std::get<std::unique_ptr<store::SqliteDatabase>>(opened).get();
   if (migrate) {
@@ -79,12 +82,24 @@ std::string DbUsageText() {
 }
 
 int RunDbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const bool help = std::find_if(args.begin(), args.end(),
+                                 [](const std::string& arg) { return arg == "--help" || arg == "-h"; }) != args.end();
+  if (help) {
+    out << "Usage:\n" << DbUsageText();
+    return 0;
+  }
   if (args.empty() || (args[0] != "migrate" && args[0] != "status")) return Usage(err, "expected migrate or status");
   ConfigResult parsed = ParseConfig({args.begin() + 1, args.end()}, false);
   if (auto* error = std::get_if<ConfigError>(&parsed)) return Usage(err, error->message);
   const Config config = std::get<Config>(parsed);
   const bool migrate = args[0] == "migrate";
   if (store::IsPostgresUri(config.database)) return Postgres(config, migrate, out, err);
+  // The adapter creates its SQLite file at its first start; a mistyped path must not become an empty store.
+  if (::access(config.database.c_str(), F_OK) != 0) {
+    err << "voip-migration-adapter db: no database at '" << config.database
+        << "' (check --database or the configuration's database; nothing was created)\n";
+    return 2;
+  }
   return Sqlite(config, migrate, out, err);
 }
 

@@ -15,7 +15,7 @@ namespace voip {
 
 // `args` are the words after "db". Returns the process exit code: 0 done, 1
 // the store failed or its schema is newer (migrate) or differs (status), 2
-// bad usage.
+// bad usage or no database at the SQLite path (nothing is created).
 int RunDbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // The subcommand's usage text.

@@ -1,6 +1,7 @@
 // voip-migration-adapter: the one wiring place. Builds the real backends from
 // the configuration and hands them down; no globals.
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -224,7 +225,7 @@ voip::CircuitBreaker::TransitionListener LogTransitions(voip::Logger& logger, co
 // server's own.
 std::optional<int> RunCommandOrHelp(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "outbox") {
-    return voip::RunOutboxCommand({args.begin() + 1, args.end()}, std::cout, std::cerr);
+    return voip::RunOutboxCommand({args.begin() + 1, args.end()}, std::cout, std::cerr, ::isatty(STDOUT_FILENO) != 0);
   }
   if (!args.empty() && args[0] == "db") return voip::RunDbCommand({args.begin() + 1, args.end()}, std::cout, std::cerr);
   for (const std::string& arg : args) {

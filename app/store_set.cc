@@ -28,13 +28,34 @@ bool Take(StoreResult<T> result, T& out, std::string* error) {
   return true;
 }
 
+// An operator's subcommand works on an adapter's database as it is: a file
+// of another schema version (or none: not an adapter's database) is refused,
+// not migrated.
+bool SqliteSchemaIsThisAdapters(store::SqliteDatabase& database, std::string* error) {
+  StoreResult<int> version = store::SqliteOutbox::SchemaVersionOf(database);
+  if (auto* failure = std::get_if<StoreError>(&version)) {
+    *error = failure->message;
+    return false;
+  }
+  const int applied = std::get<int>(version);
+  const int known = store::SqliteOutbox::KnownSchemaVersion();
+  if (applied == known) return true;
+  *error = applied == 0 ? "'" + database.path() + "' holds no adapter outbox (not an adapter's database?)"
+                        : "schema: the database's version is " + std::to_string(applied) + ", this adapter's " +
+                              std::to_string(known) + " (voip-migration-adapter db migrate, or the matching adapter)";
+  return false;
+}
+
 bool OpenSqlite(const Config& config, StoreUse use, StoreSet& stores, std::string* error) {
   const store::SyncMode sync = config.database_sync_full ? store::SyncMode::kFull : store::SyncMode::kNormal;
   if (use == StoreUse::kServe && !Take(store::InstanceLock::Acquire(config.database), stores.instance_lock, error)) {
     return false;
   }
   const store::SyncMode database_sync = use == StoreUse::kServe ? sync : store::SyncMode::kNormal;
-  if (!Take(store::SqliteDatabase::Open(config.database, database_sync), stores.database, error)) return false;
+  const store::OpenMode mode =
+      use == StoreUse::kServe ? store::OpenMode::kCreateIfMissing : store::OpenMode::kExistingOnly;
+  if (!Take(store::SqliteDatabase::Open(config.database, database_sync, mode), stores.database, error)) return false;
+  if (use == StoreUse::kOperate && !SqliteSchemaIsThisAdapters(*stores.database, error)) return false;
   // Checkpoints beside the requests, not inside their commits (adapter/store/wal_checkpointer.h).
   if (use == StoreUse::kServe &&
       !Take(store::WalCheckpointer::Start(config.database, sync, kCheckpointInterval), stores.checkpointer, error)) {

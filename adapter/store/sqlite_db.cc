@@ -1,6 +1,7 @@
 #include "adapter/store/sqlite_db.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 namespace voip::store {
 namespace {
@@ -9,11 +10,16 @@ constexpr int kBusyTimeoutMs = 5000;
 
 }  // namespace
 
-StoreResult<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path, SyncMode sync) {
+StoreResult<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path, SyncMode sync,
+                                                                  OpenMode mode) {
   sqlite3* db = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int create = mode == OpenMode::kCreateIfMissing ? SQLITE_OPEN_CREATE : 0;
+  const int flags = SQLITE_OPEN_READWRITE | create | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    StoreError error{"cannot open the database '" + path + "': " + (db ? sqlite3_errmsg(db) : "out of memory")};
+    const bool missing = mode == OpenMode::kExistingOnly && ::access(path.c_str(), F_OK) != 0;
+    StoreError error{missing
+                         ? "no database at '" + path + "' (nothing was created)"
+                         : "cannot open the database '" + path + "': " + (db ? sqlite3_errmsg(db) : "out of memory")};
     sqlite3_close(db);
     return error;
   }

@@ -19,15 +19,21 @@ namespace voip::store {
 
 enum class SyncMode { kNormal, kFull };
 
+// Whether Open may create the file: the adapter does at its first start; an
+// operator's subcommand must not (a mistyped path would read as an empty store).
+enum class OpenMode { kCreateIfMissing, kExistingOnly };
+
 class Statement;
 
 // One connection. Not thread-safe by itself: callers hold mutex() around every
 // use (the stores built on it do).
 class SqliteDatabase {
  public:
-  // Opens (creating it if needed) the database at `path` in WAL mode with the
-  // given synchronous level and a busy time-out; or why it could not.
-  [[nodiscard]] static StoreResult<std::unique_ptr<SqliteDatabase>> Open(const std::string& path, SyncMode sync);
+  // Opens (creating it if needed and `mode` allows) the database at `path` in
+  // WAL mode with the given synchronous level and a busy time-out; or why it
+  // could not ("no database at '<path>'" when it is missing and must exist).
+  [[nodiscard]] static StoreResult<std::unique_ptr<SqliteDatabase>> Open(const std::string& path, SyncMode sync,
+                                                                         OpenMode mode = OpenMode::kCreateIfMissing);
   ~SqliteDatabase();
   SqliteDatabase(const SqliteDatabase&) = delete;
   SqliteDatabase& operator=(const SqliteDatabase&) = delete;

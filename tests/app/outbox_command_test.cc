@@ -1,6 +1,7 @@
 #include "app/outbox_command.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -112,10 +113,127 @@ TEST_F(OutboxCommandTest, RedrivesOneDeadLetter) {
   EXPECT_EQ(Lines().size(), 2u);
 }
 
-// Re-driving an entry that is not dead-lettered changes nothing and exits 1.
-TEST_F(OutboxCommandTest, RedriveOfPendingEntryFails) {
+// Re-driving an entry that is not dead-lettered changes nothing, says why and exits 1.
+TEST_F(OutboxCommandTest, RedriveOfPendingEntryIsRefusedWithItsState) {
   EXPECT_EQ(Run({"redrive", std::to_string(pending_)}), 1);
-  EXPECT_EQ(out_.str(), "re-driven: 0\n");
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(err_.str(), "voip-migration-adapter outbox: redrive refused: entry " + std::to_string(pending_) +
+                            " is pending, not dead-lettered: only dead letters are re-driven\n");
+  EXPECT_EQ(Run({"list", "pending"}), 0);
+  ASSERT_EQ(Lines().size(), 1u);
+}
+
+// Resolving an entry whose outcome is still unknown but whose MIDAS update is pending says so and keeps it.
+TEST_F(OutboxCommandTest, ResolveOfUndeliveredUnknownOutcomeSaysMidasIsNotToldYet) {
+  OutboxEntryId unknown = 0;
+  {
+    auto db = voip::testing::ResultValue(store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal));
+    auto outbox = voip::testing::ResultValue(store::SqliteOutbox::Open(*db, {}));
+    MigrationStatusUpdate update;
+    update.telephone_number = "447874384960";
+    update.account_number = "123456789";
+    unknown = std::get<OutboxEntryId>(outbox->Journal(update, "corr-u"));
+    update.status = MigrationStatus::kWorkOrderOutcomeUnknown;
+    ASSERT_FALSE(outbox->RecordOutcome(unknown, WorkOrderState::kUnknown, update));
+  }
+  EXPECT_EQ(Run({"resolve", std::to_string(unknown)}), 1);
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_NE(
+      err_.str().find("resolve refused: entry " + std::to_string(unknown) + " is pending: MIDAS has not been told yet"),
+      std::string::npos)
+      << err_.str();
+  EXPECT_EQ(Run({"list", "unknown"}), 0);
+  EXPECT_EQ(Lines().size(), 1u);
+}
+
+// Resolving an id the outbox does not hold says there is no such entry.
+TEST_F(OutboxCommandTest, ResolveOfMissingEntrySaysThereIsNone) {
+  EXPECT_EQ(Run({"resolve", "999"}), 1);
+  EXPECT_NE(err_.str().find("resolve refused: no entry 999 in the outbox"), std::string::npos) << err_.str();
+}
+
+// A SQLite path that names no file is refused with exit 2, and no file is created there.
+TEST_F(OutboxCommandTest, MissingDatabaseIsRefusedAndNotCreated) {
+  const std::string wrong = dir_.File("typo.db");
+  out_.str("");
+  err_.str("");
+  EXPECT_EQ(RunOutboxCommand({"list", "--database", wrong}, out_, err_), 2);
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_NE(err_.str().find("no database at '" + wrong + "'"), std::string::npos) << err_.str();
+  EXPECT_NE(::access(wrong.c_str(), F_OK), 0);
+}
+
+// A SQLite file that is not an adapter's database is refused, and no outbox table is created in it.
+TEST_F(OutboxCommandTest, FileWithoutAnOutboxIsRefusedNotMigrated) {
+  const std::string other = dir_.File("other.db");
+  {
+    auto db = voip::testing::ResultValue(store::SqliteDatabase::Open(other, store::SyncMode::kNormal));
+    ASSERT_TRUE(db);
+    ASSERT_FALSE(db->Exec("CREATE TABLE unrelated (x INTEGER)"));
+  }
+  out_.str("");
+  err_.str("");
+  EXPECT_EQ(RunOutboxCommand({"stats", "--database", other}, out_, err_), 1);
+  EXPECT_NE(err_.str().find("holds no adapter outbox"), std::string::npos) << err_.str();
+  auto db = voip::testing::ResultValue(store::SqliteDatabase::Open(other, store::SyncMode::kNormal));
+  ASSERT_TRUE(db);
+  EXPECT_EQ(std::get<int>(store::SqliteOutbox::SchemaVersionOf(*db)), 0);
+}
+
+// `stats` counts entries by state and names the oldest pending one's time (JSON when not on a terminal).
+TEST_F(OutboxCommandTest, StatsCountsByStateWithOldestPending) {
+  EXPECT_EQ(Run({"stats"}), 0) << err_.str();
+  const auto lines = Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["pending"], 1);
+  EXPECT_EQ(lines[0]["deadLettered"], 1);
+  EXPECT_EQ(lines[0]["unknownOutcome"], 0);
+  EXPECT_EQ(lines[0]["superseded"], 0);
+  ASSERT_TRUE(lines[0]["oldestPendingSince"].is_string());
+  EXPECT_EQ(lines[0]["oldestPendingSince"].get<std::string>().size(), 24u);  // 2026-12-06T16:30:00.123Z
+  EXPECT_GE(lines[0]["oldestPendingAgeS"].get<std::int64_t>(), 0);
+}
+
+// On a terminal `list` prints a table with ISO-8601 times and masked numbers, not JSON.
+TEST_F(OutboxCommandTest, ListOnTerminalIsATableWithIsoTimes) {
+  out_.str("");
+  err_.str("");
+  EXPECT_EQ(RunOutboxCommand({"list", "dead", "--database", Database()}, out_, err_, true), 0) << err_.str();
+  std::istringstream in(out_.str());
+  std::string header, row, total;
+  ASSERT_TRUE(std::getline(in, header) && std::getline(in, row) && std::getline(in, total));
+  EXPECT_EQ(header.rfind("ID", 0), 0u) << header;
+  EXPECT_NE(header.find("CREATED (UTC)"), std::string::npos);
+  EXPECT_EQ(row.rfind(std::to_string(dead_) + " ", 0), 0u) << row;
+  EXPECT_NE(row.find("dead"), std::string::npos);
+  EXPECT_NE(row.find("*********949"), std::string::npos);
+  EXPECT_NE(row.find("Z  "), std::string::npos);  // an ISO-8601 UTC time
+  EXPECT_EQ(out_.str().find("447874384949"), std::string::npos);
+  EXPECT_EQ(total, "1 entry");
+}
+
+// --json keeps JSON lines on a terminal, with the ISO-8601 time beside the Unix milliseconds.
+TEST_F(OutboxCommandTest, JsonFlagOverridesTheTerminal) {
+  out_.str("");
+  EXPECT_EQ(RunOutboxCommand({"list", "dead", "--json", "--database", Database()}, out_, err_, true), 0);
+  const auto lines = Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["created"].get<std::string>().back(), 'Z');
+  EXPECT_GT(lines[0]["createdMs"].get<std::int64_t>(), 0);
+}
+
+// `--help` after any action prints that action's usage on stdout and exits 0, touching no database.
+TEST_F(OutboxCommandTest, HelpForEveryAction) {
+  for (const std::string action : {"list", "stats", "redrive", "resolve"}) {
+    out_.str("");
+    err_.str("");
+    EXPECT_EQ(RunOutboxCommand({action, "--help"}, out_, err_), 0) << action;
+    EXPECT_NE(out_.str().find("voip-migration-adapter outbox " + action), std::string::npos) << out_.str();
+    EXPECT_EQ(err_.str(), "");
+  }
+  out_.str("");
+  EXPECT_EQ(RunOutboxCommand({"--help"}, out_, err_), 0);
+  EXPECT_NE(out_.str().find("outbox stats"), std::string::npos);
 }
 
 // `resolve` removes an unknown-outcome entry MIDAS was told about, and refuses a known one.
