@@ -210,6 +210,7 @@ void WaitingRoom::Run() {
   parked_.clear();  // closes them all
   timers_.clear();
   idle_.clear();
+  PublishIdle();
 }
 
 void WaitingRoom::TakeArrivals(ParkingClock::time_point now) {
@@ -257,7 +258,10 @@ bool WaitingRoom::Register(std::shared_ptr<ClientConnection> connection) {
   Parked& parked = parked_[sock];
   parked.events = watch.events;
   parked.timer = timers_.emplace(DeadlineOf(state), sock);
-  if (!state.shed && !state.head_started && !state.lingering_until) parked.idle = idle_.insert(idle_.end(), sock);
+  if (!state.shed && !state.head_started && !state.lingering_until) {
+    parked.idle = idle_.insert(idle_.end(), sock);
+    PublishIdle();
+  }
   parked.connection = std::move(connection);
   return true;
 }
@@ -301,6 +305,7 @@ void WaitingRoom::Retime(socket_t sock, Parked& parked) {
   const ConnectionState& state = parked.connection->state();
   if (parked.idle && state.head_started) {
     idle_.erase(*parked.idle);
+    PublishIdle();
     parked.idle.reset();
   }
   const auto deadline = DeadlineOf(state);
@@ -314,7 +319,10 @@ std::shared_ptr<ClientConnection> WaitingRoom::Unpark(socket_t sock) {
   if (found == parked_.end()) return nullptr;
   std::shared_ptr<ClientConnection> connection = std::move(found->second.connection);
   timers_.erase(found->second.timer);
-  if (found->second.idle) idle_.erase(*found->second.idle);
+  if (found->second.idle) {
+    idle_.erase(*found->second.idle);
+    PublishIdle();
+  }
   parked_.erase(found);
   return connection;
 }
@@ -343,6 +351,10 @@ int WaitingRoom::MillisecondsToNextDeadline(ParkingClock::time_point now) const 
   if (timers_.empty()) return -1;
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(timers_.begin()->first - now).count();
   return static_cast<int>(std::clamp<long long>(left, 0, INT_MAX));
+}
+
+void WaitingRoom::PublishIdle() {
+  if (limits_.idle_gauge) limits_.idle_gauge->store(idle_.size());
 }
 
 }  // namespace voip

@@ -157,6 +157,10 @@ struct WaitingRoomLimits {
   std::chrono::milliseconds keep_alive_timeout;
   std::chrono::milliseconds read_timeout;
   std::chrono::milliseconds request_read_timeout;
+  // When set, kept up to date with how many parked connections are idle (kept
+  // alive since their last answer, or new, with no byte of a request yet):
+  // the ones max-connections may close to make room. Read from any thread.
+  std::shared_ptr<std::atomic<std::size_t>> idle_gauge;
 };
 
 // Thread-safe: Admit and Park may be called from any thread. The dispatch
@@ -210,6 +214,7 @@ class WaitingRoom {
   void Rewatch(Parked& parked, std::uint32_t events);
   void Retime(socket_t sock, Parked& parked);
   std::shared_ptr<ClientConnection> Unpark(socket_t sock);
+  void PublishIdle();  // idle_.size() to limits_.idle_gauge
   void ExpireDue(ParkingClock::time_point now);
   ParkingClock::time_point DeadlineOf(const ConnectionState& state) const;
   int MillisecondsToNextDeadline(ParkingClock::time_point now) const;

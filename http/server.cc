@@ -137,6 +137,7 @@ class AdapterServer::Impl {
     draining_.store(true);
     listener_->StopKeepingAlive();
   }
+  std::size_t IdleConnections() const { return listener_->idle_connections(); }
 
  private:
   using Request = httplib::Request;
@@ -516,5 +517,6 @@ void AdapterServer::AddReadinessProbe(ReadinessProbe probe) { impl_->AddReadines
 Metrics& AdapterServer::metrics() { return impl_->metrics(); }
 void AdapterServer::Stop() { impl_->Stop(); }
 void AdapterServer::Drain() { impl_->Drain(); }
+std::size_t AdapterServer::IdleConnections() const { return impl_->IdleConnections(); }
 
 }  // namespace voip

@@ -37,6 +37,11 @@ class AdapterServer {
   // that record into them (the outbox relay). Lives as long as the server.
   Metrics& metrics();
 
+  // Connections parked with no byte of a request yet (kept alive since their
+  // answer, or new): the ones max-connections closes, longest idle first, to
+  // make room. Thread-safe.
+  std::size_t IdleConnections() const;
+
   // Why the server is not serving (it could not bind); empty: it is.
   using StartFailure = std::optional<std::string>;
   // Binds the configured address (port 0 picks a free port) and starts serving

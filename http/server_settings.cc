@@ -24,6 +24,7 @@ class ListenerOf : public Listener {
     server_.set_early_answer_renderer(std::move(render));
   }
   void StopKeepingAlive() override { server_.StopKeepingAlive(); }
+  std::size_t idle_connections() const override { return server_.idle_connections(); }
 
  private:
   Server server_;

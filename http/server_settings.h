@@ -94,6 +94,7 @@ class DeadlineServer : public Tuned<Base> {
       : Tuned<Base>(config, std::forward<BaseArgs>(base_args)...),
         head_limits_(HeadLimitsOf(config)),
         settings_(SchedulerSettingsFor(config, head_limits_)) {
+    settings_.room.idle_gauge = idle_gauge_;
     this->set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
       if (keep_alive_ended_.load() && res.get_header_value("Connection") != "close") {
         res.set_header("Connection", "close");
@@ -119,6 +120,10 @@ class DeadlineServer : public Tuned<Base> {
   // closed once it is written (the drain before a stop: no kept-alive
   // connection is left for a balancer to reuse). Thread-safe; for good.
   void StopKeepingAlive() { keep_alive_ended_.store(true); }
+
+  // Parked connections with no byte of a request yet (WaitingRoomLimits::
+  // idle_gauge). Thread-safe.
+  std::size_t idle_connections() const { return idle_gauge_->load(); }
 
   // After an answer, how long a worker waits for the connection's next
   // request while another worker is free, checked every `slice`
@@ -165,6 +170,7 @@ class DeadlineServer : public Tuned<Base> {
   PlainHandler plain_handler_;  // unset: cpp-httplib serves
   std::size_t plain_max_body_bytes_ = 0;
   ConnectionScheduler* scheduler_ = nullptr;  // owned by cpp-httplib's accept loop while it runs
+  const std::shared_ptr<std::atomic<std::size_t>> idle_gauge_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 // Plain HTTP.
@@ -204,6 +210,8 @@ class Listener {
   virtual void set_early_answer_renderer(EarlyAnswerRenderer render) = 0;
   // See DeadlineServer::StopKeepingAlive.
   virtual void StopKeepingAlive() = 0;
+  // See DeadlineServer::idle_connections.
+  virtual std::size_t idle_connections() const = 0;
   // False when the TLS certificate or key could not be loaded.
   bool ok() { return server().is_valid(); }
   bool tls() const { return tls_; }
