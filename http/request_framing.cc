@@ -103,6 +103,7 @@ ssize_t FramedRequestStream::ReadBody(char* ptr, std::size_t size) {
     case BodyFraming::kLength: {
       if (length_left_ == 0) return 0;
       const ssize_t got = connection_.read(ptr, static_cast<std::size_t>(std::min<std::uint64_t>(size, length_left_)));
+      if (got == 0) return -1;  // the connection ended before the body did: not the end of the body
       if (got > 0) length_left_ -= static_cast<std::uint64_t>(got);
       return got;
     }
@@ -110,6 +111,7 @@ ssize_t FramedRequestStream::ReadBody(char* ptr, std::size_t size) {
       if (chunks_.done()) return 0;
       if (chunks_.broken()) return -1;
       const ssize_t got = connection_.read(ptr, std::min(size, chunks_.MaxNext()));
+      if (got == 0) return -1;  // the connection ended before the last chunk
       if (got > 0 && !chunks_.Accept(ptr, static_cast<std::size_t>(got))) return -1;
       return got;
     }

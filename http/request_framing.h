@@ -65,7 +65,9 @@ const char* ReasonPhrase(int status);
 
 // cpp-httplib's view of one request: the head, then the body exactly as the
 // head framed it (Content-Length bytes, or chunks up to the last one, whose
-// syntax is checked: a read that breaks it fails), then end of stream.
+// syntax is checked: a read that breaks it fails), then end of stream (0).
+// A connection that ends before the body does is a failed read (-1), never
+// an end of stream: a body cut short is never taken for a whole one.
 // While it exists, it is the worker thread's current request, so that
 // AnnounceClose can see it.
 class FramedRequestStream : public httplib::Stream {

@@ -150,6 +150,41 @@ TEST(simServing, MalformedRequestIs400AndCloses) {
   EXPECT_TRUE(sims->WorkOrderRequests().empty());
 }
 
+// A body cut short (a whole SOAP envelope, but 10 bytes under its Content-Length, then the
+// client's end of stream) is never served: 400, the connection closes, and the simulator records
+// nothing (it used to take the end of stream for the end of the body and create the work order).
+TEST(simServing, BodyCutShortIsRefusedNotServed) {
+  auto sims = StartSimulators();
+  RawHttpConnection client(sims->port(), false);
+  const std::string body = WorkOrderBody(testing::kCustomerNumber);
+  ASSERT_TRUE(client.Send("POST /workorder HTTP/1.1\r\nHost: sim\r\nContent-Type: text/xml\r\nContent-Length: " +
+                          std::to_string(body.size() + 10) + "\r\n\r\n" + body));
+  client.ShutdownWrite();
+  const std::optional<RawAnswer> answer = client.ReadAnswer();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 400);
+  EXPECT_TRUE(client.ClosedByServer());
+  EXPECT_TRUE(sims->WorkOrderRequests().empty());
+}
+
+// Two Content-Length headers that disagree (a smuggling attempt) are refused with 400 before any
+// body is read; nothing is recorded, not even the request hidden in the body, and the connection
+// closes.
+TEST(simServing, ConflictingContentLengthsAreRefused) {
+  auto sims = StartSimulators();
+  RawHttpConnection client(sims->port(), false);
+  const std::string hidden = PostWorkOrder(WorkOrderBody(testing::kCustomerNumber));
+  ASSERT_TRUE(
+      client.Send("POST /workorder HTTP/1.1\r\nHost: sim\r\nContent-Type: text/xml\r\nContent-Length: 0\r\n"
+                  "Content-Length: " +
+                  std::to_string(hidden.size()) + "\r\n\r\n" + hidden));
+  const std::optional<RawAnswer> answer = client.ReadAnswer();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 400);
+  EXPECT_TRUE(client.ClosedByServer());
+  EXPECT_TRUE(sims->WorkOrderRequests().empty());
+}
+
 // A transfer coding other than chunked is refused (400), not guessed at, and nothing is recorded.
 TEST(simServing, UnknownTransferCodingIsRefused) {
   auto sims = StartSimulators();
