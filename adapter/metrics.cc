@@ -266,6 +266,10 @@ void Metrics::RenderStore(std::string& out) const {
   Header(out, "voip_store_statement_duration_seconds", "histogram",
          "Time of each statement on the shared store (PostgreSQL), from send to result.");
   store_->statements.Render(out, "voip_store_statement_duration_seconds", "");
+  Header(out, "voip_store_round_trips_total", "counter",
+         "Exchanges with the shared store: one per statement, one per pipeline of statements, one per first "
+         "preparation of a statement on a connection.");
+  Sample(out, "voip_store_round_trips_total", "", store_->round_trips.load(kRelaxed));
   Header(out, "voip_store_errors_total", "counter",
          "Statements and connection attempts on the shared store that failed.");
   Sample(out, "voip_store_errors_total", "", store_->errors.load(kRelaxed));

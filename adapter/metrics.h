@@ -34,10 +34,12 @@ class LatencyHistogram {
 };
 
 // What a shared store (PostgreSQL: adapter/store/pg_pool.h) counts: the
-// latency of its statements, its failures and its connection pool's waits.
+// latency of its statements, its round trips, its failures and its
+// connection pool's waits.
 // Lock-free; the store owns it, Metrics renders it (Metrics::WatchStore).
 struct StoreStats {
   LatencyHistogram statements;                  // every statement, from send to result
+  std::atomic<std::uint64_t> round_trips{0};    // exchanges with the server (a pipeline of statements: one)
   std::atomic<std::uint64_t> errors{0};         // statements and connection attempts that failed
   std::atomic<std::uint64_t> pool_waits{0};     // acquisitions that found no free connection and waited
   std::atomic<std::uint64_t> pool_timeouts{0};  // ... and got none within the pool's wait

@@ -117,11 +117,11 @@ def server_flags(args, sim_port):
 def start_adapter(args, sim_port, logfile, wrapper=(), postgres=None):
     """The adapter on a fresh SQLite database (journal, outbox, idempotency records) beside its log,
     or, with `postgres` (a PostgresSandbox), on that shared database with a pool of
-    PG_POOL_SIZE connections."""
+    --pg-pool-size connections (default PG_POOL_SIZE)."""
     adapter = args.adapter or f"{args.build}/voip-migration-adapter"
     if postgres:
         store = ["--database", postgres.uri, "--database-password", "file:" + postgres.password_file,
-                 "--database-pool-size", str(PG_POOL_SIZE)]
+                 "--database-pool-size", str(args.pg_pool_size)]
     else:
         database = os.path.splitext(logfile)[0] + ".db"
         for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
@@ -384,7 +384,7 @@ def write_report(args, rows, extras):
         if r.get("mix"):
             lines.append(f"Mix statuses ({r['label']}): {json.dumps(r['statuses'], sort_keys=True)}\n")
         if r.get("store") == "postgresql":
-            lines.append(f"{r['label']}: the adapter on the PostgreSQL store (pool {PG_POOL_SIZE}, a throwaway "
+            lines.append(f"{r['label']}: the adapter on the PostgreSQL store (pool {args.pg_pool_size}, a throwaway "
                          f"PostgreSQL 15 on the same machine, fsync and synchronous_commit off); the PostgreSQL "
                          f"server's CPU: {fmt(r.get('store_cpu_s_per_1000'), 3)} s/1000 req"
                          + (f"; {r['of_sqlite'] * 100:.1f} % of the SQLite row's req/s" if "of_sqlite" in r else "")
@@ -474,6 +474,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=1, help="warm-up seconds per scenario")
     parser.add_argument("--threads", type=int, default=320, help="server threads (adapter and reference)")
     parser.add_argument("--sim-threads", type=int, default=700)
+    parser.add_argument("--pg-pool-size", type=int, default=PG_POOL_SIZE,
+                        help="database-pool-size of the adapter on the PostgreSQL rows")
     parser.add_argument("--callgrind-requests", type=int, nargs=2, default=[200, 1200])
     parser.add_argument("--memcheck-requests", type=int, default=200)
     parser.add_argument("--skip-valgrind", action="store_true", help="no callgrind and no memcheck")

@@ -17,6 +17,21 @@ std::string OneLine(const char* text) {
   return line;
 }
 
+// A statement's parameters as libpq takes them (pointers into `params`, which must outlive this).
+struct ParamArrays {
+  explicit ParamArrays(const PgParams& params) {
+    for (const PgParam& param : params) {
+      values.push_back(param.value ? param.value->data() : nullptr);
+      lengths.push_back(param.value ? static_cast<int>(param.value->size()) : 0);
+      formats.push_back(param.binary ? 1 : 0);
+    }
+  }
+  int count() const { return static_cast<int>(values.size()); }
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+};
+
 }  // namespace
 
 PgResult::PgResult(PgResult&& other) noexcept : result_(other.result_) { other.result_ = nullptr; }
@@ -112,33 +127,121 @@ std::unique_ptr<PgConnection> PgConnection::Connect(const PgConnectOptions& opti
 PgConnection::~PgConnection() { PQfinish(connection_); }
 
 PgResult PgConnection::Exec(std::string_view sql, const PgParams& params) {
-  std::vector<const char*> values;
-  std::vector<int> lengths;
-  std::vector<int> formats;
-  for (const PgParam& param : params) {
-    values.push_back(param.value ? param.value->data() : nullptr);
-    lengths.push_back(param.value ? static_cast<int>(param.value->size()) : 0);
-    formats.push_back(param.binary ? 1 : 0);
-  }
-  const std::string text(sql);
   const auto start = std::chrono::steady_clock::now();
-  PgResult result(PQexecParams(connection_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                               lengths.data(), formats.data(), 0));
-  if (stats_ != nullptr) {
-    stats_->statements.Observe(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
-    if (!result.ok()) stats_->errors.fetch_add(1, std::memory_order_relaxed);
+  PgResult failure;
+  const std::string* name = Prepared(std::string(sql), &failure);
+  if (name == nullptr) {
+    CountStatement(start, true);
+    return failure;
   }
+  const ParamArrays arrays(params);
+  PgResult result(PQexecPrepared(connection_, name->c_str(), arrays.count(), arrays.values.data(),
+                                 arrays.lengths.data(), arrays.formats.data(), 0));
+  CountRoundTrips(1);
+  CountStatement(start, !result.ok());
   return result;
+}
+
+const std::string* PgConnection::Prepared(const std::string& sql, PgResult* failure) {
+  const auto found = prepared_.find(sql);
+  if (found != prepared_.end()) return &found->second;
+  std::string name = "voip_" + std::to_string(++named_);
+  PgResult prepared(PQprepare(connection_, name.c_str(), sql.c_str(), 0, nullptr));
+  CountRoundTrips(1);
+  if (!prepared.ok()) {
+    *failure = std::move(prepared);
+    return nullptr;
+  }
+  return &prepared_.emplace(sql, std::move(name)).first->second;
+}
+
+std::vector<PgResult> PgConnection::ExecPipeline(const std::vector<PgStatement>& statements) {
+  std::vector<PgResult> results(statements.size());
+  const auto start = std::chrono::steady_clock::now();
+  if (PQenterPipelineMode(connection_) != 1) return results;  // not idle: a caller's bug, nothing sent
+  std::vector<PipelineStep> steps;
+  const bool sent = SendPipeline(statements, steps) && PQpipelineSync(connection_) == 1;
+  CountRoundTrips(1);
+  if (!sent) {
+    poisoned_ = true;  // half a pipeline may be queued: the pool closes the connection
+    return results;
+  }
+  ReadPipeline(steps, start, results);
+  return results;
+}
+
+bool PgConnection::SendPipeline(const std::vector<PgStatement>& statements, std::vector<PipelineStep>& steps) {
+  std::unordered_map<std::string, std::string> preparing;  // texts new to the connection -> their names
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const int index = static_cast<int>(i);
+    std::string text(statements[i].sql);
+    const auto known = prepared_.find(text);
+    std::string name = known != prepared_.end() ? known->second : preparing[text];
+    if (name.empty()) {
+      name = preparing[text] = "voip_" + std::to_string(++named_);
+      if (PQsendPrepare(connection_, name.c_str(), text.c_str(), 0, nullptr) != 1) return false;
+      steps.push_back(PipelineStep{index, std::move(text), name});
+    }
+    const ParamArrays arrays(statements[i].params);
+    if (PQsendQueryPrepared(connection_, name.c_str(), arrays.count(), arrays.values.data(), arrays.lengths.data(),
+                            arrays.formats.data(), 0) != 1) {
+      return false;
+    }
+    steps.push_back(PipelineStep{index, {}, std::move(name)});
+  }
+  return true;
+}
+
+void PgConnection::ReadPipeline(const std::vector<PipelineStep>& steps, std::chrono::steady_clock::time_point start,
+                                std::vector<PgResult>& results) {
+  std::vector<bool> refused(results.size(), false);  // its Prepare failed: that failure is its result
+  for (const PipelineStep& step : steps) {
+    PGresult* raw = PQgetResult(connection_);
+    if (raw == nullptr) {
+      poisoned_ = true;  // the connection went away mid-pipeline
+      return;
+    }
+    while (PGresult* extra = PQgetResult(connection_)) PQclear(extra);  // up to the step's end (NULL)
+    PgResult result(raw);
+    const auto at = static_cast<std::size_t>(step.statement);
+    if (!step.text.empty()) {
+      if (result.ok()) {
+        prepared_.emplace(step.text, step.name);
+      } else {
+        refused[at] = true;
+        results[at] = std::move(result);
+      }
+      continue;
+    }
+    const bool skipped = PQresultStatus(raw) == PGRES_PIPELINE_ABORTED;
+    if (!skipped) CountStatement(start, !result.ok());
+    if (!refused[at]) results[at] = std::move(result);
+  }
+  PGresult* sync = PQgetResult(connection_);
+  if (sync == nullptr || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) poisoned_ = true;
+  PQclear(sync);
+  if (PQexitPipelineMode(connection_) != 1) poisoned_ = true;
+}
+
+void PgConnection::CountStatement(std::chrono::steady_clock::time_point start, bool failed) {
+  if (stats_ == nullptr) return;
+  stats_->statements.Observe(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
+  if (failed) stats_->errors.fetch_add(1, std::memory_order_relaxed);
+}
+
+void PgConnection::CountRoundTrips(int count) {
+  if (stats_ != nullptr) stats_->round_trips.fetch_add(static_cast<std::uint64_t>(count), std::memory_order_relaxed);
 }
 
 PgResult PgConnection::ExecScript(const std::string& sql) {
   PgResult result(PQexec(connection_, sql.c_str()));
+  CountRoundTrips(1);
   if (stats_ != nullptr && !result.ok()) stats_->errors.fetch_add(1, std::memory_order_relaxed);
   return result;
 }
 
-bool PgConnection::broken() const { return PQstatus(connection_) != CONNECTION_OK; }
+bool PgConnection::broken() const { return poisoned_ || PQstatus(connection_) != CONNECTION_OK; }
 
 bool PgConnection::idle() const { return PQtransactionStatus(connection_) == PQTRANS_IDLE; }
 

@@ -1,14 +1,19 @@
 // A thin RAII layer over libpq (PostgreSQL's C client): one connection, its
-// results, parameters sent as text (or as bytes for bytea). Errors are values;
-// nothing here throws. Every statement's latency and every failure is counted
-// in the StoreStats given at Connect (GET /metrics).
+// results, parameters sent as text (or as bytes for bytea). Every statement
+// is prepared once per connection (the server parses and plans it once) and
+// then executed by name; several statements can share one round trip
+// (ExecPipeline). Errors are values; nothing here throws. Every statement's
+// latency, every round trip and every failure is counted in the StoreStats
+// given at Connect (GET /metrics).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "adapter/metrics.h"
@@ -36,6 +41,12 @@ struct PgParam {
   bool binary = false;
 };
 using PgParams = std::vector<PgParam>;
+
+// One statement of a pipeline (PgConnection::ExecPipeline).
+struct PgStatement {
+  std::string_view sql;
+  PgParams params;
+};
 
 // A statement's result; cleared when destroyed. Row and column indexes start at 0.
 class PgResult {
@@ -81,18 +92,46 @@ class PgConnection {
   PgConnection& operator=(const PgConnection&) = delete;
 
   // Runs one statement ($1, $2... for the parameters). A failure is in the result.
+  // The first time this connection meets `sql` it prepares it (one more round
+  // trip); from then on only the parameters travel. A new connection (after
+  // the server went away) starts with none prepared.
   PgResult Exec(std::string_view sql, const PgParams& params = {});
+  // Runs the statements in order in ONE round trip (libpq's pipeline mode),
+  // each as Exec would: its own statement, its own snapshot, inside BEGIN ...
+  // COMMIT when those are among them. A statement after a failed one is not
+  // run (its result is not ok; in a transaction, roll back). One result each.
+  std::vector<PgResult> ExecPipeline(const std::vector<PgStatement>& statements);
   // Runs a script of several statements without parameters (a migration file).
   PgResult ExecScript(const std::string& sql);
-  // The connection is unusable (the server went away, or was restarted).
+  // The connection is unusable (the server went away, or was restarted, or a
+  // pipeline could not be ended cleanly).
   bool broken() const;
   // No transaction is open on it (one left open would leak into its next use).
   bool idle() const;
 
  private:
   PgConnection(pg_conn* connection, StoreStats* stats) : connection_(connection), stats_(stats) {}
+  // The name `sql` is prepared under on this connection, preparing it first
+  // when new; nullptr and *failure when the server refused it.
+  const std::string* Prepared(const std::string& sql, PgResult* failure);
+  // In pipeline mode: queues a Prepare for each statement not prepared yet (a
+  // name per new text in `names`) and the executions; false when libpq refused.
+  struct PipelineStep {
+    int statement;     // its index in the pipeline
+    std::string text;  // not empty: a Prepare of this text (the statement's own), else its execution
+    std::string name;
+  };
+  [[nodiscard]] bool SendPipeline(const std::vector<PgStatement>& statements, std::vector<PipelineStep>& steps);
+  // Reads the steps' results in order, then the pipeline's end.
+  void ReadPipeline(const std::vector<PipelineStep>& steps, std::chrono::steady_clock::time_point start,
+                    std::vector<PgResult>& results);
+  void CountStatement(std::chrono::steady_clock::time_point start, bool failed);
+  void CountRoundTrips(int count);
   pg_conn* connection_;
   StoreStats* stats_;
+  std::unordered_map<std::string, std::string> prepared_;  // statement text -> its name on this connection
+  int named_ = 0;                                          // statements named so far
+  bool poisoned_ = false;
 };
 
 // Whether a libpq URI or connection string holds a password (it must not:

@@ -50,6 +50,39 @@ constexpr const char* kSupersede =
     "lease_until_ms = NULL WHERE telephone_number = $3 AND account_number = $4 AND site_reference = $5 "
     "AND id != $1 AND delivery IN ('pending', 'dead') AND sequence < $2";
 
+// The rule's supersede step after entry $1's outcome was recorded in the same
+// transaction (its sequence read back there); identity in $2..$4.
+constexpr const char* kSupersedeRecorded =
+    "UPDATE outbox SET delivery = 'superseded', superseded_by = $1, next_attempt_ms = NULL, owner = NULL, "
+    "lease_until_ms = NULL WHERE telephone_number = $2 AND account_number = $3 AND site_reference = $4 "
+    "AND id != $1 AND delivery IN ('pending', 'dead') AND sequence < (SELECT sequence FROM outbox WHERE id = $1)";
+
+constexpr const char* kRecordOutcome =
+    "UPDATE outbox SET work_order = $2, status = $3, order_number = $4, reason = $5, delivery = 'pending', "
+    "pending_since_ms = $6, next_attempt_ms = $7, sequence = nextval('outbox_sequence'), superseded_by = NULL, "
+    "owner = $8, lease_until_ms = $9 WHERE id = $1 RETURNING sequence";
+
+// A delivered entry is done when its outcome is known; an unknown outcome stays listed for operators.
+constexpr const char* kDeleteDelivered =
+    "DELETE FROM outbox WHERE id = $1 AND delivery IN ('pending', 'superseded') AND work_order IN ('created', "
+    "'failed')";
+constexpr const char* kMarkDelivered =
+    "UPDATE outbox SET delivery = 'delivered', next_attempt_ms = NULL, last_error = NULL, superseded_by = NULL, "
+    "owner = NULL, lease_until_ms = NULL WHERE id = $1 AND delivery IN ('pending', 'superseded')";
+
+// The index of the first statement of a pipeline that failed; -1 when all succeeded.
+int FirstFailed(const std::vector<PgResult>& results) {
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok()) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// Ends a transaction a failed pipeline left open (a broken connection is closed by the pool anyway).
+void RollBackIfOpen(PgConnection& connection) {
+  if (!connection.idle() && !connection.broken()) connection.Exec("ROLLBACK");
+}
+
 PgParams SupersedeParams(OutboxEntryId id, std::int64_t sequence, const MigrationStatusUpdate& update) {
   return {id, sequence, update.telephone_number, update.account_number, std::int64_t{update.site_reference}};
 }
@@ -58,11 +91,7 @@ PgParams SupersedeParams(OutboxEntryId id, std::int64_t sequence, const Migratio
 // entry $1 with the next sequence, then the supersede step. nullopt on success.
 std::optional<std::string> DecideLocked(PgConnection& connection, const PgParams& outcome, OutboxEntryId id,
                                         const MigrationStatusUpdate& update) {
-  PgResult record = connection.Exec(
-      "UPDATE outbox SET work_order = $2, status = $3, order_number = $4, reason = $5, delivery = 'pending', "
-      "pending_since_ms = $6, next_attempt_ms = $7, sequence = nextval('outbox_sequence'), superseded_by = NULL, "
-      "owner = $8, lease_until_ms = $9 WHERE id = $1 RETURNING sequence",
-      outcome);
+  PgResult record = connection.Exec(kRecordOutcome, outcome);
   if (!record.ok()) return "cannot record the work-order outcome: " + record.Error();
   if (record.rows() != 1) return "no outbox entry " + std::to_string(id);
   PgResult supersede = connection.Exec(kSupersede, SupersedeParams(id, record.Int(0, 0), update));
@@ -101,26 +130,39 @@ StoreResult<OutboxEntryId> PgOutbox::Journal(const MigrationStatusUpdate& update
   return std::get<PgResult>(inserted).Int(0, 0);
 }
 
+// One round trip: BEGIN, the customer's record lock, the outcome with the
+// next sequence, the supersede step, COMMIT, each its own statement (each
+// sees what committed before it, the lock's wait included).
 StoreFailure PgOutbox::RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) {
+  const std::string identity = CustomerIdentityKey(update);
+  const KeyedMutex::Hold in_process = records_.Lock(identity);
   const std::int64_t now = Now();
   StoreResult<PgPool::Lease> lease = pool_.Acquire();
   if (auto* failure = std::get_if<StoreError>(&lease)) return StoreError{"work-order outcome: " + failure->message};
   PgConnection& connection = *std::get<PgPool::Lease>(lease);
-  PgTransaction transaction(connection);
-  if (!transaction.ok()) return StoreError{"work-order outcome: cannot begin: " + transaction.error()};
-  PgResult locked = connection.Exec(kIdentityRecordLock, {CustomerIdentityKey(update)});
-  if (!locked.ok()) return StoreError{"work-order outcome: cannot lock the customer: " + locked.Error()};
-  const PgParams params = {id,
-                           WorkOrderStateName(outcome),
-                           MigrationStatusName(update.status),
-                           update.order_number,
-                           update.reason,
-                           now,
-                           std::nullopt,
-                           options_.instance,
-                           now + options_.request_lease.count()};
-  if (auto problem = DecideLocked(connection, params, id, update)) return StoreError{"work-order outcome: " + *problem};
-  if (!transaction.Commit()) return StoreError{"work-order outcome: cannot commit: " + transaction.error()};
+  PgParams outcome_params = {id,
+                             WorkOrderStateName(outcome),
+                             MigrationStatusName(update.status),
+                             update.order_number,
+                             update.reason,
+                             now,
+                             std::nullopt,
+                             options_.instance,
+                             now + options_.request_lease.count()};
+  const std::vector<PgResult> results = connection.ExecPipeline(
+      {{"BEGIN", {}},
+       {kIdentityRecordLock, {identity}},
+       {kRecordOutcome, std::move(outcome_params)},
+       {kSupersedeRecorded, {id, update.telephone_number, update.account_number, std::int64_t{update.site_reference}}},
+       {"COMMIT", {}}});
+  static constexpr const char* kSteps[] = {"cannot begin", "cannot lock the customer",
+                                           "cannot record the work-order outcome", "cannot supersede older updates",
+                                           "cannot commit"};
+  if (const int failed = FirstFailed(results); failed >= 0) {
+    RollBackIfOpen(connection);
+    return StoreError{std::string("work-order outcome: ") + kSteps[failed] + ": " + results[failed].Error()};
+  }
+  if (results[2].rows() != 1) return StoreError{"work-order outcome: no outbox entry " + std::to_string(id)};
   return std::nullopt;
 }
 
@@ -152,39 +194,35 @@ std::int64_t PgOutbox::RetryAt(int attempts) {
   return Now() + retry_.Delay(attempts).count();
 }
 
-bool PgOutbox::ApplyDeferred(PgConnection& connection, const std::vector<Deferred>& deferred) {
+bool PgOutbox::ApplyFailedAttempt(PgConnection& connection, const Deferred& failed) {
+  PgResult counted = connection.Exec(
+      "UPDATE outbox SET attempts = attempts + 1 WHERE id = $1 AND delivery = 'pending' RETURNING attempts",
+      {failed.id});
+  if (!counted.ok()) return false;
+  if (counted.rows() == 0) return true;  // no longer pending (dead-lettered or superseded meanwhile)
+  const std::int64_t next = RetryAt(static_cast<int>(counted.Int(0, 0)));
+  return connection
+      .Exec(
+          "UPDATE outbox SET next_attempt_ms = $2, last_error = $3, owner = NULL, lease_until_ms = NULL "
+          "WHERE id = $1",
+          {failed.id, next, failed.error})
+      .ok();
+}
+
+std::optional<std::string> PgOutbox::CommitDeferred(PgConnection& connection, const std::vector<Deferred>& deferred) {
+  std::vector<PgStatement> pipeline;
   for (const Deferred& d : deferred) {
-    if (d.delivered) {
-      // Done when its outcome is known; an unknown outcome stays listed for operators.
-      if (!connection
-               .Exec("DELETE FROM outbox WHERE id = $1 AND delivery IN ('pending', 'superseded') "
-                     "AND work_order IN ('created', 'failed')",
-                     {d.id})
-               .ok() ||
-          !connection
-               .Exec("UPDATE outbox SET delivery = 'delivered', next_attempt_ms = NULL, last_error = NULL, "
-                     "superseded_by = NULL, owner = NULL, lease_until_ms = NULL "
-                     "WHERE id = $1 AND delivery IN ('pending', 'superseded')",
-                     {d.id})
-               .ok()) {
-        return false;
-      }
+    if (!d.delivered) {
+      if (!ApplyFailedAttempt(connection, d)) return "cannot record a failed delivery attempt";
       continue;
     }
-    PgResult counted = connection.Exec(
-        "UPDATE outbox SET attempts = attempts + 1 WHERE id = $1 AND delivery = 'pending' RETURNING attempts", {d.id});
-    if (!counted.ok()) return false;
-    if (counted.rows() == 0) continue;  // no longer pending (dead-lettered or superseded meanwhile)
-    const std::int64_t next = RetryAt(static_cast<int>(counted.Int(0, 0)));
-    if (!connection
-             .Exec("UPDATE outbox SET next_attempt_ms = $2, last_error = $3, owner = NULL, lease_until_ms = NULL "
-                   "WHERE id = $1",
-                   {d.id, next, d.error})
-             .ok()) {
-      return false;
-    }
+    pipeline.push_back({kDeleteDelivered, {d.id}});
+    pipeline.push_back({kMarkDelivered, {d.id}});
   }
-  return true;
+  pipeline.push_back({"COMMIT", {}});
+  const std::vector<PgResult> results = connection.ExecPipeline(pipeline);
+  if (const int failed = FirstFailed(results); failed >= 0) return results[failed].Error();
+  return std::nullopt;
 }
 
 StoreFailure PgOutbox::DeadLetter(OutboxEntryId id, const std::string& reason) {
@@ -198,27 +236,34 @@ StoreFailure PgOutbox::DeadLetter(OutboxEntryId id, const std::string& reason) {
 }
 
 DeliveryClaim PgOutbox::ClaimDelivery(OutboxEntryId id, const MigrationStatusUpdate& update) {
+  const std::string identity = CustomerIdentityKey(update);
+  auto in_process = std::make_shared<KeyedMutex::Hold>(turns_.Lock(identity));
   StoreResult<PgPool::Lease> lease = pool_.Acquire();
   if (auto* failure = std::get_if<StoreError>(&lease)) {
     return DeliveryClaim(ClaimStanding::kStoreFailed, {}, "delivery turn: " + failure->message);
   }
   auto held = std::make_shared<PgPool::Lease>(std::move(std::get<PgPool::Lease>(lease)));
   PgConnection& connection = **held;
-  PgResult begun = connection.Exec("BEGIN");
-  PgResult locked = begun.ok() ? connection.Exec(kIdentityTurnLock, {CustomerIdentityKey(update)}) : PgResult();
-  PgResult standing = locked.ok() ? connection.Exec("SELECT delivery FROM outbox WHERE id = $1", {id}) : PgResult();
-  if (!standing.ok()) {
-    const std::string why = !begun.ok() ? begun.Error() : !locked.ok() ? locked.Error() : standing.Error();
-    if (begun.ok()) connection.Exec("ROLLBACK");
-    return DeliveryClaim(ClaimStanding::kStoreFailed, {}, "delivery turn: " + why);
+  // One round trip; the entry's standing is read after the turn is ours (its own statement).
+  const std::vector<PgResult> results = connection.ExecPipeline(
+      {{"BEGIN", {}}, {kIdentityTurnLock, {identity, id}}, {"SELECT delivery FROM outbox WHERE id = $1", {id}}});
+  if (const int failed = FirstFailed(results); failed >= 0) {
+    RollBackIfOpen(connection);
+    return DeliveryClaim(ClaimStanding::kStoreFailed, {}, "delivery turn: " + results[failed].Error());
   }
-  auto release = [this, held]() mutable {
+  const PgResult& standing = results[2];
+  auto release = [this, held, in_process]() mutable {
     ReleaseTurn(**held);
     held.reset();
+    in_process.reset();  // after the server's turn ended
   };
   if (standing.rows() == 0) return DeliveryClaim(ClaimStanding::kNotPending, release);
   const DeliveryState state = DeliveryStateFrom(standing.Text(0, 0));
-  if (state == DeliveryState::kPending) return DeliveryClaim(ClaimStanding::kNewest, release);
+  if (state == DeliveryState::kPending) {
+    // Pending without the turn: re-driven from a dead letter meanwhile; the relay sends it.
+    const bool turn_taken = results[1].rows() == 1;
+    return DeliveryClaim(turn_taken ? ClaimStanding::kNewest : ClaimStanding::kNotPending, release);
+  }
   if (state == DeliveryState::kSuperseded) return DeliveryClaim(ClaimStanding::kSuperseded, release);
   return DeliveryClaim(ClaimStanding::kNotPending, release);
 }
@@ -228,8 +273,8 @@ DeliveryClaim PgOutbox::ClaimDelivery(OutboxEntryId id, const MigrationStatusUpd
 // written wait for the next Flush.
 void PgOutbox::ReleaseTurn(PgConnection& connection) {
   std::vector<Deferred> deferred = TakeDeferred();
-  if (ApplyDeferred(connection, deferred) && connection.Exec("COMMIT").ok()) return;
-  connection.Exec("ROLLBACK");
+  if (!CommitDeferred(connection, deferred)) return;
+  RollBackIfOpen(connection);
   Requeue(std::move(deferred));
 }
 
@@ -242,12 +287,12 @@ StoreFailure PgOutbox::Flush() {
     return StoreError{"cannot write delivery results: " + failure->message};
   }
   PgConnection& connection = *std::get<PgPool::Lease>(lease);
-  PgTransaction transaction(connection);
-  if (!transaction.ok() || !ApplyDeferred(connection, deferred) || !transaction.Commit()) {
-    Requeue(std::move(deferred));
-    return StoreError{"cannot write delivery results: " + transaction.error()};
-  }
-  return std::nullopt;
+  PgResult begun = connection.Exec("BEGIN");
+  std::optional<std::string> problem = begun.ok() ? CommitDeferred(connection, deferred) : begun.Error();
+  if (!problem) return std::nullopt;
+  RollBackIfOpen(connection);
+  Requeue(std::move(deferred));
+  return StoreError{"cannot write delivery results: " + *problem};
 }
 
 StoreResult<std::vector<OutboxEntry>> PgOutbox::Due(int limit) {

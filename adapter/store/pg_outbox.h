@@ -7,8 +7,14 @@
 //   the order the sequence says; ClaimDelivery holds another advisory lock on
 //   the identity (the one-key space: hashtextextended(identity, 0)) in a
 //   transaction on its own connection across the MIDAS call, so two instances
-//   never deliver for one customer at once. The deferred delivery results
-//   are written on that connection before the turn is released.
+//   never deliver for one customer at once (an entry no longer pending
+//   takes no turn: it is not sent). The deferred delivery results are
+//   written on that connection before the turn is released. Each of these
+//   steps is one round trip (a pipeline of statements) on prepared statements.
+//   Within one process, requests for one customer first take turns in an
+//   in-process KeyedMutex (one for recording, one for delivering) and only
+//   then take a connection: a request waiting for its customer holds no
+//   connection, and the server's lock queues hold one waiter per instance.
 // - Leases: a journalled attempt belongs to the instance whose request runs
 //   it until `request_lease` after its last write; the relay's Due claims a
 //   batch of due entries with SELECT ... FOR UPDATE SKIP LOCKED and leases
@@ -27,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "adapter/keyed_mutex.h"
 #include "adapter/outbox.h"
 #include "adapter/outbox_admin.h"
 #include "adapter/resilience/retry_policy.h"
@@ -79,8 +86,11 @@ class PgOutbox : public Outbox, public OutboxAdmin {
   std::int64_t Now() const { return options_.now_ms(); }
   std::vector<Deferred> TakeDeferred();
   void Requeue(std::vector<Deferred> deferred);
-  // On `connection`, inside a transaction. False when a write failed.
-  bool ApplyDeferred(PgConnection& connection, const std::vector<Deferred>& deferred);
+  // On `connection`, inside a transaction: writes `deferred` and commits (the
+  // deliveries and the COMMIT in one round trip). The failure otherwise (the
+  // transaction is then left to roll back).
+  std::optional<std::string> CommitDeferred(PgConnection& connection, const std::vector<Deferred>& deferred);
+  bool ApplyFailedAttempt(PgConnection& connection, const Deferred& failed);
   std::int64_t RetryAt(int attempts);
   void ReleaseTurn(PgConnection& connection);
   // Recovers one interrupted attempt whose lease ran out; 0 when none is left.
@@ -92,13 +102,18 @@ class PgOutbox : public Outbox, public OutboxAdmin {
   PgPool& pool_;
   PgOutboxOptions options_;
   std::mutex retry_mutex_;
-  RetryPolicy retry_;  // guarded by retry_mutex_
+  RetryPolicy retry_;   // guarded by retry_mutex_
+  KeyedMutex records_;  // per customer identity, around RecordOutcome
+  KeyedMutex turns_;    // per customer identity, for as long as a delivery turn is held
   std::mutex deferred_mutex_;
   std::vector<Deferred> deferred_;  // guarded by deferred_mutex_
 };
 
 // The customer identity's lock keys (shared by the outbox and its tests).
 inline constexpr const char* kIdentityRecordLock = "SELECT pg_advisory_xact_lock(1, hashtext($1))";
-inline constexpr const char* kIdentityTurnLock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+// The turn is taken only for an entry still pending ($2): one already
+// superseded or delivered needs none, and does not queue behind the holder.
+inline constexpr const char* kIdentityTurnLock =
+    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) FROM outbox WHERE id = $2 AND delivery = 'pending'";
 
 }  // namespace voip::store

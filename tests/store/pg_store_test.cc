@@ -1,8 +1,9 @@
 // The PostgreSQL store between instances (issue 13): migrations applied once
 // by instances starting together, a newer schema refused, relays claiming
 // disjoint batches under leases, what a dead instance held passing to others,
-// idempotency keys across instances, the delivery turn across instances, and
-// an outage the store recovers from by itself. Against the sandbox server.
+// idempotency keys across instances, the delivery turn across instances, an
+// outage the store recovers from by itself, and what a request costs the
+// server (statements prepared once, four round trips). Against the sandbox server.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -186,6 +187,85 @@ TEST_F(PgStoreTest, OutageIsReportedAndRecoveredFrom) {
   }
   EXPECT_TRUE(journalled);
   EXPECT_EQ(health.CheckNow(), std::nullopt);
+}
+
+// A statement is prepared once per connection: run again, it is executed by name, not parsed again.
+TEST_F(PgStoreTest, StatementIsPreparedOncePerConnection) {
+  std::string error;
+  std::unique_ptr<store::PgPool> one = FreshPostgres(&error, 1);
+  ASSERT_TRUE(one) << error;
+  std::unique_ptr<StoreInstance> instance = OpenPostgresInstance(*one, "instance-one", now_);
+  ASSERT_TRUE(std::holds_alternative<OutboxEntryId>(instance->outbox().Journal(Customer(), "corr-1")));
+  ASSERT_TRUE(std::holds_alternative<OutboxEntryId>(instance->outbox().Journal(Customer(), "corr-2")));
+  auto lease = one->Acquire();
+  store::PgResult prepared = std::get<store::PgPool::Lease>(lease)->Exec(
+      "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO outbox %'");
+  ASSERT_TRUE(prepared.ok()) << prepared.Error();
+  EXPECT_EQ(prepared.Text(0, 0), "1");
+}
+
+// Statements prepared before the server restarted work after it: the new connection prepares them again.
+TEST_F(PgStoreTest, PreparedStatementsWorkAfterAServerRestart) {
+  std::string error;
+  std::unique_ptr<store::PgPool> one = FreshPostgres(&error, 1);
+  ASSERT_TRUE(one) << error;
+  std::unique_ptr<StoreInstance> instance = OpenPostgresInstance(*one, "instance-one", now_);
+  Outbox& outbox = instance->outbox();
+  const OutboxEntryId before = std::get<OutboxEntryId>(outbox.Journal(Customer("447000000001"), "corr-1"));
+  ASSERT_FALSE(outbox.RecordOutcome(before, WorkOrderState::kCreated, Created("WO1", "447000000001")));
+  ASSERT_TRUE(PostgresSandboxEnvironment::Halt());
+  ASSERT_TRUE(PostgresSandboxEnvironment::Resume());
+  StoreResult<OutboxEntryId> after = StoreError{"not tried"};
+  for (const auto deadline = std::chrono::steady_clock::now() + 20s;
+       std::holds_alternative<StoreError>(after) && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(50ms)) {
+    after = outbox.Journal(Customer("447000000002"), "corr-2");  // the first try meets the old, broken connection
+  }
+  ASSERT_TRUE(std::holds_alternative<OutboxEntryId>(after)) << std::get<StoreError>(after).message;
+  const OutboxEntryId id = std::get<OutboxEntryId>(after);
+  EXPECT_FALSE(outbox.RecordOutcome(id, WorkOrderState::kCreated, Created("WO2", "447000000002")));
+  EXPECT_EQ(outbox.ClaimDelivery(id, Created("WO2", "447000000002")).standing(), ClaimStanding::kNewest);
+  EXPECT_EQ(std::get<OutboxCounts>(outbox.Count()).pending, 2);
+}
+
+// A request's store work, its statements prepared, is four round trips: journal, outcome, delivery turn, result.
+TEST_F(PgStoreTest, RequestIsFourRoundTrips) {
+  Outbox& outbox = a_->outbox();
+  auto request = [&outbox](const std::string& telephone) {
+    const OutboxEntryId id = std::get<OutboxEntryId>(outbox.Journal(Customer(telephone), "corr"));
+    EXPECT_FALSE(outbox.RecordOutcome(id, WorkOrderState::kCreated, Created("WO", telephone)));
+    DeliveryClaim claim = outbox.ClaimDelivery(id, Created("WO", telephone));
+    EXPECT_EQ(claim.standing(), ClaimStanding::kNewest);
+    outbox.MarkDelivered(id);
+    return claim;  // released (the result written) when destroyed
+  };
+  (void)request("447000000001");  // prepares the statements on the connection
+  const std::uint64_t before = pool_->stats().round_trips.load();
+  (void)request("447000000001");
+  EXPECT_EQ(pool_->stats().round_trips.load() - before, 4u);
+  EXPECT_EQ(std::get<OutboxCounts>(outbox.Count()).pending, 0);
+}
+
+// A claim waiting for its customer's turn on the same instance holds no connection: others still get one.
+TEST_F(PgStoreTest, ClaimWaitingForTheTurnHoldsNoConnection) {
+  std::string error;
+  std::unique_ptr<store::PgPool> two = FreshPostgres(&error, 2);
+  ASSERT_TRUE(two) << error;
+  std::unique_ptr<StoreInstance> instance = OpenPostgresInstance(*two, "instance-two", now_);
+  Outbox& outbox = instance->outbox();
+  const OutboxEntryId first = std::get<OutboxEntryId>(outbox.Journal(Customer("447000000001"), "corr-1"));
+  ASSERT_FALSE(outbox.RecordOutcome(first, WorkOrderState::kCreated, Created("WO1", "447000000001")));
+  auto held = std::make_unique<DeliveryClaim>(outbox.ClaimDelivery(first, Created("WO1", "447000000001")));
+  ASSERT_EQ(held->standing(), ClaimStanding::kNewest);
+  auto waiting = std::async(std::launch::async,
+                            [&] { return outbox.ClaimDelivery(first, Created("WO1", "447000000001")).standing(); });
+  EXPECT_EQ(waiting.wait_for(300ms), std::future_status::timeout);
+  EXPECT_TRUE(std::holds_alternative<OutboxEntryId>(outbox.Journal(Customer("447000000002"), "corr-2")));
+  EXPECT_EQ(two->stats().pool_waits.load(), 0u);  // the journal found the second connection free
+  outbox.MarkDelivered(first);
+  held.reset();
+  ASSERT_EQ(waiting.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(waiting.get(), ClaimStanding::kNotPending);  // delivered meanwhile
 }
 
 // A failed statement's error keeps the server's primary message and SQLSTATE, never a DETAIL quoting a row.
