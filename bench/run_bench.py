@@ -736,7 +736,7 @@ def main():
                             json.dumps(r["statuses"], sort_keys=True)))
     sqlite_rows = {(r["connections"], r["customers"]): r for r in rows
                    if r["kind"] == "adapter" and r["store"] == "sqlite" and not r["mix"] and not r["close"]
-                   and not r["latency_ms"]}
+                   and not r["latency_ms"] and r["backend"] == "sim"}
     for r in rows:
         base = sqlite_rows.get((r["connections"], r.get("customers")))
         if r["kind"] == "adapter" and r["store"] == "postgresql" and base:
