@@ -32,6 +32,8 @@ struct PooledContext {
   // gSOAP's own I/O functions, called by the hooks.
   SOAP_SOCKET (*tcp_open)(struct ::soap*, const char*, const char*, int) = nullptr;
   size_t (*tcp_recv)(struct ::soap*, char*, size_t) = nullptr;
+  int (*tcp_send)(struct ::soap*, const char*, size_t) = nullptr;
+  int (*tcp_poll)(struct ::soap*) = nullptr;
   int (*prepare_recv)(struct ::soap*, const char*, size_t) = nullptr;
   int (*post_header)(struct ::soap*, const char*, const char*) = nullptr;
   // The last bytes of the previous received block, so that a DOCTYPE split
@@ -230,6 +232,47 @@ size_t TracedRecv(struct ::soap* soap, char* buffer, size_t size) {
   return received;
 }
 
+// gSOAP's send waits in poll() for the socket to be writable before every
+// send(), though a request of a few hundred bytes always fits the empty socket
+// buffer of a connection between exchanges. A plain connection's bytes are
+// sent at once, without waiting; only what does not fit (EAGAIN) goes through
+// gSOAP's own send, which waits with the send time-out. TLS, and anything but a
+// connected socket, goes through gSOAP's send as before.
+int SendFirstWaitIfFull(struct ::soap* soap, const char* data, size_t size) {
+  PooledContext* ctx = ContextOf(soap);
+  const SOAP_SOCKET socket = soap_valid_socket(soap->sendsk) ? soap->sendsk : soap->socket;
+  if (soap->ssl != nullptr || soap->os != nullptr || !soap_valid_socket(socket)) {
+    return ctx->tcp_send(soap, data, size);
+  }
+  while (size > 0) {
+    const ssize_t sent = ::send(socket, data, size, soap->socket_flags | MSG_DONTWAIT);
+    if (sent > 0) {
+      data += sent;
+      size -= static_cast<size_t>(sent);
+    } else if (sent < 0 && errno == EINTR) {
+      continue;
+    } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return ctx->tcp_send(soap, data, size);
+    } else {
+      soap->errnum = errno;
+      return SOAP_EOF;
+    }
+  }
+  return SOAP_OK;
+}
+
+// gSOAP checks a kept connection before reusing it (soap_connect_command ->
+// fpoll: a poll() and perhaps a peek). For a plain connection
+// ContextLease::BeginExchange has just made the same check with one
+// non-blocking peek and closed the connection if the backend had closed it, so
+// one still open here is good. A TLS connection keeps gSOAP's check, which
+// reads a pending close_notify through OpenSSL (the raw peek sees only bytes).
+int KeptConnectionChecked(struct ::soap* soap) {
+  if (soap->ssl == nullptr) return SOAP_OK;
+  PooledContext* ctx = ContextOf(soap);
+  return ctx->tcp_poll != nullptr ? ctx->tcp_poll(soap) : SOAP_EOF;  // none: gSOAP reconnects
+}
+
 std::string OneLine(std::string_view text, std::size_t max_bytes) {
   std::string out;
   for (char c : text.substr(0, std::min(text.size(), max_bytes))) {
@@ -372,7 +415,7 @@ bool ContextLease::BeginExchange(const std::string& extra_header,
   // A kept connection the backend closed (or reset) while it was idle is
   // closed here, before anything is sent on it, so that the exchange opens a
   // new one. gSOAP's own check before reuse (soap_connect_command ->
-  // soap->fpoll) does the same; this one does not depend on it. A close that
+  // soap->fpoll) is replaced by this one (KeptConnectionChecked). A close that
   // arrives after this check is seen by the send or the answer: classified
   // as usual, and a create is never repeated (see work_order_client.h).
   struct ::soap* soap = context_->soap;
@@ -476,8 +519,12 @@ PooledContext* ContextPool::NewContext() {
   ctx->soap = soap;
   ctx->tcp_open = connector_ != nullptr ? connector_ : soap->fopen;
   ctx->tcp_recv = soap->frecv;
+  ctx->tcp_send = soap->fsend;
+  ctx->tcp_poll = soap->fpoll;
   soap->fopen = TracedOpen;
   soap->frecv = TracedRecv;
+  soap->fsend = SendFirstWaitIfFull;
+  soap->fpoll = KeptConnectionChecked;
   ctx->prepare_recv = soap->fpreparerecv;
   soap->fpreparerecv = ScanReceived;
   ctx->post_header = soap->fposthdr;
