@@ -84,7 +84,8 @@ int WaitForStopSignal(const sigset_t& signals, voip::Logger& logger) {
       continue;
     }
     if (signal_number != SIGHUP) return signal_number;
-    logger.Log(voip::LogLevel::kInfo, "signal_ignored", {{"signal", signal_number}, {"name", "SIGHUP"}});
+    logger.Log(voip::LogLevel::kInfo, "signal_ignored", "SIGHUP ignored: there is no configuration to reload",
+               {{"signal", signal_number}, {"name", "SIGHUP"}});
   }
 }
 
@@ -97,7 +98,8 @@ void DrainBeforeStop(int signal_number, int grace_s, const sigset_t& signals, vo
                      voip::Logger& logger) {
   if (signal_number != SIGTERM || grace_s <= 0) return;
   server.Drain();
-  logger.Log(voip::LogLevel::kInfo, "drain", {{"graceS", grace_s}});
+  logger.Log(voip::LogLevel::kInfo, "drain", "Draining: /ready answers 503 before the listener closes",
+             {{"graceS", grace_s}});
   const std::optional<std::chrono::microseconds> ping_every = voip::WatchdogPingInterval();
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
   for (;;) {
@@ -107,9 +109,11 @@ void DrainBeforeStop(int signal_number, int grace_s, const sigset_t& signals, vo
     if (received == 0) {  // the time is up (checked above), a watchdog ping is due, or interrupted
       if (ping_every) voip::NotifyWatchdog();
     } else if (received == SIGHUP) {
-      logger.Log(voip::LogLevel::kInfo, "signal_ignored", {{"signal", received}, {"name", "SIGHUP"}});
+      logger.Log(voip::LogLevel::kInfo, "signal_ignored", "SIGHUP ignored: there is no configuration to reload",
+                 {{"signal", received}, {"name", "SIGHUP"}});
     } else {
-      logger.Log(voip::LogLevel::kInfo, "drain_cut_short", {{"signal", received}});
+      logger.Log(voip::LogLevel::kInfo, "drain_cut_short", "Drain cut short by a second stop signal",
+                 {{"signal", received}});
       return;
     }
   }
@@ -161,8 +165,10 @@ voip::CircuitBreaker::TransitionListener LogTransitions(voip::Logger& logger, co
     nlohmann::json fields = {
         {"backend", backend}, {"from", voip::BreakerStateName(from)}, {"to", voip::BreakerStateName(to)}};
     if (to == voip::BreakerState::kOpen) fields["openMs"] = open_ms;
+    const std::string message = std::string("Circuit breaker of ") + backend + " went " + voip::BreakerStateName(from) +
+                                " to " + voip::BreakerStateName(to);
     logger.Log(to == voip::BreakerState::kOpen ? voip::LogLevel::kWarn : voip::LogLevel::kInfo, "circuit_breaker",
-               std::move(fields));
+               message, std::move(fields));
   };
 }
 
@@ -228,15 +234,33 @@ bool RecoverInterrupted(voip::StoreSet& stores, voip::Logger& logger) {
     std::cerr << "voip-migration-adapter: " << failure->message << "\n";
     return false;
   }
-  logger.Log(voip::LogLevel::kInfo, "outbox_recovered",
+  logger.Log(voip::LogLevel::kInfo, "outbox_recovered", "Recovered what an earlier run left interrupted",
              {{"entries", std::get<int>(recovered)}, {"idempotencyKeys", std::get<int>(interrupted_keys)}});
   return true;
 }
 
-// The human-readable start-up lines on stderr: where to call, and how.
-void PrintBanner(const voip::Config& config, int port) {
+// The start-up banner as one `banner` log line (startup-banner = log): what
+// PrintBanner says, as fields.
+void LogBanner(const voip::Config& config, const std::string& base, voip::Logger& logger) {
+  voip::LogFields fields;
+  fields.Add("url", base).Add("authenticationOff", config.caller_auth.mode == voip::AuthMode::kNone);
+  if (config.simulate) {
+    fields.Add("simulatedWorkOrderUrl", config.work_order.url)
+        .Add("simulatedMidasUrl", config.midas.url)
+        .Add("simulatorReceivedUrl", config.midas.url.substr(0, config.midas.url.rfind('/')) + "/__sim/received");
+  }
+  logger.Log(voip::LogLevel::kInfo, "banner", "voip-migration-adapter listening on " + base, fields);
+}
+
+// The human-readable start-up lines on stderr (or, with startup-banner = log,
+// one log line): where to call, and how.
+void PrintBanner(const voip::Config& config, int port, voip::Logger& logger) {
   const std::string scheme = config.tls_cert_file.empty() ? "http://" : "https://";
   const std::string base = scheme + config.listen_host + ":" + std::to_string(port);
+  if (config.banner_in_log) {
+    LogBanner(config, base, logger);
+    return;
+  }
   std::cerr << "voip-migration-adapter listening on " << base << "\n";
   if (config.caller_auth.mode == voip::AuthMode::kNone) {
     std::cerr << "caller authentication is OFF (auth = none): anyone who can reach " << base << " can call it\n";
@@ -266,7 +290,8 @@ void StopWithinGrace(int grace_s, voip::Logger& logger, const std::function<void
   std::thread grace_watchdog([&, grace = grace_s] {
     std::unique_lock<std::mutex> lock(shutdown_mutex);
     if (shutdown_over_cv.wait_for(lock, std::chrono::seconds(grace), [&] { return shutdown_over; })) return;
-    logger.Log(voip::LogLevel::kWarn, "shutdown_grace_exceeded", {{"graceS", grace}});
+    logger.Log(voip::LogLevel::kWarn, "shutdown_grace_exceeded",
+               "Requests in flight outlasted shutdown-grace-s: exiting anyway", {{"graceS", grace}});
     std::_Exit(0);
   });
   stop();
@@ -308,11 +333,11 @@ int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger
     return 1;
   }
   relay.Start();
-  logger.Log(voip::LogLevel::kInfo, "start",
+  logger.Log(voip::LogLevel::kInfo, "start", "Serving on port " + std::to_string(server.port()),
              {{"port", server.port()},
               {"config", voip::EffectiveConfig(config)},
               {"configSources", voip::ConfigSources(config)}});
-  PrintBanner(config, server.port());
+  PrintBanner(config, server.port(), logger);
   // Listening, and the database opened and recovered: systemd may start what depends on it.
   voip::NotifyReady("serving on " + config.listen_host + ":" + std::to_string(server.port()));
 
@@ -323,7 +348,7 @@ int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger
     server.Stop();
     server.Wait();
     relay.Stop();  // finishes the delivery in progress and writes what it deferred
-    logger.Log(voip::LogLevel::kInfo, "stop",
+    logger.Log(voip::LogLevel::kInfo, "stop", "Stopped",
                {{"signal", signal_number},
                 {"backendConnectionsOpened",
                  {{"workOrder", work_order.ConnectionsOpened()}, {"midas", midas.ConnectionsOpened()}}},

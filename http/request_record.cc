@@ -30,6 +30,15 @@ LogLevel LevelFor(const MigrationOutcome& outcome, int http_status) {
   return LogLevel::kInfo;
 }
 
+// "JSON request answered 200: work order created".
+std::string RequestMessage(const FinishedRequest& request, const MigrationOutcome& outcome) {
+  std::string message = request.face == Face::kSoap ? "SOAP" : "JSON";
+  message += " request answered " + std::to_string(request.http_status);
+  if (!request.refusal.empty()) return message + ": refused";
+  if (request.soap_fault) return message + ": SOAP Fault";
+  return message + (outcome.order_number ? ": work order created" : ": faults");
+}
+
 }  // namespace
 
 void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Logger& logger) {
@@ -56,7 +65,8 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
     if (outcome.outbox_entry) unknown.Add("entry", *outcome.outbox_entry);
     if (telephone) unknown.Add("telephoneNumber", *telephone);
     if (account) unknown.Add("accountNumber", *account);
-    logger.Log(LogLevel::kWarn, "work_order_outcome_unknown", unknown);
+    logger.Log(LogLevel::kWarn, "work_order_outcome_unknown",
+               "The work order may or may not exist: check it, then resolve the outbox entry", unknown);
   }
 
   std::vector<std::string> codes;
@@ -91,7 +101,7 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
   if (outcome.store_error) fields.Add("storeError", *outcome.store_error);
   if (outcome.idempotent_replay) fields.Add("idempotentReplay", true);
   if (!request.refusal.empty()) fields.Add("refusal", request.refusal);
-  logger.Log(level, "request", fields);
+  logger.Log(level, "request", RequestMessage(request, outcome), fields);
 }
 
 }  // namespace voip

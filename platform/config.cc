@@ -451,6 +451,12 @@ SettingProblem ApplyLogLevel(Config& config, const std::string& text) {
   return std::nullopt;
 }
 
+SettingProblem ApplyStartupBanner(Config& config, const std::string& text) {
+  if (text != "stderr" && text != "log") return "must be stderr or log, got '" + text + "'";
+  config.banner_in_log = text == "log";
+  return std::nullopt;
+}
+
 // The public URL, the log and TLS on the adapter's own listener.
 std::vector<ConfigSetting> PresenceSettings() {
   return {
@@ -459,6 +465,11 @@ std::vector<ConfigSetting> PresenceSettings() {
        "gives URL/soap as the endpoint. Default: the scheme, host and port each WSDL request arrived on.",
        ApplyPublicBaseUrl},
       {"log-level", "LEVEL", "debug, info, warn or error. Default info.", ApplyLogLevel},
+      {"startup-banner", "stderr|log",
+       "Where the start-up banner (the URL to call, whether authentication is off, the simulators' URLs, a "
+       "curl example) goes: stderr, as plain text lines, or log, as one JSON log line (event banner) on "
+       "stdout with the rest. Default stderr.",
+       ApplyStartupBanner},
       {"tls-cert-file", "PEM",
        "Serve HTTPS (TLS 1.2 minimum) with this certificate chain (PEM; the server "
        "certificate first). Needs tls-key-file.",

@@ -100,6 +100,7 @@ struct Config {
   int read_timeout_s = 10;                         // slow client headers/body: each read
   int request_read_timeout_s = 30;  // one request's line, headers and body, all reads together (and the TLS handshake)
   std::string log_level = "info";   // debug | info | warn | error
+  bool banner_in_log = false;       // the start-up banner as a `banner` log line instead of text on stderr
   CallerAuthConfig caller_auth;
   // TLS on the adapter's own listener when tls_cert_file is set (TLS 1.2
   // minimum). The key file may be encrypted with tls_key_password (a secret).

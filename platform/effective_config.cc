@@ -82,6 +82,7 @@ void AddDurability(nlohmann::json& out, const Config& c) {
 void AddPresenceAndAuth(nlohmann::json& out, const Config& c) {
   out["public-base-url"] = c.public_base_url;
   out["log-level"] = c.log_level;
+  out["startup-banner"] = c.banner_in_log ? "log" : "stderr";
   out["tls-cert-file"] = c.tls_cert_file;
   out["tls-key-file"] = c.tls_key_file;
   out["tls-key-password"] = SetOrUnset(!c.tls_key_password.empty());

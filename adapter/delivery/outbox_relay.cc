@@ -5,6 +5,8 @@
 namespace voip {
 namespace {
 
+constexpr const char* kStoreFailedMessage = "The outbox relay could not read or write the database";
+
 std::int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -41,7 +43,7 @@ RelayRound OutboxRelay::RunOnce() {
   RelayRound round = DeliverDue();
   StoreResult<OutboxCounts> counts = outbox_.Count();
   if (auto* error = std::get_if<StoreError>(&counts)) {
-    logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", error->message}});
+    logger_.Log(LogLevel::kError, "outbox_store_failed", kStoreFailedMessage, {{"error", error->message}});
     round.store_failed = true;
   } else {
     round.counts = std::get<OutboxCounts>(counts);
@@ -57,7 +59,7 @@ RelayRound OutboxRelay::DeliverDue() {
   RelayRound round;
   StoreResult<std::vector<OutboxEntry>> due = outbox_.Due(options_.batch);
   if (auto* error = std::get_if<StoreError>(&due)) {
-    logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", error->message}});
+    logger_.Log(LogLevel::kError, "outbox_store_failed", kStoreFailedMessage, {{"error", error->message}});
     round.store_failed = true;
     return round;
   }
@@ -81,7 +83,7 @@ RelayRound OutboxRelay::DeliverDue() {
     Report(entry, delivery, round);
   }
   if (auto problem = outbox_.Flush()) {
-    logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", problem->message}});
+    logger_.Log(LogLevel::kError, "outbox_store_failed", kStoreFailedMessage, {{"error", problem->message}});
     round.store_failed = true;
   }
   return round;
@@ -93,22 +95,26 @@ void OutboxRelay::Report(const OutboxEntry& entry, const MidasDelivery& delivery
   switch (delivery.verdict) {
     case MidasVerdict::kNotSent:
       ++round.superseded;
-      logger_.Log(LogLevel::kInfo, "midas_update_not_sent", With(EntryFields(entry), {{"reason", delivery.reason}}));
+      logger_.Log(LogLevel::kInfo, "midas_update_not_sent", "MIDAS update not sent: a newer one superseded it",
+                  With(EntryFields(entry), {{"reason", delivery.reason}}));
       return;
     case MidasVerdict::kDelivered:
       ++round.delivered;
-      logger_.Log(LogLevel::kInfo, "midas_update_delivered", With(EntryFields(entry), {{"attempts", attempts}}));
+      logger_.Log(LogLevel::kInfo, "midas_update_delivered", "Pending MIDAS update delivered",
+                  With(EntryFields(entry), {{"attempts", attempts}}));
       return;
     case MidasVerdict::kDeadLetter: {
       ++round.dead_lettered;
       nlohmann::json fields = {{"attempts", attempts}, {"reason", delivery.reason}};
       if (delivery.called()) fields["diagnostic"] = diagnostic;
-      logger_.Log(LogLevel::kError, "midas_update_dead_lettered", With(EntryFields(entry), std::move(fields)));
+      logger_.Log(LogLevel::kError, "midas_update_dead_lettered",
+                  "MIDAS update dead-lettered: an operator must re-drive it",
+                  With(EntryFields(entry), std::move(fields)));
       return;
     }
     case MidasVerdict::kKeepPending:
       ++round.failed;
-      logger_.Log(LogLevel::kWarn, "midas_update_retry",
+      logger_.Log(LogLevel::kWarn, "midas_update_retry", "MIDAS update failed; it will be retried",
                   With(EntryFields(entry),
                        {{"attempts", attempts},
                         {"error", delivery.error ? BackendErrorKindName(delivery.error->kind) : "not_attempted"},
@@ -130,7 +136,7 @@ void OutboxRelay::Stop() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (StoreFailure failure = outbox_.Flush()) {
-    logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", failure->message}});
+    logger_.Log(LogLevel::kError, "outbox_store_failed", kStoreFailedMessage, {{"error", failure->message}});
   }
 }
 

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -186,6 +187,31 @@ TEST(AdapterBinaryTest, StartLineShowsNoSecret) {
   EXPECT_NE(output.find(R"("auth":"api-key")"), std::string::npos) << output;
   EXPECT_NE(output.find(R"("api-keys":"set")"), std::string::npos) << output;
   EXPECT_EQ(output.find("canary-key"), std::string::npos) << output;
+}
+
+// With startup-banner = log, stdout and stderr hold nothing but JSON lines, each with a message and the
+// service, the banner among them as one line.
+TEST(AdapterBinaryTest, BannerInTheLogLeavesOnlyJson) {
+  if (::access(AdapterBinary().c_str(), X_OK) != 0) GTEST_SKIP() << "no " << AdapterBinary();
+  const std::string output = RunForASecond("--simulate --listen 127.0.0.1:0 --startup-banner log");
+  std::istringstream lines(output);
+  std::string line;
+  int banners = 0;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    ++count;
+    const nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(parsed.is_object()) << line;
+    EXPECT_TRUE(parsed["message"].is_string() && !parsed["message"].get<std::string>().empty()) << line;
+    EXPECT_EQ(parsed["service"], "voip-migration-adapter") << line;
+    if (parsed["event"] == "banner") {
+      ++banners;
+      EXPECT_EQ(parsed["url"].get<std::string>().rfind("http://127.0.0.1:", 0), 0u) << line;
+      EXPECT_EQ(parsed["authenticationOff"], true) << line;
+    }
+  }
+  EXPECT_GE(count, 4) << output;  // outbox_recovered, start, banner, stop
+  EXPECT_EQ(banners, 1) << output;
 }
 
 // Without auth and with real backends, start-up stops and says what to configure.
