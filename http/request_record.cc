@@ -59,6 +59,8 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
     // may not exist until someone checks (docs/delivery.md, outbox resolve).
     LogFields unknown;
     unknown.Add("correlationId", request.correlation_id)
+        .Add("traceId", request.trace.trace_id)
+        .Add("spanId", request.trace.span_id)
         .Add("face", FaceName(request.face))
         .Add("workOrderError", work_order_error != nullptr ? work_order_error : "")
         .Add("recorded", !outcome.store_error.has_value());
@@ -74,6 +76,8 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
   for (const Fault& fault : outcome.faults) codes.push_back(fault.Code());
   LogFields fields;
   fields.Add("correlationId", request.correlation_id)
+      .Add("traceId", request.trace.trace_id)
+      .Add("spanId", request.trace.span_id)
       .Add("face", FaceName(request.face))
       .Add("outcome", request.soap_fault     ? "soapFault"
                       : outcome.order_number ? "success"

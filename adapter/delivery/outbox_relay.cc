@@ -12,11 +12,19 @@ std::int64_t SystemNowMs() {
       .count();
 }
 
-// The fields every relay event carries: the entry, its correlation id, and the
-// customer's numbers masked.
-nlohmann::json EntryFields(const OutboxEntry& entry) {
+// The span of one redelivery: in the trace of the request that journalled the
+// entry (a new trace for an entry from before traces were kept).
+TraceContext DeliverySpan(const OutboxEntry& entry) {
+  return entry.trace.empty() ? ContinueOrStartTrace("", "") : ChildSpan(entry.trace);
+}
+
+// The fields every relay event carries: the entry, its correlation id, the
+// delivery's trace and span ids, and the customer's numbers masked.
+nlohmann::json EntryFields(const OutboxEntry& entry, const TraceContext& span) {
   return {{"entry", entry.id},
           {"correlationId", entry.correlation_id},
+          {"traceId", span.trace_id},
+          {"spanId", span.span_id},
           {"telephoneNumber", Mask(entry.update.telephone_number)},
           {"accountNumber", Mask(entry.update.account_number)},
           {"migrationStatus", MigrationStatusName(entry.update.status)}};
@@ -72,15 +80,16 @@ RelayRound OutboxRelay::DeliverDue() {
     // This customer's turn, held until the result is written: a newer update
     // committed since Due() read this one is never overtaken by it.
     const DeliveryClaim claim = outbox_.ClaimDelivery(entry.id, entry.update);
+    const TraceContext span = DeliverySpan(entry);
     const MidasDelivery delivery =
-        midas_delivery_.Deliver(claim, entry.update, CallContext{entry.correlation_id}, history);
+        midas_delivery_.Deliver(claim, entry.update, CallContext{entry.correlation_id, std::nullopt, span}, history);
     if (delivery.skipped == MidasSkip::kCircuitOpen) {
       // The entry stays due, its attempt not counted; so do the rest of the round.
       round.breaker_open = true;
       break;
     }
     round.store_failed |= ApplyToOutbox(outbox_, entry.id, delivery).has_value();
-    Report(entry, delivery, round);
+    Report(entry, span, delivery, round);
   }
   if (auto problem = outbox_.Flush()) {
     logger_.Log(LogLevel::kError, "outbox_store_failed", kStoreFailedMessage, {{"error", problem->message}});
@@ -89,19 +98,20 @@ RelayRound OutboxRelay::DeliverDue() {
   return round;
 }
 
-void OutboxRelay::Report(const OutboxEntry& entry, const MidasDelivery& delivery, RelayRound& round) {
+void OutboxRelay::Report(const OutboxEntry& entry, const TraceContext& span, const MidasDelivery& delivery,
+                         RelayRound& round) {
   const int attempts = entry.attempts + (delivery.called() ? 1 : 0);
   const std::string diagnostic = delivery.error ? delivery.error->diagnostic : std::string();
   switch (delivery.verdict) {
     case MidasVerdict::kNotSent:
       ++round.superseded;
       logger_.Log(LogLevel::kInfo, "midas_update_not_sent", "MIDAS update not sent: a newer one superseded it",
-                  With(EntryFields(entry), {{"reason", delivery.reason}}));
+                  With(EntryFields(entry, span), {{"reason", delivery.reason}}));
       return;
     case MidasVerdict::kDelivered:
       ++round.delivered;
       logger_.Log(LogLevel::kInfo, "midas_update_delivered", "Pending MIDAS update delivered",
-                  With(EntryFields(entry), {{"attempts", attempts}}));
+                  With(EntryFields(entry, span), {{"attempts", attempts}}));
       return;
     case MidasVerdict::kDeadLetter: {
       ++round.dead_lettered;
@@ -109,13 +119,13 @@ void OutboxRelay::Report(const OutboxEntry& entry, const MidasDelivery& delivery
       if (delivery.called()) fields["diagnostic"] = diagnostic;
       logger_.Log(LogLevel::kError, "midas_update_dead_lettered",
                   "MIDAS update dead-lettered: an operator must re-drive it",
-                  With(EntryFields(entry), std::move(fields)));
+                  With(EntryFields(entry, span), std::move(fields)));
       return;
     }
     case MidasVerdict::kKeepPending:
       ++round.failed;
       logger_.Log(LogLevel::kWarn, "midas_update_retry", "MIDAS update failed; it will be retried",
-                  With(EntryFields(entry),
+                  With(EntryFields(entry, span),
                        {{"attempts", attempts},
                         {"error", delivery.error ? BackendErrorKindName(delivery.error->kind) : "not_attempted"},
                         {"reason", delivery.reason},
