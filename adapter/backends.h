@@ -9,6 +9,8 @@
 #include <string>
 #include <variant>
 
+#include "platform/trace_context.h"
+
 namespace voip {
 
 enum class Backend { kWorkOrder, kMidas };
@@ -20,6 +22,10 @@ struct CallContext {
   // backend call's time-outs are clamped to what remains, and no retry starts
   // after it. Unset (the relay's deliveries): each call has its own time-outs only.
   std::optional<std::chrono::steady_clock::time_point> deadline{};
+  // The span the calls are made in (W3C Trace Context): each call sends
+  // traceparent with this trace id and a new span id of its own, and this
+  // tracestate. Empty: no trace headers.
+  TraceContext trace{};
 
   // What remains until the deadline (negative once passed); nullopt without one.
   std::optional<std::chrono::milliseconds> Remaining() const;

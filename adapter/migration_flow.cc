@@ -99,7 +99,7 @@ MigrationOutcome MigrationFlow::Run(const MigrationRequest& request, const CallC
     return refused;
   }
   MigrationStatusUpdate update = StatusUpdateFor(request);
-  StoreResult<OutboxEntryId> journalled = outbox_.Journal(update, context.correlation_id);
+  StoreResult<OutboxEntryId> journalled = outbox_.Journal(update, context.correlation_id, context.trace);
   if (auto* error = std::get_if<StoreError>(&journalled)) {
     // Nothing was called: the permit decides nothing about the work-order system.
     if (breakers_.work_order != nullptr) breakers_.work_order->Record(work_order_permit, CallHealth::kNeutral);

@@ -62,6 +62,10 @@ struct OutboxEntry {
   // updates for one customer, the one with the higher sequence is newer.
   std::int64_t sequence = 0;
   std::optional<OutboxEntryId> superseded_by;  // for kSuperseded: the entry that superseded it
+  // The span of the request that journalled it (W3C Trace Context), so that a
+  // redelivery carries the original trace id; empty for entries from before
+  // it was kept (schema version 3).
+  TraceContext trace;
 };
 
 // A storage failure, for operators' logs (no personal data).
@@ -132,8 +136,15 @@ class Outbox {
   // Journals an attempt before the work-order call (kAttempting, kWaiting).
   // `update` holds the customer's identifiers; its status is not yet final.
   // Durable when it returns an id.
+  // `trace` is the request's span, kept with the entry.
   [[nodiscard]] virtual StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update,
-                                                           const std::string& correlation_id) = 0;
+                                                           const std::string& correlation_id,
+                                                           const TraceContext& trace) = 0;
+  // The same without a trace.
+  [[nodiscard]] StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update,
+                                                   const std::string& correlation_id) {
+    return Journal(update, correlation_id, TraceContext{});
+  }
 
   // Records the work-order outcome and the MIDAS update to deliver in one
   // transaction (kPending, no next attempt time: the caller attempts it now),

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -23,6 +24,7 @@
 #include "adapter/resilience/circuit_breaker.h"
 #include "adapter/soap/midas_client.h"
 #include "adapter/soap/work_order_client.h"
+#include "adapter/store/pg_connection.h"
 #include "app/db_command.h"
 #include "app/outbox_command.h"
 #include "app/service_manager.h"
@@ -33,6 +35,7 @@
 #include "http/status.h"
 #include "platform/build_info.h"
 #include "platform/config.h"
+#include "platform/effective_config.h"
 #include "platform/log.h"
 #include "sim/simulators.h"
 
@@ -82,7 +85,8 @@ int WaitForStopSignal(const sigset_t& signals, voip::Logger& logger) {
       continue;
     }
     if (signal_number != SIGHUP) return signal_number;
-    logger.Log(voip::LogLevel::kInfo, "signal_ignored", {{"signal", signal_number}, {"name", "SIGHUP"}});
+    logger.Log(voip::LogLevel::kInfo, "signal_ignored", "SIGHUP ignored: there is no configuration to reload",
+               {{"signal", signal_number}, {"name", "SIGHUP"}});
   }
 }
 
@@ -95,7 +99,8 @@ void DrainBeforeStop(int signal_number, int grace_s, const sigset_t& signals, vo
                      voip::Logger& logger) {
   if (signal_number != SIGTERM || grace_s <= 0) return;
   server.Drain();
-  logger.Log(voip::LogLevel::kInfo, "drain", {{"graceS", grace_s}});
+  logger.Log(voip::LogLevel::kInfo, "drain", "Draining: /ready answers 503 before the listener closes",
+             {{"graceS", grace_s}});
   const std::optional<std::chrono::microseconds> ping_every = voip::WatchdogPingInterval();
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
   for (;;) {
@@ -105,9 +110,11 @@ void DrainBeforeStop(int signal_number, int grace_s, const sigset_t& signals, vo
     if (received == 0) {  // the time is up (checked above), a watchdog ping is due, or interrupted
       if (ping_every) voip::NotifyWatchdog();
     } else if (received == SIGHUP) {
-      logger.Log(voip::LogLevel::kInfo, "signal_ignored", {{"signal", received}, {"name", "SIGHUP"}});
+      logger.Log(voip::LogLevel::kInfo, "signal_ignored", "SIGHUP ignored: there is no configuration to reload",
+                 {{"signal", received}, {"name", "SIGHUP"}});
     } else {
-      logger.Log(voip::LogLevel::kInfo, "drain_cut_short", {{"signal", received}});
+      logger.Log(voip::LogLevel::kInfo, "drain_cut_short", "Drain cut short by a second stop signal",
+                 {{"signal", received}});
       return;
     }
   }
@@ -121,63 +128,6 @@ std::string StoppingStatus(int signal_number, const voip::Config& config) {
   if (signal_number != SIGTERM || config.drain_ready_grace_s <= 0) return "stopping: " + in_flight;
   return "draining: /ready answers 503 for " + std::to_string(config.drain_ready_grace_s) +
          " s (drain-ready-grace-s), then " + in_flight;
-}
-
-const char* AuthModeName(voip::AuthMode mode) {
-  switch (mode) {
-    case voip::AuthMode::kApiKey: return "api-key";
-    case voip::AuthMode::kNone: return "none";
-    case voip::AuthMode::kUnset: return "unset";
-  }
-  return "unset";
-}
-
-// What the `start` log line shows of the configuration: no secret, and of the
-// API keys only how many there are.
-nlohmann::json Describe(const voip::Config& config) {
-  auto endpoint = [](const voip::BackendEndpoint& e) {
-    return nlohmann::json{
-        {"url", e.url},
-        {"connectTimeoutMs", e.connect_timeout_ms},
-        {"timeoutMs", e.timeout_ms},
-        {"maxIdleConnections", e.max_idle_connections},
-        {"breaker", {{"failures", e.breaker_failures}, {"openMs", e.breaker_open_ms}, {"probes", e.breaker_probes}}},
-        {"basicAuthUser", e.username},  // never the password
-        {"wsseUser", e.wsse_user},
-        {"wssePasswordType", e.wsse_password_type == voip::WssePasswordType::kText ? "text" : "digest"}};
-  };
-  return {{"listen", config.listen_host + ":" + std::to_string(config.listen_port)},
-          {"simulate", config.simulate},
-          {"workOrder", endpoint(config.work_order)},
-          {"midas", endpoint(config.midas)},
-          {"threads", config.threads},
-          {"maxQueuedConnections", config.max_queued_connections},
-          {"maxInFlight", config.max_in_flight},
-          {"requestDeadlineMs", config.request_deadline_ms},
-          {"maxBodyBytes", config.max_body_bytes},
-          {"maxRequestHeadBytes", config.max_request_head_bytes},
-          {"maxRequestHeaders", config.max_request_headers},
-          {"logLevel", config.log_level},
-          {"tls", !config.tls_cert_file.empty()},
-          {"tlsCertFile", config.tls_cert_file},
-          {"auth", AuthModeName(config.caller_auth.mode)},
-          {"apiKeys", config.caller_auth.api_key_digests.size()},
-
-          {"database", config.database},  // a PostgreSQL URI holds no password (refused at start-up)
-          {"databasePoolSize", config.database_pool_size},
-          {"databasePoolWaitMs", config.database_pool_wait_ms},
-          {"databaseStatementTimeoutMs", config.database_statement_timeout_ms},
-          {"databaseLeaseMs", config.database_lease_ms},
-          {"databaseSync", config.database_sync_full ? "full" : "normal"},
-          {"databaseCheckMs", config.database_check_ms},
-          {"outbox",
-           {{"retryBaseMs", config.outbox_retry_base_ms},
-            {"retryCapMs", config.outbox_retry_cap_ms},
-            {"maxAgeS", config.outbox_max_age_s},
-            {"pollMs", config.outbox_poll_ms}}},
-          {"idempotencyKeyTtlS", config.idempotency_key_ttl_s},
-          {"drainReadyGraceS", config.drain_ready_grace_s},
-          {"shutdownGraceS", config.shutdown_grace_s}};
 }
 
 // With --simulate and no database given: a temporary directory for one,
@@ -216,8 +166,10 @@ voip::CircuitBreaker::TransitionListener LogTransitions(voip::Logger& logger, co
     nlohmann::json fields = {
         {"backend", backend}, {"from", voip::BreakerStateName(from)}, {"to", voip::BreakerStateName(to)}};
     if (to == voip::BreakerState::kOpen) fields["openMs"] = open_ms;
+    const std::string message = std::string("Circuit breaker of ") + backend + " went " + voip::BreakerStateName(from) +
+                                " to " + voip::BreakerStateName(to);
     logger.Log(to == voip::BreakerState::kOpen ? voip::LogLevel::kWarn : voip::LogLevel::kInfo, "circuit_breaker",
-               std::move(fields));
+               message, std::move(fields));
   };
 }
 
@@ -283,15 +235,33 @@ bool RecoverInterrupted(voip::StoreSet& stores, voip::Logger& logger) {
     std::cerr << "voip-migration-adapter: " << failure->message << "\n";
     return false;
   }
-  logger.Log(voip::LogLevel::kInfo, "outbox_recovered",
+  logger.Log(voip::LogLevel::kInfo, "outbox_recovered", "Recovered what an earlier run left interrupted",
              {{"entries", std::get<int>(recovered)}, {"idempotencyKeys", std::get<int>(interrupted_keys)}});
   return true;
 }
 
-// The human-readable start-up lines on stderr: where to call, and how.
-void PrintBanner(const voip::Config& config, int port) {
+// The start-up banner as one `banner` log line (startup-banner = log): what
+// PrintBanner says, as fields.
+void LogBanner(const voip::Config& config, const std::string& base, voip::Logger& logger) {
+  voip::LogFields fields;
+  fields.Add("url", base).Add("authenticationOff", config.caller_auth.mode == voip::AuthMode::kNone);
+  if (config.simulate) {
+    fields.Add("simulatedWorkOrderUrl", config.work_order.url)
+        .Add("simulatedMidasUrl", config.midas.url)
+        .Add("simulatorReceivedUrl", config.midas.url.substr(0, config.midas.url.rfind('/')) + "/__sim/received");
+  }
+  logger.Log(voip::LogLevel::kInfo, "banner", "voip-migration-adapter listening on " + base, fields);
+}
+
+// The human-readable start-up lines on stderr (or, with startup-banner = log,
+// one log line): where to call, and how.
+void PrintBanner(const voip::Config& config, int port, voip::Logger& logger) {
   const std::string scheme = config.tls_cert_file.empty() ? "http://" : "https://";
   const std::string base = scheme + config.listen_host + ":" + std::to_string(port);
+  if (config.banner_in_log) {
+    LogBanner(config, base, logger);
+    return;
+  }
   std::cerr << "voip-migration-adapter listening on " << base << "\n";
   if (config.caller_auth.mode == voip::AuthMode::kNone) {
     std::cerr << "caller authentication is OFF (auth = none): anyone who can reach " << base << " can call it\n";
@@ -321,7 +291,8 @@ void StopWithinGrace(int grace_s, voip::Logger& logger, const std::function<void
   std::thread grace_watchdog([&, grace = grace_s] {
     std::unique_lock<std::mutex> lock(shutdown_mutex);
     if (shutdown_over_cv.wait_for(lock, std::chrono::seconds(grace), [&] { return shutdown_over; })) return;
-    logger.Log(voip::LogLevel::kWarn, "shutdown_grace_exceeded", {{"graceS", grace}});
+    logger.Log(voip::LogLevel::kWarn, "shutdown_grace_exceeded",
+               "Requests in flight outlasted shutdown-grace-s: exiting anyway", {{"graceS", grace}});
     std::_Exit(0);
   });
   stop();
@@ -363,8 +334,11 @@ int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger
     return 1;
   }
   relay.Start();
-  logger.Log(voip::LogLevel::kInfo, "start", {{"port", server.port()}, {"config", Describe(config)}});
-  PrintBanner(config, server.port());
+  logger.Log(voip::LogLevel::kInfo, "start", "Serving on port " + std::to_string(server.port()),
+             {{"port", server.port()},
+              {"config", voip::EffectiveConfig(config)},
+              {"configSources", voip::ConfigSources(config)}});
+  PrintBanner(config, server.port(), logger);
   // Listening, and the database opened and recovered: systemd may start what depends on it.
   voip::NotifyReady("serving on " + config.listen_host + ":" + std::to_string(server.port()));
 
@@ -375,7 +349,7 @@ int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger
     server.Stop();
     server.Wait();
     relay.Stop();  // finishes the delivery in progress and writes what it deferred
-    logger.Log(voip::LogLevel::kInfo, "stop",
+    logger.Log(voip::LogLevel::kInfo, "stop", "Stopped",
                {{"signal", signal_number},
                 {"backendConnectionsOpened",
                  {{"workOrder", work_order.ConnectionsOpened()}, {"midas", midas.ConnectionsOpened()}}},
@@ -386,14 +360,53 @@ int Serve(const voip::Config& config, const sigset_t& stop_signals, voip::Logger
   return 0;
 }
 
+// Each problem on its own stderr line.
+void PrintProblems(const std::vector<std::string>& problems) {
+  for (const std::string& problem : problems) std::cerr << "voip-migration-adapter: " << problem << "\n";
+}
+
+// What start-up would refuse about `database` that can be known without
+// opening it: a PostgreSQL URI libpq cannot parse, or one holding a password.
+std::optional<std::string> DatabaseProblem(const voip::Config& config) {
+  if (!voip::store::IsPostgresUri(config.database)) return std::nullopt;
+  std::string parse_error;
+  const std::optional<bool> has_password = voip::store::UriHasPassword(config.database, &parse_error);
+  if (!has_password) return "database: not a PostgreSQL URI libpq accepts: " + parse_error;
+  if (*has_password) return "database: the URI holds a password; give it with database-password instead";
+  return std::nullopt;
+}
+
+// --check-config: the effective configuration as JSON on stdout and 0, or
+// every problem on stderr and 2. Opens no database, binds no port, starts no
+// simulator and calls no backend.
+int CheckConfig(const std::vector<std::string>& args) {
+  const voip::ConfigResult parsed = voip::ParseConfig(args);
+  const auto* config = std::get_if<voip::Config>(&parsed);
+  if (config == nullptr) {
+    PrintProblems(std::get_if<voip::ConfigError>(&parsed)->problems);
+    return 2;
+  }
+  if (const std::optional<std::string> problem = DatabaseProblem(*config)) {
+    PrintProblems({*problem});
+    return 2;
+  }
+  std::cout << voip::CheckConfigText(*config) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> args(argv + 1, argv + argc);
   if (const std::optional<int> status = RunCommandOrHelp(args)) return *status;
+  const auto check_flag = std::find(args.begin(), args.end(), "--check-config");
+  if (check_flag != args.end()) {
+    args.erase(check_flag);
+    return CheckConfig(args);
+  }
   voip::ConfigResult parsed = voip::ParseConfig(args);
   if (auto* error = std::get_if<voip::ConfigError>(&parsed)) {
-    std::cerr << "voip-migration-adapter: " << error->message << "\n";
+    PrintProblems(error->problems);
     return 2;
   }
   voip::Config config = std::get<voip::Config>(parsed);

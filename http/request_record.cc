@@ -30,6 +30,15 @@ LogLevel LevelFor(const MigrationOutcome& outcome, int http_status) {
   return LogLevel::kInfo;
 }
 
+// "JSON request answered 200: work order created".
+std::string RequestMessage(const FinishedRequest& request, const MigrationOutcome& outcome) {
+  std::string message = request.face == Face::kSoap ? "SOAP" : "JSON";
+  message += " request answered " + std::to_string(request.http_status);
+  if (!request.refusal.empty()) return message + ": refused";
+  if (request.soap_fault) return message + ": SOAP Fault";
+  return message + (outcome.order_number ? ": work order created" : ": faults");
+}
+
 }  // namespace
 
 void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Logger& logger) {
@@ -50,13 +59,16 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
     // may not exist until someone checks (docs/delivery.md, outbox resolve).
     LogFields unknown;
     unknown.Add("correlationId", request.correlation_id)
+        .Add("traceId", request.trace.trace_id)
+        .Add("spanId", request.trace.span_id)
         .Add("face", FaceName(request.face))
         .Add("workOrderError", work_order_error != nullptr ? work_order_error : "")
         .Add("recorded", !outcome.store_error.has_value());
     if (outcome.outbox_entry) unknown.Add("entry", *outcome.outbox_entry);
     if (telephone) unknown.Add("telephoneNumber", *telephone);
     if (account) unknown.Add("accountNumber", *account);
-    logger.Log(LogLevel::kWarn, "work_order_outcome_unknown", unknown);
+    logger.Log(LogLevel::kWarn, "work_order_outcome_unknown",
+               "The work order may or may not exist: check it, then resolve the outbox entry", unknown);
   }
 
   std::vector<std::string> codes;
@@ -64,6 +76,8 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
   for (const Fault& fault : outcome.faults) codes.push_back(fault.Code());
   LogFields fields;
   fields.Add("correlationId", request.correlation_id)
+      .Add("traceId", request.trace.trace_id)
+      .Add("spanId", request.trace.span_id)
       .Add("face", FaceName(request.face))
       .Add("outcome", request.soap_fault     ? "soapFault"
                       : outcome.order_number ? "success"
@@ -91,7 +105,7 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
   if (outcome.store_error) fields.Add("storeError", *outcome.store_error);
   if (outcome.idempotent_replay) fields.Add("idempotentReplay", true);
   if (!request.refusal.empty()) fields.Add("refusal", request.refusal);
-  logger.Log(level, "request", fields);
+  logger.Log(level, "request", RequestMessage(request, outcome), fields);
 }
 
 }  // namespace voip

@@ -10,6 +10,7 @@
 #include "adapter/migration_flow.h"
 #include "adapter/migration_request.h"
 #include "platform/log.h"
+#include "platform/trace_context.h"
 
 namespace voip {
 
@@ -28,6 +29,8 @@ struct FinishedRequest {
   // a body that did not arrive whole), logged as `refusal`; empty otherwise.
   // Never holds anything the caller sent.
   std::string_view refusal{};
+  // The request's span (W3C Trace Context), logged as traceId and spanId.
+  TraceContext trace{};
 };
 
 // Records metrics, and writes the `request` log line at info (warn when a

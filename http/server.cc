@@ -57,6 +57,20 @@ std::string_view WholeHeaderValue(const httplib::Request& req, const char* name)
   return found == req.headers.end() ? std::string_view() : std::string_view(found->second);
 }
 
+// The request's span (W3C Trace Context): the caller's trace when it sent one
+// valid traceparent header (with its tracestate headers, joined), else a new
+// trace. Two traceparent headers are malformed (the specification's rule).
+TraceContext RequestTrace(const httplib::Request& req) {
+  if (req.get_header_value_count("traceparent") != 1) return ContinueOrStartTrace("", "");
+  std::string tracestate;
+  const auto [first, last] = req.headers.equal_range("tracestate");
+  for (auto it = first; it != last; ++it) {
+    if (!tracestate.empty()) tracestate += ',';
+    tracestate += it->second;
+  }
+  return ContinueOrStartTrace(WholeHeaderValue(req, "traceparent"), tracestate);
+}
+
 // The request's Content-Length (the head was checked: it is plain digits);
 // nullopt without one.
 std::optional<std::uint64_t> DeclaredLength(const httplib::Request& req) {
@@ -338,19 +352,27 @@ class AdapterServer::Impl {
   EarlyAnswer RefuseHead(const HeadRefusal& refusal) {
     const std::string correlation_id = NewUuid();
     const MigrationOutcome outcome = RejectedOutcome(FailureClass::kInvalidRequest, {BusinessFault(refusal.reason)});
-    RecordFinishedRequest({Face::kJson, &outcome, refusal.status, correlation_id, nullptr, {}, false, refusal.reason},
+    RecordFinishedRequest({Face::kJson,
+                           &outcome,
+                           refusal.status,
+                           correlation_id,
+                           nullptr,
+                           {},
+                           false,
+                           refusal.reason,
+                           ContinueOrStartTrace("", "")},
                           metrics_, logger_);
     return EarlyAnswer{kJson, RenderJson(outcome), {{kCorrelationHeader, correlation_id}}};
   }
 
   // ----- stages -----------------------------------------------------------------
 
-  // The request's correlation id and deadline, counted from now.
+  // The request's correlation id, deadline (counted from now) and span.
   Exchange StartExchange(const Request& req, Face face) const {
     const auto start = std::chrono::steady_clock::now();
     return {face, start,
             CallContext{CorrelationIdFor(req.get_header_value(kCorrelationHeader)),
-                        start + std::chrono::milliseconds(config_.request_deadline_ms)}};
+                        start + std::chrono::milliseconds(config_.request_deadline_ms), RequestTrace(req)}};
   }
 
   // Authenticate (JSON face): an API key in the head. The body of a refused
@@ -469,7 +491,7 @@ class AdapterServer::Impl {
   void Record(const Exchange& exchange, const MigrationOutcome& outcome, int status, const MigrationRequestInput* input,
               bool soap_fault = false) {
     RecordFinishedRequest({exchange.face, &outcome, status, exchange.context.correlation_id, input,
-                           SinceStart(exchange.start), soap_fault, exchange.refusal},
+                           SinceStart(exchange.start), soap_fault, exchange.refusal, exchange.context.trace},
                           metrics_, logger_);
   }
   // Record a SOAP request the core never saw (refused with a SOAP Fault).

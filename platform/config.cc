@@ -1,10 +1,15 @@
 #include "platform/config.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "platform/public_url.h"
@@ -265,6 +270,7 @@ std::optional<std::string> ApplyApiKeyDigests(Config& config, const std::string&
     const auto digest = ParseSha256Hex(item);
     if (!digest) return "must be SHA-256 digests as 64 hex digits, comma-separated";
     config.caller_auth.api_key_digests.push_back(*digest);
+    ++config.caller_auth.api_key_digests_given;
   }
   return std::nullopt;
 }
@@ -445,6 +451,12 @@ SettingProblem ApplyLogLevel(Config& config, const std::string& text) {
   return std::nullopt;
 }
 
+SettingProblem ApplyStartupBanner(Config& config, const std::string& text) {
+  if (text != "stderr" && text != "log") return "must be stderr or log, got '" + text + "'";
+  config.banner_in_log = text == "log";
+  return std::nullopt;
+}
+
 // The public URL, the log and TLS on the adapter's own listener.
 std::vector<ConfigSetting> PresenceSettings() {
   return {
@@ -453,6 +465,11 @@ std::vector<ConfigSetting> PresenceSettings() {
        "gives URL/soap as the endpoint. Default: the scheme, host and port each WSDL request arrived on.",
        ApplyPublicBaseUrl},
       {"log-level", "LEVEL", "debug, info, warn or error. Default info.", ApplyLogLevel},
+      {"startup-banner", "stderr|log",
+       "Where the start-up banner (the URL to call, whether authentication is off, the simulators' URLs, a "
+       "curl example) goes: stderr, as plain text lines, or log, as one JSON log line (event banner) on "
+       "stdout with the rest. Default stderr.",
+       ApplyStartupBanner},
       {"tls-cert-file", "PEM",
        "Serve HTTPS (TLS 1.2 minimum) with this certificate chain (PEM; the server "
        "certificate first). Needs tls-key-file.",
@@ -535,6 +552,196 @@ const SettingTable<Config>& ConfigSettings() {
 
 namespace {
 
+using Problems = std::vector<std::string>;
+
+// Where a setting's value was given; a higher layer wins (see ParseConfig).
+enum class Layer { kFile = 1, kEnvironment = 2, kFlag = 3 };
+
+const char* LayerName(Layer layer) {
+  switch (layer) {
+    case Layer::kFile: return "file";
+    case Layer::kEnvironment: return "environment";
+    case Layer::kFlag: return "flag";
+  }
+  return "file";
+}
+
+// One setting's value as given, before it is applied.
+struct GivenSetting {
+  std::string name;    // the setting's name
+  std::string value;   // as given
+  std::string origin;  // how a problem names it: "--threads", "VOIP_ADAPTER_THREADS", "FILE: line 3: threads"
+  Layer layer;
+};
+
+// What one source gave, and the problems found reading it.
+struct Gathered {
+  std::vector<GivenSetting> given;
+  Problems problems;
+};
+
+// The adapter's wording of command-line errors.
+const FlagWording& AdapterFlagWording() {
+  static const FlagWording wording{
+      [](const FlagArgument& argument) {
+        if (!argument.dashed) return "unexpected argument '" + argument.raw + "'";
+        return "unknown flag '" + argument.flag + "' (see --help)";
+      },
+      [](const std::string& flag, const std::string& hint) { return flag + " needs a value " + hint; }, " "};
+  return wording;
+}
+
+// The key = value lines of one settings file (`label` names it in problems).
+void GatherText(const std::string& text, const std::string& label, Gathered& out) {
+  std::istringstream lines(text);
+  std::string line;
+  int number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    const std::string where = label + ": line " + std::to_string(number) + ": ";
+    const std::string trimmed = TrimSpaces(line.substr(0, line.find('#')));
+    if (trimmed.empty()) continue;
+    const std::size_t eq = trimmed.find('=');
+    if (eq == std::string::npos) {
+      out.problems.push_back(where);
+      out.problems.back().append("expected 'key = value', got '").append(trimmed).append("'");
+      continue;
+    }
+    const std::string key = TrimSpaces(trimmed.substr(0, eq));
+    if (ConfigSettings().Find(key) == nullptr) {
+      out.problems.push_back(where);
+      out.problems.back().append("unknown key '").append(key).append("'");
+      continue;
+    }
+    out.given.push_back({key, TrimSpaces(trimmed.substr(eq + 1)), where + key, Layer::kFile});
+  }
+}
+
+// The files --config names (each --config, in order), else VOIP_ADAPTER_CONFIG's.
+std::vector<std::string> ConfigFiles(const std::vector<std::string>& args, const Environment& environment,
+                                     Problems& problems) {
+  std::vector<std::string> paths;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config") {
+      if (i + 1 >= args.size()) {
+        problems.emplace_back("--config needs a FILE");
+      } else {
+        paths.push_back(args[++i]);
+      }
+    } else if (args[i].rfind("--config=", 0) == 0) {
+      paths.push_back(args[i].substr(9));
+    }
+  }
+  if (!paths.empty()) return paths;
+  const std::string variable = std::string(kEnvironmentPrefix) + "CONFIG";
+  for (const auto& [name, value] : environment) {
+    if (name == variable && !value.empty()) paths.push_back(value);
+  }
+  return paths;
+}
+
+void GatherFile(const std::string& path, Gathered& out) {
+  std::ifstream file(path);
+  if (!file) {
+    out.problems.push_back("--config: cannot read '" + path + "'");
+    return;
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  GatherText(text.str(), path, out);
+}
+
+// --name VALUE, --name=VALUE or a bare --name for a switch; --config is passed
+// over (ConfigFiles reads it). An unknown --name's value, when it has one
+// (the next argument, not a flag), is passed over with it.
+void GatherFlags(const std::vector<std::string>& args, Gathered& out) {
+  const FlagWording& wording = AdapterFlagWording();
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    FlagArgument argument = ReadFlagArgument(args[i]);
+    const bool value_may_follow = argument.dashed && !argument.value && i + 1 < args.size();
+    if (argument.dashed && argument.name == "config") {
+      if (value_may_follow) ++i;
+      continue;
+    }
+    const Setting<Config>* setting = argument.dashed ? ConfigSettings().Find(argument.name) : nullptr;
+    if (setting == nullptr) {
+      out.problems.push_back(wording.unknown(argument));
+      if (value_may_follow && args[i + 1].rfind("--", 0) != 0) ++i;
+      continue;
+    }
+    if (!argument.value && setting->value_hint.empty()) {
+      argument.value = "true";
+    } else if (!argument.value && !value_may_follow) {
+      out.problems.push_back(wording.needs_value(argument.flag, setting->value_hint));
+      continue;
+    } else if (!argument.value) {
+      argument.value = args[++i];
+    }
+    out.given.push_back({argument.name, *argument.value, argument.flag, Layer::kFlag});
+  }
+}
+
+// The variables some value names as a secret's env:NAME.
+std::set<std::string> ReferencedVariables(const std::vector<const Gathered*>& parts, const Environment& environment) {
+  std::set<std::string> names;
+  auto note = [&names](const std::string& value) {
+    if (value.rfind("env:", 0) == 0) names.insert(value.substr(4));
+  };
+  for (const Gathered* part : parts) {
+    for (const GivenSetting& given : part->given) note(given.value);
+  }
+  for (const auto& [name, value] : environment) {
+    if (name.rfind(kEnvironmentPrefix, 0) == 0) note(value);
+  }
+  return names;
+}
+
+// The setting a VOIP_ADAPTER_ variable's rest names: "WORKORDER_URL" -> "workorder-url".
+std::string SettingNameOf(std::string_view rest) {
+  std::string name(rest);
+  for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+// The non-empty VOIP_ADAPTER_<NAME> variables, sorted by name.
+void GatherEnvironment(const Environment& environment, const std::set<std::string>& referenced, Gathered& out) {
+  const std::string prefix = kEnvironmentPrefix;
+  Environment sorted = environment;
+  std::sort(sorted.begin(), sorted.end());
+  for (const auto& [name, value] : sorted) {
+    if (name.rfind(prefix, 0) != 0 || value.empty() || name == prefix + "CONFIG") continue;
+    const std::string setting = SettingNameOf(std::string_view(name).substr(prefix.size()));
+    if (ConfigSettings().Find(setting) != nullptr && EnvironmentName(setting) == name) {
+      out.given.push_back({setting, value, name, Layer::kEnvironment});
+    } else if (referenced.count(name) == 0) {
+      std::string problem = "unknown environment variable " + name;
+      problem += ": no setting is named '" + setting;
+      problem += "' (see --help; a secret's variable needs another name, or env: naming it)";
+      out.problems.push_back(std::move(problem));
+    }
+  }
+}
+
+// Applies, per setting, what its highest layer gave (in the order given), and
+// notes where each came from in config.sources. Names the settings whose value
+// was refused in `failed`.
+void ApplyGiven(const std::vector<GivenSetting>& given, Config& config, Problems& problems,
+                std::set<std::string>& failed) {
+  std::map<std::string, Layer> winner;
+  for (const GivenSetting& setting : given) {
+    auto [it, added] = winner.emplace(setting.name, setting.layer);
+    if (!added && setting.layer > it->second) it->second = setting.layer;
+  }
+  for (const GivenSetting& setting : given) {
+    if (setting.layer != winner[setting.name]) continue;
+    config.sources[setting.name] = LayerName(setting.layer);
+    if (SettingProblem problem = ConfigSettings().Find(setting.name)->apply(config, setting.value)) {
+      problems.push_back(setting.origin + " " + *problem);
+      failed.insert(setting.name);
+    }
+  }
+}
+
 std::optional<std::string> CheckAuth(Config& config) {
   switch (config.caller_auth.mode) {
     case AuthMode::kUnset:
@@ -566,84 +773,97 @@ std::optional<std::string> CheckCredentials(const BackendEndpoint& endpoint, con
   return std::nullopt;
 }
 
-std::optional<std::string> CheckComplete(Config& config) {
-  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
-    return "tls-cert-file and tls-key-file go together: set both or neither";
-  }
-  if (auto problem = CheckCredentials(config.work_order, WorkOrderWords().prefix)) return problem;
-  if (auto problem = CheckCredentials(config.midas, MidasWords().prefix)) return problem;
-  if (!config.simulate) {
-    if (config.work_order.url.empty()) return WorkOrderWords().prefix + "-url is required (or use --simulate)";
-    if (config.midas.url.empty()) return MidasWords().prefix + "-url is required (or use --simulate)";
-  }
-  return CheckAuth(config);
+// True when a setting whose name starts with `prefix` had its value refused.
+bool AnyFailed(const std::set<std::string>& failed, const std::string& prefix) {
+  const auto it = failed.lower_bound(prefix);
+  return it != failed.end() && it->rfind(prefix, 0) == 0;
 }
 
-// The adapter's wording of command-line errors.
-const FlagWording& AdapterFlagWording() {
-  static const FlagWording wording{
-      [](const FlagArgument& argument) {
-        if (!argument.dashed) return "unexpected argument '" + argument.raw + "'";
-        return "unknown flag '" + argument.flag + "' (see --help)";
-      },
-      [](const std::string& flag, const std::string& hint) { return flag + " needs a value " + hint; }, " "};
-  return wording;
+// One backend's settings together; nothing about a backend one of whose
+// settings was refused (that problem is already listed).
+void CheckBackend(const BackendEndpoint& endpoint, const Config& config, const BackendWords& words,
+                  const std::set<std::string>& failed, Problems& problems) {
+  if (AnyFailed(failed, words.prefix + "-")) return;
+  if (auto problem = CheckCredentials(endpoint, words.prefix)) problems.push_back(*problem);
+  if (!config.simulate && endpoint.url.empty())
+    problems.push_back(words.prefix + "-url is required (or use --simulate)");
+}
+
+// The settings that must go together; `failed` names the settings already refused.
+Problems CheckComplete(Config& config, const std::set<std::string>& failed) {
+  Problems problems;
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty() && !AnyFailed(failed, "tls-")) {
+    problems.emplace_back("tls-cert-file and tls-key-file go together: set both or neither");
+  }
+  CheckBackend(config.work_order, config, WorkOrderWords(), failed, problems);
+  CheckBackend(config.midas, config, MidasWords(), failed, problems);
+  const bool auth_failed = AnyFailed(failed, "auth") || AnyFailed(failed, "api-key") || AnyFailed(failed, "soap-users");
+  if (!auth_failed) {
+    if (auto problem = CheckAuth(config)) problems.push_back(*problem);
+  }
+  return problems;
+}
+
+std::string Joined(const Problems& problems) {
+  std::string text;
+  for (const std::string& problem : problems) text += (text.empty() ? "" : "; ") + problem;
+  return text;
+}
+
+// Every setting given, lowest layer first: the files, the environment, the
+// flags; the problems found reading them go to `problems` in that order.
+std::vector<GivenSetting> GatherAll(const std::vector<std::string>& args, const Environment& environment,
+                                    Problems& problems) {
+  Gathered files;
+  for (const std::string& path : ConfigFiles(args, environment, files.problems)) GatherFile(path, files);
+  Gathered flags;
+  GatherFlags(args, flags);
+  Gathered variables;
+  GatherEnvironment(environment, ReferencedVariables({&files, &flags}, environment), variables);
+  std::vector<GivenSetting> given;
+  for (Gathered* part : {&files, &variables, &flags}) {
+    given.insert(given.end(), part->given.begin(), part->given.end());
+    problems.insert(problems.end(), part->problems.begin(), part->problems.end());
+  }
+  return given;
 }
 
 }  // namespace
 
-ConfigResult ParseConfigText(const std::string& text, Config base) {
-  std::istringstream lines(text);
-  std::string line;
-  int number = 0;
-  while (std::getline(lines, line)) {
-    ++number;
-    const std::string trimmed = TrimSpaces(line.substr(0, line.find('#')));
-    if (trimmed.empty()) continue;
-    const std::size_t eq = trimmed.find('=');
-    if (eq == std::string::npos) {
-      return ConfigError{"line " + std::to_string(number) + ": expected 'key = value', got '" + trimmed + "'"};
-    }
-    const std::string key = TrimSpaces(trimmed.substr(0, eq));
-    const std::string value = TrimSpaces(trimmed.substr(eq + 1));
-    const Setting<Config>* setting = ConfigSettings().Find(key);
-    if (setting == nullptr) return ConfigError{"line " + std::to_string(number) + ": unknown key '" + key + "'"};
-    if (auto problem = setting->apply(base, value)) {
-      return ConfigError{"line " + std::to_string(number) + ": " + key + " " + *problem};
-    }
+std::string EnvironmentName(const std::string& setting_name) {
+  std::string name = kEnvironmentPrefix;
+  for (const char c : setting_name) {
+    name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
-  return base;
+  return name;
+}
+
+Environment ProcessEnvironment() {
+  Environment environment;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string text = *entry;
+    const std::size_t eq = text.find('=');
+    if (eq != std::string::npos) environment.emplace_back(text.substr(0, eq), text.substr(eq + 1));
+  }
+  return environment;
+}
+
+ConfigResult ParseConfig(const std::vector<std::string>& args, bool require_backends, const Environment& environment) {
+  Problems problems;
+  const std::vector<GivenSetting> given = GatherAll(args, environment, problems);
+  Config config;
+  std::set<std::string> failed;
+  ApplyGiven(given, config, problems, failed);
+  if (require_backends) {
+    for (std::string& problem : CheckComplete(config, failed)) problems.push_back(std::move(problem));
+  }
+  if (!problems.empty()) return ConfigError{Joined(problems), problems};
+  if (config.database.empty() && !config.simulate) config.database = kDefaultDatabase;
+  return config;
 }
 
 ConfigResult ParseConfig(const std::vector<std::string>& args, bool require_backends) {
-  Config config;
-  // The file first, wherever --config stands, so that flags override it.
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string path;
-    if (args[i] == "--config") {
-      if (i + 1 >= args.size()) return ConfigError{"--config needs a FILE"};
-      path = args[i + 1];
-    } else if (args[i].rfind("--config=", 0) == 0) {
-      path = args[i].substr(9);
-    } else {
-      continue;
-    }
-    std::ifstream file(path);
-    if (!file) return ConfigError{"--config: cannot read '" + path + "'"};
-    std::stringstream text;
-    text << file.rdbuf();
-    ConfigResult parsed = ParseConfigText(text.str(), config);
-    if (auto* error = std::get_if<ConfigError>(&parsed)) return ConfigError{path + ": " + error->message};
-    config = std::get<Config>(parsed);
-  }
-  if (auto problem = ConfigSettings().ParseFlags(args, config, AdapterFlagWording(), {"config"})) {
-    return ConfigError{*problem};
-  }
-  if (require_backends) {
-    if (auto problem = CheckComplete(config)) return ConfigError{*problem};
-  }
-  if (config.database.empty() && !config.simulate) config.database = kDefaultDatabase;
-  return config;
+  return ParseConfig(args, require_backends, ProcessEnvironment());
 }
 
 std::string UsageText() {
@@ -651,10 +871,16 @@ std::string UsageText() {
   out << "Usage: voip-migration-adapter [--config FILE] [--FLAG VALUE]...\n\n"
          "CreateVOIPMigrationWorkOrder adapter: JSON POST /CreateVOIPMigrationWorkOrder -> legacy work-order\n"
          "system (SOAP) -> MIDAS migration status (SOAP).\n\n"
-         "  --config FILE  read settings from FILE first: one 'name = value' per line, '#' starts a comment;\n"
-         "                 names are the flag names below without '--'; flags given on the command line win.\n"
-         "  --help         print this text and exit.\n"
-         "  --version      print the version, the git commit and the gSOAP version, then exit.\n";
+         "  --config FILE   read settings from FILE: one 'name = value' per line, '#' starts a comment; names\n"
+         "                  are the flag names below without '--' (default: $VOIP_ADAPTER_CONFIG, if set).\n"
+         "  --check-config  load and validate the settings, print the effective ones as JSON (secrets as\n"
+         "                  \"set\" or \"unset\") and exit 0; or list every problem and exit 2. Opens no\n"
+         "                  database, binds no port and calls no backend.\n"
+         "  --help          print this text and exit.\n"
+         "  --version       print the version, the git commit and the gSOAP version, then exit.\n"
+         "Every setting can also come from the environment as VOIP_ADAPTER_ and its name in upper case with\n"
+         "'_' for '-' (VOIP_ADAPTER_WORKORDER_URL). Per setting, flags win over the environment, which wins\n"
+         "over the file; an unknown VOIP_ADAPTER_ variable is refused.\n";
   out << ConfigSettings().UsageLines(UsageLayout{36, false});
   return out.str();
 }

@@ -1,9 +1,13 @@
-// The adapter's one immutable configuration, read once at start-up from an
-// optional file (--config FILE) and command-line flags; flags override the file.
+// The adapter's one immutable configuration, read once at start-up from
+// defaults, an optional file (--config FILE), the environment
+// (VOIP_ADAPTER_<NAME>) and command-line flags, in that order of precedence:
+// flags over the environment over the file over the defaults, per setting.
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -35,6 +39,7 @@ struct CallerAuthConfig {
   std::vector<SoapUser> soap_users;           // SOAP face: HTTP Basic or UsernameToken
   int token_window_s = 300;                   // UsernameToken Created must be within this of now
   int token_max_nonces = 100000;              // UsernameToken nonces remembered at most (then refused)
+  int api_key_digests_given = 0;              // of api_key_digests, how many api-key-sha256 gave (for display)
 };
 
 // Where and how to call one legacy system.
@@ -95,6 +100,7 @@ struct Config {
   int read_timeout_s = 10;                         // slow client headers/body: each read
   int request_read_timeout_s = 30;  // one request's line, headers and body, all reads together (and the TLS handshake)
   std::string log_level = "info";   // debug | info | warn | error
+  bool banner_in_log = false;       // the start-up banner as a `banner` log line instead of text on stderr
   CallerAuthConfig caller_auth;
   // TLS on the adapter's own listener when tls_cert_file is set (TLS 1.2
   // minimum). The key file may be encrypted with tls_key_password (a secret).
@@ -131,31 +137,53 @@ struct Config {
   // trailing slash; written into the served WSDL. Empty: taken from each WSDL
   // request's Host header (validated), else the address it arrived on.
   std::string public_base_url;
+
+  // Where each setting given came from (settings at their defaults are not
+  // listed): what --check-config and the start line report beside the values.
+  std::map<std::string, std::string> sources;  // setting name -> "file" | "environment" | "flag"
 };
 
-// Either a valid configuration, or a message naming the offending key or flag.
+// Either a valid configuration, or every problem found, each naming the
+// offending flag, environment variable or file line.
 struct [[nodiscard]] ConfigError {
-  std::string message;
+  std::string message;                // every problem, joined with "; "
+  std::vector<std::string> problems;  // one sentence each, in the order found
 };
 using ConfigResult = std::variant<Config, ConfigError>;
 
-// Parses `args` (argv without argv[0]). Reads the file named by --config first,
-// then applies flags. Missing backend URLs are an error unless --simulate.
-// `auth` must be given unless --simulate (where it defaults to none); auth =
-// api-key needs at least one key. Secret settings are resolved (env:/file:)
-// here, once.
+// The prefix of the environment variables that carry settings:
+// VOIP_ADAPTER_ + the setting's name in upper case with '_' for '-'
+// (workorder-timeout-ms -> VOIP_ADAPTER_WORKORDER_TIMEOUT_MS).
+inline constexpr const char* kEnvironmentPrefix = "VOIP_ADAPTER_";
+[[nodiscard]] std::string EnvironmentName(const std::string& setting_name);
+
+// NAME=value pairs of an environment (the process's: ProcessEnvironment()).
+using Environment = std::vector<std::pair<std::string, std::string>>;
+[[nodiscard]] Environment ProcessEnvironment();
+
+// Parses `args` (argv without argv[0]) over `environment`. Per setting, the
+// value comes from the highest of: flags, then VOIP_ADAPTER_<NAME> variables,
+// then the file(s) named by --config (or by VOIP_ADAPTER_CONFIG when no
+// --config is given), then the default; a setting given several times within
+// one of them (a list setting adds each) is applied in order. A variable with
+// an empty value counts as not set. An unknown flag, file key or
+// VOIP_ADAPTER_ variable is a problem, except a variable that a secret
+// setting names with env:. Missing backend URLs are a problem unless
+// --simulate. `auth` must be given unless --simulate (where it defaults to
+// none); auth = api-key needs at least one key. Secret settings are resolved
+// (env:/file:) here, once. Every problem is collected, not only the first.
 // The operator's subcommands pass `require_backends` false: they need neither
 // backend URLs nor auth.
-// --help is not handled here (see UsageText).
+// --help and --check-config are not handled here (see app/main.cc).
+[[nodiscard]] ConfigResult ParseConfig(const std::vector<std::string>& args, bool require_backends,
+                                       const Environment& environment);
+// The same over the process's environment.
 [[nodiscard]] ConfigResult ParseConfig(const std::vector<std::string>& args, bool require_backends = true);
-
-// Parses one file's text (key = value lines, # comments), over `base`.
-[[nodiscard]] ConfigResult ParseConfigText(const std::string& text, Config base);
 
 // The --help text: every setting, its default and meaning.
 std::string UsageText();
 
-// The settings table behind ParseConfig, ParseConfigText and UsageText, in
+// The settings table behind ParseConfig and UsageText, in
 // --help order.
 const SettingTable<Config>& ConfigSettings();
 

@@ -108,22 +108,26 @@ LogFields& LogFields::AddMillis(std::string_view key, std::chrono::microseconds 
   return *this;
 }
 
-void Logger::Log(LogLevel level, std::string_view event, nlohmann::json fields) {
+void Logger::Log(LogLevel level, std::string_view event, std::string_view message, nlohmann::json fields) {
   if (!Enabled(level)) return;
   LogFields line;
   for (const auto& [key, value] : fields.items()) line.Add(key, value);
-  Log(level, event, line);
+  Log(level, event, message, line);
 }
 
-void Logger::Log(LogLevel level, std::string_view event, const LogFields& fields) {
+void Logger::Log(LogLevel level, std::string_view event, std::string_view message, const LogFields& fields) {
   if (!Enabled(level)) return;
   std::string text = "{\"time\":\"";
-  text.reserve(64 + event.size() + fields.text().size());
+  text.reserve(96 + event.size() + message.size() + service_.size() + fields.text().size());
   text += NowIso8601();
   text += "\",\"level\":\"";
   text += LevelName(level);
   text += "\",\"event\":";
   AppendJsonString(text, event);
+  text += ",\"message\":";
+  AppendJsonString(text, message);
+  text += ",\"service\":";
+  AppendJsonString(text, service_);
   text += fields.text();
   text += "}\n";
   std::lock_guard<std::mutex> lock(mutex_);

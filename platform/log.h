@@ -11,6 +11,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace voip {
@@ -30,7 +31,7 @@ std::string Mask(std::string_view value);
 // docs/performance.md). Strings are escaped exactly as nlohmann::json dumps
 // them (control characters, CR and LF included; invalid UTF-8 replaced by
 // U+FFFD). Fields appear in the order they were added; a key must not be
-// added twice, nor be "time", "level" or "event".
+// added twice, nor be "time", "level", "event", "message" or "service".
 class LogFields {
  public:
   LogFields& Add(std::string_view key, std::string_view value);
@@ -55,21 +56,31 @@ class LogFields {
 // Appends `text` as a JSON string (quoted and escaped as LogFields does).
 void AppendJsonString(std::string& out, std::string_view text);
 
+// The `service` of the adapter's log lines.
+inline constexpr const char* kServiceName = "voip-migration-adapter";
+
 class Logger {
  public:
-  // `out` must outlive the logger. Thread-safe: lines are never interleaved.
-  Logger(std::ostream& out, LogLevel min_level) : out_(out), min_level_(min_level) {}
+  // `out` must outlive the logger; every line names `service`. Thread-safe:
+  // lines are never interleaved.
+  Logger(std::ostream& out, LogLevel min_level, std::string service = kServiceName)
+      : out_(out), min_level_(min_level), service_(std::move(service)) {}
 
   bool Enabled(LogLevel level) const { return level >= min_level_; }
-  // Writes {"time":..., "level":..., "event": event, ...fields}, the fields
-  // in `fields`' order (alphabetical for a JSON object).
-  void Log(LogLevel level, std::string_view event, nlohmann::json fields = nlohmann::json::object());
-  void Log(LogLevel level, std::string_view event, const LogFields& fields);
+  // Writes {"time":..., "level":..., "event": event, "message": message,
+  // "service":..., ...fields}, the fields in `fields`' order (alphabetical for
+  // a JSON object). `event` is the machine-readable name operators filter on;
+  // `message` one short human sentence saying what happened (never a whole
+  // telephone or account number, nor a secret).
+  void Log(LogLevel level, std::string_view event, std::string_view message,
+           nlohmann::json fields = nlohmann::json::object());
+  void Log(LogLevel level, std::string_view event, std::string_view message, const LogFields& fields);
 
  private:
   std::mutex mutex_;
   std::ostream& out_;
   LogLevel min_level_;
+  std::string service_;
 };
 
 }  // namespace voip

@@ -82,6 +82,8 @@ class MidasSim::Service final : public MidasCustomerBindingService {
     record.reason = Optional(request.reason);
     record.correlation_id = request.correlationId ? *request.correlationId : "";
     record.correlation_header = message_->correlation_header;
+    record.traceparent = message_->traceparent;
+    record.tracestate = message_->tracestate;
     record.soap_action = message_->soap_action;
     record.raw_xml = std::string(message_->body);
     return record;

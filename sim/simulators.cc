@@ -49,7 +49,8 @@ std::string Unquote(std::string value) {
 
 InboundSoapMessage Inbound(const PlainRequest& request) {
   return {request.body, Unquote(std::string(request.Header("SOAPAction"))),
-          std::string(request.Header("X-Correlation-ID"))};
+          std::string(request.Header("X-Correlation-ID")), std::string(request.Header("traceparent")),
+          std::string(request.Header("tracestate"))};
 }
 
 void Send(HttpReply reply, PlainAnswer& response) {
@@ -80,6 +81,8 @@ nlohmann::json ToJson(const ReceivedWorkOrder& received) {
           {"migrationType", received.migration_type},
           {"correlationId", received.correlation_id},
           {"correlationHeader", received.correlation_header},
+          {"traceparent", received.traceparent},
+          {"tracestate", received.tracestate},
           {"soapAction", received.soap_action},
           {"orderNumber", received.order_number},
           {"rawXml", received.raw_xml}};
@@ -94,6 +97,8 @@ nlohmann::json ToJson(const ReceivedStatusUpdate& received) {
           {"reason", OptionalJson(received.reason)},
           {"correlationId", received.correlation_id},
           {"correlationHeader", received.correlation_header},
+          {"traceparent", received.traceparent},
+          {"tracestate", received.tracestate},
           {"soapAction", received.soap_action},
           {"faulted", received.faulted},
           {"rawXml", received.raw_xml}};

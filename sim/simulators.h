@@ -45,9 +45,11 @@ struct ReceivedWorkOrder {
   std::string migration_type;      // as on the wire, e.g. TDM_TO_VOC
   std::string correlation_id;      // body element, empty when absent
   std::string correlation_header;  // X-Correlation-ID HTTP header, empty when absent
-  std::string soap_action;         // SOAPAction HTTP header, surrounding quotes removed
-  std::string order_number;        // what the simulator answered; empty when it faulted
-  std::string raw_xml;             // the request body as received
+  std::string traceparent;         // W3C Trace Context headers, empty when absent
+  std::string tracestate;
+  std::string soap_action;   // SOAPAction HTTP header, surrounding quotes removed
+  std::string order_number;  // what the simulator answered; empty when it faulted
+  std::string raw_xml;       // the request body as received
 };
 
 // One UpdateCustomerMigrationStatus request as the MIDAS simulator received it.
@@ -60,6 +62,8 @@ struct ReceivedStatusUpdate {
   std::optional<std::string> reason;
   std::string correlation_id;
   std::string correlation_header;
+  std::string traceparent;  // W3C Trace Context headers, empty when absent
+  std::string tracestate;
   std::string soap_action;  // SOAPAction HTTP header, surrounding quotes removed
   bool faulted = false;     // the simulator answered with a fault
   std::string raw_xml;

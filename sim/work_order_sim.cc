@@ -100,6 +100,8 @@ class WorkOrderSim::Service final : public WorkOrderBindingService {
     record.migration_type = soap_wo__MigrationType2s(soap, request.migrationType);
     record.correlation_id = request.correlationId ? *request.correlationId : "";
     record.correlation_header = message_->correlation_header;
+    record.traceparent = message_->traceparent;
+    record.tracestate = message_->tracestate;
     record.soap_action = message_->soap_action;
     record.raw_xml = std::string(message_->body);
     return record;

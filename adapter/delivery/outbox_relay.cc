@@ -5,16 +5,26 @@
 namespace voip {
 namespace {
 
+constexpr const char* kStoreFailedMessage = "The outbox relay could not read or write the database";
+
 std::int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-// The fields every relay event carries: the entry, its correlation id, and the
-// customer's numbers masked.
-nlohmann::json EntryFields(const OutboxEntry& entry) {
+// The span of one redelivery: in the trace of the request that journalled the
+// entry (a new trace for an entry from before traces were kept).
+TraceContext DeliverySpan(const OutboxEntry& entry) {
+  return entry.trace.empty() ? ContinueOrStartTrace("", "") : ChildSpan(entry.trace);
+}
+
+// The fields every relay event carries: the entry, its correlation id, the
+// delivery's trace and span ids, and the customer's numbers masked.
+nlohmann::json EntryFields(const OutboxEntry& entry, const TraceContext& span) {
   return {{"entry", entry.id},
           {"correlationId", entry.correlation_id},
+          {"traceId", span.trace_id},
+          {"spanId", span.span_id},
           {"telephoneNumber", Mask(entry.update.telephone_number)},
           {"accountNumber", Mask(entry.update.account_number)},
           {"migrationStatus", MigrationStatusName(entry.update.status)}};
@@ -41,7 +51,7 @@ RelayRound OutboxRelay::RunOnce() {
   RelayRound round = DeliverDue();
   StoreResult<OutboxCounts> counts = outbox_.Count();
   if (auto* error = std::get_if<StoreError>(&counts)) {
-    logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", error->message}});
+    logger_.Log(LogLevel::kError, "outbox_store_failed", kStoreFailedMessage, {{"error", error->message}});
     round.store_failed = true;
   } else {
     round.counts = std::get<OutboxCounts>(counts);
@@ -57,7 +67,7 @@ RelayRound OutboxRelay::DeliverDue() {
   RelayRound round;
   StoreResult<std::vector<OutboxEntry>> due = outbox_.Due(options_.batch);
   if (auto* error = std::get_if<StoreError>(&due)) {
-    logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", error->message}});
+    logger_.Log(LogLevel::kError, "outbox_store_failed", kStoreFailedMessage, {{"error", error->message}});
     round.store_failed = true;
     return round;
   }
@@ -70,46 +80,52 @@ RelayRound OutboxRelay::DeliverDue() {
     // This customer's turn, held until the result is written: a newer update
     // committed since Due() read this one is never overtaken by it.
     const DeliveryClaim claim = outbox_.ClaimDelivery(entry.id, entry.update);
+    const TraceContext span = DeliverySpan(entry);
     const MidasDelivery delivery =
-        midas_delivery_.Deliver(claim, entry.update, CallContext{entry.correlation_id}, history);
+        midas_delivery_.Deliver(claim, entry.update, CallContext{entry.correlation_id, std::nullopt, span}, history);
     if (delivery.skipped == MidasSkip::kCircuitOpen) {
       // The entry stays due, its attempt not counted; so do the rest of the round.
       round.breaker_open = true;
       break;
     }
     round.store_failed |= ApplyToOutbox(outbox_, entry.id, delivery).has_value();
-    Report(entry, delivery, round);
+    Report(entry, span, delivery, round);
   }
   if (auto problem = outbox_.Flush()) {
-    logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", problem->message}});
+    logger_.Log(LogLevel::kError, "outbox_store_failed", kStoreFailedMessage, {{"error", problem->message}});
     round.store_failed = true;
   }
   return round;
 }
 
-void OutboxRelay::Report(const OutboxEntry& entry, const MidasDelivery& delivery, RelayRound& round) {
+void OutboxRelay::Report(const OutboxEntry& entry, const TraceContext& span, const MidasDelivery& delivery,
+                         RelayRound& round) {
   const int attempts = entry.attempts + (delivery.called() ? 1 : 0);
   const std::string diagnostic = delivery.error ? delivery.error->diagnostic : std::string();
   switch (delivery.verdict) {
     case MidasVerdict::kNotSent:
       ++round.superseded;
-      logger_.Log(LogLevel::kInfo, "midas_update_not_sent", With(EntryFields(entry), {{"reason", delivery.reason}}));
+      logger_.Log(LogLevel::kInfo, "midas_update_not_sent", "MIDAS update not sent: a newer one superseded it",
+                  With(EntryFields(entry, span), {{"reason", delivery.reason}}));
       return;
     case MidasVerdict::kDelivered:
       ++round.delivered;
-      logger_.Log(LogLevel::kInfo, "midas_update_delivered", With(EntryFields(entry), {{"attempts", attempts}}));
+      logger_.Log(LogLevel::kInfo, "midas_update_delivered", "Pending MIDAS update delivered",
+                  With(EntryFields(entry, span), {{"attempts", attempts}}));
       return;
     case MidasVerdict::kDeadLetter: {
       ++round.dead_lettered;
       nlohmann::json fields = {{"attempts", attempts}, {"reason", delivery.reason}};
       if (delivery.called()) fields["diagnostic"] = diagnostic;
-      logger_.Log(LogLevel::kError, "midas_update_dead_lettered", With(EntryFields(entry), std::move(fields)));
+      logger_.Log(LogLevel::kError, "midas_update_dead_lettered",
+                  "MIDAS update dead-lettered: an operator must re-drive it",
+                  With(EntryFields(entry, span), std::move(fields)));
       return;
     }
     case MidasVerdict::kKeepPending:
       ++round.failed;
-      logger_.Log(LogLevel::kWarn, "midas_update_retry",
-                  With(EntryFields(entry),
+      logger_.Log(LogLevel::kWarn, "midas_update_retry", "MIDAS update failed; it will be retried",
+                  With(EntryFields(entry, span),
                        {{"attempts", attempts},
                         {"error", delivery.error ? BackendErrorKindName(delivery.error->kind) : "not_attempted"},
                         {"reason", delivery.reason},
@@ -130,7 +146,7 @@ void OutboxRelay::Stop() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (StoreFailure failure = outbox_.Flush()) {
-    logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", failure->message}});
+    logger_.Log(LogLevel::kError, "outbox_store_failed", kStoreFailedMessage, {{"error", failure->message}});
   }
 }
 

@@ -80,7 +80,7 @@ class OutboxRelay {
   bool StopRequested();
   RelayRound DeliverDue();
   // Counts and logs what became of one entry.
-  void Report(const OutboxEntry& entry, const MidasDelivery& delivery, RelayRound& round);
+  void Report(const OutboxEntry& entry, const TraceContext& span, const MidasDelivery& delivery, RelayRound& round);
 
   Outbox& outbox_;
   Logger& logger_;

@@ -409,7 +409,19 @@ bool AddSecurityHeader(struct ::soap* soap, const BackendEndpoint& endpoint) {
 
 }  // namespace
 
-bool ContextLease::BeginExchange(const std::string& extra_header,
+std::vector<std::string> CallHeaderLines(const CallContext& context, std::size_t max_correlation_id_bytes) {
+  std::vector<std::string> lines;
+  const std::string correlation_id = context.correlation_id.substr(0, max_correlation_id_bytes);
+  if (!correlation_id.empty()) lines.push_back("X-Correlation-ID: " + correlation_id);
+  const TraceContext call = ChildSpan(context.trace);
+  if (!call.empty()) {
+    lines.push_back("traceparent: " + call.Traceparent());
+    if (!call.tracestate.empty()) lines.push_back("tracestate: " + call.tracestate);
+  }
+  return lines;
+}
+
+bool ContextLease::BeginExchange(const std::vector<std::string>& header_lines,
                                  std::optional<std::chrono::steady_clock::time_point> request_deadline) {
   context_->trace = CallTrace{};
   // A kept connection the backend closed (or reset) while it was idle is
@@ -453,8 +465,12 @@ bool ContextLease::BeginExchange(const std::string& extra_header,
   context_->head_block_body_open = false;
   context_->body_bytes_checked = 0;
   context_->extra_header.clear();
-  for (char c : extra_header) {
-    if (c != '\r' && c != '\n') context_->extra_header.push_back(c);
+  for (const std::string& line : header_lines) {
+    if (line.empty()) continue;
+    if (!context_->extra_header.empty()) context_->extra_header += "\r\n";  // gSOAP ends the last line itself
+    for (const char c : line) {
+      if (c != '\r' && c != '\n') context_->extra_header.push_back(c);
+    }
   }
   context_->soap->http_extra_header = context_->extra_header.empty() ? nullptr : context_->extra_header.c_str();
   // HTTP Basic credentials, when configured; the strings are owned by the pool.

@@ -65,6 +65,13 @@ struct CallTrace {
 struct PooledContext;  // defined in gsoap_context.cc
 class ContextPool;
 
+// The extra HTTP header lines of one backend call: X-Correlation-ID (the
+// context's id cut to `max_correlation_id_bytes`, when it has one) and, when
+// the context has a trace, traceparent with a new span id of the call's own
+// and tracestate (when there is one).
+[[nodiscard]] std::vector<std::string> CallHeaderLines(const CallContext& context,
+                                                       std::size_t max_correlation_id_bytes);
+
 // One checked-out context. Move-only. Returning it (destruction) frees all
 // deserialised data (soap_destroy + soap_end) and keeps the connection open only
 // when the exchange ended cleanly (success or a fully read SOAP fault);
@@ -91,8 +98,8 @@ class ContextLease {
   [[nodiscard]] bool CutByRequestDeadline(bool connecting) const;
 
   // Prepares the next exchange: closes a kept connection the backend has
-  // closed while idle (so that a new one is opened), clears the trace, sets the one extra HTTP
-  // header line ("Name: value"; CR and LF are removed), or none when empty,
+  // closed while idle (so that a new one is opened), clears the trace, sets the extra HTTP
+  // header lines ("Name: value" each; CR and LF are removed, empty ones skipped),
   // and the endpoint's HTTP Basic credentials when it has a username, and a SOAP
   // Header with a fresh WS-Security UsernameToken (new nonce, Created now)
   // when it has a wsse_user. Its connect, send and answer time-outs are
@@ -100,7 +107,7 @@ class ContextLease {
   // Call it after constructing the proxy. Returns false, with nothing sent,
   // only when the token cannot be made.
   [[nodiscard]] bool BeginExchange(
-      const std::string& extra_header,
+      const std::vector<std::string>& header_lines,
       std::optional<std::chrono::steady_clock::time_point> request_deadline = std::nullopt);
   // Closes the connection now, so the next exchange opens a new one.
   void CloseConnection();

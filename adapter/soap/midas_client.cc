@@ -53,9 +53,9 @@ struct Attempt {
 };
 
 Attempt UpdateOnce(soap::ContextLease& lease, _midas__UpdateCustomerMigrationStatusRequest& body,
-                   const std::string& extra_header, const CallContext& context, bool may_repeat) {
+                   const std::vector<std::string>& header_lines, const CallContext& context, bool may_repeat) {
   MidasCustomerBindingProxy proxy(lease.soap(), lease.endpoint());
-  if (!lease.BeginExchange(extra_header, context.deadline)) return {soap::SecurityHeaderError()};
+  if (!lease.BeginExchange(header_lines, context.deadline)) return {soap::SecurityHeaderError()};
   if (proxy.send_UpdateCustomerMigrationStatus(nullptr, nullptr, &body) != SOAP_OK) {
     if (may_repeat && StaleKeptConnection(lease.trace(), soap::ExchangePhase::kSend)) return {};
     return {soap::ClassifyExchangeFailure(lease, soap::ExchangePhase::kSend)};
@@ -108,17 +108,18 @@ BackendResult<MidasAcknowledged> GsoapMidas::UpdateCustomerMigrationStatus(const
   body.reason = reason ? &*reason : nullptr;
   body.correlationId = correlation_id.empty() ? nullptr : &correlation_id;
 
-  const std::string extra_header = correlation_id.empty() ? "" : "X-Correlation-ID: " + correlation_id;
+  // X-Correlation-ID, and traceparent with this call's own new span id.
+  const std::vector<std::string> header_lines = soap::CallHeaderLines(context, kMaxCorrelationIdBytes);
   // The repeat on a new connection only when the request's deadline leaves
   // time for it.
   const auto remaining = context.Remaining();
   const bool may_repeat = !remaining || *remaining >= kMinRepeatTime;
-  Attempt attempt = UpdateOnce(lease, body, extra_header, context, may_repeat);
+  Attempt attempt = UpdateOnce(lease, body, header_lines, context, may_repeat);
   if (!attempt.result) {
     lease.CloseConnection();
     soap_destroy(lease.soap());
     soap_end(lease.soap());
-    attempt = UpdateOnce(lease, body, extra_header, context, /*may_repeat=*/false);
+    attempt = UpdateOnce(lease, body, header_lines, context, /*may_repeat=*/false);
   }
   return std::move(*attempt.result);
 }

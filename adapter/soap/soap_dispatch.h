@@ -33,6 +33,8 @@ struct InboundSoapMessage {
   std::string_view body;           // the raw request XML; must outlive the call it is passed to
   std::string soap_action;         // SOAPAction header, surrounding quotes removed
   std::string correlation_header;  // X-Correlation-ID header, empty when absent
+  std::string traceparent{};       // W3C Trace Context headers, empty when absent (the simulators record them)
+  std::string tracestate{};
 };
 
 // An HTTP answer ready to send.

@@ -82,7 +82,8 @@ BackendResult<WorkOrderCreated> GsoapWorkOrderSystem::CreateMigrationWorkOrder(c
   body.correlationId = correlation_id.empty() ? nullptr : &correlation_id;
 
   WorkOrderBindingProxy proxy(lease.soap(), lease.endpoint());
-  if (!lease.BeginExchange(correlation_id.empty() ? "" : "X-Correlation-ID: " + correlation_id, context.deadline)) {
+  // X-Correlation-ID, and traceparent with this call's own new span id.
+  if (!lease.BeginExchange(soap::CallHeaderLines(context, kMaxCorrelationIdBytes), context.deadline)) {
     return soap::SecurityHeaderError();
   }
   if (proxy.send_CreateMigrationWorkOrder(nullptr, nullptr, &body) != SOAP_OK) {

@@ -11,7 +11,11 @@ namespace voip::store {
 // The columns of an OutboxEntry, in the order the stores read them.
 inline constexpr const char* kOutboxColumns =
     "id, correlation_id, telephone_number, account_number, site_reference, work_order, status, order_number, "
-    "reason, delivery, attempts, created_ms, pending_since_ms, next_attempt_ms, last_error, sequence, superseded_by";
+    "reason, delivery, attempts, created_ms, pending_since_ms, next_attempt_ms, last_error, sequence, superseded_by, "
+    "trace_context";
+
+// The trace_context column: StoredTraceContext's text (platform/trace_context.h).
+inline constexpr int kTraceContextColumn = 17;
 
 // The inverses of WorkOrderStateName, DeliveryStateName and MigrationStatusName.
 WorkOrderState WorkOrderStateFrom(const std::string& name);

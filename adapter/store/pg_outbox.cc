@@ -34,6 +34,7 @@ OutboxEntry EntryFrom(const PgResult& rows, int row) {
   entry.last_error = rows.Text(row, 14);
   entry.sequence = rows.Int(row, 15);
   entry.superseded_by = rows.OptionalInt(row, 16);
+  entry.trace = TraceContextFromStored(rows.Text(row, kTraceContextColumn));
   return entry;
 }
 
@@ -118,14 +119,16 @@ StoreResult<PgResult> PgOutbox::Run(const std::string& what, std::string_view sq
   return result;
 }
 
-StoreResult<OutboxEntryId> PgOutbox::Journal(const MigrationStatusUpdate& update, const std::string& correlation_id) {
+StoreResult<OutboxEntryId> PgOutbox::Journal(const MigrationStatusUpdate& update, const std::string& correlation_id,
+                                             const TraceContext& trace) {
   const std::int64_t now = Now();
   StoreResult<PgResult> inserted = Run(
       "journal entry: cannot journal the attempt",
       "INSERT INTO outbox (correlation_id, telephone_number, account_number, site_reference, work_order, delivery, "
-      "created_ms, owner, lease_until_ms) VALUES ($1, $2, $3, $4, 'attempting', 'waiting', $5, $6, $7) RETURNING id",
+      "created_ms, owner, lease_until_ms, trace_context) VALUES ($1, $2, $3, $4, 'attempting', 'waiting', $5, $6, $7, "
+      "$8) RETURNING id",
       {correlation_id, update.telephone_number, update.account_number, std::int64_t{update.site_reference}, now,
-       options_.instance, now + options_.request_lease.count()});
+       options_.instance, now + options_.request_lease.count(), StoredTraceContext(trace)});
   if (auto* failure = std::get_if<StoreError>(&inserted)) return *failure;
   return std::get<PgResult>(inserted).Int(0, 0);
 }

@@ -56,7 +56,9 @@ class PgOutbox : public Outbox, public OutboxAdmin {
   PgOutbox(PgPool& pool, PgOutboxOptions options);
   ~PgOutbox() override;  // flushes
 
-  StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id) override;
+  using Outbox::Journal;
+  StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id,
+                                     const TraceContext& trace) override;
   StoreFailure RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) override;
   void MarkDelivered(OutboxEntryId id) override;
   void MarkAttemptFailed(OutboxEntryId id, const std::string& error) override;

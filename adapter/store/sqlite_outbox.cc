@@ -58,7 +58,14 @@ INSERT INTO outbox_sequence SELECT COALESCE(MAX(id), 0) FROM outbox;
 INSERT OR REPLACE INTO schema_version (component, version) VALUES ('outbox', 2);
 )sql";
 
-constexpr std::int64_t kSchemaVersion = 2;
+// Version 3 (issue 15): the request's W3C trace context, so that a
+// redelivery carries the original trace id ('' for older entries: none).
+constexpr const char* kMigrateToV3 = R"sql(
+ALTER TABLE outbox ADD COLUMN trace_context TEXT NOT NULL DEFAULT '';
+INSERT OR REPLACE INTO schema_version (component, version) VALUES ('outbox', 3);
+)sql";
+
+constexpr std::int64_t kSchemaVersion = 3;
 
 constexpr const char* kColumns = kOutboxColumns;
 
@@ -86,6 +93,7 @@ OutboxEntry EntryFrom(const Statement& row) {
   entry.last_error = row.Text(14);
   entry.sequence = row.Int(15);
   entry.superseded_by = row.OptionalInt(16);
+  entry.trace = TraceContextFromStored(row.Text(kTraceContextColumn));
   return entry;
 }
 
@@ -141,6 +149,9 @@ std::optional<std::string> PrepareSchema(SqliteDatabase& db) {
   if (*version < 2) {
     if (auto problem = db.Exec(kMigrateToV2)) return "migrating to version 2: " + *problem;
   }
+  if (*version < 3) {
+    if (auto problem = db.Exec(kMigrateToV3)) return "migrating to version 3: " + *problem;
+  }
   // Recorded where every future version looks first (inside the transaction: it is in the file's header).
   const std::string record = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
   if (auto problem = db.Exec(record.c_str())) return "recording the schema version: " + *problem;
@@ -177,7 +188,7 @@ SqliteOutbox::SqliteOutbox(SqliteDatabase& db, SqliteOutboxOptions options)
       insert_(std::make_unique<Statement>(
           db,
           "INSERT INTO outbox (correlation_id, telephone_number, account_number, site_reference, "
-          "work_order, delivery, created_ms) VALUES (?1, ?2, ?3, ?4, 'attempting', 'waiting', ?5)")),
+          "work_order, delivery, created_ms, trace_context) VALUES (?1, ?2, ?3, ?4, 'attempting', 'waiting', ?5, ?6)")),
       record_(std::make_unique<Statement>(
           db,
           "UPDATE outbox SET work_order = ?2, status = ?3, order_number = ?4, reason = ?5, "
@@ -256,8 +267,8 @@ bool SqliteOutbox::ApplyDeferredLocked(std::vector<Deferred>& deferred) {
   return true;
 }
 
-StoreResult<OutboxEntryId> SqliteOutbox::Journal(const MigrationStatusUpdate& update,
-                                                 const std::string& correlation_id) {
+StoreResult<OutboxEntryId> SqliteOutbox::Journal(const MigrationStatusUpdate& update, const std::string& correlation_id,
+                                                 const TraceContext& trace) {
   const std::int64_t now = Now();
   OutboxEntryId id = 0;
   const auto problem = group_.Run([&]() -> std::optional<std::string> {
@@ -266,7 +277,8 @@ StoreResult<OutboxEntryId> SqliteOutbox::Journal(const MigrationStatusUpdate& up
         .Bind(2, update.telephone_number)
         .Bind(3, update.account_number)
         .Bind(4, std::int64_t{update.site_reference})
-        .Bind(5, now);
+        .Bind(5, now)
+        .Bind(6, StoredTraceContext(trace));
     if (!insert.Run()) return Failed("cannot journal the attempt").message;
     id = db_.LastInsertId();
     return std::nullopt;

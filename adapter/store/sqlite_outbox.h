@@ -42,7 +42,9 @@ class SqliteOutbox : public Outbox, public OutboxAdmin {
   static int KnownSchemaVersion();
   [[nodiscard]] static StoreResult<int> SchemaVersionOf(SqliteDatabase& db);
 
-  StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id) override;
+  using Outbox::Journal;
+  StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id,
+                                     const TraceContext& trace) override;
   StoreFailure RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) override;
   void MarkDelivered(OutboxEntryId id) override;
   void MarkAttemptFailed(OutboxEntryId id, const std::string& error) override;

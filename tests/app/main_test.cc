@@ -1,11 +1,18 @@
-// The voip-migration-adapter binary: the `start` log line never shows a secret.
+// The voip-migration-adapter binary: --version, --check-config, and the `start` log line (never a secret).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -44,6 +51,114 @@ std::pair<int, std::string> RunToEnd(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
+// Runs the adapter to its end with `environment` (NAME=value ...) before it: its exit status, stdout and stderr.
+struct Finished {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+Finished RunWith(const std::string& environment, const std::string& args) {
+  const std::string err_path = ::testing::TempDir() + "/main_test_stderr";
+  Finished finished;
+  FILE* pipe = ::popen(("env " + environment + " " + AdapterBinary() + " " + args + " 2>" + err_path).c_str(), "r");
+  if (pipe == nullptr) return finished;
+  char buffer[1024];
+  while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) finished.out += buffer;
+  const int status = ::pclose(pipe);
+  finished.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_path);
+  finished.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+  std::remove(err_path.c_str());
+  return finished;
+}
+
+// A listening loopback socket no one accepts on: a port in use, and a backend that records whether it was called.
+class IdleListener {
+ public:
+  IdleListener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 || ::listen(fd_, 8) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      ADD_FAILURE() << "cannot listen";
+    }
+    port_ = ntohs(address.sin_port);
+  }
+  ~IdleListener() { ::close(fd_); }
+  int port() const { return port_; }
+  // Whether a connection is waiting (non-blocking accept).
+  bool Called() const {
+    const int connection = ::accept(fd_, nullptr, nullptr);
+    if (connection >= 0) ::close(connection);
+    return connection >= 0;
+  }
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
+
+// --check-config prints the whole effective configuration as JSON, with where each setting came from, and exits 0.
+TEST(AdapterBinaryTest, CheckConfigPrintsEffectiveConfig) {
+  if (::access(AdapterBinary().c_str(), X_OK) != 0) GTEST_SKIP() << "no " << AdapterBinary();
+  const Finished run = RunWith("VOIP_ADAPTER_THREADS=3 VOIP_CHECK_TEST_KEYS=canary-key",
+                               "--check-config --simulate --auth api-key --api-keys env:VOIP_CHECK_TEST_KEYS");
+  EXPECT_EQ(run.status, 0) << run.err;
+  const nlohmann::json shown = nlohmann::json::parse(run.out, nullptr, false);
+  ASSERT_TRUE(shown.is_object()) << run.out;
+  EXPECT_EQ(shown["config"]["threads"], 3);
+  EXPECT_EQ(shown["config"]["api-keys"], "set");
+  EXPECT_EQ(shown["config"]["listen"], "127.0.0.1:8080");
+  EXPECT_EQ(shown["sources"]["threads"], "environment");
+  EXPECT_EQ(shown["sources"]["auth"], "flag");
+  EXPECT_EQ(run.out.find("canary"), std::string::npos);
+  EXPECT_EQ(run.err, "");
+}
+
+// --check-config opens no database, binds no port and calls no backend: the listen port is taken, the
+// backends' port sees no connection, and the database file is not created.
+TEST(AdapterBinaryTest, CheckConfigTouchesNothing) {
+  if (::access(AdapterBinary().c_str(), X_OK) != 0) GTEST_SKIP() << "no " << AdapterBinary();
+  const IdleListener busy;
+  const std::string url = "http://127.0.0.1:" + std::to_string(busy.port());
+  const std::string database = ::testing::TempDir() + "/check_config_never.db";
+  std::remove(database.c_str());
+  const Finished run =
+      RunWith("", "--check-config --auth none --listen 127.0.0.1:" + std::to_string(busy.port()) + " --workorder-url " +
+                      url + "/w --midas-url " + url + "/m --database " + database);
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("\"workorder-url\": \"" + url + "/w\""), std::string::npos) << run.out;
+  EXPECT_FALSE(busy.Called());
+  EXPECT_NE(::access(database.c_str(), F_OK), 0) << database << " was created";
+}
+
+// --check-config lists every problem, one a line on stderr, prints nothing on stdout, and exits 2.
+TEST(AdapterBinaryTest, CheckConfigListsEveryProblem) {
+  if (::access(AdapterBinary().c_str(), X_OK) != 0) GTEST_SKIP() << "no " << AdapterBinary();
+  const Finished run = RunWith("VOIP_ADAPTER_TREADS=4", "--check-config --threads 0 --midas-url ftp://m");
+  EXPECT_EQ(run.status, 2);
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(run.err,
+            "voip-migration-adapter: unknown environment variable VOIP_ADAPTER_TREADS: no setting is named 'treads' "
+            "(see --help; a secret's variable needs another name, or env: naming it)\n"
+            "voip-migration-adapter: --threads must be an integer from 1 to 4096, got '0'\n"
+            "voip-migration-adapter: --midas-url must be an http:// or https:// URL, got 'ftp://m'\n"
+            "voip-migration-adapter: workorder-url is required (or use --simulate)\n"
+            "voip-migration-adapter: auth is required: api-key (with api-key-sha256 or api-keys) or none\n");
+}
+
+// A PostgreSQL URI holding a password is refused by --check-config, without connecting.
+TEST(AdapterBinaryTest, CheckConfigRefusesPasswordInDatabaseUri) {
+  if (::access(AdapterBinary().c_str(), X_OK) != 0) GTEST_SKIP() << "no " << AdapterBinary();
+  const Finished run = RunWith("", "--check-config --simulate --database postgresql://u:pw@127.0.0.1:1/d");
+  EXPECT_EQ(run.status, 2);
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(run.err,
+            "voip-migration-adapter: database: the URI holds a password; give it with database-password instead\n");
+}
+
 // --version prints "voip-migration-adapter VERSION", the commit and the gSOAP version on stdout, and exits 0.
 TEST(AdapterBinaryTest, VersionPrintsVersionCommitAndGsoap) {
   if (::access(AdapterBinary().c_str(), X_OK) != 0) GTEST_SKIP() << "no " << AdapterBinary();
@@ -65,12 +180,38 @@ TEST(AdapterBinaryTest, StartLineShowsNoSecret) {
       "--workorder-username spm --workorder-password env:VOIP_MAIN_TEST_PASSWORD");
   ::unsetenv("VOIP_MAIN_TEST_KEYS");
   ::unsetenv("VOIP_MAIN_TEST_PASSWORD");
-  EXPECT_NE(output.find(R"("basicAuthUser":"spm")"), std::string::npos) << output;
+  EXPECT_NE(output.find(R"("workorder-username":"spm")"), std::string::npos) << output;
+  EXPECT_NE(output.find(R"("workorder-password":"set")"), std::string::npos) << output;
   EXPECT_EQ(output.find("canary-password"), std::string::npos) << output;
   EXPECT_NE(output.find(R"("event":"start")"), std::string::npos) << output;
   EXPECT_NE(output.find(R"("auth":"api-key")"), std::string::npos) << output;
-  EXPECT_NE(output.find(R"("apiKeys":2)"), std::string::npos) << output;
+  EXPECT_NE(output.find(R"("api-keys":"set")"), std::string::npos) << output;
   EXPECT_EQ(output.find("canary-key"), std::string::npos) << output;
+}
+
+// With startup-banner = log, stdout and stderr hold nothing but JSON lines, each with a message and the
+// service, the banner among them as one line.
+TEST(AdapterBinaryTest, BannerInTheLogLeavesOnlyJson) {
+  if (::access(AdapterBinary().c_str(), X_OK) != 0) GTEST_SKIP() << "no " << AdapterBinary();
+  const std::string output = RunForASecond("--simulate --listen 127.0.0.1:0 --startup-banner log");
+  std::istringstream lines(output);
+  std::string line;
+  int banners = 0;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    ++count;
+    const nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(parsed.is_object()) << line;
+    EXPECT_TRUE(parsed["message"].is_string() && !parsed["message"].get<std::string>().empty()) << line;
+    EXPECT_EQ(parsed["service"], "voip-migration-adapter") << line;
+    if (parsed["event"] == "banner") {
+      ++banners;
+      EXPECT_EQ(parsed["url"].get<std::string>().rfind("http://127.0.0.1:", 0), 0u) << line;
+      EXPECT_EQ(parsed["authenticationOff"], true) << line;
+    }
+  }
+  EXPECT_GE(count, 4) << output;  // outbox_recovered, start, banner, stop
+  EXPECT_EQ(banners, 1) << output;
 }
 
 // Without auth and with real backends, start-up stops and says what to configure.

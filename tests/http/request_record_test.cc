@@ -67,5 +67,18 @@ TEST_F(RequestRecordTest, KnownOutcomeWritesOnlyTheRequestLine) {
   EXPECT_EQ(lines[0]["status"], 200);
 }
 
+// The request line's message says, in one sentence, which face answered what.
+TEST_F(RequestRecordTest, RequestLineHasAMessage) {
+  MigrationOutcome created;
+  created.order_number = "WO1";
+  Record(created, 200);
+  Record(RejectedOutcome(FailureClass::kBusinessRejected, {SystemFault("no")}), 422);
+  const auto lines = Lines(log_.str());
+  ASSERT_EQ(lines.size(), 2u) << log_.str();
+  EXPECT_EQ(lines[0]["message"], "SOAP request answered 200: work order created");
+  EXPECT_EQ(lines[1]["message"], "SOAP request answered 422: faults");
+  EXPECT_EQ(lines[1]["service"], "voip-migration-adapter");
+}
+
 }  // namespace
 }  // namespace voip

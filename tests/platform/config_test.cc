@@ -77,7 +77,7 @@ TEST(ParseConfigTest, RequestReadTimeout) {
 
 // Backend URLs are required unless simulating.
 TEST(ParseConfigTest, RequiresBackendUrlsUnlessSimulating) {
-  EXPECT_EQ(Error({}), "workorder-url is required (or use --simulate)");
+  EXPECT_EQ(Error({"--auth", "none", "--midas-url", "http://m/m"}), "workorder-url is required (or use --simulate)");
   EXPECT_TRUE(Ok({"--simulate"}).simulate);
 }
 

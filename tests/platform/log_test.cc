@@ -23,21 +23,21 @@ class LogTest : public ::testing::Test {
 // Quotes, backslashes, CR, LF and other control characters in a value are escaped: one line, value intact.
 TEST_F(LogTest, ControlCharactersAndQuotesAreEscaped) {
   const std::string hostile = "a\"b\\c\r\n{\"forged\":1}\x01\t";
-  logger_.Log(LogLevel::kInfo, "request", LogFields().Add("detail", hostile));
+  logger_.Log(LogLevel::kInfo, "request", "A request", LogFields().Add("detail", hostile));
   const nlohmann::json line = OnlyLine();
   EXPECT_EQ(line["detail"], hostile);
-  EXPECT_EQ(line.size(), 4u) << out_.str();  // time, level, event, detail: nothing forged
+  EXPECT_EQ(line.size(), 6u) << out_.str();  // time, level, event, message, service, detail: nothing forged
 }
 
 // Invalid UTF-8 is replaced (U+FFFD), as nlohmann::json's replace handler does, instead of breaking the line.
 TEST_F(LogTest, InvalidUtf8IsReplaced) {
-  logger_.Log(LogLevel::kInfo, "request", LogFields().Add("detail", std::string("ok\xff")));
+  logger_.Log(LogLevel::kInfo, "request", "A request", LogFields().Add("detail", std::string("ok\xff")));
   EXPECT_EQ(OnlyLine()["detail"], "ok\xEF\xBF\xBD");
 }
 
 // The direct writer gives the same value text as nlohmann::json for every kind of field.
 TEST_F(LogTest, FieldsOfEveryKind) {
-  logger_.Log(LogLevel::kInfo, "request",
+  logger_.Log(LogLevel::kInfo, "request", "A request",
               LogFields()
                   .Add("status", 502)
                   .Add("entry", std::int64_t{9007199254740993})
@@ -58,17 +58,31 @@ TEST_F(LogTest, FieldsOfEveryKind) {
   EXPECT_EQ(line["config"]["threads"], 8);
 }
 
-// A line starts with time, level and event, then the fields in the order they were added.
-TEST_F(LogTest, TimeLevelEventFirstThenFieldsInOrder) {
-  logger_.Log(LogLevel::kWarn, "request", LogFields().Add("zeta", 1).Add("alpha", 2));
+// A line starts with time, level, event, message and service, then the fields in the order they were added.
+TEST_F(LogTest, TimeLevelEventMessageServiceFirstThenFieldsInOrder) {
+  logger_.Log(LogLevel::kWarn, "request", "A request failed", LogFields().Add("zeta", 1).Add("alpha", 2));
   const std::string text = out_.str();
   EXPECT_EQ(text.rfind(R"({"time":")", 0), 0u) << text;
-  EXPECT_NE(text.find(R"(Z","level":"warn","event":"request","zeta":1,"alpha":2})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(Z","level":"warn","event":"request","message":"A request failed",)"
+                      R"("service":"voip-migration-adapter","zeta":1,"alpha":2})"),
+            std::string::npos)
+      << text;
+}
+
+// The service named at construction is on every line; a message is escaped like any value.
+TEST_F(LogTest, ServiceAndMessageOnEveryLine) {
+  std::ostringstream out;
+  Logger logger(out, LogLevel::kInfo, "voip-migration-sim");
+  logger.Log(LogLevel::kInfo, "start", "Say \"hi\"\n");
+  const nlohmann::json line = nlohmann::json::parse(out.str());
+  EXPECT_EQ(line["service"], "voip-migration-sim");
+  EXPECT_EQ(line["message"], "Say \"hi\"\n");
+  EXPECT_EQ(out.str().find('\n'), out.str().size() - 1);
 }
 
 // Lines given as a JSON object come out the same way (the object's members after the event).
 TEST_F(LogTest, JsonObjectFields) {
-  logger_.Log(LogLevel::kError, "outbox_store_failed", {{"error", "disk full\n"}, {"attempts", 3}});
+  logger_.Log(LogLevel::kError, "outbox_store_failed", "The store failed", {{"error", "disk full\n"}, {"attempts", 3}});
   const nlohmann::json line = OnlyLine();
   EXPECT_EQ(line["level"], "error");
   EXPECT_EQ(line["event"], "outbox_store_failed");
@@ -78,7 +92,7 @@ TEST_F(LogTest, JsonObjectFields) {
 
 // Below the minimum level nothing is written.
 TEST_F(LogTest, BelowTheMinimumLevelNothingIsWritten) {
-  logger_.Log(LogLevel::kDebug, "request", LogFields().Add("status", 200));
+  logger_.Log(LogLevel::kDebug, "request", "A request", LogFields().Add("status", 200));
   EXPECT_EQ(out_.str(), "");
 }
 

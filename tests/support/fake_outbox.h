@@ -19,7 +19,9 @@ class FakeOutbox : public Outbox {
   void FailRecordOutcome() { fail_record_ = true; }
   void FailDeadLetter() { fail_dead_letter_ = true; }
 
-  StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id) override {
+  using Outbox::Journal;
+  StoreResult<OutboxEntryId> Journal(const MigrationStatusUpdate& update, const std::string& correlation_id,
+                                     const TraceContext& trace) override {
     std::lock_guard<std::mutex> lock(mutex_);
     calls_.push_back("Journal");
     if (fail_journal_) return StoreError{"disk full"};
@@ -27,6 +29,7 @@ class FakeOutbox : public Outbox {
     entry.id = next_id_++;
     entry.update = update;
     entry.correlation_id = correlation_id;
+    entry.trace = trace;
     entries_[entry.id] = entry;
     return entry.id;
   }

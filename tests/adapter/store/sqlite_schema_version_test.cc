@@ -35,8 +35,8 @@ TEST_F(SqliteSchemaVersionTest, NewFileRecordsUserVersion) {
   EXPECT_EQ(std::get<int>(SqliteOutbox::SchemaVersionOf(*db_)), SqliteOutbox::KnownSchemaVersion());
 }
 
-// A file written before user_version (the schema_version table says 2, user_version 0) opens, keeps its
-// entries, and gets user_version 2.
+// A file written before user_version (the schema_version table says the current version, user_version 0)
+// opens, keeps its entries, and gets user_version.
 TEST_F(SqliteSchemaVersionTest, FileFromBeforeOpensAndGetsUserVersion) {
   {
     auto outbox = voip::testing::ResultValue(SqliteOutbox::Open(*db_, {}));
@@ -51,17 +51,17 @@ TEST_F(SqliteSchemaVersionTest, FileFromBeforeOpensAndGetsUserVersion) {
   ASSERT_EQ(UserVersion(), 0);
   auto outbox = voip::testing::ResultValue(SqliteOutbox::Open(*db_, {}));
   ASSERT_TRUE(outbox);
-  EXPECT_EQ(UserVersion(), 2);
+  EXPECT_EQ(UserVersion(), SqliteOutbox::KnownSchemaVersion());
   EXPECT_EQ(std::get<std::vector<OutboxEntry>>(outbox->List(OutboxView::kAll)).size(), 1u);
 }
 
 // A file whose user_version is newer than this code's is refused, and left unchanged.
 TEST_F(SqliteSchemaVersionTest, NewerUserVersionIsRefused) {
   ASSERT_TRUE(voip::testing::ResultValue(SqliteOutbox::Open(*db_, {})));
-  ASSERT_FALSE(db_->Exec("PRAGMA user_version = 3"));
+  ASSERT_FALSE(db_->Exec("PRAGMA user_version = 4"));
   const std::string error = voip::testing::ResultError(SqliteOutbox::Open(*db_, {})).message;
-  EXPECT_NE(error.find("schema version 3 is newer than this adapter's (2)"), std::string::npos) << error;
-  EXPECT_EQ(UserVersion(), 3);
+  EXPECT_NE(error.find("schema version 4 is newer than this adapter's (3)"), std::string::npos) << error;
+  EXPECT_EQ(UserVersion(), 4);
 }
 
 }  // namespace
