@@ -138,7 +138,7 @@ class PgAdapterTest(unittest.TestCase):
         status = subprocess.run([BINARY, "db", "status", *self.store[:4]], capture_output=True, text=True,
                                 timeout=60)
         self.assertEqual(status.returncode, 0, status.stderr)
-        self.assertIn("store: postgresql\nschema version: 2\nthis adapter's version: 2\n", status.stdout)
+        self.assertIn("store: postgresql\nschema version: 3\nthis adapter's version: 3\n", status.stdout)
         self.assertIn("0001_outbox_idempotency.sql applied", status.stdout)
 
     # A schema newer than the binary's: the adapter refuses to start, saying so.
