@@ -251,6 +251,9 @@ DeliveryClaim PgOutbox::ClaimDelivery(OutboxEntryId id, const MigrationStatusUpd
     RollBackIfOpen(connection);
     return DeliveryClaim(ClaimStanding::kStoreFailed, {}, "delivery turn: " + results[failed].Error());
   }
+  // No turn taken (the entry is no longer pending): nothing will be sent, so the
+  // customer's next request need not wait for this transaction to end.
+  if (results[1].rows() == 0) in_process.reset();
   const PgResult& standing = results[2];
   auto release = [this, held, in_process]() mutable {
     ReleaseTurn(**held);

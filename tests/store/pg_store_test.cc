@@ -268,6 +268,22 @@ TEST_F(PgStoreTest, ClaimWaitingForTheTurnHoldsNoConnection) {
   EXPECT_EQ(waiting.get(), ClaimStanding::kNotPending);  // delivered meanwhile
 }
 
+// A claim for an update superseded before its turn holds no turn: the customer's newer update is claimed at once.
+TEST_F(PgStoreTest, SupersededClaimDoesNotHoldTheTurn) {
+  Outbox& outbox = a_->outbox();
+  const OutboxEntryId older = std::get<OutboxEntryId>(outbox.Journal(Customer(), "corr-1"));
+  const OutboxEntryId newer = std::get<OutboxEntryId>(outbox.Journal(Customer(), "corr-2"));
+  ASSERT_FALSE(outbox.RecordOutcome(older, WorkOrderState::kCreated, Created("WO1")));
+  ASSERT_FALSE(outbox.RecordOutcome(newer, WorkOrderState::kCreated, Created("WO2")));
+  auto superseded = std::make_unique<DeliveryClaim>(outbox.ClaimDelivery(older, Created("WO1")));
+  ASSERT_EQ(superseded->standing(), ClaimStanding::kSuperseded);
+  auto newest = std::async(std::launch::async, [&] { return outbox.ClaimDelivery(newer, Created("WO2")).standing(); });
+  const bool at_once = newest.wait_for(10s) == std::future_status::ready;
+  superseded.reset();  // lets a waiting claim go on, so that the test ends either way
+  EXPECT_TRUE(at_once);
+  EXPECT_EQ(newest.get(), ClaimStanding::kNewest);
+}
+
 // A failed statement's error keeps the server's primary message and SQLSTATE, never a DETAIL quoting a row.
 TEST_F(PgStoreTest, ErrorsNeverQuoteTheRow) {
   auto lease = pool_->Acquire();
