@@ -284,6 +284,21 @@ TEST_F(PgStoreTest, SupersededClaimDoesNotHoldTheTurn) {
   EXPECT_EQ(newest.get(), ClaimStanding::kNewest);
 }
 
+// A pipeline without BEGIN is one transaction (the outcome relies on it): a failing statement undoes those before it.
+TEST_F(PgStoreTest, PipelineIsOneTransaction) {
+  auto lease = pool_->Acquire();
+  store::PgConnection& connection = *std::get<store::PgPool::Lease>(lease);
+  const std::vector<store::PgResult> results = connection.ExecPipeline(
+      {{"INSERT INTO store_health (instance, checked_ms) VALUES ('pipeline', 1)", {}}, {"SELECT 1 / 0", {}}});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].ok()) << results[0].Error();
+  EXPECT_EQ(results[1].SqlState(), "22012");  // division_by_zero
+  EXPECT_TRUE(connection.idle());
+  store::PgResult count = connection.Exec("SELECT COUNT(*) FROM store_health WHERE instance = 'pipeline'");
+  ASSERT_TRUE(count.ok()) << count.Error();
+  EXPECT_EQ(count.Text(0, 0), "0");
+}
+
 // A failed statement's error keeps the server's primary message and SQLSTATE, never a DETAIL quoting a row.
 TEST_F(PgStoreTest, ErrorsNeverQuoteTheRow) {
   auto lease = pool_->Acquire();
