@@ -97,9 +97,11 @@ class PgConnection {
   // the server went away) starts with none prepared.
   PgResult Exec(std::string_view sql, const PgParams& params = {});
   // Runs the statements in order in ONE round trip (libpq's pipeline mode),
-  // each as Exec would: its own statement, its own snapshot, inside BEGIN ...
-  // COMMIT when those are among them. A statement after a failed one is not
-  // run (its result is not ok; in a transaction, roll back). One result each.
+  // each as Exec would: its own statement, its own snapshot. Without BEGIN
+  // among them they are one implicit transaction, committed at the end (a
+  // failure undoes them all); after BEGIN, the caller's transaction goes on.
+  // A statement after a failed one is not run (its result is not ok; in a
+  // transaction begun here, roll back). One result each.
   std::vector<PgResult> ExecPipeline(const std::vector<PgStatement>& statements);
   // Runs a script of several statements without parameters (a migration file).
   PgResult ExecScript(const std::string& sql);

@@ -51,25 +51,32 @@ constexpr const char* kSupersede =
     "lease_until_ms = NULL WHERE telephone_number = $3 AND account_number = $4 AND site_reference = $5 "
     "AND id != $1 AND delivery IN ('pending', 'dead') AND sequence < $2";
 
-// The rule's supersede step after entry $1's outcome was recorded in the same
-// transaction (its sequence read back there); identity in $2..$4.
-constexpr const char* kSupersedeRecorded =
-    "UPDATE outbox SET delivery = 'superseded', superseded_by = $1, next_attempt_ms = NULL, owner = NULL, "
-    "lease_until_ms = NULL WHERE telephone_number = $2 AND account_number = $3 AND site_reference = $4 "
-    "AND id != $1 AND delivery IN ('pending', 'dead') AND sequence < (SELECT sequence FROM outbox WHERE id = $1)";
+// The outcome of entry $1 with the next sequence, and the rule's supersede
+// step, as one statement (one snapshot, taken after the record lock was
+// granted: it sees every outcome committed before). $10..$12: the identity.
+constexpr const char* kRecordAndSupersede =
+    "WITH recorded AS (UPDATE outbox SET work_order = $2, status = $3, order_number = $4, reason = $5, "
+    "delivery = 'pending', pending_since_ms = $6, next_attempt_ms = $7, sequence = nextval('outbox_sequence'), "
+    "superseded_by = NULL, owner = $8, lease_until_ms = $9 WHERE id = $1 RETURNING sequence), "
+    "superseded AS (UPDATE outbox SET delivery = 'superseded', superseded_by = $1, next_attempt_ms = NULL, "
+    "owner = NULL, lease_until_ms = NULL FROM recorded WHERE telephone_number = $10 AND account_number = $11 "
+    "AND site_reference = $12 AND id != $1 AND delivery IN ('pending', 'dead') "
+    "AND outbox.sequence < recorded.sequence) "
+    "SELECT sequence FROM recorded";
 
 constexpr const char* kRecordOutcome =
     "UPDATE outbox SET work_order = $2, status = $3, order_number = $4, reason = $5, delivery = 'pending', "
     "pending_since_ms = $6, next_attempt_ms = $7, sequence = nextval('outbox_sequence'), superseded_by = NULL, "
     "owner = $8, lease_until_ms = $9 WHERE id = $1 RETURNING sequence";
 
-// A delivered entry is done when its outcome is known; an unknown outcome stays listed for operators.
-constexpr const char* kDeleteDelivered =
-    "DELETE FROM outbox WHERE id = $1 AND delivery IN ('pending', 'superseded') AND work_order IN ('created', "
-    "'failed')";
-constexpr const char* kMarkDelivered =
+// A delivered entry is done when its outcome is known (deleted); an unknown
+// outcome stays listed for operators (marked delivered). One statement.
+constexpr const char* kDelivered =
+    "WITH gone AS (DELETE FROM outbox WHERE id = $1 AND delivery IN ('pending', 'superseded') "
+    "AND work_order IN ('created', 'failed') RETURNING id) "
     "UPDATE outbox SET delivery = 'delivered', next_attempt_ms = NULL, last_error = NULL, superseded_by = NULL, "
-    "owner = NULL, lease_until_ms = NULL WHERE id = $1 AND delivery IN ('pending', 'superseded')";
+    "owner = NULL, lease_until_ms = NULL WHERE id = $1 AND delivery IN ('pending', 'superseded') "
+    "AND NOT EXISTS (SELECT 1 FROM gone)";
 
 // The index of the first statement of a pipeline that failed; -1 when all succeeded.
 int FirstFailed(const std::vector<PgResult>& results) {
@@ -133,9 +140,10 @@ StoreResult<OutboxEntryId> PgOutbox::Journal(const MigrationStatusUpdate& update
   return std::get<PgResult>(inserted).Int(0, 0);
 }
 
-// One round trip: BEGIN, the customer's record lock, the outcome with the
-// next sequence, the supersede step, COMMIT, each its own statement (each
-// sees what committed before it, the lock's wait included).
+// One round trip, one transaction (a pipeline without BEGIN is one implicit
+// transaction, committed at its end): the customer's record lock, then the
+// outcome and the supersede step, in a statement of its own that sees what
+// committed while the lock was awaited.
 StoreFailure PgOutbox::RecordOutcome(OutboxEntryId id, WorkOrderState outcome, const MigrationStatusUpdate& update) {
   const std::string identity = CustomerIdentityKey(update);
   const KeyedMutex::Hold in_process = records_.Lock(identity);
@@ -143,29 +151,26 @@ StoreFailure PgOutbox::RecordOutcome(OutboxEntryId id, WorkOrderState outcome, c
   StoreResult<PgPool::Lease> lease = pool_.Acquire();
   if (auto* failure = std::get_if<StoreError>(&lease)) return StoreError{"work-order outcome: " + failure->message};
   PgConnection& connection = *std::get<PgPool::Lease>(lease);
-  PgParams outcome_params = {id,
-                             WorkOrderStateName(outcome),
-                             MigrationStatusName(update.status),
-                             update.order_number,
-                             update.reason,
-                             now,
-                             std::nullopt,
-                             options_.instance,
-                             now + options_.request_lease.count()};
-  const std::vector<PgResult> results = connection.ExecPipeline(
-      {{"BEGIN", {}},
-       {kIdentityRecordLock, {identity}},
-       {kRecordOutcome, std::move(outcome_params)},
-       {kSupersedeRecorded, {id, update.telephone_number, update.account_number, std::int64_t{update.site_reference}}},
-       {"COMMIT", {}}});
-  static constexpr const char* kSteps[] = {"cannot begin", "cannot lock the customer",
-                                           "cannot record the work-order outcome", "cannot supersede older updates",
-                                           "cannot commit"};
+  PgParams params = {id,
+                     WorkOrderStateName(outcome),
+                     MigrationStatusName(update.status),
+                     update.order_number,
+                     update.reason,
+                     now,
+                     std::nullopt,
+                     options_.instance,
+                     now + options_.request_lease.count(),
+                     update.telephone_number,
+                     update.account_number,
+                     std::int64_t{update.site_reference}};
+  const std::vector<PgResult> results =
+      connection.ExecPipeline({{kIdentityRecordLock, {identity}}, {kRecordAndSupersede, std::move(params)}});
+  static constexpr const char* kSteps[] = {"cannot lock the customer", "cannot record the work-order outcome"};
   if (const int failed = FirstFailed(results); failed >= 0) {
     RollBackIfOpen(connection);
     return StoreError{std::string("work-order outcome: ") + kSteps[failed] + ": " + results[failed].Error()};
   }
-  if (results[2].rows() != 1) return StoreError{"work-order outcome: no outbox entry " + std::to_string(id)};
+  if (results[1].rows() != 1) return StoreError{"work-order outcome: no outbox entry " + std::to_string(id)};
   return std::nullopt;
 }
 
@@ -219,8 +224,7 @@ std::optional<std::string> PgOutbox::CommitDeferred(PgConnection& connection, co
       if (!ApplyFailedAttempt(connection, d)) return "cannot record a failed delivery attempt";
       continue;
     }
-    pipeline.push_back({kDeleteDelivered, {d.id}});
-    pipeline.push_back({kMarkDelivered, {d.id}});
+    pipeline.push_back({kDelivered, {d.id}});
   }
   pipeline.push_back({"COMMIT", {}});
   const std::vector<PgResult> results = connection.ExecPipeline(pipeline);
@@ -254,6 +258,9 @@ DeliveryClaim PgOutbox::ClaimDelivery(OutboxEntryId id, const MigrationStatusUpd
     RollBackIfOpen(connection);
     return DeliveryClaim(ClaimStanding::kStoreFailed, {}, "delivery turn: " + results[failed].Error());
   }
+  // No turn taken (the entry is no longer pending): nothing will be sent, so the
+  // customer's next request need not wait for this transaction to end.
+  if (results[1].rows() == 0) in_process.reset();
   const PgResult& standing = results[2];
   auto release = [this, held, in_process]() mutable {
     ReleaseTurn(**held);

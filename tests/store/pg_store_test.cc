@@ -268,6 +268,37 @@ TEST_F(PgStoreTest, ClaimWaitingForTheTurnHoldsNoConnection) {
   EXPECT_EQ(waiting.get(), ClaimStanding::kNotPending);  // delivered meanwhile
 }
 
+// A claim for an update superseded before its turn holds no turn: the customer's newer update is claimed at once.
+TEST_F(PgStoreTest, SupersededClaimDoesNotHoldTheTurn) {
+  Outbox& outbox = a_->outbox();
+  const OutboxEntryId older = std::get<OutboxEntryId>(outbox.Journal(Customer(), "corr-1"));
+  const OutboxEntryId newer = std::get<OutboxEntryId>(outbox.Journal(Customer(), "corr-2"));
+  ASSERT_FALSE(outbox.RecordOutcome(older, WorkOrderState::kCreated, Created("WO1")));
+  ASSERT_FALSE(outbox.RecordOutcome(newer, WorkOrderState::kCreated, Created("WO2")));
+  auto superseded = std::make_unique<DeliveryClaim>(outbox.ClaimDelivery(older, Created("WO1")));
+  ASSERT_EQ(superseded->standing(), ClaimStanding::kSuperseded);
+  auto newest = std::async(std::launch::async, [&] { return outbox.ClaimDelivery(newer, Created("WO2")).standing(); });
+  const bool at_once = newest.wait_for(10s) == std::future_status::ready;
+  superseded.reset();  // lets a waiting claim go on, so that the test ends either way
+  EXPECT_TRUE(at_once);
+  EXPECT_EQ(newest.get(), ClaimStanding::kNewest);
+}
+
+// A pipeline without BEGIN is one transaction (the outcome relies on it): a failing statement undoes those before it.
+TEST_F(PgStoreTest, PipelineIsOneTransaction) {
+  auto lease = pool_->Acquire();
+  store::PgConnection& connection = *std::get<store::PgPool::Lease>(lease);
+  const std::vector<store::PgResult> results = connection.ExecPipeline(
+      {{"INSERT INTO store_health (instance, checked_ms) VALUES ('pipeline', 1)", {}}, {"SELECT 1 / 0", {}}});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].ok()) << results[0].Error();
+  EXPECT_EQ(results[1].SqlState(), "22012");  // division_by_zero
+  EXPECT_TRUE(connection.idle());
+  store::PgResult count = connection.Exec("SELECT COUNT(*) FROM store_health WHERE instance = 'pipeline'");
+  ASSERT_TRUE(count.ok()) << count.Error();
+  EXPECT_EQ(count.Text(0, 0), "0");
+}
+
 // A failed statement's error keeps the server's primary message and SQLSTATE, never a DETAIL quoting a row.
 TEST_F(PgStoreTest, ErrorsNeverQuoteTheRow) {
   auto lease = pool_->Acquire();
