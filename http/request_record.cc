@@ -39,6 +39,23 @@ std::string RequestMessage(const FinishedRequest& request, const MigrationOutcom
   return message + (outcome.order_number ? ": work order created" : ": faults");
 }
 
+// The request line's fields about a backend that failed or was not called.
+void AddBackendTrouble(LogFields& fields, const MigrationOutcome& outcome, const char* work_order_error) {
+  if (work_order_error != nullptr) {
+    fields.Add("workOrderError", work_order_error).Add("workOrderDiagnostic", outcome.work_order_diagnostic);
+  }
+  // midasUpdate once, after whichever reason MIDAS was not updated.
+  const bool midas_not_updated = outcome.midas_error || outcome.midas_deadline_passed || outcome.midas_circuit_open;
+  if (outcome.midas_error) {
+    fields.Add("midasError", BackendErrorKindName(*outcome.midas_error))
+        .Add("midasDiagnostic", outcome.midas_diagnostic);
+  }
+  if (outcome.work_order_circuit_open) fields.Add("workOrderCircuit", "open");
+  if (outcome.midas_deadline_passed) fields.Add("midasSkipped", "deadline");
+  if (outcome.midas_circuit_open) fields.Add("midasCircuit", "open");
+  if (midas_not_updated) fields.Add("midasUpdate", MidasFollowUpName(outcome.midas_follow_up));
+}
+
 }  // namespace
 
 void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Logger& logger) {
@@ -89,19 +106,7 @@ void RecordFinishedRequest(const FinishedRequest& request, Metrics& metrics, Log
   if (account) fields.Add("accountNumber", *account);
   if (outcome.work_order_called) fields.AddMillis("workOrderMs", outcome.work_order_time);
   if (outcome.midas_called) fields.AddMillis("midasMs", outcome.midas_time);
-  if (work_order_error != nullptr) {
-    fields.Add("workOrderError", work_order_error).Add("workOrderDiagnostic", outcome.work_order_diagnostic);
-  }
-  // midasUpdate once, after whichever reason MIDAS was not updated.
-  const bool midas_not_updated = outcome.midas_error || outcome.midas_deadline_passed || outcome.midas_circuit_open;
-  if (outcome.midas_error) {
-    fields.Add("midasError", BackendErrorKindName(*outcome.midas_error))
-        .Add("midasDiagnostic", outcome.midas_diagnostic);
-  }
-  if (outcome.work_order_circuit_open) fields.Add("workOrderCircuit", "open");
-  if (outcome.midas_deadline_passed) fields.Add("midasSkipped", "deadline");
-  if (outcome.midas_circuit_open) fields.Add("midasCircuit", "open");
-  if (midas_not_updated) fields.Add("midasUpdate", MidasFollowUpName(outcome.midas_follow_up));
+  AddBackendTrouble(fields, outcome, work_order_error);
   if (outcome.store_error) fields.Add("storeError", *outcome.store_error);
   if (outcome.idempotent_replay) fields.Add("idempotentReplay", true);
   if (!request.refusal.empty()) fields.Add("refusal", request.refusal);

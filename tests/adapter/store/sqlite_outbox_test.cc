@@ -380,7 +380,8 @@ TEST_F(SqliteOutboxTest, ClaimOnAnotherCustomerIsNotHeldUp) {
 }
 
 // A database written by version 1 (no sequence, two pending updates for one customer) is migrated on
-// open: the older is superseded by the newer, sequences follow the journal, and new ones come after.
+// open (to the current version): the older is superseded by the newer, sequences follow the journal, and new
+// ones come after.
 TEST_F(SqliteOutboxTest, MigratesAVersion1Database) {
   outbox_.reset();
   ASSERT_FALSE(db_->Exec("DROP TABLE outbox; DROP TABLE outbox_sequence; DROP TABLE schema_version;"));
@@ -405,15 +406,16 @@ TEST_F(SqliteOutboxTest, MigratesAVersion1Database) {
   EXPECT_EQ(Entry(next).sequence, 4);
   Statement version(*db_, "SELECT version FROM schema_version WHERE component = 'outbox'");
   ASSERT_TRUE(version.Step());
-  EXPECT_EQ(version.Int(0), 2);
+  EXPECT_EQ(version.Int(0), SqliteOutbox::KnownSchemaVersion());
+  EXPECT_TRUE(Entry(2).trace.empty());  // version 3's trace_context: none for entries from before
 }
 
 // A database whose outbox schema is newer than this code's is refused, not used.
 TEST_F(SqliteOutboxTest, RefusesANewerSchema) {
   outbox_.reset();
-  ASSERT_FALSE(db_->Exec("UPDATE schema_version SET version = 3 WHERE component = 'outbox'"));
+  ASSERT_FALSE(db_->Exec("UPDATE schema_version SET version = 4 WHERE component = 'outbox'"));
   const std::string error = voip::testing::ResultError(SqliteOutbox::Open(*db_, {})).message;
-  EXPECT_NE(error.find("schema version 3 is newer"), std::string::npos) << error;
+  EXPECT_NE(error.find("schema version 4 is newer"), std::string::npos) << error;
 }
 
 }  // namespace
