@@ -58,7 +58,8 @@ struct Finished {
   std::string err;
 };
 Finished RunWith(const std::string& environment, const std::string& args) {
-  const std::string err_path = ::testing::TempDir() + "/main_test_stderr";
+  // Per process: CTest runs this binary's tests in parallel processes, which shared one file before.
+  const std::string err_path = ::testing::TempDir() + "/main_test_stderr." + std::to_string(::getpid());
   Finished finished;
   FILE* pipe = ::popen(("env " + environment + " " + AdapterBinary() + " " + args + " 2>" + err_path).c_str(), "r");
   if (pipe == nullptr) return finished;

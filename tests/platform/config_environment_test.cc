@@ -1,6 +1,7 @@
 // Settings from the environment (VOIP_ADAPTER_<NAME>), the one precedence
 // (flags over environment over file over defaults) and every problem listed.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -31,7 +32,9 @@ std::vector<std::string> Problems(const std::vector<std::string>& args, const En
 // A settings file in the test's temporary directory, removed with the object.
 class ScratchFile {
  public:
-  explicit ScratchFile(const std::string& text) : path_(::testing::TempDir() + "/config_environment.conf") {
+  // Per process: CTest runs this binary's tests in parallel processes.
+  explicit ScratchFile(const std::string& text)
+      : path_(::testing::TempDir() + "/config_environment.conf." + std::to_string(::getpid())) {
     std::ofstream(path_) << text;
   }
   ~ScratchFile() { std::remove(path_.c_str()); }

@@ -138,7 +138,7 @@ class PgAdapterTest(unittest.TestCase):
         status = subprocess.run([BINARY, "db", "status", *self.store[:4]], capture_output=True, text=True,
                                 timeout=60)
         self.assertEqual(status.returncode, 0, status.stderr)
-        self.assertIn("store: postgresql\nschema version: 3\nthis adapter's version: 3\n", status.stdout)
+        self.assertRegex(status.stdout, r"store: postgresql\nschema version: (\d+)\nthis adapter's version: \1\n")
         self.assertIn("0001_outbox_idempotency.sql applied", status.stdout)
 
     # A schema newer than the binary's: the adapter refuses to start, saying so.
@@ -151,7 +151,7 @@ class PgAdapterTest(unittest.TestCase):
         finally:
             self.pg.psql("DELETE FROM schema_migrations WHERE version = 99", "adapter")
         self.assertEqual(started.returncode, 1)
-        self.assertIn("schema version 99 is newer than this adapter's (2)", started.stderr)
+        self.assertRegex(started.stderr, r"schema version 99 is newer than this adapter's \(\d+\)")
 
 
 if __name__ == "__main__":
