@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   g++ cmake ninja-build pkg-config make
+  dpkg-dev         # dpkg-source: unpacks Debian's gSOAP source, compiled into the build (scripts/fetch_gsoap_source.sh)
   gsoap libgsoap-dev libssl-dev zlib1g-dev
   libcpp-httplib-dev libpugixml-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   libsystemd-dev   # sd_notify: Type=notify readiness, status and the watchdog (app/service_manager.h)
