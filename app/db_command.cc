@@ -35,9 +35,9 @@ int Postgres(const Config& config, bool migrate, std::ostream& out, std::ostream
   options.password = config.database_password;
   options.size = 1;
   options.statement_timeout_ms = config.database_statement_timeout_ms;
-  std::string error;
-  std::unique_ptr<store::PgPool> pool = store::PgPool::Open(options, &error);
-  if (!pool) return Failed(err, error);
+  StoreResult<std::unique_ptr<store::PgPool>> opened = store::PgPool::Open(options);
+  if (auto* failure = std::get_if<StoreError>(&opened)) return Failed(err, failure->message);
+  const std::unique_ptr<store::PgPool>& pool = std::get<std::unique_ptr<store::PgPool>>(opened);
   StoreResult<store::PgPool::Lease> lease = pool->Acquire();
   if (auto* failure = std::get_if<StoreError>(&lease)) return Failed(err, failure->message);
   store::PgConnection& connection = *std::get<store::PgPool::Lease>(lease);

@@ -215,10 +215,13 @@ bool StartSimulators(voip::Config& config, std::unique_ptr<voip::sim::Simulators
 // a PostgreSQL URI shared by several instances: app/store_set.h); false,
 // said on stderr, when it cannot be opened.
 bool OpenDatabase(const voip::Config& config, std::unique_ptr<voip::StoreSet>& stores) {
-  std::string store_error;
-  stores = voip::OpenStores(config, voip::StoreUse::kServe, &store_error);
-  if (!stores) std::cerr << "voip-migration-adapter: " << store_error << "\n";
-  return stores != nullptr;
+  voip::StoreResult<std::unique_ptr<voip::StoreSet>> opened = voip::OpenStores(config, voip::StoreUse::kServe);
+  if (auto* failure = std::get_if<voip::StoreError>(&opened)) {
+    std::cerr << "voip-migration-adapter: " << failure->message << "\n";
+    return false;
+  }
+  stores = std::move(std::get<std::unique_ptr<voip::StoreSet>>(opened));
+  return true;
 }
 
 // What a crash left behind: attempts journalled without an outcome and

@@ -274,10 +274,9 @@ std::variant<std::unique_ptr<StoreSet>, int> OpenForOperator(const Config& confi
         << "' (check --database or the configuration's database; nothing was created)\n";
     return 2;
   }
-  std::string error;
-  std::unique_ptr<StoreSet> stores = OpenStores(config, StoreUse::kOperate, &error);
-  if (!stores) return Failed(err, error);
-  return stores;
+  StoreResult<std::unique_ptr<StoreSet>> stores = OpenStores(config, StoreUse::kOperate);
+  if (auto* failure = std::get_if<StoreError>(&stores)) return Failed(err, failure->message);
+  return std::move(std::get<std::unique_ptr<StoreSet>>(stores));
 }
 
 int Change(OutboxAdmin& outbox, const std::string& action, std::optional<OutboxEntryId> id, std::ostream& out,

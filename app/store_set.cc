@@ -113,8 +113,10 @@ bool OpenPostgres(const Config& config, StoreUse use, StoreSet& stores, std::str
   pool_options.size = use == StoreUse::kServe ? config.database_pool_size : 2;
   pool_options.wait = std::chrono::milliseconds(config.database_pool_wait_ms);
   pool_options.statement_timeout_ms = config.database_statement_timeout_ms;
-  stores.pool = store::PgPool::Open(pool_options, error);
-  if (!stores.pool || !PreparePostgresSchema(*stores.pool, use, error)) return false;
+  if (!Take(store::PgPool::Open(pool_options), stores.pool, error) ||
+      !PreparePostgresSchema(*stores.pool, use, error)) {
+    return false;
+  }
   stores.stats = &stores.pool->stats();
   const std::string instance = InstanceName();
   const std::chrono::milliseconds lease(config.database_lease_ms);
@@ -144,11 +146,12 @@ bool OpenPostgres(const Config& config, StoreUse use, StoreSet& stores, std::str
 
 }  // namespace
 
-std::unique_ptr<StoreSet> OpenStores(const Config& config, StoreUse use, std::string* error) {
+StoreResult<std::unique_ptr<StoreSet>> OpenStores(const Config& config, StoreUse use) {
   auto stores = std::make_unique<StoreSet>();
-  const bool opened = store::IsPostgresUri(config.database) ? OpenPostgres(config, use, *stores, error)
-                                                            : OpenSqlite(config, use, *stores, error);
-  if (!opened) return nullptr;
+  std::string error;
+  const bool opened = store::IsPostgresUri(config.database) ? OpenPostgres(config, use, *stores, &error)
+                                                            : OpenSqlite(config, use, *stores, &error);
+  if (!opened) return StoreError{error};
   return stores;
 }
 

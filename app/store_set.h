@@ -54,11 +54,11 @@ struct StoreSet {
   StoreStats* stats = nullptr;                         // PostgreSQL's pool and statements; null for SQLite
 };
 
-// Opens the store for `use`; nullptr and *error (for stderr) when it cannot.
+// Opens the store for `use`; or why it cannot (for stderr).
 // PostgreSQL with kServe applies the schema migrations first (pg_schema.h)
 // and refuses a schema newer than this binary's; with kOperate it refuses a
 // schema other than this binary's.
-[[nodiscard]] std::unique_ptr<StoreSet> OpenStores(const Config& config, StoreUse use, std::string* error);
+[[nodiscard]] StoreResult<std::unique_ptr<StoreSet>> OpenStores(const Config& config, StoreUse use);
 
 // This process's name in the shared store's leases: host, pid and a random
 // part (a restarted process on the same host and pid is another instance).

@@ -17,6 +17,17 @@ DeliveryState DeliveryStateFrom(const std::string& name) {
   return DeliveryState::kWaiting;
 }
 
+const char* OutboxViewFilter(OutboxView view) {
+  switch (view) {
+    case OutboxView::kPending: return "delivery IN ('waiting', 'pending')";
+    case OutboxView::kDeadLettered: return "delivery = 'dead'";
+    case OutboxView::kUnknown: return "work_order = 'unknown'";
+    case OutboxView::kSuperseded: return "delivery = 'superseded'";
+    case OutboxView::kAll: break;
+  }
+  return "TRUE";
+}
+
 MigrationStatus MigrationStatusFrom(const std::string& name) {
   if (name == "WORK_ORDER_CREATED") return MigrationStatus::kWorkOrderCreated;
   if (name == "WORK_ORDER_FAILED") return MigrationStatus::kWorkOrderFailed;

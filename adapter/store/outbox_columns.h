@@ -5,6 +5,7 @@
 #include <string>
 
 #include "adapter/outbox.h"
+#include "adapter/outbox_admin.h"
 
 namespace voip::store {
 
@@ -16,6 +17,10 @@ inline constexpr const char* kOutboxColumns =
 
 // The trace_context column: StoredTraceContext's text (platform/trace_context.h).
 inline constexpr int kTraceContextColumn = 17;
+
+// The WHERE condition of the entries in `view` (OutboxAdmin::List), in the
+// SQL both stores speak.
+const char* OutboxViewFilter(OutboxView view);
 
 // The inverses of WorkOrderStateName, DeliveryStateName and MigrationStatusName.
 WorkOrderState WorkOrderStateFrom(const std::string& name);

@@ -400,15 +400,8 @@ StoreResult<int> PgOutbox::RecoverCutShort(std::int64_t now) {
 
 StoreResult<std::vector<OutboxEntry>> PgOutbox::List(OutboxView view) {
   if (auto problem = Flush()) return *problem;
-  const char* where = "TRUE";
-  switch (view) {
-    case OutboxView::kPending: where = "delivery IN ('waiting', 'pending')"; break;
-    case OutboxView::kDeadLettered: where = "delivery = 'dead'"; break;
-    case OutboxView::kUnknown: where = "work_order = 'unknown'"; break;
-    case OutboxView::kSuperseded: where = "delivery = 'superseded'"; break;
-    case OutboxView::kAll: break;
-  }
-  const std::string sql = std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE " + where + " ORDER BY id";
+  const std::string sql =
+      std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE " + OutboxViewFilter(view) + " ORDER BY id";
   StoreResult<PgResult> rows = Run("reading the outbox failed", sql, {});
   if (auto* failure = std::get_if<StoreError>(&rows)) return *failure;
   return EntriesFrom(std::get<PgResult>(rows));

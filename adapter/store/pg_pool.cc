@@ -4,24 +4,18 @@
 
 namespace voip::store {
 
-std::unique_ptr<PgPool> PgPool::Open(PgPoolOptions options, std::string* error) {
+StoreResult<std::unique_ptr<PgPool>> PgPool::Open(PgPoolOptions options) {
   std::string parse_error;
   const std::optional<bool> has_password = UriHasPassword(options.uri, &parse_error);
-  if (!has_password) {
-    *error = "database: not a PostgreSQL URI libpq accepts: " + parse_error;
-    return nullptr;
-  }
+  if (!has_password) return StoreError{"database: not a PostgreSQL URI libpq accepts: " + parse_error};
   if (*has_password) {
-    *error = "database: the URI holds a password; give it with database-password (env:NAME or file:PATH) instead";
-    return nullptr;
+    return StoreError{
+        "database: the URI holds a password; give it with database-password (env:NAME or file:PATH) instead"};
   }
   if (options.size < 1) options.size = 1;
   std::unique_ptr<PgPool> pool(new PgPool(std::move(options)));
   auto first = pool->Acquire();
-  if (auto* failure = std::get_if<StoreError>(&first)) {
-    *error = failure->message;
-    return nullptr;
-  }
+  if (auto* failure = std::get_if<StoreError>(&first)) return *failure;
   return pool;
 }
 

@@ -34,8 +34,8 @@ struct PgPoolOptions {
 class PgPool {
  public:
   // Checks the options (a URI with a password is refused) and opens one
-  // connection to prove the database is there. nullptr and *error otherwise.
-  [[nodiscard]] static std::unique_ptr<PgPool> Open(PgPoolOptions options, std::string* error);
+  // connection to prove the database is there; or why it could not.
+  [[nodiscard]] static StoreResult<std::unique_ptr<PgPool>> Open(PgPoolOptions options);
   ~PgPool();
   PgPool(const PgPool&) = delete;
   PgPool& operator=(const PgPool&) = delete;

@@ -432,15 +432,8 @@ StoreResult<int> SqliteOutbox::RecoverInterrupted() {
 StoreResult<std::vector<OutboxEntry>> SqliteOutbox::List(OutboxView view) {
   if (auto problem = Flush()) return *problem;
   std::lock_guard<std::mutex> lock(db_.mutex());
-  const char* where = "1";
-  switch (view) {
-    case OutboxView::kPending: where = "delivery IN ('waiting', 'pending')"; break;
-    case OutboxView::kDeadLettered: where = "delivery = 'dead'"; break;
-    case OutboxView::kUnknown: where = "work_order = 'unknown'"; break;
-    case OutboxView::kSuperseded: where = "delivery = 'superseded'"; break;
-    case OutboxView::kAll: break;
-  }
-  const std::string sql = std::string("SELECT ") + kColumns + " FROM outbox WHERE " + where + " ORDER BY id";
+  const std::string sql =
+      std::string("SELECT ") + kColumns + " FROM outbox WHERE " + OutboxViewFilter(view) + " ORDER BY id";
   Statement query(db_, sql.c_str());
   return Rows(query);
 }

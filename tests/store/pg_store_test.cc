@@ -316,8 +316,9 @@ TEST_F(PgStoreTest, ErrorsNeverQuoteTheRow) {
 TEST_F(PgStoreTest, UriWithPasswordIsRefused) {
   store::PgPoolOptions options;
   options.uri = "postgresql://adapter:secret@127.0.0.1:1/adapter";
-  std::string error;
-  EXPECT_EQ(store::PgPool::Open(options, &error), nullptr);
+  StoreResult<std::unique_ptr<store::PgPool>> opened = store::PgPool::Open(options);
+  ASSERT_TRUE(std::holds_alternative<StoreError>(opened));
+  const std::string& error = std::get<StoreError>(opened).message;
   EXPECT_NE(error.find("holds a password"), std::string::npos) << error;
   EXPECT_EQ(error.find("secret"), std::string::npos) << error;
 }

@@ -60,7 +60,12 @@ std::unique_ptr<store::PgPool> FreshPostgresPoolOnly(std::string* error, int poo
   options.password = server->password;
   options.size = pool_size;
   options.wait = std::chrono::milliseconds(3000);
-  return store::PgPool::Open(options, error);
+  StoreResult<std::unique_ptr<store::PgPool>> pool = store::PgPool::Open(options);
+  if (auto* failure = std::get_if<StoreError>(&pool)) {
+    *error = failure->message;
+    return nullptr;
+  }
+  return std::move(std::get<std::unique_ptr<store::PgPool>>(pool));
 }
 
 std::unique_ptr<store::PgPool> FreshPostgres(std::string* error, int pool_size) {
