@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "tests/support/adapter_with_simulators.h"
-#include "tests/support/ports.h"
 #include "tests/support/results.h"
 
 namespace voip {
@@ -33,19 +32,9 @@ class OutboxDeliveryTest : public testing::AdapterWithSimulators {
     config_.outbox_poll_ms = 20;
     config_.midas.breaker_failures = 0;  // the relay retries throughout (breakers: circuit_breaker_test.cc)
     ASSERT_TRUE(StartSimulators());
-    midas_port_ = testing::ClosedLoopbackPort();
-    config_.midas.url = "http://127.0.0.1:" + std::to_string(midas_port_) + "/midas";
+    PointMidasAtClosedPort();
     ASSERT_TRUE(Wire());
   }
-
-  void TearDown() override {
-    StopAdapter();
-    if (midas_back_) midas_back_->Stop();
-    AdapterWithSimulators::TearDown();
-  }
-
-  int midas_port_ = 0;
-  std::unique_ptr<sim::Simulators> midas_back_;
 };
 
 // MIDAS down: each request (five customers) is a success with a "pending" fault; once MIDAS is back,
@@ -65,10 +54,7 @@ TEST_F(OutboxDeliveryTest, PendingUpdatesAreDeliveredWhenMidasIsBack) {
   EXPECT_EQ(simulators_->WorkOrderRequests().size(), 5u);
   EXPECT_EQ(OutboxEntries().size(), 5u);
 
-  sim::SimOptions back;
-  back.port = midas_port_;
-  midas_back_ = voip::testing::ResultValue(sim::Simulators::Start(back));
-  ASSERT_TRUE(midas_back_);
+  ASSERT_TRUE(StartMidasBack());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline && !OutboxEntries().empty()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

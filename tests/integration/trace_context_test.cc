@@ -14,7 +14,6 @@
 #include <thread>
 
 #include "tests/support/adapter_with_simulators.h"
-#include "tests/support/ports.h"
 #include "tests/support/results.h"
 #include "tests/support/soap_answer.h"
 #include "tests/support/soap_xml.h"
@@ -125,18 +124,9 @@ class TraceRedeliveryTest : public testing::AdapterWithSimulators {
     UseManualRelay();
     config_.midas.breaker_failures = 0;
     ASSERT_TRUE(StartSimulators());
-    midas_port_ = testing::ClosedLoopbackPort();
-    config_.midas.url = "http://127.0.0.1:" + std::to_string(midas_port_) + "/midas";
+    PointMidasAtClosedPort();
     ASSERT_TRUE(Wire());
   }
-  void TearDown() override {
-    StopAdapter();
-    if (midas_back_) midas_back_->Stop();
-    AdapterWithSimulators::TearDown();
-  }
-
-  int midas_port_ = 0;
-  std::unique_ptr<sim::Simulators> midas_back_;
 };
 
 TEST_F(TraceRedeliveryTest, RedeliveredUpdateCarriesTheOriginalTraceId) {
@@ -146,10 +136,7 @@ TEST_F(TraceRedeliveryTest, RedeliveredUpdateCarriesTheOriginalTraceId) {
   ASSERT_EQ(OutboxEntries().size(), 1u);
   EXPECT_EQ(OutboxEntries()[0].trace.trace_id, kTraceId);
 
-  sim::SimOptions back;
-  back.port = midas_port_;
-  midas_back_ = voip::testing::ResultValue(sim::Simulators::Start(back));
-  ASSERT_TRUE(midas_back_);
+  ASSERT_TRUE(StartMidasBack());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline && midas_back_->MidasUpdates().empty()) {
     (void)relay().RunOnce();

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "http/soap_face.h"
+#include "tests/support/ports.h"
 #include "tests/support/results.h"
 
 namespace voip::testing {
@@ -29,7 +30,24 @@ AdapterWithSimulators::~AdapterWithSimulators() { TearDown(); }
 
 void AdapterWithSimulators::TearDown() {
   StopAdapter();
+  if (midas_back_) midas_back_->Stop();
   if (simulators_) simulators_->Stop();
+}
+
+void AdapterWithSimulators::PointMidasAtClosedPort() {
+  midas_port_ = ClosedLoopbackPort();
+  config_.midas.url = "http://127.0.0.1:" + std::to_string(midas_port_) + "/midas";
+}
+
+::testing::AssertionResult AdapterWithSimulators::StartMidasBack() {
+  sim::SimOptions back;
+  back.port = midas_port_;
+  sim::SimStartResult started = sim::Simulators::Start(back);
+  if (const auto* failure = std::get_if<sim::SimStartError>(&started)) {
+    return ::testing::AssertionFailure() << "MIDAS back on port " << midas_port_ << ": " << failure->message;
+  }
+  midas_back_ = std::move(std::get<std::unique_ptr<sim::Simulators>>(started));
+  return ::testing::AssertionSuccess();
 }
 
 void AdapterWithSimulators::StopAdapter() {

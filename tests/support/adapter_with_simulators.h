@@ -80,6 +80,13 @@ class AdapterWithSimulators : public ::testing::Test {
   // Stops the adapter (server, relay, backends); the simulators keep running.
   void StopAdapter();
 
+  // MIDAS down: points config_'s MIDAS at a loopback port nothing listens on
+  // (call after StartSimulators(), before Wire()).
+  void PointMidasAtClosedPort();
+  // MIDAS back: a second simulator on that port, in midas_back_ (stopped by
+  // TearDown after the adapter).
+  ::testing::AssertionResult StartMidasBack();
+
   // Requests to the running adapter, on client_.
   httplib::Result PostJson(const std::string& body, const httplib::Headers& headers = {},
                            const std::string& content_type = "application/json");
@@ -114,10 +121,12 @@ class AdapterWithSimulators : public ::testing::Test {
   std::unique_ptr<MigrationFlow> flow_;
   std::unique_ptr<AdapterServer> server_;
   std::unique_ptr<httplib::Client> client_;
+  std::unique_ptr<sim::Simulators> midas_back_;  // StartMidasBack()
 
  private:
   ::testing::AssertionResult OpenDatabase();
 
+  int midas_port_ = 0;  // PointMidasAtClosedPort()
   bool sqlite_ = false;
   bool idempotency_wanted_ = false;
   bool manual_relay_ = false;
