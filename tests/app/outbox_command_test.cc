@@ -41,6 +41,24 @@ class OutboxCommandTest : public ::testing::Test {
     return id;
   }
 
+  // An entry whose work-order outcome is unknown (the create timed out), for `telephone`; MIDAS told
+  // about it (delivered) or not yet (pending).
+  OutboxEntryId AddUnknownOutcome(const std::string& telephone, bool midas_told) {
+    auto db = voip::testing::ResultValue(store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal));
+    auto outbox = voip::testing::ResultValue(store::SqliteOutbox::Open(*db, {}));
+    EXPECT_TRUE(db && outbox);
+    if (!outbox) return 0;
+    MigrationStatusUpdate update;
+    update.telephone_number = telephone;
+    update.account_number = "123456789";
+    const OutboxEntryId id = std::get<OutboxEntryId>(outbox->Journal(update, "corr-" + telephone));
+    update.status = MigrationStatus::kWorkOrderOutcomeUnknown;
+    update.reason = "timed out";
+    EXPECT_FALSE(outbox->RecordOutcome(id, WorkOrderState::kUnknown, update));
+    if (midas_told) outbox->MarkDelivered(id);
+    return id;
+  }
+
   std::string Database() const { return dir_.File("adapter.db"); }
 
   int Run(std::vector<std::string> args) {
@@ -125,17 +143,7 @@ TEST_F(OutboxCommandTest, RedriveOfPendingEntryIsRefusedWithItsState) {
 
 // Resolving an entry whose outcome is still unknown but whose MIDAS update is pending says so and keeps it.
 TEST_F(OutboxCommandTest, ResolveOfUndeliveredUnknownOutcomeSaysMidasIsNotToldYet) {
-  OutboxEntryId unknown = 0;
-  {
-    auto db = voip::testing::ResultValue(store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal));
-    auto outbox = voip::testing::ResultValue(store::SqliteOutbox::Open(*db, {}));
-    MigrationStatusUpdate update;
-    update.telephone_number = "447874384960";
-    update.account_number = "123456789";
-    unknown = std::get<OutboxEntryId>(outbox->Journal(update, "corr-u"));
-    update.status = MigrationStatus::kWorkOrderOutcomeUnknown;
-    ASSERT_FALSE(outbox->RecordOutcome(unknown, WorkOrderState::kUnknown, update));
-  }
+  const OutboxEntryId unknown = AddUnknownOutcome("447874384960", /*midas_told=*/false);
   EXPECT_EQ(Run({"resolve", std::to_string(unknown)}), 1);
   EXPECT_EQ(out_.str(), "");
   EXPECT_NE(
@@ -238,19 +246,7 @@ TEST_F(OutboxCommandTest, HelpForEveryAction) {
 
 // `resolve` removes an unknown-outcome entry MIDAS was told about, and refuses a known one.
 TEST_F(OutboxCommandTest, ResolvesOnlyDeliveredUnknownOutcomes) {
-  OutboxEntryId unknown = 0;
-  {
-    auto db = voip::testing::ResultValue(store::SqliteDatabase::Open(Database(), store::SyncMode::kNormal));
-    auto outbox = voip::testing::ResultValue(store::SqliteOutbox::Open(*db, {}));
-    MigrationStatusUpdate update;
-    update.telephone_number = "447874384949";
-    update.account_number = "123456789";
-    unknown = std::get<OutboxEntryId>(outbox->Journal(update, "corr-x"));
-    update.status = MigrationStatus::kWorkOrderOutcomeUnknown;
-    update.reason = "timed out";
-    ASSERT_FALSE(outbox->RecordOutcome(unknown, WorkOrderState::kUnknown, update));
-    outbox->MarkDelivered(unknown);
-  }
+  const OutboxEntryId unknown = AddUnknownOutcome("447874384949", /*midas_told=*/true);
   EXPECT_EQ(Run({"resolve", std::to_string(dead_)}), 1);  // outcome known: not an unknown entry
   EXPECT_EQ(Run({"list", "unknown"}), 0);
   ASSERT_EQ(Lines().size(), 1u);
