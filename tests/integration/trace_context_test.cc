@@ -115,6 +115,35 @@ TEST_F(TraceContextTest, MalformedTraceparentStartsANewTraceAndIsServed) {
   EXPECT_EQ(simulators_->MidasUpdates()[0].tracestate, "");
 }
 
+// Two traceparent headers are malformed (the specification's rule): the request is served in a new trace, neither
+// caller's id reaches a backend.
+TEST_F(TraceContextTest, DoubledTraceparentStartsANewTrace) {
+  const std::string other = "00-" + std::string(31, '1') + "2-" + kCallerSpan + "-01";
+  auto result = PostJson(JsonBody("447874384949"), {{"traceparent", kTraceparent}, {"traceparent", other}});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200) << result->body;
+  ASSERT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  ASSERT_EQ(simulators_->MidasUpdates().size(), 1u);
+  const TraceParent work_order = Received(simulators_->WorkOrderRequests()[0].traceparent);
+  EXPECT_NE(work_order.trace_id, kTraceId);
+  EXPECT_NE(work_order.trace_id, std::string(31, '1') + "2");
+  EXPECT_EQ(Received(simulators_->MidasUpdates()[0].traceparent).trace_id, work_order.trace_id);
+}
+
+// A tracestate over the specification's 512 bytes is not passed on: the caller's trace continues, and neither
+// backend receives a tracestate.
+TEST_F(TraceContextTest, OversizedTracestateIsNotForwarded) {
+  auto result =
+      PostJson(JsonBody("447874384949"), {{"traceparent", kTraceparent}, {"tracestate", "v=" + std::string(600, 'a')}});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200) << result->body;
+  ASSERT_EQ(simulators_->WorkOrderRequests().size(), 1u);
+  ASSERT_EQ(simulators_->MidasUpdates().size(), 1u);
+  EXPECT_EQ(Received(simulators_->WorkOrderRequests()[0].traceparent).trace_id, kTraceId);
+  EXPECT_EQ(simulators_->WorkOrderRequests()[0].tracestate, "");
+  EXPECT_EQ(simulators_->MidasUpdates()[0].tracestate, "");
+}
+
 // MIDAS down during the request, then back: the update the relay redelivers carries the request's trace id (kept
 // with the outbox entry), a span id of its own, and the relay's line logs that trace.
 class TraceRedeliveryTest : public testing::AdapterWithSimulators {
